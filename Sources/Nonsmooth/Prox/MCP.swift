@@ -1,0 +1,60 @@
+/// The minimax concave penalty (Zhang 2010), f(x) = Σᵢ p(xᵢ) with
+///     p(a) = λ|a| − a²/(2γ)   for |a| ≤ γλ,     γλ²/2 otherwise,    γ > 0.
+///
+/// For t < γ the prox objective is strongly convex and the prox is firm
+/// thresholding (Gao & Bruce 1997):
+///     0                              if |v| ≤ tλ,
+///     sign(v)(|v| − tλ)/(1 − t/γ)    if tλ < |v| ≤ γλ,
+///     v                              if |v| > γλ.
+/// For t ≥ γ the objective is concave on (0, γλ]; the global minimizer is then
+/// the better of 0 and sign(v)·max(|v|, γλ), ties going to 0.
+/// Subgradient: p′(a) = sign(a)(λ − |a|/γ)₊ for a ≠ 0 and 0 (minimal norm) at 0.
+public struct MCP: ProximalOperator {
+    public let strength: Double
+    public let gamma: Double
+
+    public init(strength: Double = 1, gamma: Double = 3) throws {
+        try requireNonnegative(strength, "strength")
+        try requirePositive(gamma, "gamma")
+        self.strength = strength
+        self.gamma = gamma
+    }
+
+    @inline(__always) func penalty(_ a: Double) -> Double {
+        let m = abs(a)
+        return m <= gamma * strength ? strength * m - m * m / (2 * gamma) : gamma * strength * strength / 2
+    }
+
+    public func value(_ x: UnsafeBufferPointer<Double>) -> Double {
+        var s = 0.0
+        for a in x { s += penalty(a) }
+        return s
+    }
+
+    public func prox(_ v: UnsafeBufferPointer<Double>, step t: Double, into out: UnsafeMutableBufferPointer<Double>) {
+        let lambda = strength
+        if t < gamma {
+            let scale = 1 / (1 - t / gamma)
+            for i in v.indices {
+                let a = v[i], m = abs(a)
+                if m <= t * lambda { out[i] = 0 }
+                else if m <= gamma * lambda { out[i] = (a > 0 ? 1 : -1) * (m - t * lambda) * scale }
+                else { out[i] = a }
+            }
+        } else {
+            for i in v.indices {
+                let a = v[i], m = abs(a)
+                let far = max(m, gamma * lambda)
+                let atFar = gamma * lambda * lambda / 2 + (far - m) * (far - m) / (2 * t)
+                out[i] = atFar < m * m / (2 * t) ? (a > 0 ? far : -far) : 0
+            }
+        }
+    }
+
+    public func subgradient(_ x: UnsafeBufferPointer<Double>, into g: UnsafeMutableBufferPointer<Double>) {
+        for i in x.indices {
+            let a = x[i]
+            g[i] = a == 0 ? 0 : (a > 0 ? 1 : -1) * max(strength - abs(a) / gamma, 0)
+        }
+    }
+}

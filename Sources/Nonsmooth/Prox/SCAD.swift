@@ -1,0 +1,73 @@
+/// The smoothly clipped absolute deviation penalty (Fan & Li 2001), f(x) = Σᵢ p(xᵢ):
+///     p(u) = λ|u|                                  for |u| ≤ λ,
+///            (2aλ|u| − u² − λ²) / (2(a − 1))       for λ < |u| ≤ aλ,
+///            λ²(a + 1)/2                           for |u| > aλ,        a > 2.
+///
+/// For t < a − 1 the prox objective is strongly convex and (Fan & Li 2001, eq. 2.8
+/// with step t)
+///     soft(v, tλ)                                  if |v| ≤ λ(1 + t),
+///     ((a − 1)v − sign(v) t a λ) / (a − 1 − t)     if λ(1 + t) < |v| ≤ aλ,
+///     v                                            if |v| > aλ.
+/// For larger steps the middle piece is concave and the global minimizer is the
+/// best of the candidates of the three pieces (ties to the smaller magnitude).
+/// Subgradient: p′ on each piece, and 0 (minimal norm) at u = 0.
+public struct SCAD: ProximalOperator {
+    public let strength: Double
+    public let a: Double
+
+    public init(strength: Double = 1, a: Double = 3.7) throws {
+        try requireNonnegative(strength, "strength")
+        try require(a.isFinite && a > 2, "a", "must be finite and > 2, got \(a)")
+        self.strength = strength
+        self.a = a
+    }
+
+    @inline(__always) func penalty(_ u: Double) -> Double {
+        let m = abs(u), l = strength
+        if m <= l { return l * m }
+        if m <= a * l { return (2 * a * l * m - m * m - l * l) / (2 * (a - 1)) }
+        return l * l * (a + 1) / 2
+    }
+
+    public func value(_ x: UnsafeBufferPointer<Double>) -> Double {
+        var s = 0.0
+        for u in x { s += penalty(u) }
+        return s
+    }
+
+    public func prox(_ v: UnsafeBufferPointer<Double>, step t: Double, into out: UnsafeMutableBufferPointer<Double>) {
+        let l = strength
+        if t < a - 1 {
+            for i in v.indices {
+                let u = v[i], m = abs(u), sign: Double = u > 0 ? 1 : -1
+                if m <= l * (1 + t) { out[i] = softThreshold(u, t * l) }
+                else if m <= a * l { out[i] = ((a - 1) * u - sign * t * a * l) / (a - 1 - t) }
+                else { out[i] = u }
+            }
+            return
+        }
+        for i in v.indices {
+            let u = v[i], m = abs(u), sign: Double = u > 0 ? 1 : -1
+            // Candidates in magnitude: the L1 piece's minimizer, the ends of the
+            // concave middle piece, and the flat piece's minimizer.
+            let candidates = [min(max(m - t * l, 0), l), a * l, max(m, a * l)]
+            var best = 0.0, bestValue = m * m / (2 * t)
+            for c in candidates {
+                let value = penalty(c) + (c - m) * (c - m) / (2 * t)
+                if value < bestValue || (value == bestValue && c < best) { best = c; bestValue = value }
+            }
+            out[i] = sign * best
+        }
+    }
+
+    public func subgradient(_ x: UnsafeBufferPointer<Double>, into g: UnsafeMutableBufferPointer<Double>) {
+        let l = strength
+        for i in x.indices {
+            let u = x[i], m = abs(u), sign: Double = u > 0 ? 1 : -1
+            if u == 0 { g[i] = 0 }
+            else if m <= l { g[i] = sign * l }
+            else if m <= a * l { g[i] = sign * (a * l - m) / (a - 1) }
+            else { g[i] = 0 }
+        }
+    }
+}

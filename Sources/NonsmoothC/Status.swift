@@ -1,0 +1,126 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Nonsmooth
+
+// Status codes; keep in sync with bindings/include/nonsmooth.h.
+let NS_OK: Int32 = 0
+let NS_INVALID_ARGUMENT: Int32 = 1
+let NS_NUMERICAL_ERROR: Int32 = 2
+let NS_CANCELLED: Int32 = 3
+let NS_NOT_CONVERGED: Int32 = 4
+let NS_OUT_OF_MEMORY: Int32 = 5
+let NS_INTERNAL_ERROR: Int32 = 6
+
+/// One message buffer per thread, created on first use and freed at thread exit.
+private let messageKey: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key) { pointer in free(pointer) }
+    return key
+}()
+
+private let messageCapacity = 1024
+
+private func setLastError(_ message: String) {
+    var buffer = pthread_getspecific(messageKey)?.assumingMemoryBound(to: CChar.self)
+    if buffer == nil {
+        guard let raw = malloc(messageCapacity) else { return }
+        buffer = raw.assumingMemoryBound(to: CChar.self)
+        pthread_setspecific(messageKey, raw)
+    }
+    guard let buffer else { return }
+    var bytes = Array(message.utf8.prefix(messageCapacity - 1))
+    // Do not cut a UTF-8 sequence in half.
+    while let last = bytes.last, last & 0xC0 == 0x80 || (bytes.count == messageCapacity - 1 && last >= 0xC0) {
+        bytes.removeLast()
+    }
+    for (i, b) in bytes.enumerated() { buffer[i] = CChar(bitPattern: b) }
+    buffer[bytes.count] = 0
+}
+
+@_cdecl("ns_last_error_message")
+public func ns_last_error_message() -> UnsafePointer<CChar>? {
+    if pthread_getspecific(messageKey) == nil { setLastError("") }
+    return UnsafePointer(pthread_getspecific(messageKey)?.assumingMemoryBound(to: CChar.self))
+}
+
+/// Runs `body`, turning every thrown error into a status code and a message.
+@inline(__always)
+func guarded(_ body: () throws -> Void) -> Int32 {
+    do {
+        try body()
+        setLastError("")
+        return NS_OK
+    } catch let error as NonsmoothError {
+        setLastError(error.description)
+        switch error {
+        case .invalidArgument: return NS_INVALID_ARGUMENT
+        case .numericalError: return NS_NUMERICAL_ERROR
+        case .cancelled: return NS_CANCELLED
+        case .notConverged: return NS_NOT_CONVERGED
+        }
+    } catch {
+        setLastError("internal error: \(error)")
+        return NS_INTERNAL_ERROR
+    }
+}
+
+func invalid(_ name: String, _ reason: String) -> NonsmoothError {
+    .invalidArgument(name: name, reason: reason)
+}
+
+/// Checks an ABI pointer that must be non-null.
+func nonNull<T>(_ pointer: UnsafePointer<T>?, _ name: String) throws -> UnsafePointer<T> {
+    guard let pointer else { throw invalid(name, "is a null pointer") }
+    return pointer
+}
+
+func nonNull<T>(_ pointer: UnsafeMutablePointer<T>?, _ name: String) throws -> UnsafeMutablePointer<T> {
+    guard let pointer else { throw invalid(name, "is a null pointer") }
+    return pointer
+}
+
+/// Copies an optional (pointer, count) pair into an array; null with count 0 is nil.
+func optionalArray<T>(_ pointer: UnsafePointer<T>?, _ count: Int64, _ name: String) throws -> [T]? {
+    guard count != 0 else { return nil }
+    try require(count > 0, name, "has negative length \(count)")
+    let p = try nonNull(pointer, name)
+    return Array(UnsafeBufferPointer(start: p, count: Int(count)))
+}
+
+func require(_ condition: Bool, _ name: String, _ reason: @autoclosure () -> String) throws {
+    if !condition { throw invalid(name, reason()) }
+}
+
+/// Validates a (rows, columns, strides) description and the product's size.
+func stridedMatrix(_ data: UnsafePointer<Double>?, _ rows: Int64, _ columns: Int64,
+                   _ rowStride: Int64, _ columnStride: Int64, _ name: String) throws -> StridedMatrix {
+    try require(rows >= 0 && columns >= 0, name, "has negative shape (\(rows), \(columns))")
+    let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
+    try require(!overflow && count < Int64(Int32.max) * 64, name, "is too large (\(rows) × \(columns))")
+    let base: UnsafePointer<Double>
+    if count == 0 {
+        base = data ?? UnsafePointer(emptyStorage)
+    } else {
+        base = try nonNull(data, name)
+    }
+    return StridedMatrix(base: base, rows: Int(rows), columns: Int(columns),
+                         rowStride: Int(rowStride), columnStride: Int(columnStride))
+}
+
+/// A valid address for zero-length arrays passed as null.
+private let emptyStorage = UnsafeMutablePointer<Double>.allocate(capacity: 1)
+
+@_cdecl("ns_version")
+public func ns_version() -> UnsafePointer<CChar>? {
+    UnsafePointer(nonsmoothVersionCString)
+}
+
+private let nonsmoothVersionCString: UnsafeMutablePointer<CChar> = {
+    let s = Array(Nonsmooth.version.utf8CString)
+    let p = UnsafeMutablePointer<CChar>.allocate(capacity: s.count)
+    p.initialize(from: s, count: s.count)
+    return p
+}()

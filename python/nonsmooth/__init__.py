@@ -1,0 +1,28 @@
+"""nonsmooth: optimization and differentiation when gradients do not exist.
+
+A Python library with a Swift core:
+
+- ``nonsmooth.prox`` — a catalogue of exact proximal operators, each with its
+  value and a subgradient so optimality can be checked.
+
+See the README for the layers (Swift core → C ABI → CPython extension → Python).
+"""
+from . import prox
+from ._native import version as _native_version
+from .exceptions import CancelledError, ConvergenceWarning, NotConvergedError, NumericalError
+
+__version__ = "0.1.0"
+
+if _native_version() != __version__:  # a stale libNonsmoothC.so next to the extension
+    raise ImportError(
+        f"nonsmooth {__version__} found native library version {_native_version()}; reinstall with `pip install .`"
+    )
+
+__all__ = [
+    "CancelledError",
+    "ConvergenceWarning",
+    "NotConvergedError",
+    "NumericalError",
+    "prox",
+    "__version__",
+]

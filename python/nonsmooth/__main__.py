@@ -1,0 +1,75 @@
+"""`python -m nonsmooth`: a tour of the proximal-operator catalogue on real
+numbers, each result checked against its optimality certificate."""
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+
+import nonsmooth as ns
+
+
+def _timed(fn, *args, repeat=5):
+    best = np.inf
+    for _ in range(repeat):
+        start = time.perf_counter()
+        out = fn(*args)
+        best = min(best, time.perf_counter() - start)
+    return out, best
+
+
+def _simplex_by_sorting(v):
+    u = np.sort(v)[::-1]
+    css = np.cumsum(u) - 1.0
+    k = np.nonzero(u - css / np.arange(1, v.size + 1) > 0)[0][-1]
+    return np.maximum(v - css[k] / (k + 1), 0.0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    rng = np.random.default_rng(0)
+    print(f"nonsmooth {ns.__version__} — proximal operators computed in Swift (OpenBLAS/LAPACK)\n")
+
+    v = np.array([-2.0, -0.3, 0.1, 1.5])
+    x = ns.prox.l1(v, 0.5)
+    print(f"soft thresholding   prox of 0.5·‖x‖₁ at {v} = {x}")
+    print(f"  certificate: (v − x)/t = {(v - x) / 0.5}  lies in ∂‖x‖₁ (±1 where x≠0, [−1,1] at 0)\n")
+
+    n = 1_000_000
+    w = rng.normal(size=n)
+    p, t_ours = _timed(ns.prox.project_simplex, w)
+    q, t_sort = _timed(_simplex_by_sorting, w)
+    print(f"simplex projection of {n:,} entries (Condat 2016): {t_ours * 1e3:.1f} ms "
+          f"vs {t_sort * 1e3:.1f} ms for the NumPy sort-based formula ({t_sort / t_ours:.1f}× faster)")
+    print(f"  sum = {p.sum():.12f}, min = {p.min():.1f}, {np.count_nonzero(p)} nonzeros, "
+          f"max difference from the sort-based answer {np.abs(p - q).max():.1e}\n")
+
+    steps = np.repeat([0.0, 2.0, -1.0, 1.0], 250)
+    noisy = steps + 0.5 * rng.normal(size=steps.size)
+    denoised = ns.prox.tv1d(noisy, 10.0)
+    print("total-variation denoising of a noisy 4-level step signal (Condat 2013):")
+    print(f"  RMS error {np.sqrt(np.mean((noisy - steps) ** 2)):.3f} → "
+          f"{np.sqrt(np.mean((denoised - steps) ** 2)):.3f}, "
+          f"{np.count_nonzero(np.abs(np.diff(denoised)) > 1e-9)} jumps left (true: 3)\n")
+
+    low_rank = rng.normal(size=(200, 5)) @ rng.normal(size=(5, 150))
+    M = low_rank + 0.1 * rng.normal(size=low_rank.shape)
+    S = ns.prox.nuclear(M, 5.0)
+    sv = np.linalg.svd(S, compute_uv=False)
+    print("singular value thresholding of a noisy rank-5 200×150 matrix (LAPACK dgesdd):")
+    print(f"  rank {np.linalg.matrix_rank(M)} → {int(np.sum(sv > 1e-8 * sv[0]))}, "
+          f"relative error to the clean matrix "
+          f"{np.linalg.norm(M - low_rank) / np.linalg.norm(low_rank):.4f} → "
+          f"{np.linalg.norm(S - low_rank) / np.linalg.norm(low_rank):.4f}\n")
+
+    print("every operator, checked by its Moreau envelope gradient (v − prox(v))/t at a random point:")
+    z = rng.normal(size=12)
+    for op in (ns.prox.L1(0.3), ns.prox.GroupL2(0.5, groups=3), ns.prox.Linf(0.4),
+               ns.prox.L1Ball(1.0), ns.prox.Huber(1.0, 0.2), ns.prox.MCP(0.5, 3.0)):
+        value, grad = op.moreau_envelope(z, 0.5)
+        print(f"  {op!r:<40} envelope {value:8.4f}   ‖∇‖ {np.linalg.norm(grad):.4f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
