@@ -152,6 +152,65 @@ ns_status ns_prox_subgradient(const ns_prox *prox,
                               int64_t row_stride, int64_t column_stride,
                               double *out);
 
+/* ---- Elastic net / Lasso by coordinate descent ---------------------------------- */
+
+/*
+ * Solves, in scikit-learn's scaling (so alpha and tol mean what they mean there),
+ *
+ *     min_{β, b} (1/2n) ||y - Xβ - b||² + α Σ_j w_j (ρ|β_j| + (1-ρ)/2 β_j²)   [β ≥ 0 if positive]
+ *
+ * with per-feature weights w (NULL: all 1; w_j = 0 leaves feature j unpenalized),
+ * ρ = l1_ratio ∈ (0, 1] (1: Lasso) and an intercept b when fit_intercept.
+ * Coordinate descent with working sets, Gap Safe screening and Anderson
+ * extrapolation (the options bits below), stopping when the duality gap is at
+ * most tol·||y||²/n (y centred when fitting an intercept).
+ *
+ * X is n×p: dense with element strides (copied to column-major only when its
+ * columns are not contiguous), or CSC as SciPy stores it (data, indices, indptr
+ * with int64 indices; never densified). y has n entries.
+ * coef (p entries) holds the warm start on entry when warm_start != 0 and the
+ * solution on exit; *intercept receives b. info (5 entries, may be NULL)
+ * receives: [duality gap, gap tolerance, epochs, 1 if the Gram variant ran,
+ * number of features discarded by screening].
+ * Returns NS_NOT_CONVERGED when max_iter epochs did not reach the tolerance and
+ * NS_CANCELLED when the callback asked to stop; in both cases coef, intercept
+ * and info hold the last iterate and its certificate.
+ * gram: -1 chooses automatically (dense, n ≥ 4p), 0 never, 1 always.
+ */
+#define NS_CD_WORKING_SETS   1
+#define NS_CD_SCREENING      2
+#define NS_CD_EXTRAPOLATION  4
+#define NS_CD_DEFAULT        (NS_CD_WORKING_SETS | NS_CD_SCREENING | NS_CD_EXTRAPOLATION)
+
+ns_status ns_enet_fit_dense(const double *X, int64_t n, int64_t p, int64_t row_stride, int64_t column_stride,
+                            const double *y, double alpha, double l1_ratio, const double *weights,
+                            int32_t positive, int32_t fit_intercept, double tol, int64_t max_iter,
+                            int32_t options, int32_t gram,
+                            double *coef, int32_t warm_start, double *intercept, double *info,
+                            ns_progress_callback callback, void *context, int64_t callback_every);
+
+ns_status ns_enet_fit_csc(const double *data, const int64_t *indices, const int64_t *indptr, int64_t nnz,
+                          int64_t n, int64_t p,
+                          const double *y, double alpha, double l1_ratio, const double *weights,
+                          int32_t positive, int32_t fit_intercept, double tol, int64_t max_iter,
+                          int32_t options,
+                          double *coef, int32_t warm_start, double *intercept, double *info,
+                          ns_progress_callback callback, void *context, int64_t callback_every);
+
+/*
+ * The smallest α for which every penalized coefficient is 0 at the optimum:
+ * max_j |x_jᵀ r0| / (n ρ w_j) over penalized features, r0 the residual of the
+ * unpenalized part (intercept, w_j = 0 features). Columns centred when fitting
+ * an intercept.
+ */
+ns_status ns_enet_alpha_max_dense(const double *X, int64_t n, int64_t p, int64_t row_stride, int64_t column_stride,
+                                  const double *y, double l1_ratio, const double *weights,
+                                  int32_t positive, int32_t fit_intercept, double *out);
+
+ns_status ns_enet_alpha_max_csc(const double *data, const int64_t *indices, const int64_t *indptr, int64_t nnz,
+                                int64_t n, int64_t p, const double *y, double l1_ratio, const double *weights,
+                                int32_t positive, int32_t fit_intercept, double *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,20 +5,19 @@
  * call the ABI with the GIL released, and turn status codes into Python
  * exceptions. Argument validation with user-facing messages happens in the
  * Python package; the checks here only keep the process safe.
+ *
+ * This file: module set-up, exceptions, shared array helpers, the progress
+ * trampoline. prox_bindings.c and enet_bindings.c hold the wrappers.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-#define NPY_NO_DEPRECATED_API NPY_1_22_API_VERSION
-#include <numpy/arrayobject.h>
-
-#include "nonsmooth.h"
+#define NONSMOOTH_NATIVE_MAIN
+#include "native.h"
 
 static PyObject *NumericalError;
 static PyObject *NotConvergedError;
 static PyObject *CancelledError;
 
 /* Sets the Python exception for a failed status and returns NULL. */
-static PyObject *raise_status(ns_status status)
+PyObject *ns_raise_status(ns_status status)
 {
     const char *message = ns_last_error_message();
     if (message == NULL || message[0] == '\0') message = "unknown error";
@@ -39,7 +38,7 @@ static PyObject *raise_status(ns_status status)
 /* ---- array helpers --------------------------------------------------------- */
 
 /* An aligned float64 view of `obj` with exactly `ndim` dimensions (a copy only if needed). */
-static PyArrayObject *as_double_array(PyObject *obj, int ndim, const char *name)
+PyArrayObject *ns_as_double_array(PyObject *obj, int ndim, const char *name)
 {
     PyArrayObject *array = (PyArrayObject *)PyArray_FROMANY(obj, NPY_DOUBLE, ndim, ndim, NPY_ARRAY_ALIGNED);
     if (array == NULL) {
@@ -50,7 +49,7 @@ static PyArrayObject *as_double_array(PyObject *obj, int ndim, const char *name)
 }
 
 /* Strides in elements; fails (ValueError) if a byte stride is not a multiple of 8. */
-static int element_strides(PyArrayObject *array, int64_t *row_stride, int64_t *column_stride, const char *name)
+int ns_element_strides(PyArrayObject *array, int64_t *row_stride, int64_t *column_stride, const char *name)
 {
     npy_intp *s = PyArray_STRIDES(array);
     if (s[0] % (npy_intp)sizeof(double) != 0 || s[1] % (npy_intp)sizeof(double) != 0) {
@@ -63,7 +62,7 @@ static int element_strides(PyArrayObject *array, int64_t *row_stride, int64_t *c
 }
 
 /* Optional contiguous 1-D array of the given type; None gives (NULL, 0). */
-static int optional_vector(PyObject *obj, int type, const char *name, PyArrayObject **out)
+int ns_optional_vector(PyObject *obj, int type, const char *name, PyArrayObject **out)
 {
     *out = NULL;
     if (obj == Py_None) return 0;
@@ -77,140 +76,28 @@ static int optional_vector(PyObject *obj, int type, const char *name, PyArrayObj
     return 0;
 }
 
-#define VEC_DATA(a) ((a) ? PyArray_DATA(a) : NULL)
-#define VEC_SIZE(a) ((a) ? (int64_t)PyArray_SIZE(a) : 0)
 
-/* ---- proximal operators ---------------------------------------------------- */
+/* ---- progress trampoline ------------------------------------------------------- */
 
-static const char *PROX_CAPSULE = "nonsmooth.prox";
-
-static void prox_capsule_destroy(PyObject *capsule)
+int32_t ns_progress_trampoline(void *context, int64_t iteration, double certificate)
 {
-    ns_prox_destroy((ns_prox *)PyCapsule_GetPointer(capsule, PROX_CAPSULE));
-}
-
-static ns_prox *prox_from_capsule(PyObject *capsule)
-{
-    ns_prox *prox = (ns_prox *)PyCapsule_GetPointer(capsule, PROX_CAPSULE);
-    if (prox == NULL && !PyErr_Occurred())
-        PyErr_SetString(PyExc_TypeError, "prox: expected an operator handle");
-    return prox;
-}
-
-static PyObject *py_prox_create(PyObject *self, PyObject *args)
-{
-    const char *kind;
-    PyObject *scalars_obj, *a_obj, *b_obj, *ptr_obj, *idx_obj;
-    if (!PyArg_ParseTuple(args, "sOOOOO:prox_create", &kind, &scalars_obj, &a_obj, &b_obj, &ptr_obj, &idx_obj))
-        return NULL;
-    PyArrayObject *scalars = NULL, *a = NULL, *b = NULL, *ptr = NULL, *idx = NULL;
-    PyObject *result = NULL;
-    if (optional_vector(scalars_obj, NPY_DOUBLE, "scalars", &scalars) < 0 ||
-        optional_vector(a_obj, NPY_DOUBLE, "a", &a) < 0 ||
-        optional_vector(b_obj, NPY_DOUBLE, "b", &b) < 0 ||
-        optional_vector(ptr_obj, NPY_INT64, "group_pointers", &ptr) < 0 ||
-        optional_vector(idx_obj, NPY_INT64, "group_indices", &idx) < 0)
-        goto done;
-    ns_prox *prox = NULL;
-    ns_status status = ns_prox_create(kind, VEC_DATA(scalars), VEC_SIZE(scalars), VEC_DATA(a), VEC_SIZE(a),
-                                      VEC_DATA(b), VEC_SIZE(b), VEC_DATA(ptr), VEC_SIZE(ptr),
-                                      VEC_DATA(idx), VEC_SIZE(idx), &prox);
-    if (status != NS_OK) {
-        raise_status(status);
-        goto done;
+    ns_progress_context *ctx = (ns_progress_context *)context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    int32_t stop = 0;
+    if (PyErr_CheckSignals() < 0) {
+        stop = 1;
+    } else if (ctx != NULL && ctx->callback != NULL && ctx->callback != Py_None) {
+        PyObject *r = PyObject_CallFunction(ctx->callback, "Ld", (long long)iteration, certificate);
+        if (r == NULL) {
+            stop = 1;
+        } else {
+            stop = (r == Py_False);
+            Py_DECREF(r);
+        }
     }
-    result = PyCapsule_New(prox, PROX_CAPSULE, prox_capsule_destroy);
-    if (result == NULL) ns_prox_destroy(prox);
-done:
-    Py_XDECREF(scalars); Py_XDECREF(a); Py_XDECREF(b); Py_XDECREF(ptr); Py_XDECREF(idx);
-    return result;
-}
-
-static PyObject *py_prox_is_matrix(PyObject *self, PyObject *capsule)
-{
-    ns_prox *prox = prox_from_capsule(capsule);
-    if (prox == NULL) return NULL;
-    int32_t is_matrix = 0;
-    ns_status status = ns_prox_is_matrix(prox, &is_matrix);
-    if (status != NS_OK) return raise_status(status);
-    return PyBool_FromLong(is_matrix);
-}
-
-typedef ns_status (*prox_map)(const ns_prox *, const double *, int64_t, int64_t, int64_t, int64_t, double *);
-
-/* Shared body of value / subgradient: x (2-D) -> new array of `out_shape`. */
-static PyObject *call_prox_map(PyObject *capsule, PyObject *x_obj, prox_map fn, int values_only)
-{
-    ns_prox *prox = prox_from_capsule(capsule);
-    if (prox == NULL) return NULL;
-    PyArrayObject *x = as_double_array(x_obj, 2, "x");
-    if (x == NULL) return NULL;
-    PyObject *result = NULL;
-    int64_t rs, cs;
-    if (element_strides(x, &rs, &cs, "x") < 0) goto done;
-    npy_intp rows = PyArray_DIM(x, 0), columns = PyArray_DIM(x, 1);
-    int32_t is_matrix = 0;
-    ns_prox_is_matrix(prox, &is_matrix);
-    npy_intp shape[2] = {rows, columns};
-    if (values_only) shape[0] = is_matrix ? 1 : rows;
-    result = PyArray_SimpleNew(values_only ? 1 : 2, shape, NPY_DOUBLE);
-    if (result == NULL) goto done;
-    ns_status status;
-    Py_BEGIN_ALLOW_THREADS
-    status = fn(prox, (const double *)PyArray_DATA(x), rows, columns, rs, cs,
-                (double *)PyArray_DATA((PyArrayObject *)result));
-    Py_END_ALLOW_THREADS
-    if (status != NS_OK) {
-        Py_CLEAR(result);
-        raise_status(status);
-    }
-done:
-    Py_DECREF(x);
-    return result;
-}
-
-static PyObject *py_prox_value(PyObject *self, PyObject *args)
-{
-    PyObject *capsule, *x;
-    if (!PyArg_ParseTuple(args, "OO:prox_value", &capsule, &x)) return NULL;
-    return call_prox_map(capsule, x, ns_prox_value, 1);
-}
-
-static PyObject *py_prox_subgradient(PyObject *self, PyObject *args)
-{
-    PyObject *capsule, *x;
-    if (!PyArg_ParseTuple(args, "OO:prox_subgradient", &capsule, &x)) return NULL;
-    return call_prox_map(capsule, x, ns_prox_subgradient, 0);
-}
-
-static PyObject *py_prox_apply(PyObject *self, PyObject *args)
-{
-    PyObject *capsule, *v_obj;
-    double step;
-    if (!PyArg_ParseTuple(args, "OOd:prox_apply", &capsule, &v_obj, &step)) return NULL;
-    ns_prox *prox = prox_from_capsule(capsule);
-    if (prox == NULL) return NULL;
-    PyArrayObject *v = as_double_array(v_obj, 2, "v");
-    if (v == NULL) return NULL;
-    PyObject *result = NULL;
-    int64_t rs, cs;
-    if (element_strides(v, &rs, &cs, "v") < 0) goto done;
-    npy_intp rows = PyArray_DIM(v, 0), columns = PyArray_DIM(v, 1);
-    npy_intp shape[2] = {rows, columns};
-    result = PyArray_SimpleNew(2, shape, NPY_DOUBLE);
-    if (result == NULL) goto done;
-    ns_status status;
-    Py_BEGIN_ALLOW_THREADS
-    status = ns_prox_apply(prox, step, (const double *)PyArray_DATA(v), rows, columns, rs, cs,
-                           (double *)PyArray_DATA((PyArrayObject *)result));
-    Py_END_ALLOW_THREADS
-    if (status != NS_OK) {
-        Py_CLEAR(result);
-        raise_status(status);
-    }
-done:
-    Py_DECREF(v);
-    return result;
+    if (stop && ctx != NULL && PyErr_Occurred()) ctx->failed = 1;
+    PyGILState_Release(gil);
+    return stop;
 }
 
 static PyObject *py_version(PyObject *self, PyObject *unused)
@@ -220,12 +107,6 @@ static PyObject *py_version(PyObject *self, PyObject *unused)
 
 static PyMethodDef methods[] = {
     {"version", py_version, METH_NOARGS, "Version of the native library."},
-    {"prox_create", py_prox_create, METH_VARARGS,
-     "prox_create(kind, scalars, a, b, group_pointers, group_indices) -> handle"},
-    {"prox_is_matrix", py_prox_is_matrix, METH_O, "prox_is_matrix(handle) -> bool"},
-    {"prox_apply", py_prox_apply, METH_VARARGS, "prox_apply(handle, v2d, step) -> ndarray"},
-    {"prox_value", py_prox_value, METH_VARARGS, "prox_value(handle, x2d) -> ndarray"},
-    {"prox_subgradient", py_prox_subgradient, METH_VARARGS, "prox_subgradient(handle, x2d) -> ndarray"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -236,6 +117,10 @@ PyMODINIT_FUNC PyInit__native(void)
     import_array();
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;
+    if (PyModule_AddFunctions(m, ns_prox_methods) < 0 || PyModule_AddFunctions(m, ns_enet_methods) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
     NumericalError = PyErr_NewExceptionWithDoc(
         "nonsmooth.NumericalError", "A numerical routine (e.g. LAPACK) failed.", PyExc_ArithmeticError, NULL);
     NotConvergedError = PyErr_NewExceptionWithDoc(

@@ -7,7 +7,8 @@ A Python library with a Swift core:
 
 See the README for the layers (Swift core → C ABI → CPython extension → Python).
 """
-from . import prox
+from . import linear_model, prox
+from .linear_model import ElasticNet, Lasso, enet_path, lasso_path
 from ._native import version as _native_version
 from .exceptions import CancelledError, ConvergenceWarning, NotConvergedError, NumericalError
 
@@ -20,6 +21,11 @@ if _native_version() != __version__:  # a stale libNonsmoothC.so next to the ext
 
 __all__ = [
     "CancelledError",
+    "ElasticNet",
+    "Lasso",
+    "enet_path",
+    "lasso_path",
+    "linear_model",
     "ConvergenceWarning",
     "NotConvergedError",
     "NumericalError",

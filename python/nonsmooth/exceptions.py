@@ -1,8 +1,13 @@
 """Exceptions and warnings raised by nonsmooth."""
 from ._native import CancelledError, NotConvergedError, NumericalError
 
+try:  # subclass scikit-learn's warning when present, so its filters apply to us too
+    from sklearn.exceptions import ConvergenceWarning as _Base
+except ImportError:  # pragma: no cover
+    _Base = UserWarning
 
-class ConvergenceWarning(UserWarning):
+
+class ConvergenceWarning(_Base):
     """An iterative method stopped before its certificate reached the tolerance.
 
     The message states the certificate reached (duality gap, KKT residual).

@@ -1,0 +1,60 @@
+/// The indicator of the half-space {x : aᵀx ≤ b}, a ≠ 0.
+///
+/// prox is the projection, whatever the step, in closed form:
+///
+///     P(v) = v − max(0, âᵀv − b̂) â,   â = a/‖a‖₂,  b̂ = b/‖a‖₂.
+///
+/// Points inside are returned unchanged; points outside are projected onto the
+/// boundary hyperplane (with one step of iterative refinement, as in
+/// `Hyperplane`).
+///
+/// `value` is 0 when âᵀx − b̂ ≤ max(10⁻¹², n·ε)·max(1, |b̂|, Σᵢ|âᵢxᵢ|) and +∞
+/// otherwise. The normal cone at a point of the half-space (the ray ℝ₊a on the
+/// boundary, {0} inside) contains 0, its minimal-norm element, which `subgradient`
+/// returns; outside it throws `invalidArgument`. `validate(length:)` requires a
+/// vector of length a.count.
+public struct Halfspace: ProximalOperator {
+    public let normal: [Double]
+    public let offset: Double
+    let unitNormal: [Double]
+    let unitOffset: Double
+
+    public init(normal: [Double], offset: Double) throws {
+        (unitNormal, unitOffset) = try normalizeHalfspace(normal: normal, offset: offset)
+        self.normal = normal
+        self.offset = offset
+    }
+
+    public func validate(length n: Int) throws {
+        try require(normal.count == n, "normal", "has length \(normal.count) but the vector has length \(n)")
+    }
+
+    public func value(_ x: UnsafeBufferPointer<Double>) -> Double {
+        guard x.count == unitNormal.count else { return .nan }
+        return unitNormal.withUnsafeBufferPointer { a in
+            let (d, m) = dotWithMagnitude(a, x)
+            let tol = setTolerance(count: x.count, scale: max(abs(unitOffset), m))
+            return d - unitOffset <= tol ? 0 : .infinity
+        }
+    }
+
+    public func prox(_ v: UnsafeBufferPointer<Double>, step: Double, into out: UnsafeMutableBufferPointer<Double>) throws {
+        try validate(length: v.count)
+        if v.isEmpty { return }
+        unitNormal.withUnsafeBufferPointer { a in
+            let c = dotWithMagnitude(a, v).dot - unitOffset
+            if c > 0 {
+                for i in v.indices { out[i] = v[i] - c * a[i] }
+                refineOntoHyperplane(a, unitOffset, out)
+            } else {
+                for i in v.indices { out[i] = v[i] }
+            }
+        }
+    }
+
+    public func subgradient(_ x: UnsafeBufferPointer<Double>, into g: UnsafeMutableBufferPointer<Double>) throws {
+        try validate(length: x.count)
+        try require(value(x) == 0, "x", "is outside the half-space aᵀx ≤ \(offset): the subdifferential is empty")
+        for i in g.indices { g[i] = 0 }
+    }
+}

@@ -1,0 +1,79 @@
+/// The indicator of the hyperplane {x : aᵀx = b}, a ≠ 0.
+///
+/// prox is the projection, whatever the step, in closed form:
+///
+///     P(v) = v − (âᵀv − b̂) â,   â = a/‖a‖₂,  b̂ = b/‖a‖₂,
+///
+/// (the normal is normalized once at construction, so ‖a‖² never overflows),
+/// followed by one step of iterative refinement (the same formula applied to the
+/// result) so that points far from the hyperplane land on it to working accuracy
+/// rather than with the cancellation error of the first subtraction.
+///
+/// `value` is 0 when |âᵀx − b̂| ≤ max(10⁻¹², n·ε)·max(1, |b̂|, Σᵢ|âᵢxᵢ|) and +∞
+/// otherwise. The normal cone on the hyperplane is the line ℝa; its minimal-norm
+/// element 0 is what `subgradient` returns, and it throws `invalidArgument` off
+/// the hyperplane. `validate(length:)` requires a vector of length a.count.
+public struct Hyperplane: ProximalOperator {
+    public let normal: [Double]
+    public let offset: Double
+    /// a/‖a‖₂ and b/‖a‖₂.
+    let unitNormal: [Double]
+    let unitOffset: Double
+
+    public init(normal: [Double], offset: Double) throws {
+        (unitNormal, unitOffset) = try normalizeHalfspace(normal: normal, offset: offset)
+        self.normal = normal
+        self.offset = offset
+    }
+
+    public func validate(length n: Int) throws {
+        try require(normal.count == n, "normal", "has length \(normal.count) but the vector has length \(n)")
+    }
+
+    public func value(_ x: UnsafeBufferPointer<Double>) -> Double {
+        guard x.count == unitNormal.count else { return .nan }
+        return unitNormal.withUnsafeBufferPointer { a in
+            let (d, m) = dotWithMagnitude(a, x)
+            let tol = setTolerance(count: x.count, scale: max(abs(unitOffset), m))
+            return abs(d - unitOffset) <= tol ? 0 : .infinity
+        }
+    }
+
+    public func prox(_ v: UnsafeBufferPointer<Double>, step: Double, into out: UnsafeMutableBufferPointer<Double>) throws {
+        try validate(length: v.count)
+        if v.isEmpty { return }
+        unitNormal.withUnsafeBufferPointer { a in
+            let c = dotWithMagnitude(a, v).dot - unitOffset
+            for i in v.indices { out[i] = v[i] - c * a[i] }
+            refineOntoHyperplane(a, unitOffset, out)
+        }
+    }
+
+    public func subgradient(_ x: UnsafeBufferPointer<Double>, into g: UnsafeMutableBufferPointer<Double>) throws {
+        try validate(length: x.count)
+        try require(value(x) == 0, "x", "is not on the hyperplane aᵀx = \(offset): the subdifferential is empty")
+        for i in g.indices { g[i] = 0 }
+    }
+}
+
+/// (a/‖a‖₂, b/‖a‖₂) after checking a is finite and nonzero and b finite.
+func normalizeHalfspace(normal: [Double], offset: Double) throws -> ([Double], Double) {
+    try require(!normal.isEmpty, "normal", "must not be empty")
+    try requireFinite(normal, "normal")
+    try requireFinite(offset, "offset")
+    let norm = normal.withUnsafeBufferPointer { safeEuclideanNorm($0) }
+    try require(norm > 0, "normal", "must be nonzero")
+    let unit = normal.map { $0 / norm }
+    let b = offset / norm
+    try require(b.isFinite, "offset", "is too large relative to the normal (offset/‖normal‖ overflows)")
+    return (unit, b)
+}
+
+/// One refinement step x ← x − (âᵀx − b̂)â, in place (â a unit vector).
+@inline(__always)
+func refineOntoHyperplane(_ a: UnsafeBufferPointer<Double>, _ b: Double, _ x: UnsafeMutableBufferPointer<Double>) {
+    let r = dotWithMagnitude(a, UnsafeBufferPointer(x)).dot - b
+    if r != 0 && r.isFinite {
+        for i in x.indices { x[i] -= r * a[i] }
+    }
+}

@@ -1,0 +1,141 @@
+import COpenBLAS
+
+/// The indicator of the cone of symmetric positive semidefinite n×n matrices.
+///
+/// prox is the Frobenius-norm projection, whatever the step (N. J. Higham,
+/// "Computing a nearest symmetric positive semidefinite matrix", Linear Algebra
+/// Appl. 103, 1988): with S = (V + Vᵀ)/2 = Q diag(w) Qᵀ,
+///
+///     P(V) = Q diag(max(w, 0)) Qᵀ,
+///
+/// the eigendecomposition coming from LAPACK's divide-and-conquer `dsyevd`. The
+/// result is assembled by a rank-p update `dsyrk` from whichever side is smaller:
+/// Q₊diag(w₊)Q₊ᵀ, or S − Q₋diag(w₋)Q₋ᵀ, and is exactly symmetric. If S is already
+/// PSD it is returned as is.
+///
+/// `value` is 0 when X is symmetric to a relative 10⁻¹⁰ (max |Xᵢⱼ − Xⱼᵢ| ≤
+/// 10⁻¹⁰·max(1, ‖X‖_F)) and its smallest eigenvalue is ≥ −10⁻¹⁰·max(1, ‖X‖_F),
+/// +∞ otherwise. The normal cone at a PSD matrix contains 0, its minimal-norm
+/// element, which `subgradient` returns; elsewhere it throws `invalidArgument`.
+/// The matrix must be square and finite; a LAPACK failure throws `numericalError`.
+public struct PSDCone: MatrixProximalOperator {
+    public init() {}
+
+    public func validate(rows: Int, columns: Int) throws {
+        try checkLapackDimensions(rows: rows, columns: columns)
+        try require(rows == columns, "v", "must be a square matrix, got \(rows)×\(columns)")
+    }
+
+    public func value(_ x: UnsafeBufferPointer<Double>, rows: Int, columns: Int) throws -> Double {
+        try validate(rows: rows, columns: columns)
+        try checkMatrixBuffer(x, rows: rows, columns: columns, name: "x")
+        let n = rows
+        if n == 0 { return 0 }
+        let norm = safeEuclideanNorm(UnsafeBufferPointer(rebasing: x[0..<(n * n)]))
+        let tol = 1e-10 * max(1, norm)
+        for i in 0..<n {
+            for j in (i + 1)..<(i + 1 < n ? n : i + 1) where !(abs(x[i * n + j] - x[j * n + i]) <= tol) {
+                return .infinity
+            }
+        }
+        let a = UnsafeMutableBufferPointer<Double>.allocate(capacity: n * n + n)
+        defer { a.deallocate() }
+        symmetrize(x, n, into: a)
+        let w = UnsafeMutableBufferPointer(rebasing: a[(n * n)...])
+        try symmetricEigen(a, w, n, vectors: false)
+        return w[0] >= -tol ? 0 : .infinity
+    }
+
+    public func prox(_ v: UnsafeBufferPointer<Double>, rows: Int, columns: Int, step: Double,
+                     into out: UnsafeMutableBufferPointer<Double>) throws {
+        try validate(rows: rows, columns: columns)
+        try checkMatrixBuffer(v, rows: rows, columns: columns, name: "v")
+        let n = rows
+        try require(out.count >= n * n, "out", "has \(out.count) entries, expected \(n)×\(n)")
+        if n == 0 { return }
+        guard let o = out.baseAddress else { return }
+        symmetrize(v, n, into: out)  // out = S
+        let block = UnsafeMutableBufferPointer<Double>.allocate(capacity: n * n + n)
+        defer { block.deallocate() }
+        guard let q = block.baseAddress else { return }
+        q.update(from: o, count: n * n)
+        let w = UnsafeMutableBufferPointer(start: q + n * n, count: n)
+        try symmetricEigen(UnsafeMutableBufferPointer(start: q, count: n * n), w, n, vectors: true)
+        var negative = 0
+        while negative < n && w[negative] < 0 { negative += 1 }
+        let positive = n - negative
+        if negative == 0 { return }  // S is PSD
+        if positive == 0 {
+            for i in 0..<(n * n) { out[i] = 0 }
+            return
+        }
+        let n32 = Int32(n)
+        if positive <= negative {
+            // out = Q₊ diag(w₊) Q₊ᵀ = B Bᵀ, B = Q₊ diag(√w₊).
+            for c in negative..<n {
+                let f = w[c].squareRoot()
+                for i in 0..<n { q[c * n + i] *= f }
+            }
+            cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, n32, Int32(positive),
+                        1, q + negative * n, n32, 0, o, n32)
+        } else {
+            // out = S + B Bᵀ, B = Q₋ diag(√(−w₋)).
+            for c in 0..<negative {
+                let f = (-w[c]).squareRoot()
+                for i in 0..<n { q[c * n + i] *= f }
+            }
+            cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, n32, Int32(negative),
+                        1, q, n32, 1, o, n32)
+        }
+        // Mirror the lower triangle (column-major) into the upper one.
+        for j in 0..<n {
+            for i in (j + 1)..<(j + 1 < n ? n : j + 1) { o[i * n + j] = o[j * n + i] }
+        }
+    }
+
+    public func subgradient(_ x: UnsafeBufferPointer<Double>, rows: Int, columns: Int,
+                            into g: UnsafeMutableBufferPointer<Double>) throws {
+        try require(try value(x, rows: rows, columns: columns) == 0, "x",
+                    "is not a symmetric positive semidefinite matrix: the subdifferential is empty")
+        try require(g.count >= rows * columns, "out", "has \(g.count) entries, expected \(rows)×\(columns)")
+        for i in 0..<(rows * columns) { g[i] = 0 }
+    }
+}
+
+/// out = (X + Xᵀ)/2 for the n×n matrix X (layout-independent).
+private func symmetrize(_ x: UnsafeBufferPointer<Double>, _ n: Int, into out: UnsafeMutableBufferPointer<Double>) {
+    for i in 0..<n {
+        out[i * n + i] = x[i * n + i]
+        for j in (i + 1)..<(i + 1 < n ? n : i + 1) {
+            let s = 0.5 * x[i * n + j] + 0.5 * x[j * n + i]
+            out[i * n + j] = s
+            out[j * n + i] = s
+        }
+    }
+}
+
+/// Eigenvalues (ascending, into `w`) and, with `vectors`, orthonormal
+/// eigenvectors (columns of `a`, column-major) of the symmetric n×n matrix in
+/// `a` (lower triangle read), by LAPACK `dsyevd`.
+private func symmetricEigen(_ a: UnsafeMutableBufferPointer<Double>, _ w: UnsafeMutableBufferPointer<Double>,
+                            _ n: Int, vectors: Bool) throws {
+    var jobz: CChar = vectors ? CChar(UInt8(ascii: "V")) : CChar(UInt8(ascii: "N"))
+    var uplo: CChar = CChar(UInt8(ascii: "L"))
+    var n32 = Int32(n), lda = Int32(max(1, n))
+    var info: Int32 = 0
+    var lwork: Int32 = -1, liwork: Int32 = -1
+    var workQuery = 0.0
+    var iworkQuery: Int32 = 0
+    dsyevd_(&jobz, &uplo, &n32, a.baseAddress, &lda, w.baseAddress, &workQuery, &lwork, &iworkQuery, &liwork, &info)
+    guard info == 0 else { throw NonsmoothError.numericalError("dsyevd workspace query failed (info = \(info))") }
+    lwork = try lapackWorkspaceSize(workQuery, routine: "dsyevd")
+    liwork = max(1, iworkQuery)
+    let work = UnsafeMutableBufferPointer<Double>.allocate(capacity: Int(lwork))
+    defer { work.deallocate() }
+    let iwork = UnsafeMutableBufferPointer<Int32>.allocate(capacity: Int(liwork))
+    defer { iwork.deallocate() }
+    dsyevd_(&jobz, &uplo, &n32, a.baseAddress, &lda, w.baseAddress, work.baseAddress, &lwork,
+            iwork.baseAddress, &liwork, &info)
+    if info < 0 { throw NonsmoothError.numericalError("dsyevd: argument \(-info) had an illegal value") }
+    if info > 0 { throw NonsmoothError.numericalError("dsyevd: the eigenvalue algorithm did not converge (info = \(info))") }
+}

@@ -1,0 +1,366 @@
+import COpenBLAS
+
+/// Coordinate descent on the Gram form, for n ≫ p: with Q = X_cᵀX_c and
+/// q = X_cᵀy_c computed once (BLAS dsyrk), the solver keeps g = X_cᵀr = q − Qβ
+/// and an update of β_j costs O(p) instead of O(n). The objective and the
+/// duality gap follow from ‖r‖² = ‖y_c‖² − qᵀβ − gᵀβ and y_cᵀr = ‖y_c‖² − qᵀβ,
+/// exact formulas whose rounding error is of order ε‖y_c‖²; the caller
+/// therefore recomputes the final certificate from the explicit residual and
+/// continues with `ResidualCoordinateDescent` if it does not hold.
+final class GramCoordinateDescent<X: DesignMatrix> {
+    let model: ElasticNetModel<X>
+    let options: CoordinateDescentOptions
+    let progress: ProgressObserver
+    let p: Int
+    let gram: DoubleBuffer
+    let xty: DoubleBuffer
+    let beta: DoubleBuffer
+    let g: DoubleBuffer
+    let inverseLipschitz: DoubleBuffer
+    let corr: DoubleBuffer
+    var excluded: [Bool]
+    var screenedCount = 0
+    var epochs = 0
+    var bestDual = -Double.infinity
+    var history: [(epoch: Int, gap: Double)] = []
+    var lastGap = Double.infinity
+    let unpenalizedGram: UnpenalizedGram?
+
+    static var andersonDepth: Int { 5 }
+    static var gapFrequency: Int { 5 }
+
+    init(model: ElasticNetModel<X>, options: CoordinateDescentOptions, progress: ProgressObserver,
+         warmStart: UnsafePointer<Double>?) {
+        self.model = model
+        self.options = options
+        self.progress = progress
+        let p = model.p, n = model.n
+        self.p = p
+        gram = DoubleBuffer(p * p)
+        model.design.gram(means: model.fitIntercept ? UnsafePointer(model.means.base) : nil, into: gram.base)
+        xty = DoubleBuffer(p)
+        model.design.transposeMultiply(model.y.base, vectors: 1, into: xty.base)
+        if model.fitIntercept {
+            var s = 0.0
+            for i in 0..<n { s += model.y[i] }
+            if s != 0 { for j in 0..<p { xty[j] -= model.means[j] * s } }
+        }
+        beta = DoubleBuffer(p)
+        excluded = model.inert
+        if let w = warmStart {
+            for j in 0..<p where !excluded[j] { beta[j] = model.positive ? max(w[j], 0) : w[j] }
+        }
+        g = DoubleBuffer(p)
+        inverseLipschitz = DoubleBuffer(p)
+        corr = DoubleBuffer(p)
+        for j in 0..<p {
+            let l = gram[j * p + j] + model.lambda2[j]
+            inverseLipschitz[j] = (!excluded[j] && gram[j * p + j] > 0) ? 1 / l : 0
+        }
+        let u = model.unpenalized
+        if u.isEmpty {
+            unpenalizedGram = nil
+        } else {
+            var sub = [Double](repeating: 0, count: u.count * u.count)
+            for b in 0..<u.count {
+                for a in 0..<u.count { sub[b * u.count + a] = gram[u[b] * p + u[a]] }
+            }
+            unpenalizedGram = UnpenalizedGram(indices: u, gram: sub)
+        }
+        recomputeGradient()
+    }
+
+    /// g = q − Qβ (dsymv).
+    func recomputeGradient() {
+        g.base.update(from: xty.base, count: p)
+        cblas_dsymv(CblasColMajor, CblasUpper, Int32(p), -1, gram.base, Int32(p), beta.base, 1, 1, g.base, 1)
+    }
+
+    /// ‖r‖² for coefficients b with gradient h = q − Qb.
+    @inline(__always)
+    func residualSquare(_ b: UnsafePointer<Double>, _ h: UnsafePointer<Double>) -> Double {
+        var s = 0.0
+        for j in 0..<p where b[j] != 0 { s += (xty[j] + h[j]) * b[j] }
+        return model.yNorm2 - s
+    }
+
+    struct Evaluation {
+        var primal: Double
+        var gap: Double
+        var dual: Double
+        var scale: Double
+    }
+
+    /// Full duality gap from g; `corr` receives a_j = x̃_jᵀθ̃₀ for screening.
+    func evaluate() throws -> Evaluation {
+        let b = beta.base
+        let rr = residualSquare(b, g.base)
+        let primal = 0.5 * rr + model.penaltyValue(b)
+        var thetaSquare = rr
+        var yTheta = model.yNorm2
+        for j in 0..<p where b[j] != 0 { yTheta -= xty[j] * b[j] }
+        corr.base.update(from: g.base, count: p)
+        if let ug = unpenalizedGram {
+            let u = ug.indices
+            var inSubset = u.map { !model.positive || b[$0] > 0 }
+            while true {
+                let subset = (0..<u.count).filter { inSubset[$0] }
+                corr.base.update(from: g.base, count: p)
+                thetaSquare = rr
+                yTheta = model.yNorm2
+                for j in 0..<p where b[j] != 0 { yTheta -= xty[j] * b[j] }
+                if !subset.isEmpty {
+                    let pinv = try ug.pseudoInverse(subset)
+                    let k = subset.count
+                    for bIndex in 0..<k {
+                        var coef = 0.0
+                        for a in 0..<k { coef += pinv[bIndex * k + a] * g[u[subset[a]]] }
+                        if coef == 0 { continue }
+                        let j = u[subset[bIndex]]
+                        denseAxpy(-coef, gram.base + j * p, corr.base, p)
+                        thetaSquare -= g[j] * coef
+                        yTheta -= xty[j] * coef
+                    }
+                }
+                guard model.positive else { break }
+                var added = false
+                for pos in 0..<u.count where !inSubset[pos] && corr[u[pos]] > 1e-12 * (model.norm2[u[pos]] * max(thetaSquare, 0)).squareRoot() {
+                    inSubset[pos] = true
+                    added = true
+                }
+                if !added { break }
+            }
+        }
+        var dualNorm = 0.0
+        let l1 = model.lambda1.base, l2 = model.lambda2.base
+        for j in 0..<p where !excluded[j] {
+            let v = corr[j] - l2[j] * b[j]
+            corr[j] = v
+            if l1[j] > 0 {
+                let ratio = (model.positive ? v : abs(v)) / l1[j]
+                if ratio > dualNorm { dualNorm = ratio }
+            }
+        }
+        thetaSquare = max(thetaSquare, 0) + model.augmentedSquare(b)
+        let (dual, scale) = model.bestScaling(dualNorm: dualNorm, yTheta: yTheta, thetaSquare: thetaSquare)
+        bestDual = max(bestDual, dual)
+        let gap = primal - bestDual
+        lastGap = gap
+        history.append((epochs, gap / Double(model.n)))
+        return Evaluation(primal: primal, gap: gap, dual: dual, scale: scale)
+    }
+
+    func screen(_ e: Evaluation) {
+        let radius = (2 * max(e.primal - e.dual, 0)).squareRoot()
+        for j in model.penalized where !excluded[j] {
+            let v = e.scale * corr[j]
+            let bound = model.positive ? v : abs(v)
+            if bound + model.augmentedNorm[j] * radius < model.lambda1[j] * (1 - 1e-9) {
+                excluded[j] = true
+                screenedCount += 1
+                if beta[j] != 0 {
+                    denseAxpy(beta[j], gram.base + j * p, g.base, p)
+                    beta[j] = 0
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    func epoch(_ active: UnsafeBufferPointer<Int>) {
+        let q = gram.base, b = beta.base, h = g.base, invL = inverseLipschitz.base, l1 = model.lambda1.base
+        let p = self.p
+        for j in active {
+            let old = b[j]
+            let z = h[j] + q[j * p + j] * old
+            let t = model.positive ? max(z - l1[j], 0) * invL[j] : softThreshold(z, l1[j]) * invL[j]
+            if t != old {
+                denseAxpy(old - t, q + j * p, h, p)
+                b[j] = t
+            }
+        }
+    }
+
+    func run() throws -> StopReason {
+        let K = Self.andersonDepth
+        var active = (0..<p).filter { !excluded[$0] }
+        var m = active.count
+        let betaHistory = DoubleBuffer((K + 1) * p)
+        let gradientHistory = DoubleBuffer((K + 1) * p)
+        let accBeta = DoubleBuffer(p), accG = DoubleBuffer(p)
+        var stored = 0
+        var gramK = [Double](repeating: 0, count: K * K)
+        var c = [Double](repeating: 0, count: K)
+        var lastFull = Double.infinity
+        while true {
+            if epochs % Self.gapFrequency == 0 {
+                let e = try evaluate()
+                lastFull = max(e.gap, 0)
+                if model.converged(gap: e.gap, primal: e.primal, tolerance: options.tolerance) { return .converged }
+                if epochs >= options.maxIterations { return .maxIterations }
+                if options.useScreening {
+                    let before = screenedCount
+                    screen(e)
+                    if screenedCount != before {
+                        active = active.filter { !excluded[$0] }
+                        m = active.count
+                        stored = 0
+                    }
+                }
+            }
+            if epochs >= options.maxIterations { return .maxIterations }
+            active.withUnsafeBufferPointer { epoch($0) }
+            epochs += 1
+            if epochs % options.progressEvery == 0, !progress.observe(epochs, lastFull / Double(model.n)) {
+                return .cancelled
+            }
+            guard options.useExtrapolation, m >= 2 else { continue }
+            let bh = betaHistory.base + stored * m, gh = gradientHistory.base + stored * p
+            for i in 0..<m { bh[i] = beta[active[i]] }
+            gh.update(from: g.base, count: p)
+            stored += 1
+            guard stored == K + 1 else { continue }
+            stored = 0
+            let hist = betaHistory.base
+            for k in 0..<K {
+                for l in k..<K {
+                    var s = 0.0
+                    let a0 = hist + k * m, a1 = hist + (k + 1) * m, b0 = hist + l * m, b1 = hist + (l + 1) * m
+                    for i in 0..<m { s += (a1[i] - a0[i]) * (b1[i] - b0[i]) }
+                    gramK[k * K + l] = s
+                    gramK[l * K + k] = s
+                }
+            }
+            guard andersonWeights(&gramK, K, into: &c) else { continue }
+            // Extrapolated β (zero off the active set) and g = q − Qβ (affine in β).
+            accBeta.base.update(repeating: 0, count: p)
+            var feasible = true
+            for i in 0..<m {
+                var v = 0.0
+                for k in 0..<K { v += c[k] * hist[(k + 1) * m + i] }
+                accBeta[active[i]] = v
+                if (model.positive && v < 0) || !v.isFinite { feasible = false }
+            }
+            guard feasible else { continue }
+            let ghist = gradientHistory.base
+            for j in 0..<p {
+                var v = 0.0
+                for k in 0..<K { v += c[k] * ghist[(k + 1) * p + j] }
+                accG[j] = v
+            }
+            let pAcc = 0.5 * residualSquare(accBeta.base, accG.base) + model.penaltyValue(accBeta.base)
+            let pCur = 0.5 * residualSquare(beta.base, g.base) + model.penaltyValue(beta.base)
+            if pAcc < pCur {
+                beta.base.update(from: accBeta.base, count: p)
+                g.base.update(from: accG.base, count: p)
+            }
+        }
+    }
+}
+
+// MARK: - Entry points
+
+func solveElasticNetSpecialized<X: DesignMatrix>(
+    _ design: X, _ y: UnsafeBufferPointer<Double>, _ penalty: ElasticNetPenalty,
+    _ options: CoordinateDescentOptions, _ warmStart: UnsafeBufferPointer<Double>?, _ warmIntercept: Double,
+    _ progress: ProgressObserver
+) throws -> CoordinateDescentResult {
+    try requireNonnegative(options.tolerance, "tolerance")
+    try require(options.maxIterations >= 0, "maxIterations", "must be non-negative, got \(options.maxIterations)")
+    try require(options.progressEvery >= 1, "progressEvery", "must be at least 1, got \(options.progressEvery)")
+    try requireFinite(warmIntercept, "warmIntercept")
+    let model = try ElasticNetModel(design: design, y: y, penalty: penalty, fitIntercept: options.fitIntercept)
+    let n = model.n, p = model.p
+    var warm: DoubleBuffer? = nil
+    if let w = warmStart {
+        try require(w.count == p, "warmStart", "has length \(w.count) but X has \(p) columns")
+        try requireFinite(Array(w), "warmStart")
+        let buffer = DoubleBuffer(p)
+        for j in 0..<p { buffer[j] = w[j] }
+        warm = buffer
+    }
+    let useGram: Bool
+    switch options.useGram {
+    case .none: useGram = design.hasFastGram && n >= 4 * p && p <= 1024
+    case .some(true):
+        try require(p <= 8192, "useGram", "the Gram matrix of \(p) features is too large (at most 8192)")
+        useGram = true
+    case .some(false): useGram = false
+    }
+
+    var stop: StopReason
+    let solver: ResidualCoordinateDescent<X>
+    if useGram {
+        let gram = GramCoordinateDescent(model: model, options: options, progress: progress,
+                                         warmStart: warm.map { UnsafePointer($0.base) })
+        let gramStop = try gram.run()
+        solver = ResidualCoordinateDescent(model: model, options: options, progress: progress,
+                                           warmStart: gram.beta.base, epochs: gram.epochs, excluded: gram.excluded,
+                                           unpenalizedGram: gram.unpenalizedGram)
+        solver.screenedCount = gram.screenedCount
+        solver.history = gram.history
+        if gramStop == .converged {
+            stop = try solver.run()   // certifies from the explicit residual, iterates only if needed
+        } else {
+            let e = try solver.evaluateFull()
+            stop = model.converged(gap: e.gap, primal: e.primal, tolerance: options.tolerance) ? .converged : gramStop
+        }
+    } else {
+        solver = ResidualCoordinateDescent(model: model, options: options, progress: progress,
+                                           warmStart: warm.map { UnsafePointer($0.base) })
+        stop = try solver.run()
+    }
+
+    let coefficients = Array(UnsafeBufferPointer(start: solver.beta.base, count: p))
+    var intercept = 0.0
+    if options.fitIntercept {
+        intercept = model.yMean
+        for j in 0..<p where coefficients[j] != 0 { intercept -= model.means[j] * coefficients[j] }
+    }
+    return CoordinateDescentResult(
+        coefficients: coefficients, intercept: intercept,
+        dualityGap: max(solver.lastGap, 0) / Double(n),
+        gapTolerance: options.tolerance * model.yNorm2 / Double(n),
+        epochs: solver.epochs, stopReason: stop, gapHistory: solver.history,
+        usedGram: useGram, screenedFeatures: solver.screenedCount)
+}
+
+func lambdaMaxSpecialized<X: DesignMatrix>(
+    _ design: X, _ target: UnsafeBufferPointer<Double>, _ l1Ratio: Double, _ weights: [Double]?,
+    _ fitIntercept: Bool, _ positive: Bool
+) throws -> Double {
+    let penalty = try ElasticNetPenalty(alpha: 1, l1Ratio: l1Ratio, weights: weights, positive: positive)
+    let model = try ElasticNetModel(design: design, y: target, penalty: penalty, fitIntercept: fitIntercept)
+    if model.penalized.isEmpty { return 0 }
+    let n = model.n
+    let residual = DoubleBuffer(n)
+    if model.unpenalized.isEmpty {
+        residual.base.update(from: model.y.base, count: n)
+    } else {
+        // Fit the unpenalized features alone (all penalized ones held at 0).
+        var excluded = [Bool](repeating: false, count: model.p)
+        for j in model.penalized { excluded[j] = true }
+        var options = CoordinateDescentOptions(tolerance: 1e-12, maxIterations: 100_000, fitIntercept: fitIntercept)
+        options.useScreening = false
+        let solver = ResidualCoordinateDescent(model: model, options: options, progress: .silent,
+                                               warmStart: nil, excluded: excluded)
+        if positive {
+            _ = try solver.run()
+            solver.recomputeResidual()
+            solver.copyResidual(into: residual.base)
+        } else {
+            // Exact: r₀ is the projection of y_c onto the complement of span(X_{c,U}).
+            residual.base.update(from: model.y.base, count: n)
+            try solver.prepare(residual.base)
+        }
+    }
+    var sum = 0.0
+    if fitIntercept { for i in 0..<n { sum += residual[i] } }
+    var best = 0.0
+    for j in model.penalized {
+        let c = design.columnDot(j, residual.base) - model.means[j] * sum
+        let v = (positive ? c : abs(c)) / model.lambda1[j]
+        if v > best { best = v }
+    }
+    return best
+}

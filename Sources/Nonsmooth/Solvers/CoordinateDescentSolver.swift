@@ -1,0 +1,626 @@
+/// Coordinate descent on the explicit residual r = y_c − X_cβ, with working
+/// sets, Gap Safe screening, Anderson extrapolation and dual extrapolation.
+/// See `solveElasticNet` for the problem and `ElasticNetModel` for the units
+/// (everything here is multiplied by n).
+///
+/// With an intercept the residual is stored lazily as r + shift·1, so that
+/// updating β_j by d costs one sparse column: r −= d·x_j, shift += d·x̄_j.
+/// Then x_{c,j}ᵀ(r + shift·1) = x_jᵀr + shift·Σ_i x_ij because the true
+/// residual sums to 0 (it is recentred at every working-set update).
+final class ResidualCoordinateDescent<X: DesignMatrix> {
+    let model: ElasticNetModel<X>
+    let options: CoordinateDescentOptions
+    let progress: ProgressObserver
+    let n: Int
+    let p: Int
+    let beta: DoubleBuffer
+    let r: DoubleBuffer
+    var shift = 0.0
+    /// Inert, screened, or excluded by the caller: β_j = 0 for good.
+    var excluded: [Bool]
+    var screenedCount = 0
+    let unpenalizedGram: UnpenalizedGram?
+
+    /// Dual candidates (up to 3 vectors of n) and their correlations (3 × p).
+    let candidates: DoubleBuffer
+    let correlations: DoubleBuffer
+    /// The best dual direction of the last subproblem (centred and projected).
+    let innerBest: DoubleBuffer
+    var hasInnerBest = false
+    /// The latest Anderson-extrapolated residual (true residual, not projected).
+    let extrapolated: DoubleBuffer
+    var hasExtrapolated = false
+
+    var epochs: Int
+    var bestDual = -Double.infinity
+    var history: [(epoch: Int, gap: Double)] = []
+    var lastFullGap = Double.infinity
+    var lastGap = Double.infinity
+    var lastPrimal = Double.infinity
+    var cancelled = false
+    var outOfBudget = false
+
+    static var andersonDepth: Int { 5 }
+    static var gapFrequency: Int { 10 }
+    static var initialWorkingSet: Int { 10 }
+
+    init(model: ElasticNetModel<X>, options: CoordinateDescentOptions, progress: ProgressObserver,
+         warmStart: UnsafePointer<Double>?, epochs: Int = 0, excluded extra: [Bool]? = nil,
+         unpenalizedGram: UnpenalizedGram? = nil) {
+        self.model = model
+        self.options = options
+        self.progress = progress
+        n = model.n
+        p = model.p
+        beta = DoubleBuffer(p)
+        r = DoubleBuffer(n)
+        var excl = model.inert
+        if let e = extra { for j in 0..<p where e[j] { excl[j] = true } }
+        excluded = excl
+        if let w = warmStart {
+            for j in 0..<p where !excl[j] { beta[j] = model.positive ? max(w[j], 0) : w[j] }
+        }
+        if let g = unpenalizedGram {
+            self.unpenalizedGram = g
+        } else if !model.unpenalized.isEmpty {
+            self.unpenalizedGram = UnpenalizedGram.from(model)
+        } else {
+            self.unpenalizedGram = nil
+        }
+        candidates = DoubleBuffer(3 * n)
+        correlations = DoubleBuffer(3 * p)
+        innerBest = DoubleBuffer(n)
+        extrapolated = DoubleBuffer(n)
+        self.epochs = epochs
+        recomputeResidual()
+    }
+
+    // MARK: Residual
+
+    /// r = y_c − X_cβ from scratch (no drift), folded and recentred.
+    func recomputeResidual() {
+        let rb = r.base, X = model.design
+        rb.update(from: model.y.base, count: n)
+        var s = 0.0
+        for j in 0..<p where beta[j] != 0 {
+            X.columnAxpy(j, -beta[j], rb)
+            s += beta[j] * model.means[j]
+        }
+        shift = s
+        foldShift()
+    }
+
+    /// Stores the true residual in r (shift = 0), recentred when fitting an intercept.
+    func foldShift() {
+        let rb = r.base
+        var m = 0.0
+        if model.fitIntercept {
+            for i in 0..<n { m += rb[i] }
+            m = m / Double(n) + shift   // mean of the stored residual + shift
+        }
+        let add = shift - (model.fitIntercept ? m : 0)
+        if add != 0 { for i in 0..<n { rb[i] += add } }
+        shift = 0
+    }
+
+    /// Copies the true residual r + shift into `out`.
+    @inline(__always)
+    func copyResidual(into out: UnsafeMutablePointer<Double>) {
+        let rb = r.base, s = shift
+        for i in 0..<n { out[i] = rb[i] + s }
+    }
+
+    func residualSquare() -> Double {
+        let rb = r.base, s = shift
+        var a = 0.0
+        if s == 0 { return denseDot(rb, rb, n) }
+        for i in 0..<n {
+            let v = rb[i] + s
+            a += v * v
+        }
+        return a
+    }
+
+    // MARK: Dual points
+
+    /// Centres v (intercept) and projects it onto the complement of the span of
+    /// the unpenalized columns that must be orthogonal to θ: all of them, or,
+    /// with `positive`, those with β_j > 0 plus any whose correlation with the
+    /// projected vector is positive (x_jᵀθ ≤ 0 suffices for β_j = 0).
+    func prepare(_ v: UnsafeMutablePointer<Double>) throws {
+        if model.fitIntercept {
+            var m = 0.0
+            for i in 0..<n { m += v[i] }
+            m /= Double(n)
+            for i in 0..<n { v[i] -= m }
+        }
+        guard let ug = unpenalizedGram else { return }
+        let u = ug.indices
+        var subset: [Int] = []
+        var inSubset = [Bool](repeating: false, count: u.count)
+        for (pos, j) in u.enumerated() where !model.positive || beta[j] > 0 {
+            subset.append(pos)
+            inSubset[pos] = true
+        }
+        while true {
+            if !subset.isEmpty {
+                let pinv = try ug.pseudoInverse(subset)
+                project(v, subset: subset, pinv: pinv, indices: u)
+                project(v, subset: subset, pinv: pinv, indices: u)
+            }
+            guard model.positive else { return }
+            let vNorm = denseDot(v, v, n).squareRoot()
+            var sum = 0.0
+            if model.fitIntercept { for i in 0..<n { sum += v[i] } }
+            var added = false
+            for pos in 0..<u.count where !inSubset[pos] {
+                let j = u[pos]
+                let c = model.design.columnDot(j, v) - model.means[j] * sum
+                if c > 1e-12 * model.norm2[j].squareRoot() * vNorm {
+                    inSubset[pos] = true
+                    added = true
+                }
+            }
+            if !added { return }
+            subset = (0..<u.count).filter { inSubset[$0] }
+        }
+    }
+
+    /// v ← v − X_{c,A} G_AA⁺ X_{c,A}ᵀ v.
+    private func project(_ v: UnsafeMutablePointer<Double>, subset: [Int], pinv: [Double], indices u: [Int]) {
+        let k = subset.count, X = model.design
+        var sum = 0.0
+        if model.fitIntercept { for i in 0..<n { sum += v[i] } }
+        var g = [Double](repeating: 0, count: k)
+        for a in 0..<k {
+            let j = u[subset[a]]
+            g[a] = X.columnDot(j, v) - model.means[j] * sum
+        }
+        var constant = 0.0
+        for b in 0..<k {
+            var coef = 0.0
+            for a in 0..<k { coef += pinv[b * k + a] * g[a] }
+            if coef == 0 { continue }
+            let j = u[subset[b]]
+            X.columnAxpy(j, -coef, v)
+            constant += coef * model.means[j]
+        }
+        if constant != 0 { for i in 0..<n { v[i] += constant } }
+    }
+
+    struct DualValue {
+        var value: Double
+        var scale: Double
+    }
+
+    /// For each of the k prepared candidates θ₀ in `candidates`, the
+    /// correlations a_j = x_{c,j}ᵀθ₀ − λ2_jβ_j (stored in `correlations[c·p + j]`)
+    /// over `features` (nil: every non-excluded feature) and the best feasible
+    /// scaling of θ̃₀ = (θ₀, −√λ2 β) with respect to those features.
+    func evaluateCandidates(_ k: Int, features: UnsafeBufferPointer<Int>?) -> [DualValue] {
+        let X = model.design, cb = candidates.base, corr = correlations.base
+        let l1 = model.lambda1.base, l2 = model.lambda2.base, means = model.means.base, b = beta.base
+        var sums = [Double](repeating: 0, count: k)
+        if model.fitIntercept {
+            for c in 0..<k {
+                var s = 0.0
+                let v = cb + c * n
+                for i in 0..<n { s += v[i] }
+                sums[c] = s
+            }
+        }
+        let aug: Double
+        if let f = features {
+            for j in f {
+                for c in 0..<k { corr[c * p + j] = X.columnDot(j, cb + c * n) - means[j] * sums[c] }
+            }
+            aug = model.augmentedSquare(b, over: f)
+        } else {
+            let active = p - excluded.count(where: { $0 })
+            if X.hasFastGram && 2 * active >= p {
+                X.transposeMultiply(cb, vectors: k, into: corr)
+                if model.fitIntercept {
+                    for c in 0..<k where sums[c] != 0 {
+                        for j in 0..<p { corr[c * p + j] -= means[j] * sums[c] }
+                    }
+                }
+            } else {
+                for j in 0..<p where !excluded[j] {
+                    for c in 0..<k { corr[c * p + j] = X.columnDot(j, cb + c * n) - means[j] * sums[c] }
+                }
+            }
+            aug = model.augmentedSquare(b)
+        }
+        var out: [DualValue] = []
+        out.reserveCapacity(k)
+        let positive = model.positive
+        for c in 0..<k {
+            let a = corr + c * p
+            var dualNorm = 0.0
+            @inline(__always) func visit(_ j: Int) {
+                let v = a[j] - l2[j] * b[j]
+                a[j] = v
+                if l1[j] > 0 {
+                    let ratio = (positive ? v : abs(v)) / l1[j]
+                    if ratio > dualNorm { dualNorm = ratio }
+                }
+            }
+            if let f = features {
+                for j in f { visit(j) }
+            } else {
+                for j in 0..<p where !excluded[j] { visit(j) }
+            }
+            let v = cb + c * n
+            let yTheta = denseDot(model.y.base, v, n)
+            let thetaSquare = denseDot(v, v, n) + aug
+            let (value, scale) = model.bestScaling(dualNorm: dualNorm, yTheta: yTheta, thetaSquare: thetaSquare)
+            out.append(DualValue(value: value, scale: scale))
+        }
+        return out
+    }
+
+    struct FullEvaluation {
+        var primal: Double
+        var gap: Double
+        var duals: [DualValue]
+        /// The candidate with the largest dual value in this evaluation.
+        var best: Int
+    }
+
+    /// Recomputes the residual and the full duality gap; the dual candidates
+    /// are the residual, the latest extrapolated residual and the best dual
+    /// point of the last subproblem.
+    func evaluateFull() throws -> FullEvaluation {
+        recomputeResidual()
+        let primal = 0.5 * residualSquare() + model.penaltyValue(beta.base)
+        var k = 0
+        copyResidual(into: candidates.base)
+        k += 1
+        if hasExtrapolated {
+            (candidates.base + k * n).update(from: extrapolated.base, count: n)
+            k += 1
+        }
+        if hasInnerBest {
+            (candidates.base + k * n).update(from: innerBest.base, count: n)
+            k += 1
+        }
+        hasExtrapolated = false
+        hasInnerBest = false
+        for c in 0..<k { try prepare(candidates.base + c * n) }
+        let duals = evaluateCandidates(k, features: nil)
+        var best = 0
+        for c in 0..<k where duals[c].value > duals[best].value { best = c }
+        bestDual = max(bestDual, duals[best].value)
+        let gap = primal - bestDual
+        lastFullGap = max(gap, 0)
+        lastGap = gap
+        lastPrimal = primal
+        history.append((epochs, gap / Double(n)))
+        return FullEvaluation(primal: primal, gap: gap, duals: duals, best: best)
+    }
+
+    // MARK: Screening and working sets
+
+    /// Gap Safe sphere test: θ̃* lies within √(2·gap) of any feasible θ̃ (the dual
+    /// is 1-strongly concave), so |x̃_jᵀθ̃| + ‖x̃_j‖√(2·gap) < λ1_j proves β*_j = 0.
+    func screen(_ e: FullEvaluation) {
+        let c = e.best, s = e.duals[c].scale
+        let radius = (2 * max(e.primal - e.duals[c].value, 0)).squareRoot()
+        let a = correlations.base + c * p
+        let X = model.design
+        for j in model.penalized where !excluded[j] {
+            let v = s * a[j]
+            let bound = model.positive ? v : abs(v)
+            if bound + model.augmentedNorm[j] * radius < model.lambda1[j] * (1 - 1e-9) {
+                excluded[j] = true
+                screenedCount += 1
+                if beta[j] != 0 {
+                    X.columnAxpy(j, beta[j], r.base)
+                    shift -= beta[j] * model.means[j]
+                    beta[j] = 0
+                }
+            }
+        }
+    }
+
+    /// The unpenalized features, the penalized support, and the penalized
+    /// features closest to violating their dual constraint (distance
+    /// (λ1_j − |x̃_jᵀθ̃|)/‖x̃_j‖), max(10, 2·|support|) penalized ones in all.
+    func workingSet(_ e: FullEvaluation) -> (features: [Int], isFull: Bool) {
+        var ws: [Int] = model.unpenalized.filter { !excluded[$0] }
+        let candidatesList = model.penalized.filter { !excluded[$0] }
+        var support = 0
+        for j in candidatesList where beta[j] != 0 { support += 1 }
+        let size = options.useWorkingSets
+            ? min(max(Self.initialWorkingSet, 2 * support), candidatesList.count)
+            : candidatesList.count
+        if size == candidatesList.count {
+            ws.append(contentsOf: candidatesList)
+            ws.sort()
+            return (ws, true)
+        }
+        let c = e.best, s = e.duals[c].scale
+        let a = correlations.base + c * p
+        var scores = [Double](repeating: 0, count: candidatesList.count)
+        for (i, j) in candidatesList.enumerated() {
+            if beta[j] != 0 {
+                scores[i] = -.infinity
+            } else {
+                let v = s * a[j]
+                let d = (model.lambda1[j] - (model.positive ? v : abs(v))) / model.augmentedNorm[j]
+                scores[i] = d.isNaN ? .infinity : d
+            }
+        }
+        var work = scores
+        let threshold = kthSmallest(&work, size - 1)
+        var taken = 0
+        for (i, j) in candidatesList.enumerated() where scores[i] < threshold {
+            ws.append(j)
+            taken += 1
+        }
+        for (i, j) in candidatesList.enumerated() where taken < size && scores[i] == threshold {
+            ws.append(j)
+            taken += 1
+        }
+        ws.sort()
+        return (ws, false)
+    }
+
+    // MARK: Epochs
+
+    /// One cyclic pass of exact coordinate minimisation over `ws`.
+    @inline(__always)
+    func epoch(_ ws: UnsafeBufferPointer<Int>) {
+        let X = model.design, b = beta.base, rb = r.base
+        let sums = model.sums.base, means = model.means.base, norm2 = model.norm2.base
+        let l1 = model.lambda1.base, invL = model.inverseLipschitz.base
+        var s = shift
+        if model.positive {
+            for j in ws {
+                let old = b[j]
+                let z = X.columnDot(j, rb) + s * sums[j] + norm2[j] * old
+                let t = max(z - l1[j], 0) * invL[j]
+                if t != old {
+                    let d = t - old
+                    X.columnAxpy(j, -d, rb)
+                    s += d * means[j]
+                    b[j] = t
+                }
+            }
+        } else {
+            for j in ws {
+                let old = b[j]
+                let z = X.columnDot(j, rb) + s * sums[j] + norm2[j] * old
+                let t = softThreshold(z, l1[j]) * invL[j]
+                if t != old {
+                    let d = t - old
+                    X.columnAxpy(j, -d, rb)
+                    s += d * means[j]
+                    b[j] = t
+                }
+            }
+        }
+        shift = s
+    }
+
+    /// Runs epochs on the subproblem restricted to `ws` until its duality gap
+    /// (dual feasibility checked on `ws` only) is at most `tolerance`, the
+    /// budget runs out or the observer cancels. With `singleRound`, returns
+    /// after `gapFrequency` epochs without computing the gap (the caller does).
+    func solveSubproblem(_ wsArray: [Int], tolerance: Double, singleRound: Bool) throws {
+        let m = wsArray.count
+        guard m > 0 else { return }
+        let K = Self.andersonDepth
+        let useAnderson = options.useExtrapolation && m >= 2
+        var cost = 0
+        for j in wsArray { cost += model.design.columnCost(j) }
+        let storeResiduals = useAnderson && (K + 1) * n <= 2 * cost
+        let betaHistory = DoubleBuffer(useAnderson ? (K + 1) * m : 0)
+        let residualHistory = DoubleBuffer(storeResiduals ? (K + 1) * n : 0)
+        let accBeta = DoubleBuffer(useAnderson ? m : 0)
+        let accResidual = DoubleBuffer(useAnderson ? n : 0)
+        var shiftHistory = [Double](repeating: 0, count: K + 1)
+        var stored = 0
+        var bestInner = -Double.infinity
+        var local = 0
+        hasExtrapolated = false
+        hasInnerBest = false
+
+        try wsArray.withUnsafeBufferPointer { ws in
+            while true {
+                if epochs >= options.maxIterations {
+                    outOfBudget = true
+                    return
+                }
+                epoch(ws)
+                epochs += 1
+                local += 1
+                if epochs % options.progressEvery == 0,
+                   !progress.observe(epochs, lastFullGap / Double(n)) {
+                    cancelled = true
+                    return
+                }
+                if useAnderson {
+                    let bh = betaHistory.base + stored * m, b = beta.base
+                    for i in 0..<m { bh[i] = b[ws[i]] }
+                    if storeResiduals {
+                        (residualHistory.base + stored * n).update(from: r.base, count: n)
+                        shiftHistory[stored] = shift
+                    }
+                    stored += 1
+                    if stored == K + 1 {
+                        extrapolate(ws, betaHistory: betaHistory.base, residualHistory: storeResiduals ? residualHistory.base : nil,
+                                    shiftHistory: shiftHistory, accBeta: accBeta.base, accResidual: accResidual.base)
+                        stored = 0
+                    }
+                }
+                if local % Self.gapFrequency == 0 {
+                    if singleRound { return }
+                    let primal = 0.5 * residualSquare() + model.penaltyValue(beta.base, over: ws)
+                    var k = 1
+                    copyResidual(into: candidates.base)
+                    if hasExtrapolated {
+                        (candidates.base + n).update(from: extrapolated.base, count: n)
+                        k = 2
+                    }
+                    for c in 0..<k { try prepare(candidates.base + c * n) }
+                    let duals = evaluateCandidates(k, features: ws)
+                    for c in 0..<k where duals[c].value > bestInner {
+                        bestInner = duals[c].value
+                        innerBest.base.update(from: candidates.base + c * n, count: n)
+                        hasInnerBest = true
+                    }
+                    let gap = primal - bestInner
+                    if gap <= tolerance || model.converged(gap: gap, primal: primal, tolerance: 0) { return }
+                }
+            }
+        }
+    }
+
+    /// Anderson step on the last K + 1 epochs of the subproblem: the primal
+    /// extrapolation is kept when it lowers the objective; the residual
+    /// extrapolation (from residual differences when they are stored, else the
+    /// residual of the primal extrapolation) becomes a dual candidate.
+    private func extrapolate(_ ws: UnsafeBufferPointer<Int>, betaHistory bh: UnsafeMutablePointer<Double>,
+                             residualHistory rh: UnsafeMutablePointer<Double>?, shiftHistory sh: [Double],
+                             accBeta: UnsafeMutablePointer<Double>, accResidual: UnsafeMutablePointer<Double>) {
+        let K = Self.andersonDepth, m = ws.count, X = model.design
+        var gram = [Double](repeating: 0, count: K * K)
+        var c = [Double](repeating: 0, count: K)
+        for k in 0..<K {
+            for l in k..<K {
+                var s = 0.0
+                let a0 = bh + k * m, a1 = bh + (k + 1) * m, b0 = bh + l * m, b1 = bh + (l + 1) * m
+                for i in 0..<m { s += (a1[i] - a0[i]) * (b1[i] - b0[i]) }
+                gram[k * K + l] = s
+                gram[l * K + k] = s
+            }
+        }
+        if andersonWeights(&gram, K, into: &c) {
+            var feasible = true
+            for i in 0..<m {
+                var v = 0.0
+                for k in 0..<K { v += c[k] * bh[(k + 1) * m + i] }
+                accBeta[i] = v
+                if model.positive && v < 0 { feasible = false }
+                if !v.isFinite { feasible = false }
+            }
+            if feasible {
+                if let rh = rh {
+                    for i in 0..<n {
+                        var v = 0.0
+                        for k in 0..<K { v += c[k] * (rh[(k + 1) * n + i] + sh[k + 1]) }
+                        accResidual[i] = v
+                    }
+                } else {
+                    copyResidual(into: accResidual)
+                    var constant = 0.0
+                    for i in 0..<m {
+                        let j = ws[i], d = beta[j] - accBeta[i]
+                        if d != 0 {
+                            X.columnAxpy(j, d, accResidual)
+                            constant -= d * model.means[j]
+                        }
+                    }
+                    if constant != 0 { for i in 0..<n { accResidual[i] += constant } }
+                }
+                var penAcc = 0.0, penCur = 0.0
+                for i in 0..<m {
+                    let j = ws[i], v = accBeta[i], b = beta[j]
+                    penAcc += model.lambda1[j] * abs(v) + 0.5 * model.lambda2[j] * v * v
+                    penCur += model.lambda1[j] * abs(b) + 0.5 * model.lambda2[j] * b * b
+                }
+                let pAcc = 0.5 * denseDot(accResidual, accResidual, n) + penAcc
+                let pCur = 0.5 * residualSquare() + penCur
+                if rh == nil {
+                    extrapolated.base.update(from: accResidual, count: n)
+                    hasExtrapolated = true
+                }
+                if pAcc < pCur {
+                    for i in 0..<m { beta[ws[i]] = accBeta[i] }
+                    r.base.update(from: accResidual, count: n)
+                    shift = 0
+                }
+            }
+        }
+        // Dual extrapolation from the residual differences (celer).
+        guard let rh = rh else { return }
+        for k in 0..<K {
+            for l in k..<K {
+                var s = 0.0
+                let a0 = rh + k * n, a1 = rh + (k + 1) * n, b0 = rh + l * n, b1 = rh + (l + 1) * n
+                let da = sh[k + 1] - sh[k], db = sh[l + 1] - sh[l]
+                for i in 0..<n { s += (a1[i] - a0[i] + da) * (b1[i] - b0[i] + db) }
+                gram[k * K + l] = s
+                gram[l * K + k] = s
+            }
+        }
+        guard andersonWeights(&gram, K, into: &c) else { return }
+        let out = extrapolated.base
+        for i in 0..<n {
+            var v = 0.0
+            for k in 0..<K { v += c[k] * (rh[(k + 1) * n + i] + sh[k + 1]) }
+            out[i] = v
+        }
+        hasExtrapolated = true
+    }
+
+    // MARK: Driver
+
+    /// Working-set loop until the full gap reaches the tolerance, the budget
+    /// runs out or the observer cancels.
+    func run() throws -> StopReason {
+        let tolerance = options.tolerance
+        while true {
+            let e = try evaluateFull()
+            if model.converged(gap: e.gap, primal: e.primal, tolerance: tolerance) { return .converged }
+            if cancelled { return .cancelled }
+            if outOfBudget || epochs >= options.maxIterations { return .maxIterations }
+            if options.useScreening { screen(e) }
+            let (ws, isFull) = workingSet(e)
+            if ws.isEmpty {
+                // Every feature is provably zero: β = 0 is optimal; certify it.
+                let f = try evaluateFull()
+                return model.converged(gap: f.gap, primal: f.primal, tolerance: tolerance) ? .converged : .maxIterations
+            }
+            if isFull {
+                try solveSubproblem(ws, tolerance: tolerance * model.yNorm2, singleRound: options.useScreening)
+            } else {
+                try solveSubproblem(ws, tolerance: 0.3 * e.gap, singleRound: false)
+            }
+        }
+    }
+}
+
+/// The k-th smallest value (0-based) of `values`, reordering them (Hoare
+/// selection with median-of-three pivots; O(count) on average).
+func kthSmallest(_ values: inout [Double], _ k: Int) -> Double {
+    var lo = 0, hi = values.count - 1
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2
+        // Median of three as pivot.
+        var a = values[lo], b = values[mid], c = values[hi]
+        if a > b { swap(&a, &b) }
+        if b > c { swap(&b, &c) }
+        if a > b { swap(&a, &b) }
+        let pivot = b
+        var i = lo, j = hi
+        while i <= j {
+            while values[i] < pivot { i += 1 }
+            while values[j] > pivot { j -= 1 }
+            if i <= j {
+                values.swapAt(i, j)
+                i += 1
+                j -= 1
+            }
+        }
+        if k <= j {
+            hi = j
+        } else if k >= i {
+            lo = i
+        } else {
+            return values[k]
+        }
+    }
+    return values[k]
+}

@@ -1,0 +1,334 @@
+import COpenBLAS
+
+/// The design X ∈ ℝ^{n×p} of a linear model, seen through the operations
+/// coordinate descent needs: one column at a time, plus a few block products
+/// (Xᵀv for every column, XᵀX) that concrete layouts implement with BLAS.
+///
+/// Pointers passed to the requirements hold `rows` doubles (or `rows·k` for
+/// `transposeMultiply`) and never alias the matrix. Conforming types validate
+/// their storage when they are created, so the requirements never trap.
+public protocol DesignMatrix {
+    /// n, the number of samples.
+    var rows: Int { get }
+    /// p, the number of features.
+    var columns: Int { get }
+    /// x_jᵀ r.
+    func columnDot(_ j: Int, _ r: UnsafePointer<Double>) -> Double
+    /// r ← r + a·x_j.
+    func columnAxpy(_ j: Int, _ a: Double, _ r: UnsafeMutablePointer<Double>)
+    /// ‖x_j‖².
+    func columnSquaredNorm(_ j: Int) -> Double
+    /// Σᵢ x_ij (used to centre columns when an intercept is fitted).
+    func columnSum(_ j: Int) -> Double
+    /// Σᵢ (x_ij − mean)², computed without the cancellation of ‖x_j‖² − n·mean².
+    func centeredColumnSquaredNorm(_ j: Int, mean: Double) -> Double
+    /// Number of stored entries of column j (n for dense storage): the cost of
+    /// `columnDot` / `columnAxpy`.
+    func columnCost(_ j: Int) -> Int
+    /// out[c·p + j] = x_jᵀ v_c for the k vectors v_c = v[c·n ..< (c+1)·n].
+    func transposeMultiply(_ v: UnsafePointer<Double>, vectors k: Int, into out: UnsafeMutablePointer<Double>)
+    /// The p×p Gram matrix X_cᵀX_c (column-major, both triangles filled), where
+    /// X_c = X − 1·meansᵀ when `means` is given and X_c = X otherwise.
+    func gram(means: UnsafePointer<Double>?, into out: UnsafeMutablePointer<Double>)
+    /// Whether `gram` is a fast BLAS-3 product (dense storage), which makes the
+    /// Gram variant of coordinate descent worth choosing automatically.
+    var hasFastGram: Bool { get }
+}
+
+extension DesignMatrix {
+    public func centeredColumnSquaredNorm(_ j: Int, mean: Double) -> Double {
+        max(columnSquaredNorm(j) - Double(rows) * mean * mean, 0)
+    }
+
+    public func columnCost(_ j: Int) -> Int { rows }
+
+    public func transposeMultiply(_ v: UnsafePointer<Double>, vectors k: Int, into out: UnsafeMutablePointer<Double>) {
+        for c in 0..<k {
+            for j in 0..<columns { out[c * columns + j] = columnDot(j, v + c * rows) }
+        }
+    }
+
+    /// Column by column: scatter x_j into a dense vector, then dot it with the
+    /// columns k ≤ j. O(p·nnz + p·n) time, O(n) scratch.
+    public func gram(means: UnsafePointer<Double>?, into out: UnsafeMutablePointer<Double>) {
+        let n = rows, p = columns
+        let dense = UnsafeMutablePointer<Double>.allocate(capacity: max(n, 1))
+        defer { dense.deallocate() }
+        dense.initialize(repeating: 0, count: max(n, 1))
+        for j in 0..<p {
+            columnAxpy(j, 1, dense)
+            for k in 0...j {
+                var g = columnDot(k, dense)
+                if let m = means { g -= Double(n) * m[k] * m[j] }
+                out[j * p + k] = g
+                out[k * p + j] = g
+            }
+            columnAxpy(j, -1, dense)
+            // Exact zeros again (x + (−x) is exact), so no drift between columns.
+        }
+    }
+
+    public var hasFastGram: Bool { false }
+}
+
+// MARK: - Dense, column-major (Fortran order)
+
+/// A column-major (Fortran-order) dense matrix read in place: entry (i, j) is
+/// `base[i + j·leadingDimension]`. No copy is made; the memory must outlive
+/// every use of the value.
+public struct DenseColumnMajor: DesignMatrix {
+    public let base: UnsafePointer<Double>
+    public let rows: Int
+    public let columns: Int
+    public let leadingDimension: Int
+
+    /// Throws `invalidArgument` when a dimension is negative, when
+    /// `leadingDimension < max(1, rows)`, or when a dimension exceeds the
+    /// 32-bit range of the BLAS interface.
+    public init(base: UnsafePointer<Double>, rows: Int, columns: Int, leadingDimension: Int) throws {
+        let limit = Int(Int32.max)
+        try require(rows >= 0 && rows <= limit, "rows", "must lie in [0, \(limit)], got \(rows)")
+        try require(columns >= 0 && columns <= limit, "columns", "must lie in [0, \(limit)], got \(columns)")
+        try require(leadingDimension >= max(1, rows) && leadingDimension <= limit, "leadingDimension",
+                    "must lie in [max(1, rows), \(limit)], got \(leadingDimension) for \(rows) rows")
+        let (_, overflow) = leadingDimension.multipliedReportingOverflow(by: max(columns, 1))
+        try require(!overflow, "leadingDimension", "leadingDimension × columns overflows")
+        self.base = base
+        self.rows = rows
+        self.columns = columns
+        self.leadingDimension = leadingDimension
+    }
+
+    @inline(__always)
+    func column(_ j: Int) -> UnsafePointer<Double> { base + j * leadingDimension }
+
+    @inline(__always)
+    public func columnDot(_ j: Int, _ r: UnsafePointer<Double>) -> Double {
+        denseDot(column(j), r, rows)
+    }
+
+    @inline(__always)
+    public func columnAxpy(_ j: Int, _ a: Double, _ r: UnsafeMutablePointer<Double>) {
+        denseAxpy(a, column(j), r, rows)
+    }
+
+    public func columnSquaredNorm(_ j: Int) -> Double { denseDot(column(j), column(j), rows) }
+
+    public func columnSum(_ j: Int) -> Double {
+        let x = column(j)
+        var s = 0.0
+        for i in 0..<rows { s += x[i] }
+        return s
+    }
+
+    public func centeredColumnSquaredNorm(_ j: Int, mean: Double) -> Double {
+        let x = column(j)
+        var s = 0.0
+        for i in 0..<rows {
+            let d = x[i] - mean
+            s += d * d
+        }
+        return s
+    }
+
+    public func transposeMultiply(_ v: UnsafePointer<Double>, vectors k: Int, into out: UnsafeMutablePointer<Double>) {
+        guard columns > 0, k > 0 else { return }
+        guard rows > 0 else {
+            out.update(repeating: 0, count: columns * k)
+            return
+        }
+        let n = Int32(rows), p = Int32(columns), ld = Int32(leadingDimension)
+        if k == 1 {
+            cblas_dgemv(CblasColMajor, CblasTrans, n, p, 1, base, ld, v, 1, 0, out, 1)
+        } else {
+            cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, p, Int32(k), n, 1, base, ld, v, n, 0, out, p)
+        }
+    }
+
+    /// dsyrk on X, or on row blocks of X − 1·meansᵀ (centred explicitly, so no
+    /// cancellation when the means are large compared with the spread).
+    public func gram(means: UnsafePointer<Double>?, into out: UnsafeMutablePointer<Double>) {
+        let p = columns
+        guard p > 0 else { return }
+        let p32 = Int32(p)
+        if rows == 0 {
+            out.update(repeating: 0, count: p * p)
+            return
+        }
+        if let m = means {
+            let block = min(rows, 256)
+            let buffer = UnsafeMutablePointer<Double>.allocate(capacity: block * p)
+            defer { buffer.deallocate() }
+            var start = 0
+            while start < rows {
+                let count = min(block, rows - start)
+                for j in 0..<p {
+                    let x = column(j) + start, b = buffer + j * count, mj = m[j]
+                    for i in 0..<count { b[i] = x[i] - mj }
+                }
+                cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, p32, Int32(count), 1, buffer, Int32(count),
+                            start == 0 ? 0 : 1, out, p32)
+                start += count
+            }
+        } else {
+            cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, p32, Int32(rows), 1, base,
+                        Int32(leadingDimension), 0, out, p32)
+        }
+        for j in 0..<p {
+            for k in 0..<j { out[k * p + j] = out[j * p + k] }
+        }
+    }
+
+    public var hasFastGram: Bool { true }
+}
+
+// MARK: - Sparse, compressed sparse columns
+
+/// A compressed-sparse-column matrix read in place (SciPy's CSC layout with
+/// 64-bit indices): the entries of column j are `values[k]` at rows
+/// `rowIndices[k]` for k in `columnPointers[j] ..< columnPointers[j+1]`.
+///
+/// Creation checks every index, so no later access can go out of bounds:
+/// pointers must start at a non-negative offset and be non-decreasing, row
+/// indices must lie in [0, rows), and a row may appear at most once per
+/// column (SciPy's canonical format; call `sum_duplicates()` first).
+public struct SparseCSC: DesignMatrix {
+    public let values: UnsafePointer<Double>
+    public let rowIndices: UnsafePointer<Int64>
+    public let columnPointers: UnsafePointer<Int64>
+    public let rows: Int
+    public let columns: Int
+
+    /// `nonzeros`, when given, is the length of `values` and `rowIndices`;
+    /// `columnPointers[columns]` must not exceed it.
+    public init(values: UnsafePointer<Double>, rowIndices: UnsafePointer<Int64>,
+                columnPointers: UnsafePointer<Int64>, rows: Int, columns: Int,
+                nonzeros: Int? = nil) throws {
+        try require(rows >= 0, "rows", "must be non-negative, got \(rows)")
+        try require(columns >= 0, "columns", "must be non-negative, got \(columns)")
+        try require(columnPointers[0] >= 0, "columnPointers", "must start at a non-negative offset, got \(columnPointers[0])")
+        for j in 0..<columns where columnPointers[j + 1] < columnPointers[j] {
+            throw NonsmoothError.invalidArgument(
+                name: "columnPointers",
+                reason: "must be non-decreasing, entry \(j + 1) is \(columnPointers[j + 1]) < \(columnPointers[j])")
+        }
+        if let nnz = nonzeros {
+            try require(nnz >= 0 && columnPointers[columns] <= Int64(nnz), "columnPointers",
+                        "last entry \(columnPointers[columns]) exceeds the \(nnz) stored values")
+        }
+        guard let end = Int(exactly: columnPointers[columns]) else {
+            throw NonsmoothError.invalidArgument(name: "columnPointers", reason: "offsets do not fit in Int")
+        }
+        _ = end
+        // Row indices in range, and at most once per column (a stamp per row).
+        let stamp = UnsafeMutablePointer<Int>.allocate(capacity: max(rows, 1))
+        defer { stamp.deallocate() }
+        stamp.initialize(repeating: -1, count: max(rows, 1))
+        for j in 0..<columns {
+            for k in Int(columnPointers[j])..<Int(columnPointers[j + 1]) {
+                let i = rowIndices[k]
+                guard i >= 0, i < Int64(rows) else {
+                    throw NonsmoothError.invalidArgument(
+                        name: "rowIndices", reason: "entry \(k) is \(i), outside [0, \(rows)) (column \(j))")
+                }
+                let row = Int(i)
+                guard stamp[row] != j else {
+                    throw NonsmoothError.invalidArgument(
+                        name: "rowIndices",
+                        reason: "row \(row) appears twice in column \(j); sum duplicate entries first")
+                }
+                stamp[row] = j
+            }
+        }
+        self.values = values
+        self.rowIndices = rowIndices
+        self.columnPointers = columnPointers
+        self.rows = rows
+        self.columns = columns
+    }
+
+    @inline(__always)
+    func range(_ j: Int) -> Range<Int> {
+        Int(truncatingIfNeeded: columnPointers[j])..<Int(truncatingIfNeeded: columnPointers[j + 1])
+    }
+
+    @inline(__always)
+    public func columnDot(_ j: Int, _ r: UnsafePointer<Double>) -> Double {
+        var s = 0.0
+        for k in range(j) { s += values[k] * r[Int(truncatingIfNeeded: rowIndices[k])] }
+        return s
+    }
+
+    @inline(__always)
+    public func columnAxpy(_ j: Int, _ a: Double, _ r: UnsafeMutablePointer<Double>) {
+        for k in range(j) { r[Int(truncatingIfNeeded: rowIndices[k])] += a * values[k] }
+    }
+
+    public func columnSquaredNorm(_ j: Int) -> Double {
+        var s = 0.0
+        for k in range(j) { s += values[k] * values[k] }
+        return s
+    }
+
+    public func columnSum(_ j: Int) -> Double {
+        var s = 0.0
+        for k in range(j) { s += values[k] }
+        return s
+    }
+
+    public func centeredColumnSquaredNorm(_ j: Int, mean: Double) -> Double {
+        var s = 0.0
+        let r = range(j)
+        for k in r {
+            let d = values[k] - mean
+            s += d * d
+        }
+        return s + Double(rows - r.count) * mean * mean
+    }
+
+    public func columnCost(_ j: Int) -> Int { range(j).count }
+}
+
+// MARK: - Kernels
+
+/// xᵀy with eight independent accumulators (strict IEEE order forbids the
+/// compiler from vectorising a single-accumulator reduction).
+@inline(__always)
+func denseDot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ n: Int) -> Double {
+    var a = SIMD4<Double>(), b = SIMD4<Double>()
+    let rx = UnsafeRawPointer(x), ry = UnsafeRawPointer(y)
+    var i = 0
+    while i + 8 <= n {
+        let o = i &* 8
+        a += rx.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
+            * ry.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
+        b += rx.loadUnaligned(fromByteOffset: o &+ 32, as: SIMD4<Double>.self)
+            * ry.loadUnaligned(fromByteOffset: o &+ 32, as: SIMD4<Double>.self)
+        i &+= 8
+    }
+    var s = (a + b).sum()
+    while i < n {
+        s += x[i] * y[i]
+        i &+= 1
+    }
+    return s
+}
+
+/// y ← y + a·x.
+@inline(__always)
+func denseAxpy(_ a: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) {
+    let rx = UnsafeRawPointer(x), ry = UnsafeMutableRawPointer(y)
+    let av = SIMD4<Double>(repeating: a)
+    var i = 0
+    while i + 4 <= n {
+        let o = i &* 8
+        let v = ry.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
+            + av * rx.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
+        ry.storeBytes(of: v, toByteOffset: o, as: SIMD4<Double>.self)
+        i &+= 4
+    }
+    while i < n {
+        y[i] += a * x[i]
+        i &+= 1
+    }
+}

@@ -1,0 +1,183 @@
+import Nonsmooth
+
+/// The C progress callback type of nonsmooth.h.
+public typealias ProgressCallback = @convention(c) (UnsafeMutableRawPointer?, Int64, Double) -> Int32
+
+func observer(_ callback: ProgressCallback?, _ context: UnsafeMutableRawPointer?, every: Int64) -> ProgressObserver {
+    guard let callback else { return .silent }
+    let k = every > 0 ? Int(clamping: every) : 10
+    return ProgressObserver(every: k) { iteration, certificate in
+        callback(context, Int64(iteration), certificate) == 0
+    }
+}
+
+/// Option bits of ns_enet_fit_*; keep in sync with nonsmooth.h.
+let NS_CD_WORKING_SETS: Int32 = 1
+let NS_CD_SCREENING: Int32 = 2
+let NS_CD_EXTRAPOLATION: Int32 = 4
+
+func coordinateDescentOptions(tol: Double, maxIter: Int64, fitIntercept: Int32, flags: Int32,
+                              gram: Int32, every: Int64) throws -> CoordinateDescentOptions {
+    try require(tol.isFinite && tol >= 0, "tol", "must be non-negative and finite, got \(tol)")
+    try require(maxIter >= 0, "max_iter", "must be non-negative, got \(maxIter)")
+    try require(gram >= -1 && gram <= 1, "gram", "must be -1 (auto), 0 or 1, got \(gram)")
+    return CoordinateDescentOptions(
+        tolerance: tol, maxIterations: Int(clamping: maxIter), fitIntercept: fitIntercept != 0,
+        useWorkingSets: flags & NS_CD_WORKING_SETS != 0, useScreening: flags & NS_CD_SCREENING != 0,
+        useExtrapolation: flags & NS_CD_EXTRAPOLATION != 0,
+        progressEvery: every > 0 ? Int(clamping: every) : 10,
+        useGram: gram < 0 ? nil : gram == 1)
+}
+
+/// Writes a result through the ABI's output pointers.
+func writeResult(_ r: CoordinateDescentResult, coef: UnsafeMutablePointer<Double>, intercept: UnsafeMutablePointer<Double>?,
+                 info: UnsafeMutablePointer<Double>?) throws {
+    for (j, b) in r.coefficients.enumerated() { coef[j] = b }
+    intercept?.pointee = r.intercept
+    if let info {
+        info[0] = r.dualityGap
+        info[1] = r.gapTolerance
+        info[2] = Double(r.epochs)
+        info[3] = r.usedGram ? 1 : 0
+        info[4] = Double(r.screenedFeatures)
+    }
+    switch r.stopReason {
+    case .converged: return
+    case .maxIterations:
+        throw NonsmoothError.notConverged(
+            "duality gap \(r.dualityGap) > tolerance \(r.gapTolerance) after \(r.epochs) epochs")
+    case .cancelled: throw NonsmoothError.cancelled
+    }
+}
+
+/// Shared body of the dense and sparse entry points.
+func fitElasticNet<X: DesignMatrix>(
+    _ design: X, _ y: UnsafePointer<Double>?, _ alpha: Double, _ l1Ratio: Double,
+    _ weights: UnsafePointer<Double>?, _ positive: Int32, _ options: CoordinateDescentOptions,
+    _ coef: UnsafeMutablePointer<Double>?, _ warmStart: Int32, _ intercept: UnsafeMutablePointer<Double>?,
+    _ info: UnsafeMutablePointer<Double>?, _ callback: ProgressCallback?, _ context: UnsafeMutableRawPointer?
+) throws {
+    let n = design.rows, p = design.columns
+    try require(n > 0 && p > 0, "X", "must have at least one row and one column, got (\(n), \(p))")
+    let y = UnsafeBufferPointer(start: try nonNull(y, "y"), count: n)
+    let coef = try nonNull(coef, "coef")
+    let w = try optionalArray(weights, Int64(weights == nil ? 0 : p), "weights")
+    let penalty = try ElasticNetPenalty(alpha: alpha, l1Ratio: l1Ratio, weights: w, positive: positive != 0)
+    let warm = warmStart != 0 ? UnsafeBufferPointer(start: UnsafePointer(coef), count: p) : nil
+    let result = try solveElasticNet(
+        design: design, target: y, penalty: penalty, options: options, warmStart: warm,
+        warmIntercept: intercept?.pointee ?? 0,
+        progress: observer(callback, context, every: Int64(options.progressEvery)))
+    try writeResult(result, coef: coef, intercept: intercept, info: info)
+}
+
+/// A column-major view of a strided dense matrix, copying only when its columns are not contiguous.
+func withColumnMajor<R>(_ x: StridedMatrix, _ body: (DenseColumnMajor) throws -> R) throws -> R {
+    if x.rowStride == 1 && x.columnStride >= x.rows {
+        return try body(try DenseColumnMajor(base: x.base, rows: x.rows, columns: x.columns,
+                                             leadingDimension: max(x.columnStride, 1)))
+    }
+    let copy = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(x.rows * x.columns, 1))
+    defer { copy.deallocate() }
+    for j in 0..<x.columns {
+        for i in 0..<x.rows { copy[j * x.rows + i] = x.base[i * x.rowStride + j * x.columnStride] }
+    }
+    guard let base = copy.baseAddress else { throw invalid("X", "could not be copied") }
+    return try body(try DenseColumnMajor(base: base, rows: x.rows, columns: x.columns,
+                                         leadingDimension: max(x.rows, 1)))
+}
+
+/// A validated CSC view (data, indices, indptr as SciPy stores them); empty matrices may pass null data.
+func withCSC<R>(_ values: UnsafePointer<Double>?, _ rowIndices: UnsafePointer<Int64>?,
+                _ columnPointers: UnsafePointer<Int64>?, _ nonzeros: Int64, _ rows: Int64, _ columns: Int64,
+                _ body: (SparseCSC) throws -> R) throws -> R {
+    try require(rows >= 0 && columns >= 0 && nonzeros >= 0, "X",
+                "has a negative dimension (\(rows), \(columns), nnz \(nonzeros))")
+    let empty = UnsafeMutablePointer<Double>.allocate(capacity: 1)
+    let emptyIndex = UnsafeMutablePointer<Int64>.allocate(capacity: 1)
+    defer { empty.deallocate(); emptyIndex.deallocate() }
+    let design = try SparseCSC(
+        values: nonzeros == 0 ? UnsafePointer(empty) : try nonNull(values, "data"),
+        rowIndices: nonzeros == 0 ? UnsafePointer(emptyIndex) : try nonNull(rowIndices, "indices"),
+        columnPointers: try nonNull(columnPointers, "indptr"), rows: Int(rows), columns: Int(columns),
+        nonzeros: Int(nonzeros))
+    return try body(design)
+}
+
+@_cdecl("ns_enet_fit_dense")
+public func ns_enet_fit_dense(
+    _ x: UnsafePointer<Double>?, _ rows: Int64, _ columns: Int64, _ rowStride: Int64, _ columnStride: Int64,
+    _ y: UnsafePointer<Double>?, _ alpha: Double, _ l1Ratio: Double, _ weights: UnsafePointer<Double>?,
+    _ positive: Int32, _ fitIntercept: Int32, _ tol: Double, _ maxIter: Int64, _ flags: Int32, _ gram: Int32,
+    _ coef: UnsafeMutablePointer<Double>?, _ warmStart: Int32, _ intercept: UnsafeMutablePointer<Double>?,
+    _ info: UnsafeMutablePointer<Double>?,
+    _ callback: ProgressCallback?, _ context: UnsafeMutableRawPointer?, _ every: Int64
+) -> Int32 {
+    guarded {
+        let options = try coordinateDescentOptions(tol: tol, maxIter: maxIter, fitIntercept: fitIntercept,
+                                                   flags: flags, gram: gram, every: every)
+        let view = try stridedMatrix(x, rows, columns, rowStride, columnStride, "X")
+        try withColumnMajor(view) { design in
+            try fitElasticNet(design, y, alpha, l1Ratio, weights, positive, options, coef, warmStart,
+                              intercept, info, callback, context)
+        }
+    }
+}
+
+@_cdecl("ns_enet_fit_csc")
+public func ns_enet_fit_csc(
+    _ values: UnsafePointer<Double>?, _ rowIndices: UnsafePointer<Int64>?, _ columnPointers: UnsafePointer<Int64>?,
+    _ nonzeros: Int64, _ rows: Int64, _ columns: Int64,
+    _ y: UnsafePointer<Double>?, _ alpha: Double, _ l1Ratio: Double, _ weights: UnsafePointer<Double>?,
+    _ positive: Int32, _ fitIntercept: Int32, _ tol: Double, _ maxIter: Int64, _ flags: Int32,
+    _ coef: UnsafeMutablePointer<Double>?, _ warmStart: Int32, _ intercept: UnsafeMutablePointer<Double>?,
+    _ info: UnsafeMutablePointer<Double>?,
+    _ callback: ProgressCallback?, _ context: UnsafeMutableRawPointer?, _ every: Int64
+) -> Int32 {
+    guarded {
+        let options = try coordinateDescentOptions(tol: tol, maxIter: maxIter, fitIntercept: fitIntercept,
+                                                   flags: flags, gram: 0, every: every)
+        try withCSC(values, rowIndices, columnPointers, nonzeros, rows, columns) { design in
+            try fitElasticNet(design, y, alpha, l1Ratio, weights, positive, options, coef, warmStart,
+                              intercept, info, callback, context)
+        }
+    }
+}
+
+@_cdecl("ns_enet_alpha_max_dense")
+public func ns_enet_alpha_max_dense(
+    _ x: UnsafePointer<Double>?, _ rows: Int64, _ columns: Int64, _ rowStride: Int64, _ columnStride: Int64,
+    _ y: UnsafePointer<Double>?, _ l1Ratio: Double, _ weights: UnsafePointer<Double>?,
+    _ positive: Int32, _ fitIntercept: Int32, _ out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+    guarded {
+        let out = try nonNull(out, "out")
+        let view = try stridedMatrix(x, rows, columns, rowStride, columnStride, "X")
+        try require(view.rows > 0 && view.columns > 0, "X", "must not be empty")
+        let y = UnsafeBufferPointer(start: try nonNull(y, "y"), count: view.rows)
+        let w = try optionalArray(weights, weights == nil ? 0 : columns, "weights")
+        out.pointee = try withColumnMajor(view) { design in
+            try lambdaMax(design: design, target: y, l1Ratio: l1Ratio, weights: w,
+                          fitIntercept: fitIntercept != 0, positive: positive != 0)
+        }
+    }
+}
+
+@_cdecl("ns_enet_alpha_max_csc")
+public func ns_enet_alpha_max_csc(
+    _ values: UnsafePointer<Double>?, _ rowIndices: UnsafePointer<Int64>?, _ columnPointers: UnsafePointer<Int64>?,
+    _ nonzeros: Int64, _ rows: Int64, _ columns: Int64,
+    _ y: UnsafePointer<Double>?, _ l1Ratio: Double, _ weights: UnsafePointer<Double>?,
+    _ positive: Int32, _ fitIntercept: Int32, _ out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+    guarded {
+        let out = try nonNull(out, "out")
+        try require(rows > 0 && columns > 0, "X", "must not be empty")
+        let y = UnsafeBufferPointer(start: try nonNull(y, "y"), count: Int(rows))
+        let w = try optionalArray(weights, weights == nil ? 0 : columns, "weights")
+        out.pointee = try withCSC(values, rowIndices, columnPointers, nonzeros, rows, columns) { design in
+            try lambdaMax(design: design, target: y, l1Ratio: l1Ratio, weights: w,
+                          fitIntercept: fitIntercept != 0, positive: positive != 0)
+        }
+    }
+}

@@ -1,0 +1,79 @@
+"""Validation and layout of design matrices for the native solvers."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import as_float_array
+
+
+def is_sparse(X) -> bool:
+    try:
+        import scipy.sparse as sp
+    except ImportError:  # pragma: no cover
+        return False
+    return sp.issparse(X)
+
+
+def _numeric(X, name):
+    """scikit-learn's conventions for estimator input: complex data is a
+    ValueError, object arrays of numbers are converted."""
+    X = np.asarray(X) if not isinstance(X, np.ndarray) else X
+    if X.dtype.kind == "c":
+        raise ValueError(f"{name}: Complex data not supported")
+    if X.dtype.kind == "O":
+        X = X.astype(np.float64)
+    return X
+
+
+def as_target(y, n: int, name: str = "y") -> np.ndarray:
+    y = _numeric(y, name)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    y = as_float_array(y, name, allow_empty=True)
+    if y.ndim != 1:
+        raise ValueError(f"{name}: expected a 1-D array, got shape {y.shape}")
+    if y.shape[0] != n:
+        raise ValueError(f"{name}: has {y.shape[0]} samples but X has {n}")
+    return np.ascontiguousarray(y)
+
+
+class Design:
+    """X ready for the native core: a dense float64 array (any memory order; the
+    core reads Fortran order in place and copies C order once) or CSC arrays
+    with int64 indices (never densified)."""
+
+    def __init__(self, X, name: str = "X"):
+        self.sparse = is_sparse(X)
+        if self.sparse:
+            X = X.tocsc()
+            if X.dtype != np.float64:
+                X = X.astype(np.float64)
+            if not X.has_canonical_format:
+                X = X.copy()
+                X.sum_duplicates()
+            if X.ndim != 2:
+                raise ValueError(f"{name}: expected a 2-D matrix, got {X.ndim}-D")
+            if not np.isfinite(X.data).all():
+                raise ValueError(f"{name}: contains NaN or infinity")
+            self.data = np.ascontiguousarray(X.data)
+            self.indices = X.indices.astype(np.int64)
+            self.indptr = X.indptr.astype(np.int64)
+            self.matrix = X
+        else:
+            X = _numeric(X, name)
+            X = as_float_array(X, name, allow_empty=True)
+            if X.ndim != 2:
+                raise ValueError(f"{name}: expected a 2-D array, got shape {X.shape}; "
+                                 "reshape a single feature with X.reshape(-1, 1)")
+            self.matrix = X
+        self.shape = self.matrix.shape
+        n, p = self.shape
+        if n < 1:
+            raise ValueError(f"{name}: found array with 0 sample(s) (shape={self.shape}) "
+                             "while a minimum of 1 is required.")
+        if p < 1:
+            raise ValueError(f"{name}: found array with 0 feature(s) (shape={self.shape}) "
+                             "while a minimum of 1 is required.")
+
+    def matvec(self, coef):
+        return np.asarray(self.matrix @ coef).ravel()
