@@ -49,6 +49,31 @@ public struct StridedMatrix {
     }
 }
 
+extension StridedMatrix {
+    /// Whether every entry is finite, in one vectorized read-only pass
+    /// (x − x is 0 for finite x and NaN for ±∞ and NaN).
+    public var isFinite: Bool {
+        var acc = SIMD8<Double>(repeating: 0)
+        var tail = 0.0
+        for i in 0..<rows {
+            let start = base + i * rowStride
+            if columnStride == 1 {
+                let raw = UnsafeRawPointer(start)
+                var j = 0
+                while j + 8 <= columns {
+                    let v = raw.loadUnaligned(fromByteOffset: j &* 8, as: SIMD8<Double>.self)
+                    acc += v - v
+                    j &+= 8
+                }
+                while j < columns { tail += start[j] - start[j]; j &+= 1 }
+            } else {
+                for j in 0..<columns { tail += start[j * columnStride] - start[j * columnStride] }
+            }
+        }
+        return (acc.sum() + tail) == 0
+    }
+}
+
 extension ProximalOperator {
     /// Applies the operator to each row of `v`, writing the rows of the row-major
     /// `out` (`v.rows * v.columns` entries).

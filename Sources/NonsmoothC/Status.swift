@@ -94,9 +94,11 @@ func require(_ condition: Bool, _ name: String, _ reason: @autoclosure () -> Str
     if !condition { throw invalid(name, reason()) }
 }
 
-/// Validates a (rows, columns, strides) description and the product's size.
+/// Validates a (rows, columns, strides) description, the product's size, and
+/// (with `finite`) that every entry is finite.
 func stridedMatrix(_ data: UnsafePointer<Double>?, _ rows: Int64, _ columns: Int64,
-                   _ rowStride: Int64, _ columnStride: Int64, _ name: String) throws -> StridedMatrix {
+                   _ rowStride: Int64, _ columnStride: Int64, _ name: String,
+                   finite: Bool = true) throws -> StridedMatrix {
     try require(rows >= 0 && columns >= 0, name, "has negative shape (\(rows), \(columns))")
     let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
     try require(!overflow && count < Int64(Int32.max) * 64, name, "is too large (\(rows) × \(columns))")
@@ -106,8 +108,10 @@ func stridedMatrix(_ data: UnsafePointer<Double>?, _ rows: Int64, _ columns: Int
     } else {
         base = try nonNull(data, name)
     }
-    return StridedMatrix(base: base, rows: Int(rows), columns: Int(columns),
-                         rowStride: Int(rowStride), columnStride: Int(columnStride))
+    let matrix = StridedMatrix(base: base, rows: Int(rows), columns: Int(columns),
+                               rowStride: Int(rowStride), columnStride: Int(columnStride))
+    try require(!finite || matrix.isFinite, name, "contains NaN or infinity")
+    return matrix
 }
 
 /// A valid address for zero-length arrays passed as null.

@@ -138,6 +138,8 @@ final class TotalVariationTests: XCTestCase {
         XCTAssertEqual(try f.value([0, 2, 2, -1]), 5)
         assertInvalidArgument("strength") { _ = try TotalVariation1D(strength: -1) }
         assertInvalidArgument("strength") { _ = try TotalVariation1D(strength: .nan) }
+        // tλ overflowing to +∞ gives the mean.
+        XCTAssertEqual(try TotalVariation1D(strength: 1e300).prox([1, 2, 6], step: 1e300), [3, 3, 3])
         // Non-finite input does not trap.
         _ = try f.prox([.nan, 1, .infinity, 2], step: 1)
         _ = try f.prox([1, .nan], step: 1)

@@ -14,7 +14,11 @@ def as_float_array(value, name: str, *, ndim: int | None = None, allow_empty: bo
     Integers and booleans are converted; complex, object, string and other
     dtypes raise TypeError. Arrays with NaN or infinity raise ValueError.
     """
-    if isinstance(value, np.ndarray):
+    if type(value) is np.ndarray and value.dtype == np.float64 and value.size and not finite:
+        if ndim is None or value.ndim == ndim:
+            return value  # the common case, kept cheap for small arrays
+        array = value
+    elif isinstance(value, np.ndarray):
         array = value
     else:
         try:

@@ -61,7 +61,7 @@ func normalizeHalfspace(normal: [Double], offset: Double) throws -> ([Double], D
     try require(!normal.isEmpty, "normal", "must not be empty")
     try requireFinite(normal, "normal")
     try requireFinite(offset, "offset")
-    let norm = normal.withUnsafeBufferPointer { safeEuclideanNorm($0) }
+    let norm = normal.withUnsafeBufferPointer { euclideanNorm($0) }
     try require(norm > 0, "normal", "must be nonzero")
     let unit = normal.map { $0 / norm }
     let b = offset / norm

@@ -8,7 +8,9 @@
 /// i.e. the simplex projection of |v| with its signs restored, computed by
 /// Condat's algorithm (L. Condat, "Fast projection onto the simplex and the ℓ1
 /// ball", Mathematical Programming 158, 2016) in expected O(n) time with no
-/// allocation. The radius r = 0 gives the zero vector.
+/// allocation. The radius r = 0 gives the zero vector. If cancellation in
+/// |vᵢ| − τ (for v much larger than r) leaves ‖x‖₁ off r beyond the tolerance
+/// below, x is rescaled onto the sphere.
 ///
 /// `value` is 0 when ‖x‖₁ ≤ r + max(10⁻¹², n·ε)·max(1, r) (so the projection's
 /// own rounded output counts as inside) and +∞ otherwise. The normal cone at a
@@ -45,10 +47,14 @@ public struct L1Ball: ProximalOperator {
             return
         }
         let tau = simplexThreshold(v, total: radius, absolute: true, scratch: out)
+        var sum = 0.0
         for i in 0..<n {
             let a = v[i]
-            out[i] = a > tau ? a - tau : (a < -tau ? a + tau : 0)
+            let x = a > tau ? a - tau : (a < -tau ? a + tau : 0)
+            out[i] = x
+            sum += abs(x)
         }
+        restoreTotal(out, sum: sum, total: radius)
     }
 
     public func subgradient(_ x: UnsafeBufferPointer<Double>, into g: UnsafeMutableBufferPointer<Double>) throws {

@@ -1,13 +1,12 @@
-import COpenBLAS
-
 /// The indicator of the Euclidean ball B₂(r) = {x : ‖x‖₂ ≤ r}, r ≥ 0.
 ///
 /// prox is the projection, whatever the step:
 ///
 ///     P(v) = v · min(1, r/‖v‖₂),
 ///
-/// with ‖v‖₂ computed without overflow or underflow (BLAS dnrm2 scales as it
-/// goes). Points inside the ball are returned unchanged; r = 0 gives 0.
+/// with ‖v‖₂ computed without overflow or harmful underflow (`euclideanNorm`
+/// rescales when the plain sum of squares would). Points inside the ball are
+/// returned unchanged; r = 0 gives 0.
 ///
 /// `value` is 0 when ‖x‖₂ ≤ r + max(10⁻¹², n·ε)·max(1, r), +∞ otherwise. The
 /// normal cone at a point of the ball contains 0, its minimal-norm element, which
@@ -22,14 +21,14 @@ public struct L2Ball: ProximalOperator {
     }
 
     public func value(_ x: UnsafeBufferPointer<Double>) -> Double {
-        let norm = safeEuclideanNorm(x)
+        let norm = euclideanNorm(x)
         return norm <= radius + setTolerance(count: x.count, scale: radius) ? 0 : .infinity
     }
 
     public func prox(_ v: UnsafeBufferPointer<Double>, step: Double, into out: UnsafeMutableBufferPointer<Double>) {
         let n = v.count
         if n == 0 { return }
-        let norm = safeEuclideanNorm(v)
+        let norm = euclideanNorm(v)
         if norm <= radius {
             for i in 0..<n { out[i] = v[i] }
             return
@@ -42,29 +41,6 @@ public struct L2Ball: ProximalOperator {
         try require(value(x) == 0, "x", "is outside the ℓ2 ball of radius \(radius): the subdifferential is empty")
         for i in g.indices { g[i] = 0 }
     }
-}
-
-/// ‖x‖₂ by BLAS dnrm2 (scaled, no overflow), in chunks whose length fits Int32,
-/// combined with a scaled hypot.
-func safeEuclideanNorm(_ x: UnsafeBufferPointer<Double>) -> Double {
-    guard let base = x.baseAddress, x.count > 0 else { return 0 }
-    let chunk = Int(Int32.max)
-    if x.count <= chunk { return cblas_dnrm2(Int32(x.count), base, 1) }
-    var norm = 0.0
-    var start = 0
-    while start < x.count {
-        let len = min(chunk, x.count - start)
-        let part = cblas_dnrm2(Int32(len), base + start, 1)
-        let big = max(norm, part), small = min(norm, part)
-        if big > 0 && big.isFinite {
-            let r = small / big
-            norm = big * (1 + r * r).squareRoot()
-        } else {
-            norm = big + small
-        }
-        start += len
-    }
-    return norm
 }
 
 /// Σᵢ xᵢyᵢ and Σᵢ |xᵢyᵢ| (the latter bounds the rounding error of the former).

@@ -31,7 +31,7 @@ public struct PSDCone: MatrixProximalOperator {
         try checkMatrixBuffer(x, rows: rows, columns: columns, name: "x")
         let n = rows
         if n == 0 { return 0 }
-        let norm = safeEuclideanNorm(UnsafeBufferPointer(rebasing: x[0..<(n * n)]))
+        let norm = euclideanNorm(UnsafeBufferPointer(rebasing: x[0..<(n * n)]))
         let tol = 1e-10 * max(1, norm)
         for i in 0..<n {
             for j in (i + 1)..<(i + 1 < n ? n : i + 1) where !(abs(x[i * n + j] - x[j * n + i]) <= tol) {

@@ -7,7 +7,9 @@
 /// computed by Condat's algorithm (L. Condat, "Fast projection onto the simplex
 /// and the ℓ1 ball", Mathematical Programming 158, 2016, Algorithm 3): one pass
 /// that keeps a running estimate of τ over a shrinking candidate set, expected
-/// O(n) time, no sort, and no memory beyond the output buffer.
+/// O(n) time, no sort, and no memory beyond the output buffer. If cancellation
+/// in vᵢ − τ (for v much larger than s) leaves Σx off s beyond the tolerance
+/// below, x is rescaled onto the simplex.
 ///
 /// `value` is 0 on the simplex and +∞ elsewhere, with a relative tolerance of
 /// max(10⁻¹², n·ε)·max(1, s) on the sum and the signs, so that the projection's
@@ -40,10 +42,14 @@ public struct Simplex: ProximalOperator {
         if n == 0 { return }
         // The output buffer doubles as Condat's candidate list.
         let tau = simplexThreshold(v, total: total, absolute: false, scratch: out)
+        var sum = 0.0
         for i in 0..<n {
             let d = v[i] - tau
-            out[i] = d > 0 ? d : 0
+            let x = d > 0 ? d : 0
+            out[i] = x
+            sum += x
         }
+        restoreTotal(out, sum: sum, total: total)
     }
 
     public func subgradient(_ x: UnsafeBufferPointer<Double>, into g: UnsafeMutableBufferPointer<Double>) throws {
@@ -57,6 +63,17 @@ public struct Simplex: ProximalOperator {
 @inline(__always)
 func setTolerance(count n: Int, scale: Double) -> Double {
     max(1e-12, Double(n) * Double.ulpOfOne) * max(1, scale)
+}
+
+/// When v is large compared with s, the differences vᵢ − τ lose up to ε·max|v|
+/// to cancellation and their sum can miss s by more than the set's tolerance;
+/// a rescaling by s/Σx (done only then) puts the projection back on the set,
+/// changing each coordinate by at most that same cancellation error.
+@inline(__always)
+func restoreTotal(_ x: UnsafeMutableBufferPointer<Double>, sum: Double, total: Double) {
+    guard abs(sum - total) > 0.5 * setTolerance(count: x.count, scale: total), sum > 0, sum.isFinite else { return }
+    let c = total / sum
+    for i in x.indices { x[i] *= c }
 }
 
 /// The threshold τ of the projection of y onto the simplex {x ≥ 0, Σx = a}
@@ -137,6 +154,15 @@ private func condatThreshold(_ y: UnsafePointer<Double>, _ n: Int, _ a: Double,
             j += 1
         }
         if count >= oldCount || count == 0 { break }
+    }
+    // τ is the mean formula over the final support; recomputing it from the
+    // support's exact sum removes the rounding accumulated by the running
+    // updates (which matters for long vectors).
+    if count > 0 {
+        var sum = 0.0
+        for j in 0..<count { sum += aux[j] }
+        let exact = (sum - a) / Double(count)
+        if exact.isFinite { tau = exact }
     }
     return tau
 }

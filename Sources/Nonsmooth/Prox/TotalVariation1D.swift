@@ -6,8 +6,11 @@
 /// which sweeps the signal once, keeping the bounds of the current segment's
 /// value and the dual variable, and backtracks only to the last point where a
 /// bound was attained. Its worst case is O(n²) but it is O(n) in practice, and
-/// it needs no memory beyond the output. The output is piecewise constant with
-/// exactly equal values on each segment. n ≤ 1 or tλ = 0 returns v.
+/// it needs no memory beyond the output. Each segment's value is written from
+/// its optimality condition (segment mean ± tλ/length), so the output is
+/// piecewise constant with exactly equal values on each segment, a constant
+/// signal is a fixed point, and the error does not grow with λ. n ≤ 1 or tλ = 0
+/// returns v.
 ///
 /// With D the (n−1)×n forward-difference matrix, ∂f(x) = {Dᵀz : zᵢ = λ sign(xᵢ₊₁ − xᵢ)
 /// where the difference is nonzero, zᵢ ∈ [−λ, λ] where it is 0}. Its
@@ -45,6 +48,14 @@ public struct TotalVariation1D: ProximalOperator {
             return
         }
         guard let y = v.baseAddress, let x = out.baseAddress else { return }
+        if lambda == .infinity {
+            // tλ overflowed: the limit is the constant signal at the mean.
+            var s = 0.0
+            for i in 0..<n { s += v[i] }
+            let mean = s / Double(n)
+            for i in 0..<n { out[i] = mean }
+            return
+        }
         condatTV1D(y, x, n, lambda)
     }
 
@@ -73,6 +84,14 @@ public struct TotalVariation1D: ProximalOperator {
 /// Condat's direct algorithm: x = argmin ½‖x − y‖² + λ Σ|xᵢ₊₁ − xᵢ|, n ≥ 2, λ > 0.
 /// A transcription of the author's reference C implementation, with guards so
 /// that non-finite input cannot drive an index out of range.
+///
+/// One change: each finished segment [a, b] is written not with the running
+/// bound (vmin or vmax, accumulated through many updates and off by O(ε·λ))
+/// but with the value its optimality condition fixes once the signs of the
+/// jumps at its ends are known, x = (Σ_{a..b} yᵢ − z_{a−1} + z_b)/(b − a + 1),
+/// zⱼ = ±λ at a jump up/down and 0 beyond the ends. This costs a second,
+/// cache-hot read of the segment and makes constant pieces exact (a constant
+/// signal is returned unchanged, a huge λ returns the mean).
 private func condatTV1D(_ y: UnsafePointer<Double>, _ x: UnsafeMutablePointer<Double>, _ n: Int, _ lambda: Double) {
     var k = 0, k0 = 0                      // current sample, start of the current segment
     var umin = lambda, umax = -lambda      // dual variable bounds
@@ -80,31 +99,46 @@ private func condatTV1D(_ y: UnsafePointer<Double>, _ x: UnsafeMutablePointer<Do
     var kplus = 0, kminus = 0              // last positions where umax = −λ, umin = λ
     let twoLambda = 2 * lambda
     let minLambda = -lambda
+    var zLeft = 0.0                        // dual value at the left end of the segment
+
+    /// Writes the segment k0...end, whose right end is a jump with dual value
+    /// `zRight` (−λ down, +λ up, 0 at the end of the signal); returns end + 1.
+    @inline(__always)
+    func emit(_ k0: Int, through end: Int, zRight: Double) -> Int {
+        var s = 0.0
+        var i = k0
+        repeat { s += y[i]; i += 1 } while i <= end
+        let value = (s - zLeft + zRight) / Double(end - k0 + 1)
+        i = k0
+        repeat { x[i] = value; i += 1 } while i <= end
+        zLeft = zRight
+        return end + 1
+    }
+
     while true {
         while k == n - 1 {                 // right boundary
             if umin < 0 {                  // vmin too high: negative jump
-                repeat { x[k0] = vmin; k0 += 1 } while k0 <= kminus
+                k0 = emit(k0, through: max(k0, kminus), zRight: minLambda)
                 if k0 >= n { return }
                 k = k0; kminus = k0
                 vmin = y[k0]
                 umin = lambda
                 umax = vmin + umin - vmax
             } else if umax > 0 {           // vmax too low: positive jump
-                repeat { x[k0] = vmax; k0 += 1 } while k0 <= kplus
+                k0 = emit(k0, through: max(k0, kplus), zRight: lambda)
                 if k0 >= n { return }
                 k = k0; kplus = k0
                 vmax = y[k0]
                 umax = minLambda
                 umin = vmax + umax - vmin
-            } else {
-                vmin += umin / Double(k - k0 + 1)
-                repeat { x[k0] = vmin; k0 += 1 } while k0 <= k
+            } else {                       // last segment
+                _ = emit(k0, through: max(k0, k), zRight: 0)
                 return
             }
         }
         umin += y[k + 1] - vmin
         if umin < minLambda {              // negative jump
-            repeat { x[k0] = vmin; k0 += 1 } while k0 <= kminus
+            k0 = emit(k0, through: max(k0, kminus), zRight: minLambda)
             if k0 >= n { return }
             k = k0; kminus = k0; kplus = k0
             vmin = y[k0]
@@ -113,7 +147,7 @@ private func condatTV1D(_ y: UnsafePointer<Double>, _ x: UnsafeMutablePointer<Do
         } else {
             umax += y[k + 1] - vmax
             if umax > lambda {             // positive jump
-                repeat { x[k0] = vmax; k0 += 1 } while k0 <= kplus
+                k0 = emit(k0, through: max(k0, kplus), zRight: lambda)
                 if k0 >= n { return }
                 k = k0; kminus = k0; kplus = k0
                 vmax = y[k0]

@@ -57,7 +57,9 @@ class ProximalOperator:
     # ---- layout ------------------------------------------------------------------------
     def _layout(self, x, name: str, axis):
         """(2-D view for the core, function mapping the (m, n) output back, reduced shape)."""
-        x = as_float_array(x, name)
+        # Finiteness is checked by the native layer in the same call (one
+        # vectorized pass, no temporary), which names the argument.
+        x = as_float_array(x, name, finite=False)
         if self.is_matrix:
             if axis is not None:
                 raise ValueError(f"axis: {type(self).__name__} acts on a whole matrix; axis must be None")
