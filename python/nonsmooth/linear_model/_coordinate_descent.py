@@ -41,29 +41,45 @@ def _check_sample_weight(sample_weight, n):
     if (s < 0).any():
         raise ValueError("sample_weight: must be non-negative")
     if s.sum() <= 0:
-        raise ValueError("sample_weight: must have a positive sum")
+        raise ValueError("sample_weight: all weights are zero; at least one must be positive")
     return s * (n / s.sum())  # scikit-learn's normalization: weights sum to n
 
 
 class _Problem:
-    """The data of one fit after sample weights and centring, ready for the core."""
+    """The data of one fit after sample weights and centring, ready for the core.
 
-    def __init__(self, X, y, sample_weight, fit_intercept):
+    Sample weights s (normalized to sum to n) become row scalings by √s. With an
+    intercept, dense X is centred by its weighted means; sparse X instead gets
+    one extra unpenalized column √s whose coefficient is the intercept, so it is
+    never densified.
+    """
+
+    def __init__(self, X, y, sample_weight, fit_intercept, estimator="This estimator"):
         design = Design(X)
         n, p = design.shape
-        y = as_target(y, n)
+        y = as_target(y, n, estimator=estimator)
         s = _check_sample_weight(sample_weight, n)
         self.n_features = p
         self.x_offset = None
         self.y_offset = 0.0
         self.native_intercept = fit_intercept
+        self.intercept_column = False
+        self.tol_scale = 1.0
         if s is not None:
-            if design.sparse and fit_intercept:
-                raise ValueError("sample_weight: not supported with sparse X and fit_intercept=True yet; "
-                                 "center y and pass fit_intercept=False, or use a dense X")
             root = np.sqrt(s)
             if design.sparse:
-                design = Design(design.matrix.multiply(root[:, None]).tocsc())
+                import scipy.sparse as sp
+
+                scaled = design.matrix.multiply(root[:, None])
+                if fit_intercept:
+                    scaled = sp.hstack([scaled, sp.csc_matrix(root[:, None])])
+                    self.intercept_column = True
+                    self.native_intercept = False
+                    # The core scales tol by ||y||²/n; keep scikit-learn's centred ||y||².
+                    centred = np.sum(s * (y - np.average(y, weights=s)) ** 2)
+                    total = np.sum(s * y ** 2)
+                    self.tol_scale = centred / total if total > 0 else 1.0
+                design = Design(scaled.tocsc())
                 y = y * root
             else:
                 Xd = design.matrix
@@ -78,28 +94,42 @@ class _Problem:
         self.design = design
         self.y = np.ascontiguousarray(y)
 
-    def finish_intercept(self, coef, native_intercept):
-        if self.x_offset is not None:
-            return self.y_offset - float(self.x_offset @ coef)
-        return native_intercept
+    def native_weights(self, weights, positive):
+        if not self.intercept_column:
+            return weights
+        if positive:
+            raise ValueError("positive: not supported together with sparse X, sample_weight and "
+                             "fit_intercept=True yet; use a dense X")
+        w = np.ones(self.n_features) if weights is None else weights
+        return np.append(w, 0.0)  # the intercept column is unpenalized
 
     def alpha_max(self, l1_ratio, weights, positive):
-        d = self.design
+        d, w = self.design, self.native_weights(weights, positive)
         if d.sparse:
-            return _native.enet_alpha_max((d.data, d.indices, d.indptr), self.y, l1_ratio, weights,
+            return _native.enet_alpha_max((d.data, d.indices, d.indptr), self.y, l1_ratio, w,
                                           positive, self.native_intercept, d.shape)
-        return _native.enet_alpha_max(d.matrix, self.y, l1_ratio, weights, positive, self.native_intercept, None)
+        return _native.enet_alpha_max(d.matrix, self.y, l1_ratio, w, positive, self.native_intercept, None)
 
-    def solve(self, alpha, l1_ratio, weights, positive, tol, max_iter, options, gram, coef, warm_start,
+    def solve(self, alpha, l1_ratio, weights, positive, tol, max_iter, options, gram, coef, intercept, warm_start,
               callback, every):
-        d = self.design
+        """Solve in place into `coef` (n_features entries); returns (status, intercept, info)."""
+        d, w = self.design, self.native_weights(weights, positive)
+        x = np.append(coef, intercept) if self.intercept_column else coef
+        tol = tol * self.tol_scale
         if d.sparse:
-            return _native.enet_fit_csc(d.data, d.indices, d.indptr, d.shape[0], d.shape[1], self.y, alpha,
-                                        l1_ratio, weights, positive, self.native_intercept, tol, max_iter,
-                                        options, coef, warm_start, callback, every)
-        return _native.enet_fit_dense(d.matrix, self.y, alpha, l1_ratio, weights, positive,
-                                      self.native_intercept, tol, max_iter, options, gram, coef,
-                                      warm_start, callback, every)
+            status, b, info = _native.enet_fit_csc(
+                d.data, d.indices, d.indptr, d.shape[0], d.shape[1], self.y, alpha, l1_ratio, w, positive,
+                self.native_intercept, tol, max_iter, options, x, warm_start, callback, every)
+        else:
+            status, b, info = _native.enet_fit_dense(
+                d.matrix, self.y, alpha, l1_ratio, w, positive, self.native_intercept, tol, max_iter,
+                options, gram, x, warm_start, callback, every)
+        if self.intercept_column:
+            coef[:] = x[:-1]
+            b = float(x[-1])
+        elif self.x_offset is not None:
+            b = self.y_offset - float(self.x_offset @ coef)
+        return status, b, info
 
 
 def _progress_callback(verbose, callback, name):
@@ -222,20 +252,22 @@ class ElasticNet(RegressorMixin, BaseEstimator):
         """
         alpha, tol, max_iter, options, gram = self._solver_settings()
         l1_ratio = self._l1_ratio()
-        problem = _Problem(X, y, sample_weight, bool(self.fit_intercept))
+        problem = _Problem(X, y, sample_weight, bool(self.fit_intercept), type(self).__name__)
         p = problem.n_features
         weights = _check_weights(self.weights, p)
         coef = np.zeros(p)
+        intercept = 0.0
         warm = bool(self.warm_start) and getattr(self, "coef_", None) is not None \
             and np.shape(self.coef_) == (p,)
         if warm:
             coef[:] = self.coef_
+            intercept = float(self.intercept_)
         name = type(self).__name__
         status, intercept, info = problem.solve(
-            alpha, l1_ratio, weights, bool(self.positive), tol, max_iter, options, gram, coef, warm,
+            alpha, l1_ratio, weights, bool(self.positive), tol, max_iter, options, gram, coef, intercept, warm,
             _progress_callback(self.verbose, self.callback, name), 10)
         self.coef_ = coef
-        self.intercept_ = problem.finish_intercept(coef, intercept) if self.fit_intercept else 0.0
+        self.intercept_ = float(intercept) if self.fit_intercept else 0.0
         self.dual_gap_, self.gap_tolerance_ = info[0], info[1]
         self.n_iter_ = int(info[2])
         self.n_features_in_ = p
@@ -254,9 +286,14 @@ class ElasticNet(RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         design = Design(X)
         if design.shape[1] != self.n_features_in_:
-            raise ValueError(f"X: has {design.shape[1]} features, but {type(self).__name__} "
-                             f"is expecting {self.n_features_in_} features as input")
+            raise ValueError(f"X has {design.shape[1]} features, but {type(self).__name__} "
+                             f"is expecting {self.n_features_in_} features as input.")
         return design.matvec(self.coef_) + self.intercept_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
 
     @property
     def sparse_coef_(self):
@@ -342,9 +379,11 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None, fit_in
     gaps = np.empty(alphas.size)
     n_iters = []
     coef = np.zeros(p)
+    b = 0.0
     for k, alpha in enumerate(alphas):
-        status, _, info = problem.solve(float(alpha), l1_ratio, w, bool(positive), tol, max_iter, options, gram,
-                                        coef, k > 0, _progress_callback(verbose, None, "path"), 10)
+        status, b, info = problem.solve(float(alpha), l1_ratio, w, bool(positive), tol, max_iter, options, gram,
+                                        coef, b if k else 0.0, k > 0, _progress_callback(verbose, None, "path"),
+                                        10)
         if status == _STATUS_NOT_CONVERGED:
             warnings.warn(f"enet_path: α={alpha:.3e} did not converge: duality gap {info[0]:.3e} > "
                           f"{info[1]:.3e}", ConvergenceWarning, stacklevel=2)

@@ -1,9 +1,17 @@
 """Validation and layout of design matrices for the native solvers."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .._validation import as_float_array
+
+try:
+    from sklearn.exceptions import DataConversionWarning
+except ImportError:  # pragma: no cover
+    class DataConversionWarning(UserWarning):
+        """Input data was converted (e.g. a column vector raveled)."""
 
 
 def is_sparse(X) -> bool:
@@ -25,9 +33,13 @@ def _numeric(X, name):
     return X
 
 
-def as_target(y, n: int, name: str = "y") -> np.ndarray:
+def as_target(y, n: int, name: str = "y", estimator: str = "This estimator") -> np.ndarray:
+    if y is None:
+        raise ValueError(f"{estimator} requires y to be passed, but the target y is None")
     y = _numeric(y, name)
     if y.ndim == 2 and y.shape[1] == 1:
+        warnings.warn("A column-vector y was passed when a 1d array was expected. Please change the shape "
+                      "of y to (n_samples,), for example using ravel().", DataConversionWarning, stacklevel=4)
         y = y[:, 0]
     y = as_float_array(y, name, allow_empty=True)
     if y.ndim != 1:
@@ -63,8 +75,9 @@ class Design:
             X = _numeric(X, name)
             X = as_float_array(X, name, allow_empty=True)
             if X.ndim != 2:
-                raise ValueError(f"{name}: expected a 2-D array, got shape {X.shape}; "
-                                 "reshape a single feature with X.reshape(-1, 1)")
+                raise ValueError(f"{name}: expected a 2-D array, got shape {X.shape}. Reshape your data "
+                                 "with X.reshape(-1, 1) for a single feature or X.reshape(1, -1) for a "
+                                 "single sample.")
             self.matrix = X
         self.shape = self.matrix.shape
         n, p = self.shape
