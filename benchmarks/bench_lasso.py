@@ -1,0 +1,192 @@
+"""Lasso: nonsmooth against scikit-learn, celer and skglm, in the same process.
+
+Each solver is timed to reach the same duality gap, computed here by the
+benchmark itself (never trusted from the libraries): gap ≤ target·‖y‖²/n with
+scikit-learn's scaling of the objective ‖y − Xβ‖²/(2n) + λ‖β‖₁. A library is
+run with a decreasing sequence of its own `tol` until the gap we compute meets
+the target; the time of that run is reported. Ratios > 1 mean nonsmooth is
+faster.
+
+    python benchmarks/bench_lasso.py            # all settings (several minutes)
+    python benchmarks/bench_lasso.py --quick    # a subset
+"""
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+
+import nonsmooth as ns
+
+warnings.filterwarnings("ignore")
+
+try:
+    from sklearn.linear_model import Lasso as SkLasso, lasso_path as sk_lasso_path
+except ImportError:  # pragma: no cover
+    SkLasso = None
+try:
+    from celer import Lasso as CelerLasso
+except ImportError:  # pragma: no cover
+    CelerLasso = None
+try:
+    from skglm import Lasso as SkglmLasso
+except ImportError:  # pragma: no cover
+    SkglmLasso = None
+
+
+def toeplitz_design(n, p, rho, seed=0):
+    """Rows with correlation rho^|i-j| between features (an AR(1) process), and a sparse truth."""
+    rng = np.random.default_rng(seed)
+    X = np.empty((n, p))
+    X[:, 0] = rng.normal(size=n)
+    scale = np.sqrt(1 - rho ** 2)
+    for j in range(1, p):
+        X[:, j] = rho * X[:, j - 1] + scale * rng.normal(size=n)
+    beta = np.zeros(p)
+    support = rng.choice(p, max(1, p // 100), replace=False)
+    beta[support] = rng.choice([-1.0, 1.0], support.size)
+    y = X @ beta + 0.1 * np.linalg.norm(X @ beta) / np.sqrt(n) * rng.normal(size=n)
+    return np.asfortranarray(X), y
+
+
+def sparse_design(n, p, density, seed=0):
+    rng = np.random.default_rng(seed)
+    X = sp.random(n, p, density=density, format="csc", random_state=seed)
+    beta = np.zeros(p)
+    beta[rng.choice(p, 50, replace=False)] = rng.normal(size=50)
+    y = X @ beta + 0.1 * rng.normal(size=n)
+    return X, y
+
+
+def duality_gap(X, y, coef, alpha):
+    n = X.shape[0]
+    r = y - X @ coef
+    primal = r @ r / (2 * n) + alpha * np.abs(coef).sum()
+    theta = r / max(n * alpha, np.abs(X.T @ r).max())
+    d = y - n * alpha * theta
+    dual = (y @ y - d @ d) / (2 * n)
+    return primal - dual
+
+
+def alpha_max(X, y):
+    return np.abs(X.T @ y).max() / X.shape[0]
+
+
+def solvers():
+    out = {"nonsmooth": lambda a, tol: ns.Lasso(a, fit_intercept=False, tol=tol, max_iter=100_000)}
+    if SkLasso:
+        out["scikit-learn"] = lambda a, tol: SkLasso(alpha=a, fit_intercept=False, tol=tol, max_iter=1_000_000)
+    if CelerLasso:
+        out["celer"] = lambda a, tol: CelerLasso(alpha=a, fit_intercept=False, tol=tol, max_iter=1000,
+                                                 max_epochs=1_000_000)
+    if SkglmLasso:
+        out["skglm"] = lambda a, tol: SkglmLasso(alpha=a, fit_intercept=False, tol=tol, max_iter=1000,
+                                                 max_epochs=1_000_000)
+    return out
+
+
+def time_to_gap(make, X, y, alpha, target, budget=60.0):
+    """Seconds for one fit reaching gap ≤ target·‖y‖²/n, trying tighter `tol` until it does."""
+    goal = target * (y @ y) / X.shape[0]
+    tol = target
+    spent = 0.0
+    for _ in range(8):
+        model = make(alpha, tol)
+        t0 = time.perf_counter()
+        model.fit(X, y)
+        elapsed = time.perf_counter() - t0
+        spent += elapsed
+        if duality_gap(X, y, np.ravel(model.coef_), alpha) <= goal:
+            # repeat once and keep the better time (first calls pay allocation / JIT warm-up)
+            t0 = time.perf_counter()
+            make(alpha, tol).fit(X, y)
+            return min(elapsed, time.perf_counter() - t0)
+        if spent > budget:
+            break
+        tol /= 10
+    return float("nan")
+
+
+def warm_up():
+    X, y = toeplitz_design(30, 50, 0.5)
+    for make in solvers().values():
+        make(0.1 * alpha_max(X, y), 1e-6).fit(X, y)
+        make(0.1 * alpha_max(X, y), 1e-6).fit(sp.csc_matrix(X), y)
+
+
+def run_setting(title, X, y, ratios, targets, rows):
+    amax = alpha_max(X, y)
+    for ratio in ratios:
+        for target in targets:
+            times = {name: time_to_gap(make, X, y, ratio * amax, target) for name, make in solvers().items()}
+            rows.append((title, f"{ratio:g}", f"{target:.0e}", times))
+            ours = times["nonsmooth"]
+            others = "  ".join(f"{k} {v:.3f}s ({v / ours:.1f}×)" for k, v in times.items() if k != "nonsmooth")
+            print(f"{title:<26} λ/λmax={ratio:<6g} gap {target:.0e}: nonsmooth {ours:.3f}s  {others}", flush=True)
+
+
+def run_path(X, y, rows, n_alphas=100):
+    amax = alpha_max(X, y)
+    alphas = np.geomspace(amax, amax / 100, n_alphas)
+    t0 = time.perf_counter()
+    ns.lasso_path(X, y, alphas=alphas, tol=1e-6, max_iter=100_000)
+    ours = time.perf_counter() - t0
+    times = {"nonsmooth": ours}
+    if SkLasso:
+        t0 = time.perf_counter()
+        sk_lasso_path(X, y, alphas=alphas, tol=1e-6, max_iter=1_000_000)
+        times["scikit-learn"] = time.perf_counter() - t0
+    for name, make in solvers().items():
+        if name in ("nonsmooth", "scikit-learn"):
+            continue
+        model = make(alphas[0], 1e-6)
+        model.warm_start = True
+        t0 = time.perf_counter()
+        for a in alphas:
+            model.alpha = a
+            model.fit(X, y)
+        times[name] = time.perf_counter() - t0
+    title = f"path {n_alphas} λ, {X.shape[0]}×{X.shape[1]}"
+    rows.append((title, "1→0.01", "1e-06", times))
+    print(f"{title:<26} " + "  ".join(f"{k} {v:.3f}s ({v / ours:.1f}×)" for k, v in times.items()), flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--markdown", action="store_true")
+    args = parser.parse_args()
+    print(f"# {time.strftime('%Y-%m-%d')}, {platform.machine()}, {len(__import__('os').sched_getaffinity(0))} cores;"
+          f" solvers: {', '.join(solvers())}")
+    warm_up()
+    rows = []
+    ratios = [0.1, 0.01] if args.quick else [0.1, 0.05, 0.01, 0.001]
+    targets = [1e-6] if args.quick else [1e-4, 1e-6, 1e-8]
+    for n, p, rho in ([(100, 10_000, 0.6)] if args.quick else [(100, 10_000, 0.6), (100, 10_000, 0.9),
+                                                                 (500, 5_000, 0.6)]):
+        X, y = toeplitz_design(n, p, rho)
+        run_setting(f"Toeplitz ρ={rho} {n}×{p}", X, y, ratios, targets, rows)
+    X, y = toeplitz_design(10_000, 100, 0.6)
+    run_setting("n>p 10000×100", X, y, [0.1, 0.01], [1e-6] if args.quick else [1e-4, 1e-8], rows)
+    X, y = toeplitz_design(100, 10_000 if not args.quick else 2_000, 0.6)
+    run_path(X, y, rows)
+    if not args.quick:
+        X, y = sparse_design(20_000, 50_000, 1e-3)
+        run_setting("sparse 20000×50000", X, y, [0.1, 0.01], [1e-6], rows)
+    if args.markdown:
+        names = list(solvers())
+        print("\n| setting | λ/λmax | gap | " + " | ".join(names) + " |")
+        print("|---|---|---|" + "---|" * len(names))
+        for title, ratio, target, times in rows:
+            ours = times["nonsmooth"]
+            cells = [f"{times['nonsmooth'] * 1e3:.0f} ms"] + [
+                f"{times[k] * 1e3:.0f} ms ({times[k] / ours:.1f}×)" if k in times else "–" for k in names[1:]]
+            print(f"| {title} | {ratio} | {target} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
