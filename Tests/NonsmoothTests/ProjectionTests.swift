@@ -278,13 +278,13 @@ final class ProjectionTests: XCTestCase {
     }
 
     func testHyperplaneAndHalfspaceValidation() throws {
-        assertInvalidArgument("normal") { _ = try Hyperplane(normal: [0, 0], offset: 1) }
-        assertInvalidArgument("normal") { _ = try Hyperplane(normal: [], offset: 1) }
-        assertInvalidArgument("normal") { _ = try Halfspace(normal: [1, .nan], offset: 1) }
-        assertInvalidArgument("offset") { _ = try Halfspace(normal: [1, 1], offset: .infinity) }
+        assertInvalidArgument("a") { _ = try Hyperplane(normal: [0, 0], offset: 1) }
+        assertInvalidArgument("a") { _ = try Hyperplane(normal: [], offset: 1) }
+        assertInvalidArgument("a") { _ = try Halfspace(normal: [1, .nan], offset: 1) }
+        assertInvalidArgument("b") { _ = try Halfspace(normal: [1, 1], offset: .infinity) }
         let f = try Hyperplane(normal: [1, 2], offset: 3)
-        assertInvalidArgument("normal") { _ = try f.prox([1, 2, 3]) }
-        assertInvalidArgument("normal") { try f.validate(length: 1) }
+        assertInvalidArgument("a") { _ = try f.prox([1, 2, 3]) }
+        assertInvalidArgument("a") { try f.validate(length: 1) }
         XCTAssertEqual(try f.value([3, 0]), 0)
         XCTAssertEqual(try f.value([3, 1]), .infinity)
         assertInvalidArgument("x") { _ = try f.subgradient([3, 1]) }

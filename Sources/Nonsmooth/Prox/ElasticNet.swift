@@ -26,9 +26,11 @@ public struct ElasticNet: ProximalOperator {
     public func value(_ x: UnsafeBufferPointer<Double>) -> Double {
         var s = 0.0
         for i in x.indices {
-            s += (weights?[i] ?? 1) * (l1Ratio * abs(x[i]) + (1 - l1Ratio) / 2 * x[i] * x[i])
+            let w = weights?[i] ?? 1
+            // Skip unpenalized coordinates so that 0·∞ (x² overflowing) does not give NaN.
+            if w != 0 { s += w * (l1Ratio * abs(x[i]) + (1 - l1Ratio) / 2 * x[i] * x[i]) }
         }
-        return strength * s
+        return strength == 0 ? 0 : strength * s
     }
 
     public func prox(_ v: UnsafeBufferPointer<Double>, step: Double, into out: UnsafeMutableBufferPointer<Double>) {

@@ -47,7 +47,8 @@ public struct GroupL2Norm: ProximalOperator {
         groups.pointers.withUnsafeBufferPointer { p in
             groups.indices.withUnsafeBufferPointer { idx in
                 for g in 0..<(p.count - 1) {
-                    s += weights[g] * groupNorm(x, idx, p[g], p[g + 1])
+                    // A zero weight contributes 0 even when the group norm overflows.
+                    if weights[g] != 0 { s += weights[g] * groupNorm(x, idx, p[g], p[g + 1]) }
                 }
             }
         }

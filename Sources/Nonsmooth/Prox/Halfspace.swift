@@ -26,7 +26,7 @@ public struct Halfspace: ProximalOperator {
     }
 
     public func validate(length n: Int) throws {
-        try require(normal.count == n, "normal", "has length \(normal.count) but the vector has length \(n)")
+        try require(normal.count == n, "a", "has length \(normal.count) but the vector has length \(n)")
     }
 
     public func value(_ x: UnsafeBufferPointer<Double>) -> Double {

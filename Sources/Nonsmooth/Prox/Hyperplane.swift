@@ -27,7 +27,7 @@ public struct Hyperplane: ProximalOperator {
     }
 
     public func validate(length n: Int) throws {
-        try require(normal.count == n, "normal", "has length \(normal.count) but the vector has length \(n)")
+        try require(normal.count == n, "a", "has length \(normal.count) but the vector has length \(n)")
     }
 
     public func value(_ x: UnsafeBufferPointer<Double>) -> Double {
@@ -58,14 +58,14 @@ public struct Hyperplane: ProximalOperator {
 
 /// (a/‖a‖₂, b/‖a‖₂) after checking a is finite and nonzero and b finite.
 func normalizeHalfspace(normal: [Double], offset: Double) throws -> ([Double], Double) {
-    try require(!normal.isEmpty, "normal", "must not be empty")
-    try requireFinite(normal, "normal")
-    try requireFinite(offset, "offset")
+    try require(!normal.isEmpty, "a", "must not be empty")
+    try requireFinite(normal, "a")
+    try requireFinite(offset, "b")
     let norm = normal.withUnsafeBufferPointer { euclideanNorm($0) }
-    try require(norm > 0, "normal", "must be nonzero")
+    try require(norm > 0, "a", "must be a nonzero vector (its norm underflows to 0)")
     let unit = normal.map { $0 / norm }
     let b = offset / norm
-    try require(b.isFinite, "offset", "is too large relative to the normal (offset/‖normal‖ overflows)")
+    try require(b.isFinite, "b", "is too large relative to a (b/‖a‖ overflows)")
     return (unit, b)
 }
 

@@ -33,6 +33,10 @@ public struct MCP: ProximalOperator {
 
     public func prox(_ v: UnsafeBufferPointer<Double>, step t: Double, into out: UnsafeMutableBufferPointer<Double>) {
         let lambda = strength
+        if lambda == 0 {
+            for i in v.indices { out[i] = v[i] }
+            return
+        }
         if t < gamma {
             let scale = 1 / (1 - t / gamma)
             for i in v.indices {
@@ -45,8 +49,11 @@ public struct MCP: ProximalOperator {
             for i in v.indices {
                 let a = v[i], m = abs(a)
                 let far = max(m, gamma * lambda)
-                let atFar = gamma * lambda * lambda / 2 + (far - m) * (far - m) / (2 * t)
-                out[i] = atFar < m * m / (2 * t) ? (a > 0 ? far : -far) : 0
+                // Compare the objectives at far and at 0 divided by m²/(2t), so that
+                // squares of tiny entries cannot underflow into a false tie.
+                let shift = (far - m) / m, level = lambda / m
+                let atFar = t * gamma * level * level + shift * shift
+                out[i] = m > 0 && atFar < 1 ? (a > 0 ? far : -far) : 0
             }
         }
     }

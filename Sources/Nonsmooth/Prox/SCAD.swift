@@ -37,6 +37,10 @@ public struct SCAD: ProximalOperator {
 
     public func prox(_ v: UnsafeBufferPointer<Double>, step t: Double, into out: UnsafeMutableBufferPointer<Double>) {
         let l = strength
+        if l == 0 {
+            for i in v.indices { out[i] = v[i] }
+            return
+        }
         if t < a - 1 {
             for i in v.indices {
                 let u = v[i], m = abs(u), sign: Double = u > 0 ? 1 : -1
@@ -50,12 +54,18 @@ public struct SCAD: ProximalOperator {
             let u = v[i], m = abs(u), sign: Double = u > 0 ? 1 : -1
             // Candidates in magnitude: the L1 piece's minimizer, the ends of the
             // concave middle piece, and the flat piece's minimizer.
-            let candidates = [min(max(m - t * l, 0), l), a * l, max(m, a * l)]
-            var best = 0.0, bestValue = m * m / (2 * t)
-            for c in candidates {
-                let value = penalty(c) + (c - m) * (c - m) / (2 * t)
+            // Objectives are divided by m² so that tiny entries cannot underflow into ties.
+            if m == 0 { out[i] = 0; continue }
+            let c1 = min(max(m - t * l, 0), l), c2 = a * l, c3 = max(m, a * l)
+            var best = 0.0, bestValue = 1 / (2 * t)
+            func consider(_ c: Double) {
+                let d = (c - m) / m
+                let value = penalty(c) / m / m + d * d / (2 * t)
                 if value < bestValue || (value == bestValue && c < best) { best = c; bestValue = value }
             }
+            consider(c1)
+            consider(c2)
+            consider(c3)
             out[i] = sign * best
         }
     }

@@ -52,11 +52,13 @@ public struct SparseGroupNorm: ProximalOperator {
         groups.pointers.withUnsafeBufferPointer { p in
             groups.indices.withUnsafeBufferPointer { idx in
                 for g in 0..<(p.count - 1) {
-                    s += weights[g] * groupNorm(x, idx, p[g], p[g + 1])
+                    // A zero weight contributes 0 even when the group norm overflows.
+                    if weights[g] != 0 { s += weights[g] * groupNorm(x, idx, p[g], p[g + 1]) }
                 }
             }
         }
-        return l1Strength * l1 + groupStrength * s
+        // 0·∞ is 0 here: an unpenalized part contributes nothing whatever its size.
+        return (l1Strength == 0 ? 0 : l1Strength * l1) + (groupStrength == 0 ? 0 : groupStrength * s)
     }
 
     public func prox(_ v: UnsafeBufferPointer<Double>, step: Double, into out: UnsafeMutableBufferPointer<Double>) throws {

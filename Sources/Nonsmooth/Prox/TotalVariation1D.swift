@@ -108,7 +108,15 @@ private func condatTV1D(_ y: UnsafePointer<Double>, _ x: UnsafeMutablePointer<Do
         var s = 0.0
         var i = k0
         repeat { s += y[i]; i += 1 } while i <= end
-        let value = (s - zLeft + zRight) / Double(end - k0 + 1)
+        let count = Double(end - k0 + 1)
+        var value = (s - zLeft + zRight) / count
+        if !value.isFinite {
+            // The sum overflowed near the top of the double range: a running mean cannot.
+            var mean = 0.0
+            i = k0
+            repeat { mean += (y[i] - mean) / Double(i - k0 + 1); i += 1 } while i <= end
+            value = mean + (zRight - zLeft) / count
+        }
         i = k0
         repeat { x[i] = value; i += 1 } while i <= end
         zLeft = zRight

@@ -94,14 +94,14 @@ def nuclear(M, step=1.0) -> np.ndarray:
     return _op(ops.Nuclear, 1.0).prox(M, step)
 
 
-def project_box(v, lower=-np.inf, upper=np.inf) -> np.ndarray:
-    """Projection onto {lower ≤ x ≤ upper} (per-coordinate bounds allowed)."""
-    return _op(ops.Box, lower, upper).prox(v)
+def project_box(v, lower=-np.inf, upper=np.inf, *, axis=None) -> np.ndarray:
+    """Projection onto {lower ≤ x ≤ upper} (per-coordinate bounds allowed, along ``axis``)."""
+    return _op(ops.Box, lower, upper).prox(v, axis=axis)
 
 
-def project_nonnegative(v) -> np.ndarray:
+def project_nonnegative(v, *, axis=None) -> np.ndarray:
     """Projection onto {x ≥ 0}."""
-    return _op(ops.NonNegative).prox(v)
+    return _op(ops.NonNegative).prox(v, axis=axis)
 
 
 def project_l2_ball(v, radius=1.0, *, axis=None) -> np.ndarray:
@@ -109,9 +109,9 @@ def project_l2_ball(v, radius=1.0, *, axis=None) -> np.ndarray:
     return _op(ops.L2Ball, radius).prox(v, axis=axis)
 
 
-def project_linf_ball(v, radius=1.0) -> np.ndarray:
+def project_linf_ball(v, radius=1.0, *, axis=None) -> np.ndarray:
     """Projection onto {‖x‖∞ ≤ r}."""
-    return _op(ops.LinfBall, radius).prox(v)
+    return _op(ops.LinfBall, radius).prox(v, axis=axis)
 
 
 def project_l1_ball(v, radius=1.0, *, axis=None) -> np.ndarray:

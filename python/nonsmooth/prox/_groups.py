@@ -16,6 +16,7 @@ class GroupSpec:
 
     def __init__(self, groups):
         self.size = None
+        self.length = None  # number of coordinates, when given as labels
         self._compressed = None
         if isinstance(groups, numbers.Integral) and not isinstance(groups, bool):
             if groups <= 0:
@@ -33,6 +34,7 @@ class GroupSpec:
             return
         if labels.size == 0:
             raise ValueError("groups: is empty")
+        self.length = labels.size
         members = [np.flatnonzero(labels == g) for g in np.unique(labels[labels >= 0])]
         if not members:
             raise ValueError("groups: every label is negative, so there is no group")
@@ -61,6 +63,8 @@ class GroupSpec:
         return pointers, indices
 
     def key(self, n):
+        if n is not None and self.length is not None and n != self.length:
+            raise ValueError(f"groups: has {self.length} labels but the vector has length {n}")
         return n if self.size is not None else None
 
     def compressed(self, n):

@@ -55,7 +55,7 @@ class SquaredL2(ProximalOperator):
         super().__init__([self.strength], self.weights)
 
     def _repr_params(self):
-        return {"strength": self.strength}
+        return {"strength": self.strength} | ({"weights": self.weights} if self.weights is not None else {})
 
 
 class L2(ProximalOperator):
@@ -126,7 +126,8 @@ class ElasticNet(ProximalOperator):
         super().__init__([self.strength, self.l1_ratio], self.weights)
 
     def _repr_params(self):
-        return {"strength": self.strength, "l1_ratio": self.l1_ratio}
+        return {"strength": self.strength, "l1_ratio": self.l1_ratio} | (
+            {"weights": self.weights} if self.weights is not None else {})
 
 
 class Linf(ProximalOperator):
@@ -293,7 +294,7 @@ class Hinge(ProximalOperator):
         super().__init__([self.strength], self.labels)
 
     def _repr_params(self):
-        return {"strength": self.strength}
+        return {"strength": self.strength} | ({"labels": self.labels} if self.labels is not None else {})
 
 
 class L0(ProximalOperator):
