@@ -7,7 +7,7 @@ A Python library with a Swift core:
 
 See the README for the layers (Swift core → C ABI → CPython extension → Python).
 """
-from . import linear_model, prox
+from . import datasets, linear_model, prox
 from .linear_model import ElasticNet, Lasso, enet_path, lasso_path
 from ._native import version as _native_version
 from .exceptions import CancelledError, ConvergenceWarning, NotConvergedError, NumericalError
@@ -22,6 +22,7 @@ if _native_version() != __version__:  # a stale libNonsmoothC.so next to the ext
 __all__ = [
     "CancelledError",
     "ElasticNet",
+    "datasets",
     "Lasso",
     "enet_path",
     "lasso_path",
