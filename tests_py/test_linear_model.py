@@ -236,3 +236,44 @@ def test_bad_data():
         ns.ElasticNet(l1_ratio=0.0).fit(X, y)
     with pytest.raises(ValueError, match="sample_weight"):
         ns.Lasso().fit(X, y, sample_weight=-np.ones(len(y)))
+
+
+def test_ctrl_c_stops_a_long_fit_with_the_state_reached():
+    import _thread
+    import threading
+    import time
+
+    rng = np.random.default_rng(17)
+    X = rng.normal(size=(200, 3000))
+    y = rng.normal(size=200)
+    model = ns.Lasso(1e-4, tol=0.0, max_iter=10**9, working_set=False, screening=False)
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    start = time.perf_counter()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(X, y)
+    assert time.perf_counter() - start < 30  # returns promptly instead of running 10⁹ epochs
+    timer.cancel()
+
+
+def test_fit_releases_the_gil():
+    # a Python thread keeps running while a native fit is in progress
+    import threading
+
+    rng = np.random.default_rng(18)
+    X = rng.normal(size=(200, 3000))
+    y = rng.normal(size=200)
+    ticks = []
+    done = threading.Event()
+
+    def count():
+        while not done.is_set():
+            ticks.append(1)
+            done.wait(0.001)
+
+    t = threading.Thread(target=count)
+    t.start()
+    ns.Lasso(1e-3, tol=1e-10, max_iter=2000).fit(X, y)
+    done.set()
+    t.join()
+    assert len(ticks) > 5
