@@ -54,7 +54,9 @@ class BuildSwiftThenExtension(build_ext):
 
 native = Extension(
     "nonsmooth._native",
-    sources=["bindings/python/_native.c", "bindings/python/prox_bindings.c", "bindings/python/enet_bindings.c"],
+    sources=["bindings/python/_native.c", "bindings/python/prox_bindings.c", "bindings/python/enet_bindings.c",
+             "bindings/python/solver_bindings.c",
+             "bindings/python/bilevel_bindings.c"],
     depends=["bindings/python/native.h", "bindings/include/nonsmooth.h"],
     include_dirs=["bindings/include", numpy.get_include()],
     libraries=["NonsmoothC"],

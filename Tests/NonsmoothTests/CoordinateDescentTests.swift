@@ -272,7 +272,8 @@ final class CoordinateDescentTests: XCTestCase {
                 let auto = try d.solve(pen, options(intercept: intercept, gram: nil))
                 XCTAssertTrue(gram.usedGram)
                 XCTAssertFalse(plain.usedGram)
-                XCTAssertTrue(auto.usedGram)   // n ≥ 4p, dense
+                assertCertified(auto)
+                XCTAssertLessThan(maxDifference(auto.coefficients, plain.coefficients), 1e-6)
                 assertCertified(gram)
                 assertCertified(plain)
                 XCTAssertLessThan(maxDifference(gram.coefficients, plain.coefficients), 1e-6)
@@ -280,6 +281,22 @@ final class CoordinateDescentTests: XCTestCase {
                 XCTAssertLessThan(kktViolation(d, gram, pen, fitIntercept: intercept), 1e-6)
             }
         }
+    }
+
+    func testAutomaticGramHandsOverWhenCoordinateDescentIsSlow() throws {
+        // Strongly correlated, n = 16p, small alpha: plain epochs are slow, so
+        // the automatic choice switches to the Gram form part-way.
+        let d = LassoData(n: 4000, p: 200, correlation: 0.97, support: 40, seed: 83)
+        let pen = try ElasticNetPenalty(alpha: 1e-5 * (try d.lambdaMax()))
+        let auto = try d.solve(pen, options(tol: 1e-14, gram: nil))
+        XCTAssertTrue(auto.usedGram)
+        assertCertified(auto)
+        let plain = try d.solve(pen, options(tol: 1e-14, gram: false))
+        XCTAssertLessThan(maxDifference(auto.coefficients, plain.coefficients), 1e-6)
+        // A very sparse solution at a loose tolerance is found before the hand-over.
+        let easy = try d.solve(try ElasticNetPenalty(alpha: 0.7 * (try d.lambdaMax())), options(tol: 1e-4, gram: nil))
+        XCTAssertFalse(easy.usedGram)
+        assertCertified(easy)
     }
 
     func testAccelerationsDoNotChangeTheAnswer() throws {
@@ -387,7 +404,10 @@ final class CoordinateDescentTests: XCTestCase {
                                       penalty: try ElasticNetPenalty(alpha: 0.5), options: options())
         XCTAssertEqual(one.stopReason, .converged)
         let fitted = 2 * one.coefficients[0] - one.coefficients[1] + 0.5 * one.coefficients[2]
-        XCTAssertEqual(fitted, 3 - 0.5 * 2, accuracy: 1e-6)   // correlation with the first column saturates
+        // Only the column of largest |x_j| is active: x_0·r = α, so the fit is y − α/x_0.
+        XCTAssertEqual(fitted, 3 - 0.5 / 2, accuracy: 1e-6)
+        XCTAssertEqual(one.coefficients[1], 0)
+        XCTAssertEqual(one.coefficients[2], 0)
         let oneIntercept = try solveElasticNet(columnMajor: [2, -1, 0.5], rows: 1, columns: 3, target: [3],
                                                penalty: try ElasticNetPenalty(alpha: 0.5), options: options(intercept: true))
         XCTAssertEqual(oneIntercept.coefficients, [0, 0, 0])
@@ -413,8 +433,9 @@ final class CoordinateDescentTests: XCTestCase {
         XCTAssertEqual(huge.stopReason, .converged)
         XCTAssertThrowsError(try d.solve(try ElasticNetPenalty(alpha: 1e307), options()))   // n·alpha overflows
         // Tiny alpha (p > n: interpolation regime); the certificate must still hold.
-        let pen = try ElasticNetPenalty(alpha: 1e-6 * (try d.lambdaMax()))
+        let pen = try ElasticNetPenalty(alpha: 1e-4 * (try d.lambdaMax()))
         let tiny = try d.solve(pen, options(tol: 1e-8, maxIter: 200_000))
+        print("tiny alpha: epochs \(tiny.epochs), outer \(tiny.gapHistory.count)")
         assertCertified(tiny)
         XCTAssertLessThan(kktViolation(d, tiny, pen, fitIntercept: false), 1e-4)
     }
@@ -511,6 +532,115 @@ final class CoordinateDescentTests: XCTestCase {
         XCTAssertEqual(none.coefficients, [Double](repeating: 0, count: d.p))
     }
 
+    /// The certificate must bound the suboptimality of whatever iterate is
+    /// returned, in every configuration, including after a handful of epochs.
+    func testGapBoundsSuboptimalityEverywhere() throws {
+        var rng = SplitMix64(seed: 71)
+        for trial in 0..<24 {
+            let n = [1, 5, 30, 60][trial % 4], p = [1, 8, 40, 90][(trial / 4) % 4]
+            let d = LassoData(n: n, p: p, correlation: 0.7, seed: UInt64(100 + trial),
+                              xOffset: trial % 3 == 0 ? 2 : 0, yOffset: 1)
+            let intercept = trial % 2 == 0
+            let positive = trial % 5 == 1
+            let rho = [1.0, 0.5, 0.9][trial % 3]
+            var w: [Double]? = nil
+            if trial % 4 == 3 {
+                w = (0..<p).map { _ in Double.random(in: 0...2, using: &rng) }
+                w![0] = 0
+            }
+            let lmax = try d.lambdaMax(l1Ratio: rho, weights: w, fitIntercept: intercept, positive: positive)
+            let pen = try ElasticNetPenalty(alpha: max(lmax, 1e-3) * Double.random(in: 0.01...0.5, using: &rng),
+                                            l1Ratio: rho, weights: w, positive: positive)
+            let exact = try d.solve(pen, options(tol: 1e-13, intercept: intercept))
+            let best = enetObjective(d, exact.coefficients, exact.intercept, pen)
+            for budget in [0, 1, 3, 12] {
+                for gram in [false, true] {
+                    let res = try d.solve(pen, options(tol: 1e-13, intercept: intercept, gram: gram, maxIter: budget))
+                    let subopt = enetObjective(d, res.coefficients, res.intercept, pen) - best
+                    XCTAssertLessThanOrEqual(subopt, res.dualityGap + 1e-12 * max(1, best),
+                                             "trial \(trial) budget \(budget) gram \(gram)")
+                    XCTAssertGreaterThanOrEqual(res.dualityGap, 0)
+                    if positive { XCTAssertTrue(res.coefficients.allSatisfy { $0 >= 0 }) }
+                }
+            }
+        }
+    }
+
+    func testSelectionMatchesSorting() {
+        var rng = SplitMix64(seed: 73)
+        for trial in 0..<300 {
+            let count = 1 + trial % 40
+            var values = (0..<count).map { _ -> Double in
+                switch Int.random(in: 0..<6, using: &rng) {
+                case 0: return -.infinity
+                case 1: return .infinity
+                case 2: return 1
+                default: return Double(Int.random(in: -5...5, using: &rng))
+                }
+            }
+            let sorted = values.sorted()
+            let k = Int.random(in: 0..<count, using: &rng)
+            XCTAssertEqual(kthSmallest(&values, k), sorted[k])
+            XCTAssertEqual(values.sorted(), sorted)
+        }
+    }
+
+    /// A design that only implements the six basic requirements, so every
+    /// block operation (Xᵀv, the Gram matrix, centred norms) goes through the
+    /// protocol's default implementations.
+    struct MinimalDesign: DesignMatrix {
+        let x: UnsafePointer<Double>
+        let rows: Int
+        let columns: Int
+        func columnDot(_ j: Int, _ r: UnsafePointer<Double>) -> Double {
+            var s = 0.0
+            for i in 0..<rows { s += x[j * rows + i] * r[i] }
+            return s
+        }
+        func columnAxpy(_ j: Int, _ a: Double, _ r: UnsafeMutablePointer<Double>) {
+            for i in 0..<rows { r[i] += a * x[j * rows + i] }
+        }
+        func columnSquaredNorm(_ j: Int) -> Double {
+            var s = 0.0
+            for i in 0..<rows { s += x[j * rows + i] * x[j * rows + i] }
+            return s
+        }
+        func columnSum(_ j: Int) -> Double {
+            var s = 0.0
+            for i in 0..<rows { s += x[j * rows + i] }
+            return s
+        }
+    }
+
+    func testCustomDesignUsesDefaultImplementations() throws {
+        let d = LassoData(n: 80, p: 12, correlation: 0.5, seed: 79, xOffset: 1)
+        var w = [Double](repeating: 1, count: d.p)
+        w[4] = 0
+        let pen = try ElasticNetPenalty(alpha: 0.03, l1Ratio: 0.8, weights: w)
+        for intercept in [false, true] {
+            let reference = try d.solve(pen, options(intercept: intercept))
+            for gram in [false, true] {
+                let res = try d.x.withUnsafeBufferPointer { xb in
+                    try d.y.withUnsafeBufferPointer { yb in
+                        try solveElasticNet(design: MinimalDesign(x: xb.baseAddress!, rows: d.n, columns: d.p), target: yb,
+                                            penalty: pen, options: options(intercept: intercept, gram: gram))
+                    }
+                }
+                assertCertified(res)
+                XCTAssertEqual(res.usedGram, gram)
+                XCTAssertLessThan(maxDifference(res.coefficients, reference.coefficients), 1e-7)
+                XCTAssertEqual(res.intercept, reference.intercept, accuracy: 1e-7)
+            }
+            let lmax = try d.x.withUnsafeBufferPointer { xb in
+                try d.y.withUnsafeBufferPointer { yb in
+                    try lambdaMax(design: MinimalDesign(x: xb.baseAddress!, rows: d.n, columns: d.p), target: yb,
+                                  l1Ratio: 0.8, weights: w, fitIntercept: intercept)
+                }
+            }
+            XCTAssertEqual(lmax, try d.lambdaMax(l1Ratio: 0.8, weights: w, fitIntercept: intercept), accuracy: 1e-12)
+        }
+    }
+
     func testInvalidInput() throws {
         let d = LassoData(n: 10, p: 5, seed: 67)
         XCTAssertThrowsError(try ElasticNetPenalty(alpha: .nan))
@@ -561,26 +691,132 @@ final class CoordinateDescentTests: XCTestCase {
 }
 
 final class CoordinateDescentBenchmarkTests: XCTestCase {
-    /// Prints timings (release builds only: `swift test -c release --filter CoordinateDescentBenchmarkTests`).
+    /// As celer's and skglm's `make_correlated_data`: rows N(0, Toeplitz(ρ^|i−j|)),
+    /// ⌈density·p⌉ Gaussian coefficients, noise scaled to a signal-to-noise ratio.
+    static func correlatedData(n: Int, p: Int, rho: Double, density: Double = 0.1, snr: Double = 3,
+                               seed: UInt64 = 2024) -> LassoData {
+        var d = LassoData(n: n, p: p, correlation: rho, support: 0, noise: 0, seed: seed)
+        var rng = SplitMix64(seed: seed &+ 1)
+        let nnz = max(1, Int((density * Double(p)).rounded(.up)))
+        var signal = [Double](repeating: 0, count: n)
+        for k in 0..<nnz {
+            let j = (k * p) / nnz
+            let w = gaussian(&rng)
+            for i in 0..<n { signal[i] += w * d.x[j * n + i] }
+        }
+        var noise = (0..<n).map { _ in gaussian(&rng) }
+        let sNorm = signal.map { $0 * $0 }.reduce(0, +).squareRoot()
+        let eNorm = noise.map { $0 * $0 }.reduce(0, +).squareRoot()
+        for i in 0..<n { noise[i] *= sNorm / (snr * eNorm) }
+        d.y = zip(signal, noise).map(+)
+        return d
+    }
+
+    func testTimingSparseLasso() throws {
+        #if DEBUG
+        throw XCTSkip("timing runs in release builds only")
+        #else
+        let (n, p, density) = (20_000, 50_000, 1e-3)
+        var rng = SplitMix64(seed: 7)
+        var csc = CSC(dense: [], rows: 0, columns: 0)
+        csc.columnPointers = [0]
+        let perColumn = Int(density * Double(n))
+        for _ in 0..<p {
+            var rows = Set<Int>()
+            while rows.count < perColumn { rows.insert(Int.random(in: 0..<n, using: &rng)) }
+            for i in rows.sorted() {
+                csc.rowIndices.append(Int64(i))
+                csc.values.append(gaussian(&rng))
+            }
+            csc.columnPointers.append(Int64(csc.values.count))
+        }
+        var y = [Double](repeating: 0, count: n)
+        for k in 0..<500 {
+            let j = (k * 97) % p, w = gaussian(&rng)
+            for e in Int(csc.columnPointers[j])..<Int(csc.columnPointers[j + 1]) {
+                y[Int(csc.rowIndices[e])] += w * csc.values[e]
+            }
+        }
+        let signal = y.map { $0 * $0 }.reduce(0, +).squareRoot()
+        var noise = (0..<n).map { _ in gaussian(&rng) }
+        let noiseNorm = noise.map { $0 * $0 }.reduce(0, +).squareRoot()
+        for i in 0..<n { noise[i] *= signal / (3 * noiseNorm); y[i] += noise[i] }
+        if let dir = getenv("NONSMOOTH_CD_DUMP").map({ String(cString: $0) }) {
+            func write<T>(_ a: [T], _ name: String) {
+                let f = fopen("\(dir)/sparse_\(name).bin", "wb")
+                _ = a.withUnsafeBufferPointer { fwrite($0.baseAddress, MemoryLayout<T>.stride, $0.count, f) }
+                fclose(f)
+            }
+            write(csc.values, "data"); write(csc.rowIndices, "indices"); write(csc.columnPointers, "indptr"); write(y, "y")
+        }
+        var lmax = 0.0
+        for j in 0..<p {
+            var c = 0.0
+            for e in Int(csc.columnPointers[j])..<Int(csc.columnPointers[j + 1]) { c += csc.values[e] * y[Int(csc.rowIndices[e])] }
+            lmax = max(lmax, abs(c) / Double(n))
+        }
+        for ratio in [0.1, 0.01] {
+            for intercept in [false, true] {
+                let clock = ContinuousClock()
+                var res: CoordinateDescentResult? = nil
+                let t = try clock.measure {
+                    res = try csc.solve(rows: n, columns: p, y: y, try ElasticNetPenalty(alpha: ratio * lmax),
+                                        CoordinateDescentOptions(tolerance: 1e-8, maxIterations: 100_000, fitIntercept: intercept))
+                }
+                let r = res!
+                print("CD timing sparse \(n)x\(p) density \(density) alpha=\(ratio)·λmax tol=1e-8 intercept \(intercept): \(t), epochs \(r.epochs), gap \(r.dualityGap) ≤ \(r.gapTolerance), nnz \(r.coefficients.filter { $0 != 0 }.count), screened \(r.screenedFeatures), \(r.stopReason)")
+            }
+        }
+        #endif
+    }
+
+    /// Prints timings (release builds only:
+    /// `swift test -c release --filter CoordinateDescentBenchmarkTests`). With
+    /// NONSMOOTH_CD_DUMP=dir set, also writes each design (Fortran order) and
+    /// target as raw float64 files for comparisons with other libraries.
     func testTimingToeplitzLasso() throws {
         #if DEBUG
         throw XCTSkip("timing runs in release builds only")
         #else
-        for (n, p, ratio, tol) in [(100, 10_000, 0.01, 1e-8), (100, 10_000, 0.1, 1e-8), (100, 10_000, 0.001, 1e-6),
-                                   (500, 5_000, 0.01, 1e-8), (10_000, 100, 0.01, 1e-8)] {
-            let d = LassoData(n: n, p: p, correlation: 0.6, support: max(10, p / 100), noise: 1, seed: 2024)
+        let dump = getenv("NONSMOOTH_CD_DUMP").map { String(cString: $0) }
+        for (n, p, rho) in [(100, 10_000, 0.6), (100, 10_000, 0.9), (500, 5_000, 0.6), (10_000, 100, 0.6)] {
+            let d = Self.correlatedData(n: n, p: p, rho: rho)
+            if let dir = dump {
+                let name = "\(dir)/cd_\(n)x\(p)_\(rho)"
+                for (suffix, array) in [("X", d.x), ("y", d.y)] {
+                    let f = fopen("\(name)_\(suffix).f64", "wb")
+                    _ = array.withUnsafeBufferPointer { fwrite($0.baseAddress, 8, $0.count, f) }
+                    fclose(f)
+                }
+            }
             let lmax = try d.lambdaMax()
-            let pen = try ElasticNetPenalty(alpha: ratio * lmax)
-            for variant in ["default", "no-extrapolation", "no-ws", "no-screening"] {
-                var o = CoordinateDescentOptions(tolerance: tol, maxIterations: 100_000)
-                if variant == "no-extrapolation" { o.useExtrapolation = false }
-                if variant == "no-ws" { o.useWorkingSets = false }
-                if variant == "no-screening" { o.useScreening = false }
-                let clock = ContinuousClock()
-                var res: CoordinateDescentResult? = nil
-                let elapsed = try clock.measure { res = try d.solve(pen, o) }
-                let r = res!
-                print("CD timing \(n)x\(p) alpha=\(ratio)·λmax tol=\(tol) [\(variant)]: \(elapsed), epochs \(r.epochs), gap \(r.dualityGap) ≤ \(r.gapTolerance), nnz \(r.coefficients.filter { $0 != 0 }.count), \(r.stopReason), gram \(r.usedGram), screened \(r.screenedFeatures), outer \(r.gapHistory.count)")
+            for ratio in [0.1, 0.01, 0.001] {
+                for tol in [1e-4, 1e-8] {
+                    let pen = try ElasticNetPenalty(alpha: ratio * lmax)
+                    let variants = ratio == 0.01 && tol == 1e-8
+                        ? ["default", "no-extrapolation", "no-ws", "no-screening"] : ["default"]
+                    for variant in variants {
+                        var o = CoordinateDescentOptions(tolerance: tol, maxIterations: 1_000_000)
+                        if variant == "no-extrapolation" { o.useExtrapolation = false }
+                        if variant == "no-ws" { o.useWorkingSets = false }
+                        if variant == "no-screening" { o.useScreening = false }
+                        let clock = ContinuousClock()
+                        var res: CoordinateDescentResult? = nil
+                        var best = Duration.seconds(1000)
+                        for _ in 0..<3 {
+                            let elapsed = try clock.measure { res = try d.solve(pen, o) }
+                            best = min(best, elapsed)
+                        }
+                        let r = res!
+                        if let dir = dump, variant == "default" {
+                            let f = fopen("\(dir)/coef_\(n)x\(p)_\(rho)_\(ratio)_\(tol).f64", "wb")
+                            _ = r.coefficients.withUnsafeBufferPointer { fwrite($0.baseAddress, 8, $0.count, f) }
+                            fclose(f)
+                        }
+                        let ms = Double(best.components.seconds) * 1e3 + Double(best.components.attoseconds) * 1e-15
+                        print("CD timing \(n)x\(p) rho=\(rho) alpha=\(ratio)·λmax tol=\(tol) [\(variant)]: \(String(format: "%.1f", ms)) ms, epochs \(r.epochs), gap \(String(format: "%.2e", r.dualityGap)) ≤ \(String(format: "%.2e", r.gapTolerance)), nnz \(r.coefficients.filter { $0 != 0 }.count), \(r.stopReason), gram \(r.usedGram), screened \(r.screenedFeatures), gaps \(r.gapHistory.count)")
+                    }
+                }
             }
         }
         #endif

@@ -211,6 +211,149 @@ ns_status ns_enet_alpha_max_csc(const double *data, const int64_t *indices, cons
                                 int64_t n, int64_t p, const double *y, double l1_ratio, const double *weights,
                                 int32_t positive, int32_t fit_intercept, double *out);
 
+/* ---- Bilevel tuning: hypergradients of Lasso-type models -------------------------- */
+
+/*
+ * The derivative of θ ↦ C(β̂(θ)), a criterion of the solution of
+ *
+ *     β̂(θ) = argmin_β (1/2n) ||y - X_c β||² + Σ_j λ1_j |β_j| + (λ2/2) ||β||²
+ *
+ * (X_c = X - 1·meansᵀ when means != NULL: the implicitly centred design of a
+ * model with an intercept; X itself otherwise), with respect to
+ *     NS_HG_LASSO           θ = log α,          λ1_j = α w_j:  1 hyperparameter;
+ *     NS_HG_ELASTIC_NET     θ = (log λ1, log λ2), λ1_j = λ1 w_j: 2 (λ2 > 0);
+ *     NS_HG_WEIGHTED_LASSO  θ_j = log λ1_j:                  p hyperparameters.
+ * l1 holds the p values λ1_j ≥ 0 at the current θ, l2 the value λ2 ≥ 0.
+ *
+ * beta is the inner solution β̂ (p entries, e.g. from ns_enet_fit_*: α = Σ-form
+ * of scikit-learn, see the Python layer) and criterion_gradient is ∇_β C at β̂.
+ * On the support S = {j : β̂_j ≠ 0} the optimality condition gives
+ *     (X_c,Sᵀ X_c,S / n + λ2 I) ∂β̂_S/∂θ = -B,  ∂C/∂θ = ∇C_Sᵀ ∂β̂_S/∂θ,
+ * a system of size |S|, never p (Bertrand et al., JMLR 2022; at breakpoints an
+ * element of the conservative Jacobian of Bolte, Le, Pauwels & Silveti-Falls 2021).
+ *
+ * method: NS_HG_IMPLICIT          Cholesky on S (|S| ≤ cholesky_max) or Jacobi-CG;
+ *         NS_HG_IMPLICIT_FORWARD  Gauss–Seidel / forward-mode CD of the Jacobian on
+ *                                 S at the fixed β̂, warm-started from warm_jacobian
+ *                                 (rows: features warm_support, increasing; columns:
+ *                                 1, 2, or warm_support itself for the weighted Lasso);
+ *         NS_HG_FORWARD           forward mode through cyclic CD from β = 0;
+ *         NS_HG_REVERSE           reverse mode through the unrolled CD iterations.
+ * tol / max_iter: tolerance and budget of the iterative methods (see
+ * HypergradientOptions in the Swift core). equicorrelation_tol: j ∉ S is in the
+ * equicorrelation set E when |x_c,jᵀ r|/n ≥ λ1_j (1 - tol). rcond_threshold: a
+ * system with a smaller reciprocal condition estimate is singular. ridge_scale:
+ * ε = ridge_scale · mean(diag A) for the ridge fallback.
+ *
+ * Outputs: hypergradient (1, 2 or p entries; 0 off the support for the weighted
+ * Lasso); jacobian (may be NULL; implicit forward only) receives the |S| × q
+ * Jacobian on the support, row-major (q = 1, 2 or |S|), capacity in entries;
+ * diagnostics (NS_HG_DIAGNOSTICS entries, may be NULL):
+ *   [0] |S|   [1] |E|   [2] A_S invertible (1/0)   [3] A_E invertible (1/0)
+ *   [4] rcond estimate of A_S   [5] of A_E   [6] fallback: 0 none, 1 strict support
+ *   (A_E singular, A_S not), 2 ridge (A_S singular; A_S + εI used)   [7] ε
+ *   [8] solver: -1 none, 0 Cholesky, 1 CG, 2 forward iterations on S, 3 unrolled CD
+ *   [9] iterations   [10] final relative residual / change   [11] KKT violation of
+ *   β̂ on S, relative to λ1   [12] ||β_K - β̂||∞ of forward/reverse   [13] converged.
+ * Returns NS_NOT_CONVERGED (outputs written) when the iterative method did not
+ * reach tol in max_iter, NS_NUMERICAL_ERROR when the system cannot be solved even
+ * with the fallback (never a silent zero or NaN), NS_CANCELLED from the callback.
+ */
+#define NS_HG_LASSO            0
+#define NS_HG_ELASTIC_NET      1
+#define NS_HG_WEIGHTED_LASSO   2
+
+#define NS_HG_IMPLICIT         0
+#define NS_HG_IMPLICIT_FORWARD 1
+#define NS_HG_FORWARD          2
+#define NS_HG_REVERSE          3
+
+#define NS_HG_DIAGNOSTICS      14
+
+ns_status ns_bilevel_hypergradient_dense(
+    const double *X, int64_t n, int64_t p, int64_t row_stride, int64_t column_stride,
+    const double *y, const double *means, const double *beta, const double *criterion_gradient,
+    const double *l1, double l2, int32_t model, int32_t method,
+    double tol, int64_t max_iter, double equicorrelation_tol, double rcond_threshold,
+    int64_t cholesky_max, double ridge_scale,
+    const int64_t *warm_support, int64_t warm_count, const double *warm_jacobian,
+    double *hypergradient, double *jacobian, int64_t jacobian_capacity, double *diagnostics,
+    ns_progress_callback callback, void *context, int64_t callback_every);
+
+ns_status ns_bilevel_hypergradient_csc(
+    const double *data, const int64_t *indices, const int64_t *indptr, int64_t nnz, int64_t n, int64_t p,
+    const double *y, const double *means, const double *beta, const double *criterion_gradient,
+    const double *l1, double l2, int32_t model, int32_t method,
+    double tol, int64_t max_iter, double equicorrelation_tol, double rcond_threshold,
+    int64_t cholesky_max, double ridge_scale,
+    const int64_t *warm_support, int64_t warm_count, const double *warm_jacobian,
+    double *hypergradient, double *jacobian, int64_t jacobian_capacity, double *diagnostics,
+    ns_progress_callback callback, void *context, int64_t callback_every);
+
+/* ---- Generic solvers: proximal gradient, subgradient method, ADMM ---------------- */
+
+/*
+ * The smooth loss f of the generic solvers is named by `loss` on a dense design
+ * A (n×p, element strides) and a vector b (n entries):
+ *   "least_squares"  f(x) = ||Ax - b||² / (2n)
+ *   "logistic"       f(x) = mean log(1 + exp(-b_i (Ax)_i)),  b_i ∈ {-1, +1}
+ *   "huber"          f(x) = mean huber_δ((Ax - b)_i)
+ * `lipschitz` is the Lipschitz constant of ∇f, or NaN to estimate it (power iteration).
+ * The regularizer g is any vector ns_prox. x (p entries) holds the starting
+ * point on entry when warm_start != 0 and the answer on exit.
+ * NS_NOT_CONVERGED / NS_CANCELLED leave the last iterate and its certificate in
+ * the outputs.
+ */
+
+/*
+ * min f(x) + g(x) by ISTA (method 0) or FISTA (method 1) (Beck & Teboulle 2009).
+ * step_rule: 0 = 1/L, 1 = constant step_value, 2 = backtracking from step_value
+ * (NaN: from 1/L) with factors shrink ∈ (0,1) and growth ≥ 1.
+ * restart (FISTA): 0 none, 1 function value, 2 gradient (O'Donoghue & Candès 2015).
+ * Stops when the prox-gradient mapping norm ||x - prox_{tg}(x - t∇f(x))||/t ≤ tol
+ * (times max(1, ||∇f(x0)||) when relative_tol). history (capacity entries, may be
+ * NULL) receives F(x_k). info (9 entries): objective, certificate, certificate
+ * tolerance, iterations, final step, restarts, backtracks, gradient evaluations,
+ * number of history entries written.
+ */
+ns_status ns_prox_gradient(const char *loss, const double *A, int64_t n, int64_t p,
+                           int64_t row_stride, int64_t column_stride, const double *b, double delta,
+                           double lipschitz, const ns_prox *g, int32_t method, int32_t step_rule,
+                           double step_value, double shrink, double growth, int32_t restart, double tol,
+                           int32_t relative_tol, int64_t max_iter, double *x, int32_t warm_start,
+                           double *history, int64_t history_capacity, double *info,
+                           ns_progress_callback callback, void *context, int64_t callback_every);
+
+/*
+ * The subgradient method x_{k+1} = x_k - α_k s_k, s_k ∈ ∂(f + g)(x_k).
+ * rule: 0 constant α = p1, 1 constant length p1/||s||, 2 diminishing p1/sqrt(k+1),
+ * 3 square summable p1/(p2 + k), 4 Polyak with F* = p1 (stops when F_best - F* ≤ tol),
+ * 5 Polyak with estimated F* (target level δ = p1).
+ * x receives the best iterate, `average` the step-weighted average iterate.
+ * info (7 entries): best objective, best iteration, average objective, minimal
+ * subgradient norm seen, KKT residual at the best iterate (NaN if L unknown),
+ * iterations, history entries written. Running out of iterations is not an
+ * error here: the method has no certificate to reach.
+ */
+ns_status ns_subgradient_method(const char *loss, const double *A, int64_t n, int64_t p,
+                                int64_t row_stride, int64_t column_stride, const double *b, double delta,
+                                double lipschitz, const ns_prox *g, int32_t rule, double p1, double p2,
+                                double tol, int64_t max_iter, double *x, int32_t warm_start, double *average,
+                                double *history, int64_t history_capacity, double *info,
+                                ns_progress_callback callback, void *context, int64_t callback_every);
+
+/*
+ * min f(x) + g(z) s.t. x = z by scaled over-relaxed ADMM with residual balancing
+ * (Boyd et al. 2011), f and g given by their prox. penalty: initial ρ (NaN: 1).
+ * z (dimension entries) holds the starting point when warm_start and the answer;
+ * x receives the x-iterate. info (7 entries): objective, primal residual, dual
+ * residual, primal tolerance, dual tolerance, final ρ, iterations.
+ */
+ns_status ns_admm(const ns_prox *f, const ns_prox *g, int64_t dimension, double penalty, double relaxation,
+                  double absolute_tol, double relative_tol, int32_t residual_balancing, int64_t max_iter,
+                  double *z, int32_t warm_start, double *x, double *info,
+                  ns_progress_callback callback, void *context, int64_t callback_every);
+
 #ifdef __cplusplus
 }
 #endif

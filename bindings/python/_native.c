@@ -117,7 +117,8 @@ PyMODINIT_FUNC PyInit__native(void)
     import_array();
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;
-    if (PyModule_AddFunctions(m, ns_prox_methods) < 0 || PyModule_AddFunctions(m, ns_enet_methods) < 0) {
+    if (PyModule_AddFunctions(m, ns_prox_methods) < 0 || PyModule_AddFunctions(m, ns_enet_methods) < 0 ||
+        PyModule_AddFunctions(m, ns_bilevel_methods) < 0 || PyModule_AddFunctions(m, ns_solver_methods) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -45,5 +45,7 @@ int32_t ns_progress_trampoline(void *context, int64_t iteration, double certific
 
 extern PyMethodDef ns_prox_methods[];
 extern PyMethodDef ns_enet_methods[];
+extern PyMethodDef ns_bilevel_methods[];
+extern PyMethodDef ns_solver_methods[];
 
 #endif

@@ -4,11 +4,15 @@ A Python library with a Swift core:
 
 - ``nonsmooth.prox`` — a catalogue of exact proximal operators, each with its
   value and a subgradient so optimality can be checked.
+- ``nonsmooth.Lasso``, ``ElasticNet``, ``lasso_path`` — certified coordinate descent.
+- ``nonsmooth.minimize``, ``subgradient_method``, ``admm`` — generic solvers for
+  a smooth loss plus any prox operator.
 
 See the README for the layers (Swift core → C ABI → CPython extension → Python).
 """
-from . import datasets, linear_model, prox
+from . import datasets, linear_model, optimize, prox
 from .linear_model import ElasticNet, Lasso, enet_path, lasso_path
+from .optimize import OptimizeResult, admm, minimize, subgradient_method
 from ._native import version as _native_version
 from .exceptions import CancelledError, ConvergenceWarning, NotConvergedError, NumericalError
 
@@ -27,6 +31,11 @@ __all__ = [
     "enet_path",
     "lasso_path",
     "linear_model",
+    "optimize",
+    "OptimizeResult",
+    "admm",
+    "minimize",
+    "subgradient_method",
     "ConvergenceWarning",
     "NotConvergedError",
     "NumericalError",

@@ -15,13 +15,20 @@
 /// Algorithm (the techniques of celer and skglm, written for this library):
 /// - working sets: the subproblem restricted to a few features, ranked by their
 ///   distance to the dual constraint, is solved to a fraction of the current gap;
-///   the set is rebuilt from the full gap (size max(10, 2·|support|));
+///   the set is rebuilt from the full gap (size max(50, 2·|support|));
 /// - Anderson extrapolation of the primal iterates every 5 epochs, kept only when
 ///   it lowers the objective (Bertrand & Massias, AISTATS 2021), and Anderson
 ///   extrapolation of the residuals as a second dual candidate (Massias, Gramfort
 ///   & Salmon, ICML 2018);
 /// - Gap Safe screening (Ndiaye, Fercoq, Gramfort & Salmon, JMLR 2017), which
 ///   discards features for good;
+/// - support polishing: when the support and signs of β change, the exact
+///   minimiser of the objective on that orthant face (one Cholesky solve of
+///   size |support|) is approached up to the first sign change — an
+///   active-set step that is kept only when it lowers the objective, and that
+///   gives the exact solution (and an exactly optimal dual point) once the
+///   support is identified. Its cost is amortised against the epochs run
+///   (at most about as much time as the epochs themselves);
 /// - a Gram variant for n ≫ p (coordinate descent on XᵀX, whose final
 ///   certificate is always recomputed from the explicit residual).
 ///
@@ -63,13 +70,17 @@ public struct CoordinateDescentOptions {
     public var fitIntercept: Bool = false
     public var useWorkingSets: Bool = true
     public var useScreening: Bool = true
-    /// Anderson extrapolation of the primal iterates and of the residuals (dual).
+    /// Anderson extrapolation of the primal iterates and of the residuals
+    /// (dual), and support polishing. false gives plain cyclic coordinate
+    /// descent (with working sets and screening if enabled).
     public var useExtrapolation: Bool = true
-    /// The progress observer is called every `progressEvery` epochs.
+    /// The progress observer is called every `progressEvery` epochs (its own
+    /// `every` field is not used here).
     public var progressEvery: Int = 10
-    /// Coordinate descent on the Gram matrix XᵀX: nil chooses automatically
-    /// (dense design with n ≥ 4p and p ≤ 1024), true forces it (p ≤ 8192),
-    /// false never uses it.
+    /// Coordinate descent on the Gram matrix XᵀX: true forces it (p ≤ 8192),
+    /// false never uses it, nil decides automatically: for a dense design with
+    /// n ≥ 4p and p ≤ 1024 the working-set solver starts and hands over to the
+    /// Gram form once its epochs have cost about as much as forming XᵀX.
     public var useGram: Bool? = nil
 
     public init(tolerance: Double = 1e-4, maxIterations: Int = 1000, fitIntercept: Bool = false,
@@ -110,8 +121,8 @@ public struct CoordinateDescentResult {
     public var stopReason: StopReason
     /// The full-problem duality gap at each working-set update: (epochs so far, gap).
     public var gapHistory: [(epoch: Int, gap: Double)]
-    /// Whether the Gram variant was used (then the certificate was still
-    /// recomputed from the explicit residual).
+    /// Whether the Gram variant was used (the certificate is still computed
+    /// from the explicit residual).
     public var usedGram: Bool
     /// Features discarded by Gap Safe screening (their coefficient is provably 0).
     public var screenedFeatures: Int

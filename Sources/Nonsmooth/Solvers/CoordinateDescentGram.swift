@@ -25,6 +25,8 @@ final class GramCoordinateDescent<X: DesignMatrix> {
     var history: [(epoch: Int, gap: Double)] = []
     var lastGap = Double.infinity
     let unpenalizedGram: UnpenalizedGram?
+    var polishedSignature = 0
+    var workSincePolish = 0
 
     static var andersonDepth: Int { 5 }
     static var gapFrequency: Int { 5 }
@@ -181,6 +183,71 @@ final class GramCoordinateDescent<X: DesignMatrix> {
         }
     }
 
+    /// Support polishing as in `ResidualCoordinateDescent.polish`, with the
+    /// face system read from the Gram matrix: (Q_SS + diag λ2_S) β_S = q_S − λ1_S∘s_S.
+    /// Attempted when the support changed since the last attempt and the
+    /// epochs run since then cost at least as much (O(k³/3 + pk) vs O(p·active)).
+    func polishIfWorthwhile(activeCount: Int) -> Bool {
+        workSincePolish += Self.gapFrequency * p * max(activeCount, 1)
+        let support = (0..<p).filter { beta[$0] != 0 }
+        let k = support.count
+        guard k > 0, k <= 4096 else { return false }
+        var hasher = Hasher()
+        for j in support {
+            hasher.combine(j)
+            hasher.combine(beta[j] > 0)
+        }
+        let signature = hasher.finalize()
+        let cost = k * k * k / 3 + 2 * p * k
+        guard signature != polishedSignature, workSincePolish >= cost else { return false }
+        polishedSignature = signature
+        workSincePolish = 0
+        var a = [Double](repeating: 0, count: k * k)
+        var rhs = [Double](repeating: 0, count: k)
+        for (c, j) in support.enumerated() {
+            for (r, i) in support.enumerated() { a[c * k + r] = gram[j * p + i] }
+            a[c * k + c] += model.lambda2[j]
+            rhs[c] = xty[j] - (beta[j] > 0 ? model.lambda1[j] : -model.lambda1[j])
+        }
+        var info: Int32 = 0, dim = Int32(k), one: Int32 = 1
+        dpotrf_("U", &dim, &a, &dim, &info)
+        guard info == 0 else { return false }
+        dpotrs_("U", &dim, &one, &a, &dim, &rhs, &dim, &info)
+        guard info == 0 else { return false }
+        var step = 1.0
+        var blocking: [Int] = []
+        for (c, j) in support.enumerated() {
+            let v = rhs[c], b = beta[j]
+            guard v.isFinite else { return false }
+            if (model.lambda1[j] > 0 || model.positive) && (b > 0 ? v <= 0 : v >= 0) {
+                let t = b / (b - v)
+                if t < step {
+                    step = t
+                    blocking = [c]
+                } else if t == step {
+                    blocking.append(c)
+                }
+            }
+        }
+        let newBeta = DoubleBuffer(p), newG = DoubleBuffer(p)
+        newBeta.base.update(from: beta.base, count: p)
+        newG.base.update(from: g.base, count: p)
+        for (c, j) in support.enumerated() {
+            let b = beta[j]
+            newBeta[j] = step == 1 ? rhs[c] : b + step * (rhs[c] - b)
+        }
+        for c in blocking { newBeta[support[c]] = 0 }
+        for j in support where newBeta[j] != beta[j] {
+            denseAxpy(beta[j] - newBeta[j], gram.base + j * p, newG.base, p)
+        }
+        let pNew = 0.5 * residualSquare(newBeta.base, newG.base) + model.penaltyValue(newBeta.base)
+        let pOld = 0.5 * residualSquare(beta.base, g.base) + model.penaltyValue(beta.base)
+        guard pNew <= pOld else { return false }
+        beta.base.update(from: newBeta.base, count: p)
+        g.base.update(from: newG.base, count: p)
+        return true
+    }
+
     func run() throws -> StopReason {
         let K = Self.andersonDepth
         var active = (0..<p).filter { !excluded[$0] }
@@ -194,6 +261,7 @@ final class GramCoordinateDescent<X: DesignMatrix> {
         var lastFull = Double.infinity
         while true {
             if epochs % Self.gapFrequency == 0 {
+                if epochs > 0 && options.useExtrapolation && polishIfWorthwhile(activeCount: m) { stored = 0 }
                 let e = try evaluate()
                 lastFull = max(e.gap, 0)
                 if model.converged(gap: e.gap, primal: e.primal, tolerance: options.tolerance) { return .converged }
@@ -279,25 +347,52 @@ func solveElasticNetSpecialized<X: DesignMatrix>(
         for j in 0..<p { buffer[j] = w[j] }
         warm = buffer
     }
-    let useGram: Bool
+    // Gram: forced, never, or (auto, dense, n ≥ 4p, p ≤ 1024) adaptively: the
+    // working-set solver runs first and hands over to the Gram form once its
+    // work (level-1/2 BLAS multiply-adds) has taken about as long as forming
+    // XᵀX would (n·p²/2 multiply-adds of dsyrk, taken as ~8× faster per flop),
+    // so the automatic choice costs at most about twice the better one.
+    var gramMode: Bool
+    var adaptive = false
     switch options.useGram {
-    case .none: useGram = design.hasFastGram && n >= 4 * p && p <= 1024
+    case .none:
+        gramMode = design.hasFastGram && n >= 4 * p && p <= 1024
+        adaptive = gramMode
     case .some(true):
         try require(p <= 8192, "useGram", "the Gram matrix of \(p) features is too large (at most 8192)")
-        useGram = true
-    case .some(false): useGram = false
+        gramMode = true
+    case .some(false): gramMode = false
     }
 
     var stop: StopReason
-    let solver: ResidualCoordinateDescent<X>
-    if useGram {
-        let gram = GramCoordinateDescent(model: model, options: options, progress: progress,
-                                         warmStart: warm.map { UnsafePointer($0.base) })
-        let gramStop = try gram.run()
+    var solver: ResidualCoordinateDescent<X>
+    var usedGram = false
+    if adaptive {
         solver = ResidualCoordinateDescent(model: model, options: options, progress: progress,
-                                           warmStart: gram.beta.base, epochs: gram.epochs, excluded: gram.excluded,
+                                           warmStart: warm.map { UnsafePointer($0.base) })
+        solver.workLimit = Double(n) * Double(p) * Double(p) / 16
+        stop = try solver.run()
+        gramMode = solver.outOfWork && stop == .maxIterations && solver.epochs < options.maxIterations
+    } else {
+        solver = ResidualCoordinateDescent(model: model, options: options, progress: progress,
+                                           warmStart: gramMode ? nil : warm.map { UnsafePointer($0.base) })
+        stop = gramMode ? .maxIterations : try solver.run()
+    }
+    if gramMode {
+        usedGram = true
+        let start = adaptive ? UnsafePointer(solver.beta.base) : warm.map { UnsafePointer($0.base) }
+        let gram = GramCoordinateDescent(model: model, options: options, progress: progress, warmStart: start)
+        gram.epochs = solver.epochs
+        gram.history = adaptive ? solver.history : []
+        let gramStop = try gram.run()
+        // The Gram solver's screening relied on gaps computed through cancelling
+        // formulas, so it is not carried over: the explicit certificate checks
+        // every feature.
+        let previousScreened = adaptive ? solver.screenedCount : 0
+        solver = ResidualCoordinateDescent(model: model, options: options, progress: progress,
+                                           warmStart: gram.beta.base, epochs: gram.epochs,
                                            unpenalizedGram: gram.unpenalizedGram)
-        solver.screenedCount = gram.screenedCount
+        solver.screenedCount = previousScreened + gram.screenedCount
         solver.history = gram.history
         if gramStop == .converged {
             stop = try solver.run()   // certifies from the explicit residual, iterates only if needed
@@ -305,10 +400,6 @@ func solveElasticNetSpecialized<X: DesignMatrix>(
             let e = try solver.evaluateFull()
             stop = model.converged(gap: e.gap, primal: e.primal, tolerance: options.tolerance) ? .converged : gramStop
         }
-    } else {
-        solver = ResidualCoordinateDescent(model: model, options: options, progress: progress,
-                                           warmStart: warm.map { UnsafePointer($0.base) })
-        stop = try solver.run()
     }
 
     let coefficients = Array(UnsafeBufferPointer(start: solver.beta.base, count: p))
@@ -322,7 +413,7 @@ func solveElasticNetSpecialized<X: DesignMatrix>(
         dualityGap: max(solver.lastGap, 0) / Double(n),
         gapTolerance: options.tolerance * model.yNorm2 / Double(n),
         epochs: solver.epochs, stopReason: stop, gapHistory: solver.history,
-        usedGram: useGram, screenedFeatures: solver.screenedCount)
+        usedGram: usedGram, screenedFeatures: solver.screenedCount)
 }
 
 func lambdaMaxSpecialized<X: DesignMatrix>(

@@ -1,3 +1,5 @@
+import COpenBLAS
+
 /// Coordinate descent on the explicit residual r = y_c − X_cβ, with working
 /// sets, Gap Safe screening, Anderson extrapolation and dual extrapolation.
 /// See `solveElasticNet` for the problem and `ElasticNetModel` for the units
@@ -21,7 +23,7 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
     var screenedCount = 0
     let unpenalizedGram: UnpenalizedGram?
 
-    /// Dual candidates (up to 3 vectors of n) and their correlations (3 × p).
+    /// Dual candidates (up to 4 vectors of n) and their correlations (4 × p).
     let candidates: DoubleBuffer
     let correlations: DoubleBuffer
     /// The best dual direction of the last subproblem (centred and projected).
@@ -30,6 +32,9 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
     /// The latest Anderson-extrapolated residual (true residual, not projected).
     let extrapolated: DoubleBuffer
     var hasExtrapolated = false
+    /// The latest residual extrapolated from residuals `gapFrequency` epochs apart.
+    let spacedExtrapolated: DoubleBuffer
+    var hasSpacedExtrapolated = false
 
     var epochs: Int
     var bestDual = -Double.infinity
@@ -39,10 +44,23 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
     var lastPrimal = Double.infinity
     var cancelled = false
     var outOfBudget = false
+    /// Work done so far, in multiply-adds (epochs, gap evaluations, polishing);
+    /// when `workLimit` is set and reached, the solve stops with `outOfWork`
+    /// (the caller then switches to the Gram form).
+    var work = 0.0
+    var workLimit: Double? = nil
+    var outOfWork = false
+    /// Support-polishing bookkeeping (see `polish`).
+    var polishedSignature = 0
+    var workSincePolish = 0
+    var polishAttempts = 0
+    var polishAccepted = 0
 
     static var andersonDepth: Int { 5 }
     static var gapFrequency: Int { 10 }
-    static var initialWorkingSet: Int { 10 }
+    static var initialWorkingSet: Int { 50 }
+    /// A subproblem is solved until its gap is this fraction of the full gap.
+    static var innerGapRatio: Double { 0.3 }
 
     init(model: ElasticNetModel<X>, options: CoordinateDescentOptions, progress: ProgressObserver,
          warmStart: UnsafePointer<Double>?, epochs: Int = 0, excluded extra: [Bool]? = nil,
@@ -67,10 +85,11 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
         } else {
             self.unpenalizedGram = nil
         }
-        candidates = DoubleBuffer(3 * n)
-        correlations = DoubleBuffer(3 * p)
+        candidates = DoubleBuffer(4 * n)
+        correlations = DoubleBuffer(4 * p)
         innerBest = DoubleBuffer(n)
         extrapolated = DoubleBuffer(n)
+        spacedExtrapolated = DoubleBuffer(n)
         self.epochs = epochs
         recomputeResidual()
     }
@@ -267,27 +286,35 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
         var best: Int
     }
 
-    /// Recomputes the residual and the full duality gap; the dual candidates
-    /// are the residual, the latest extrapolated residual and the best dual
-    /// point of the last subproblem.
+    /// Recomputes the residual and the full duality gap. The dual candidates
+    /// are the residual and the best dual point of the last subproblem (which
+    /// already competed with the extrapolated residuals on the working set),
+    /// or the extrapolated residuals when the subproblem reached no checkpoint.
     func evaluateFull() throws -> FullEvaluation {
         recomputeResidual()
         let primal = 0.5 * residualSquare() + model.penaltyValue(beta.base)
         var k = 0
         copyResidual(into: candidates.base)
         k += 1
-        if hasExtrapolated {
-            (candidates.base + k * n).update(from: extrapolated.base, count: n)
-            k += 1
-        }
         if hasInnerBest {
             (candidates.base + k * n).update(from: innerBest.base, count: n)
             k += 1
+        } else {
+            if hasExtrapolated {
+                (candidates.base + k * n).update(from: extrapolated.base, count: n)
+                k += 1
+            }
+            if hasSpacedExtrapolated {
+                (candidates.base + k * n).update(from: spacedExtrapolated.base, count: n)
+                k += 1
+            }
         }
         hasExtrapolated = false
+        hasSpacedExtrapolated = false
         hasInnerBest = false
         for c in 0..<k { try prepare(candidates.base + c * n) }
         let duals = evaluateCandidates(k, features: nil)
+        work += Double(k) * Double(n) * Double(p - excluded.count(where: { $0 }))
         var best = 0
         for c in 0..<k where duals[c].value > duals[best].value { best = c }
         bestDual = max(bestDual, duals[best].value)
@@ -325,7 +352,8 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
 
     /// The unpenalized features, the penalized support, and the penalized
     /// features closest to violating their dual constraint (distance
-    /// (λ1_j − |x̃_jᵀθ̃|)/‖x̃_j‖), max(10, 2·|support|) penalized ones in all.
+    /// (λ1_j − |x̃_jᵀθ̃|)/‖x̃_j‖), max(50, 2·|support|) penalized ones in all
+    /// (celer's "prune" rule, as in skglm).
     func workingSet(_ e: FullEvaluation) -> (features: [Int], isFull: Bool) {
         var ws: [Int] = model.unpenalized.filter { !excluded[$0] }
         let candidatesList = model.penalized.filter { !excluded[$0] }
@@ -405,74 +433,125 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
 
     /// Runs epochs on the subproblem restricted to `ws` until its duality gap
     /// (dual feasibility checked on `ws` only) is at most `tolerance`, the
-    /// budget runs out or the observer cancels. With `singleRound`, returns
-    /// after `gapFrequency` epochs without computing the gap (the caller does).
-    func solveSubproblem(_ wsArray: [Int], tolerance: Double, singleRound: Bool) throws {
-        let m = wsArray.count
-        guard m > 0 else { return }
+    /// budget runs out or the observer cancels.
+    ///
+    /// With `isFull` (ws = every feature still in play) the subproblem is the
+    /// problem itself: each checkpoint is a full certificate, so it updates the
+    /// best dual value and the history, and screens (shrinking ws) in place.
+    func solveSubproblem(_ initial: [Int], tolerance: Double, isFull: Bool) throws {
+        var ws = initial
+        guard !ws.isEmpty else { return }
         let K = Self.andersonDepth
-        let useAnderson = options.useExtrapolation && m >= 2
+        let capacity = ws.count
+        let useAnderson = options.useExtrapolation && capacity >= 2
         var cost = 0
-        for j in wsArray { cost += model.design.columnCost(j) }
+        for j in ws { cost += model.design.columnCost(j) }
         let storeResiduals = useAnderson && (K + 1) * n <= 2 * cost
-        let betaHistory = DoubleBuffer(useAnderson ? (K + 1) * m : 0)
+        let betaHistory = DoubleBuffer(useAnderson ? (K + 1) * capacity : 0)
         let residualHistory = DoubleBuffer(storeResiduals ? (K + 1) * n : 0)
-        let accBeta = DoubleBuffer(useAnderson ? m : 0)
+        let accBeta = DoubleBuffer(useAnderson ? capacity : 0)
         let accResidual = DoubleBuffer(useAnderson ? n : 0)
         var shiftHistory = [Double](repeating: 0, count: K + 1)
         var stored = 0
+        let useDualRing = options.useExtrapolation
+        let dualRing = DoubleBuffer(useDualRing ? (K + 1) * n : 0)
+        var ringCount = 0
         var bestInner = -Double.infinity
         var local = 0
         hasExtrapolated = false
+        hasSpacedExtrapolated = false
         hasInnerBest = false
 
-        try wsArray.withUnsafeBufferPointer { ws in
-            while true {
-                if epochs >= options.maxIterations {
-                    outOfBudget = true
-                    return
+        while true {
+            if epochs >= options.maxIterations {
+                outOfBudget = true
+                return
+            }
+            ws.withUnsafeBufferPointer { epoch($0) }
+            epochs += 1
+            local += 1
+            work += 2 * Double(cost)
+            if let limit = workLimit, work >= limit {
+                outOfWork = true
+                return
+            }
+            if epochs % options.progressEvery == 0,
+               !progress.observe(epochs, lastFullGap / Double(n)) {
+                cancelled = true
+                return
+            }
+            let m = ws.count
+            if useAnderson && m >= 2 {
+                let bh = betaHistory.base + stored * m, b = beta.base
+                for i in 0..<m { bh[i] = b[ws[i]] }
+                if storeResiduals {
+                    (residualHistory.base + stored * n).update(from: r.base, count: n)
+                    shiftHistory[stored] = shift
                 }
-                epoch(ws)
-                epochs += 1
-                local += 1
-                if epochs % options.progressEvery == 0,
-                   !progress.observe(epochs, lastFullGap / Double(n)) {
-                    cancelled = true
-                    return
-                }
-                if useAnderson {
-                    let bh = betaHistory.base + stored * m, b = beta.base
-                    for i in 0..<m { bh[i] = b[ws[i]] }
-                    if storeResiduals {
-                        (residualHistory.base + stored * n).update(from: r.base, count: n)
-                        shiftHistory[stored] = shift
-                    }
-                    stored += 1
-                    if stored == K + 1 {
-                        extrapolate(ws, betaHistory: betaHistory.base, residualHistory: storeResiduals ? residualHistory.base : nil,
+                stored += 1
+                if stored == K + 1 {
+                    ws.withUnsafeBufferPointer {
+                        extrapolate($0, betaHistory: betaHistory.base,
+                                    residualHistory: storeResiduals ? residualHistory.base : nil,
                                     shiftHistory: shiftHistory, accBeta: accBeta.base, accResidual: accResidual.base)
+                    }
+                    stored = 0
+                }
+            }
+            // Checkpoints every `gapFrequency` epochs, plus two early ones so that
+            // easy subproblems stop after a few epochs.
+            let regular = local % Self.gapFrequency == 0
+            guard regular || local == 3 || local == 6 else { continue }
+            if isFull { recomputeResidual() }
+            if regular, options.useExtrapolation, try polishIfWorthwhile(ws, epochCost: cost) {
+                stored = 0
+            }
+            if useDualRing && regular {
+                copyResidual(into: dualRing.base + (ringCount % (K + 1)) * n)
+                ringCount += 1
+                if ringCount >= K + 1 { extrapolateResidualRing(dualRing.base, newest: (ringCount - 1) % (K + 1)) }
+            }
+            let primal = 0.5 * residualSquare() + ws.withUnsafeBufferPointer { model.penaltyValue(beta.base, over: $0) }
+            var k = 1
+            copyResidual(into: candidates.base)
+            if hasExtrapolated {
+                (candidates.base + k * n).update(from: extrapolated.base, count: n)
+                k += 1
+            }
+            if hasSpacedExtrapolated {
+                (candidates.base + k * n).update(from: spacedExtrapolated.base, count: n)
+                k += 1
+            }
+            for c in 0..<k { try prepare(candidates.base + c * n) }
+            let duals = ws.withUnsafeBufferPointer { evaluateCandidates(k, features: $0) }
+            work += Double(k) * Double(cost)
+            var best = 0
+            for c in 0..<k where duals[c].value > duals[best].value { best = c }
+            if duals[best].value > bestInner {
+                bestInner = duals[best].value
+                innerBest.base.update(from: candidates.base + best * n, count: n)
+                hasInnerBest = true
+            }
+            if isFull {
+                bestDual = max(bestDual, bestInner)
+                let gap = primal - bestDual
+                lastFullGap = max(gap, 0)
+                lastGap = gap
+                lastPrimal = primal
+                history.append((epochs, gap / Double(n)))
+                if model.converged(gap: gap, primal: primal, tolerance: options.tolerance) { return }
+                if options.useScreening {
+                    let before = screenedCount
+                    screen(FullEvaluation(primal: primal, gap: gap, duals: duals, best: best))
+                    if screenedCount != before {
+                        ws = ws.filter { !excluded[$0] }
                         stored = 0
+                        if ws.isEmpty { return }
                     }
                 }
-                if local % Self.gapFrequency == 0 {
-                    if singleRound { return }
-                    let primal = 0.5 * residualSquare() + model.penaltyValue(beta.base, over: ws)
-                    var k = 1
-                    copyResidual(into: candidates.base)
-                    if hasExtrapolated {
-                        (candidates.base + n).update(from: extrapolated.base, count: n)
-                        k = 2
-                    }
-                    for c in 0..<k { try prepare(candidates.base + c * n) }
-                    let duals = evaluateCandidates(k, features: ws)
-                    for c in 0..<k where duals[c].value > bestInner {
-                        bestInner = duals[c].value
-                        innerBest.base.update(from: candidates.base + c * n, count: n)
-                        hasInnerBest = true
-                    }
-                    let gap = primal - bestInner
-                    if gap <= tolerance || model.converged(gap: gap, primal: primal, tolerance: 0) { return }
-                }
+            } else {
+                let gap = primal - bestInner
+                if gap <= tolerance || model.converged(gap: gap, primal: primal, tolerance: 0) { return }
             }
         }
     }
@@ -543,7 +622,7 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
                 }
             }
         }
-        // Dual extrapolation from the residual differences (celer).
+        // Dual extrapolation from the residual differences of consecutive epochs.
         guard let rh = rh else { return }
         for k in 0..<K {
             for l in k..<K {
@@ -565,6 +644,143 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
         hasExtrapolated = true
     }
 
+    /// Dual extrapolation (Massias, Gramfort & Salmon 2018): Anderson weights
+    /// from the differences of the last K + 1 residuals, taken every
+    /// `gapFrequency` epochs (a ring buffer whose newest slot is `newest`).
+    private func extrapolateResidualRing(_ ring: UnsafeMutablePointer<Double>, newest: Int) {
+        let K = Self.andersonDepth
+        // Chronological slot of age a (0 = oldest).
+        @inline(__always) func slot(_ a: Int) -> UnsafeMutablePointer<Double> {
+            ring + ((newest + 1 + a) % (K + 1)) * n
+        }
+        var gram = [Double](repeating: 0, count: K * K)
+        var c = [Double](repeating: 0, count: K)
+        for k in 0..<K {
+            for l in k..<K {
+                let a0 = slot(k), a1 = slot(k + 1), b0 = slot(l), b1 = slot(l + 1)
+                var s = 0.0
+                for i in 0..<n { s += (a1[i] - a0[i]) * (b1[i] - b0[i]) }
+                gram[k * K + l] = s
+                gram[l * K + k] = s
+            }
+        }
+        guard andersonWeights(&gram, K, into: &c) else { return }
+        let out = spacedExtrapolated.base
+        for i in 0..<n { out[i] = 0 }
+        for k in 0..<K {
+            let v = slot(k + 1), w = c[k]
+            for i in 0..<n { out[i] += w * v[i] }
+        }
+        hasSpacedExtrapolated = true
+    }
+
+    // MARK: Support polishing
+
+    /// Calls `polish` when the support and signs of β on `ws` were not polished
+    /// already and the epochs run since the last attempt cost at least as much
+    /// as the attempt (so polishing takes at most about half of the time).
+    func polishIfWorthwhile(_ ws: [Int], epochCost: Int) throws -> Bool {
+        workSincePolish += Self.gapFrequency * epochCost
+        var hasher = Hasher()
+        var k = 0
+        for j in ws where beta[j] != 0 {
+            hasher.combine(j)
+            hasher.combine(beta[j] > 0)
+            k += 1
+        }
+        let signature = hasher.finalize()
+        guard k > 0, signature != polishedSignature else { return false }
+        // A support larger than n is rank deficient unless the ridge term helps.
+        guard k <= n || ws.contains(where: { model.lambda2[$0] > 0 }) else { return false }
+        let cost = Double(k) * Double(k) * Double(n) / 2 + 2 * Double(k) * Double(n)
+        guard Double(workSincePolish) >= cost, Double(n) * Double(k) <= 2e7, n <= Int(Int32.max) else { return false }
+        polishedSignature = signature
+        workSincePolish = 0
+        work += cost / 4   // BLAS 3 (dsyrk) runs several times faster per flop
+        return try polish(ws)
+    }
+
+    /// The exact minimiser of P on the orthant face of the current support S
+    /// and signs s: on that face P is the quadratic
+    ///     ½‖y_c − X_{c,S}β_S‖² + λ1_Sᵀ(s∘β_S) + ½ β_Sᵀdiag(λ2_S)β_S,
+    /// minimised by (X_{c,S}ᵀX_{c,S} + diag λ2_S) β_S = X_{c,S}ᵀy_c − λ1_S∘s_S
+    /// (Cholesky). β moves towards that minimiser β' until the first coordinate
+    /// of S reaches 0 (an active-set step: P is convex quadratic on the face, so
+    /// it decreases along the way); the step is kept only if P indeed decreased.
+    /// When the signs of β' agree with s the full step is taken, and once the
+    /// support is right this is the exact solution, whose residual is the
+    /// optimal dual point.
+    func polish(_ ws: [Int]) throws -> Bool {
+        polishAttempts += 1
+        let support = ws.filter { beta[$0] != 0 }
+        let k = support.count, X = model.design
+        let xs = DoubleBuffer(n * k)
+        for (a, j) in support.enumerated() {
+            let col = xs.base + a * n
+            X.columnAxpy(j, 1, col)
+            if model.fitIntercept {
+                let m = model.means[j]
+                for i in 0..<n { col[i] -= m }
+            }
+        }
+        var gram = [Double](repeating: 0, count: k * k)
+        let n32 = Int32(n), k32 = Int32(k)
+        cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, k32, n32, 1, xs.base, n32, 0, &gram, k32)
+        var rhs = [Double](repeating: 0, count: k)
+        cblas_dgemv(CblasColMajor, CblasTrans, n32, k32, 1, xs.base, n32, model.y.base, 1, 0, &rhs, 1)
+        for (a, j) in support.enumerated() {
+            gram[a * k + a] += model.lambda2[j]
+            rhs[a] -= beta[j] > 0 ? model.lambda1[j] : -model.lambda1[j]
+        }
+        var info: Int32 = 0, dim = k32, one: Int32 = 1
+        dpotrf_("U", &dim, &gram, &dim, &info)
+        guard info == 0 else { return false }
+        dpotrs_("U", &dim, &one, &gram, &dim, &rhs, &dim, &info)
+        guard info == 0 else { return false }
+        // Step from β towards the face minimiser β', stopping where the first
+        // coordinate would change sign (it becomes 0): P decreases along the
+        // segment because it is a convex quadratic on the face minimised at β'.
+        var step = 1.0
+        var blocking: [Int] = []
+        for (a, j) in support.enumerated() {
+            let v = rhs[a], b = beta[j]
+            guard v.isFinite else { return false }
+            let constrained = model.lambda1[j] > 0 || model.positive
+            if constrained && (b > 0 ? v <= 0 : v >= 0) {
+                let t = b / (b - v)
+                if t < step {
+                    step = t
+                    blocking = [a]
+                } else if t == step {
+                    blocking.append(a)
+                }
+            }
+        }
+        var newBeta = [Double](repeating: 0, count: k)
+        for a in 0..<k {
+            let b = beta[support[a]]
+            newBeta[a] = step == 1 ? rhs[a] : b + step * (rhs[a] - b)
+        }
+        for a in blocking { newBeta[a] = 0 }
+        let candidate = DoubleBuffer(n)
+        candidate.base.update(from: model.y.base, count: n)
+        cblas_dgemv(CblasColMajor, CblasNoTrans, n32, k32, -1, xs.base, n32, newBeta, 1, 1, candidate.base, 1)
+        var penNew = 0.0, penOld = 0.0
+        for (a, j) in support.enumerated() {
+            let v = newBeta[a], b = beta[j]
+            penNew += model.lambda1[j] * abs(v) + 0.5 * model.lambda2[j] * v * v
+            penOld += model.lambda1[j] * abs(b) + 0.5 * model.lambda2[j] * b * b
+        }
+        let pNew = 0.5 * denseDot(candidate.base, candidate.base, n) + penNew
+        let pOld = 0.5 * residualSquare() + penOld
+        guard pNew <= pOld else { return false }
+        for (a, j) in support.enumerated() { beta[j] = newBeta[a] }
+        r.base.update(from: candidate.base, count: n)
+        shift = 0
+        polishAccepted += 1
+        return true
+    }
+
     // MARK: Driver
 
     /// Working-set loop until the full gap reaches the tolerance, the budget
@@ -575,7 +791,7 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
             let e = try evaluateFull()
             if model.converged(gap: e.gap, primal: e.primal, tolerance: tolerance) { return .converged }
             if cancelled { return .cancelled }
-            if outOfBudget || epochs >= options.maxIterations { return .maxIterations }
+            if outOfBudget || epochs >= options.maxIterations || outOfWork { return .maxIterations }
             if options.useScreening { screen(e) }
             let (ws, isFull) = workingSet(e)
             if ws.isEmpty {
@@ -583,14 +799,11 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
                 let f = try evaluateFull()
                 return model.converged(gap: f.gap, primal: f.primal, tolerance: tolerance) ? .converged : .maxIterations
             }
-            if isFull {
-                try solveSubproblem(ws, tolerance: tolerance * model.yNorm2, singleRound: options.useScreening)
-            } else {
-                try solveSubproblem(ws, tolerance: 0.3 * e.gap, singleRound: false)
-            }
+            try solveSubproblem(ws, tolerance: isFull ? 0 : Self.innerGapRatio * e.gap, isFull: isFull)
         }
     }
 }
+
 
 /// The k-th smallest value (0-based) of `values`, reordering them (Hoare
 /// selection with median-of-three pivots; O(count) on average).

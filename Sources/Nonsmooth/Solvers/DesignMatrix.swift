@@ -102,14 +102,20 @@ public struct DenseColumnMajor: DesignMatrix {
     @inline(__always)
     func column(_ j: Int) -> UnsafePointer<Double> { base + j * leadingDimension }
 
+    /// BLAS level 1 (runtime-dispatched AVX kernels) except for very short
+    /// columns, where the call overhead dominates.
     @inline(__always)
     public func columnDot(_ j: Int, _ r: UnsafePointer<Double>) -> Double {
-        denseDot(column(j), r, rows)
+        rows < 16 ? denseDot(column(j), r, rows) : cblas_ddot(Int32(truncatingIfNeeded: rows), column(j), 1, r, 1)
     }
 
     @inline(__always)
     public func columnAxpy(_ j: Int, _ a: Double, _ r: UnsafeMutablePointer<Double>) {
-        denseAxpy(a, column(j), r, rows)
+        if rows < 16 {
+            denseAxpy(a, column(j), r, rows)
+        } else {
+            cblas_daxpy(Int32(truncatingIfNeeded: rows), a, column(j), 1, r, 1)
+        }
     }
 
     public func columnSquaredNorm(_ j: Int) -> Double { denseDot(column(j), column(j), rows) }
@@ -138,10 +144,26 @@ public struct DenseColumnMajor: DesignMatrix {
             return
         }
         let n = Int32(rows), p = Int32(columns), ld = Int32(leadingDimension)
-        if k == 1 {
-            cblas_dgemv(CblasColMajor, CblasTrans, n, p, 1, base, ld, v, 1, 0, out, 1)
-        } else {
-            cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, p, Int32(k), n, 1, base, ld, v, n, 0, out, p)
+        if k == 1 || rows > 4096 {
+            // dgemv per vector: dgemm would first pack (copy) all of X for so few
+            // right-hand sides, which costs more than the product itself.
+            for c in 0..<k {
+                cblas_dgemv(CblasColMajor, CblasTrans, n, p, 1, base, ld, v + c * rows, 1, 0, out + c * columns, 1)
+            }
+            return
+        }
+        // Short columns: one pass over X, each column dotted with the k vectors
+        // while it sits in L1 (X is read once instead of k times).
+        for j in 0..<columns {
+            let x = column(j)
+            var c = 0
+            while c + 2 <= k {
+                let (a, b) = denseDot2(x, v + c * rows, v + (c + 1) * rows, rows)
+                out[c * columns + j] = a
+                out[(c + 1) * columns + j] = b
+                c += 2
+            }
+            if c < k { out[c * columns + j] = denseDot(x, v + c * rows, rows) }
         }
     }
 
@@ -312,6 +334,32 @@ func denseDot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ n: Int) 
         i &+= 1
     }
     return s
+}
+
+/// (xᵀy, xᵀz) in one pass over x.
+@inline(__always)
+func denseDot2(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ z: UnsafePointer<Double>,
+               _ n: Int) -> (Double, Double) {
+    var a0 = SIMD4<Double>(), a1 = SIMD4<Double>(), b0 = SIMD4<Double>(), b1 = SIMD4<Double>()
+    let rx = UnsafeRawPointer(x), ry = UnsafeRawPointer(y), rz = UnsafeRawPointer(z)
+    var i = 0
+    while i + 8 <= n {
+        let o = i &* 8
+        let x0 = rx.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
+        let x1 = rx.loadUnaligned(fromByteOffset: o &+ 32, as: SIMD4<Double>.self)
+        a0 += x0 * ry.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
+        a1 += x1 * ry.loadUnaligned(fromByteOffset: o &+ 32, as: SIMD4<Double>.self)
+        b0 += x0 * rz.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
+        b1 += x1 * rz.loadUnaligned(fromByteOffset: o &+ 32, as: SIMD4<Double>.self)
+        i &+= 8
+    }
+    var s = (a0 + a1).sum(), t = (b0 + b1).sum()
+    while i < n {
+        s += x[i] * y[i]
+        t += x[i] * z[i]
+        i &+= 1
+    }
+    return (s, t)
 }
 
 /// y ← y + a·x.

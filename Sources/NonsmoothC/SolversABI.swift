@@ -1,0 +1,179 @@
+import Nonsmooth
+
+// Generic solvers (proximal gradient, subgradient, ADMM): see nonsmooth.h.
+
+/// The vector operator behind an ns_prox handle.
+func vectorOperator(_ handle: OpaquePointer?, _ name: String) throws -> any ProximalOperator {
+    guard case .vector(let op) = try proxHandle(handle).op else {
+        throw invalid(name, "must be a vector operator (matrix operators such as nuclear and psd are not supported here)")
+    }
+    return op
+}
+
+/// Builds the smooth loss named `kind` on the dense design (see nonsmooth.h) and runs `body`.
+func withLoss<R>(_ kind: UnsafePointer<CChar>?, _ a: UnsafePointer<Double>?, _ rows: Int64, _ columns: Int64,
+                 _ rowStride: Int64, _ columnStride: Int64, _ b: UnsafePointer<Double>?, _ delta: Double,
+                 _ lipschitz: Double, _ body: (any SmoothLoss) throws -> R) throws -> R {
+    let kind = String(cString: try nonNull(kind, "loss"))
+    let view = try stridedMatrix(a, rows, columns, rowStride, columnStride, "A")
+    try require(view.rows > 0 && view.columns > 0, "A", "must not be empty, got (\(rows), \(columns))")
+    let target = Array(UnsafeBufferPointer(start: try nonNull(b, "b"), count: view.rows))
+    let l: Double? = lipschitz.isNaN ? nil : lipschitz
+    return try withColumnMajor(view) { design in
+        switch kind {
+        case "least_squares": return try body(try LeastSquaresLoss(design: design, target: target, lipschitz: l))
+        case "logistic": return try body(try LogisticLoss(design: design, labels: target, lipschitz: l))
+        case "huber": return try body(try HuberLoss(design: design, target: target, delta: delta, lipschitz: l))
+        default: throw invalid("loss", "unknown loss '\(kind)' (least_squares, logistic, huber)")
+        }
+    }
+}
+
+func startingPoint(_ x: UnsafeMutablePointer<Double>, _ n: Int, _ warm: Int32) -> [Double]? {
+    warm != 0 ? Array(UnsafeBufferPointer(start: x, count: n)) : nil
+}
+
+func copyHistory(_ values: [Double], _ out: UnsafeMutablePointer<Double>?, _ capacity: Int64) -> Int {
+    guard let out, capacity > 0 else { return 0 }
+    let count = min(values.count, Int(clamping: capacity))
+    for i in 0..<count { out[i] = values[i] }
+    return count
+}
+
+func finish(_ reason: StopReason, _ message: @autoclosure () -> String) throws {
+    switch reason {
+    case .converged: return
+    case .maxIterations: throw NonsmoothError.notConverged(message())
+    case .cancelled: throw NonsmoothError.cancelled
+    }
+}
+
+@_cdecl("ns_prox_gradient")
+public func ns_prox_gradient(
+    _ loss: UnsafePointer<CChar>?, _ a: UnsafePointer<Double>?, _ rows: Int64, _ columns: Int64,
+    _ rowStride: Int64, _ columnStride: Int64, _ b: UnsafePointer<Double>?, _ delta: Double, _ lipschitz: Double,
+    _ regularizer: OpaquePointer?, _ method: Int32, _ stepRule: Int32, _ stepValue: Double,
+    _ shrink: Double, _ growth: Double, _ restart: Int32, _ tol: Double, _ relativeTol: Int32,
+    _ maxIter: Int64, _ x: UnsafeMutablePointer<Double>?, _ warmStart: Int32,
+    _ history: UnsafeMutablePointer<Double>?, _ historyCapacity: Int64, _ info: UnsafeMutablePointer<Double>?,
+    _ callback: ProgressCallback?, _ context: UnsafeMutableRawPointer?, _ every: Int64
+) -> Int32 {
+    guarded {
+        let g = try vectorOperator(regularizer, "prox")
+        let x = try nonNull(x, "x")
+        let info = try nonNull(info, "info")
+        try require(method == 0 || method == 1, "method", "must be 0 (ista) or 1 (fista), got \(method)")
+        try require(maxIter >= 0, "max_iter", "must be non-negative, got \(maxIter)")
+        let step: ProximalGradientStep
+        switch stepRule {
+        case 0: step = .inverseLipschitz(lipschitz: nil)
+        case 1: step = .constant(stepValue)
+        case 2: step = .backtracking(initialStep: stepValue.isNaN ? nil : stepValue, shrink: shrink, growth: growth)
+        default: throw invalid("step", "unknown step rule \(stepRule)")
+        }
+        let restartScheme: RestartScheme
+        switch restart {
+        case 0: restartScheme = .none
+        case 1: restartScheme = .functionValue
+        case 2: restartScheme = .gradient
+        default: throw invalid("restart", "unknown restart scheme \(restart)")
+        }
+        let options = ProximalGradientOptions(
+            method: method == 0 ? .ista : .fista, step: step, restart: restartScheme, tolerance: tol,
+            relativeTolerance: relativeTol != 0, maxIterations: Int(clamping: maxIter),
+            recordHistory: history != nil && historyCapacity > 0,
+            historyCapacity: Int(clamping: max(historyCapacity, 0)))
+        let result = try withLoss(loss, a, rows, columns, rowStride, columnStride, b, delta, lipschitz) { f in
+            return try solveProximalGradient(
+                loss: f, regularizer: g, initial: startingPoint(x, Int(columns), warmStart), options: options,
+                progress: observer(callback, context, every: every))
+        }
+        for (i, v) in result.x.enumerated() { x[i] = v }
+        let stored = copyHistory(result.objectiveHistory, history, historyCapacity)
+        let values = [result.objective, result.certificate, result.certificateTolerance, Double(result.iterations),
+                      result.step, Double(result.restarts), Double(result.backtracks),
+                      Double(result.gradientEvaluations), Double(stored)]
+        for (i, v) in values.enumerated() { info[i] = v }
+        try finish(result.stopReason, "prox-gradient mapping norm \(result.certificate) > tolerance "
+                   + "\(result.certificateTolerance) after \(result.iterations) iterations")
+    }
+}
+
+@_cdecl("ns_subgradient_method")
+public func ns_subgradient_method(
+    _ loss: UnsafePointer<CChar>?, _ a: UnsafePointer<Double>?, _ rows: Int64, _ columns: Int64,
+    _ rowStride: Int64, _ columnStride: Int64, _ b: UnsafePointer<Double>?, _ delta: Double, _ lipschitz: Double,
+    _ regularizer: OpaquePointer?, _ rule: Int32, _ p1: Double, _ p2: Double, _ tol: Double, _ maxIter: Int64,
+    _ x: UnsafeMutablePointer<Double>?, _ warmStart: Int32, _ average: UnsafeMutablePointer<Double>?,
+    _ history: UnsafeMutablePointer<Double>?, _ historyCapacity: Int64, _ info: UnsafeMutablePointer<Double>?,
+    _ callback: ProgressCallback?, _ context: UnsafeMutableRawPointer?, _ every: Int64
+) -> Int32 {
+    guarded {
+        let g = try vectorOperator(regularizer, "prox")
+        let x = try nonNull(x, "x")
+        let average = try nonNull(average, "average")
+        let info = try nonNull(info, "info")
+        try require(maxIter >= 0, "max_iter", "must be non-negative, got \(maxIter)")
+        let stepRule: SubgradientStepRule
+        switch rule {
+        case 0: stepRule = .constant(p1)
+        case 1: stepRule = .constantLength(p1)
+        case 2: stepRule = .diminishing(p1)
+        case 3: stepRule = .squareSummable(a: p1, b: p2)
+        case 4: stepRule = .polyak(optimalValue: p1)
+        case 5: stepRule = .polyakEstimated(delta: p1)
+        default: throw invalid("step_rule", "unknown step rule \(rule)")
+        }
+        let options = SubgradientOptions(stepRule: stepRule, maxIterations: Int(clamping: maxIter), tolerance: tol,
+                                         recordHistory: history != nil && historyCapacity > 0,
+                                         historyCapacity: Int(clamping: max(historyCapacity, 0)))
+        let result = try withLoss(loss, a, rows, columns, rowStride, columnStride, b, delta, lipschitz) { f in
+            try solveSubgradient(loss: f, regularizer: g, initial: startingPoint(x, Int(columns), warmStart),
+                                 options: options, progress: observer(callback, context, every: every))
+        }
+        for (i, v) in result.best.enumerated() { x[i] = v }
+        for (i, v) in result.average.enumerated() { average[i] = v }
+        let stored = copyHistory(result.objectiveHistory, history, historyCapacity)
+        let values = [result.bestObjective, Double(result.bestIteration), result.averageObjective,
+                      result.minimalSubgradientNorm, result.kktResidual ?? .nan, Double(result.iterations),
+                      Double(stored)]
+        for (i, v) in values.enumerated() { info[i] = v }
+        if result.stopReason == .cancelled { throw NonsmoothError.cancelled }
+    }
+}
+
+@_cdecl("ns_admm")
+public func ns_admm(
+    _ f: OpaquePointer?, _ g: OpaquePointer?, _ dimension: Int64, _ penalty: Double, _ relaxation: Double,
+    _ absoluteTol: Double, _ relativeTol: Double, _ balancing: Int32, _ maxIter: Int64,
+    _ z: UnsafeMutablePointer<Double>?, _ warmStart: Int32, _ x: UnsafeMutablePointer<Double>?,
+    _ info: UnsafeMutablePointer<Double>?,
+    _ callback: ProgressCallback?, _ context: UnsafeMutableRawPointer?, _ every: Int64
+) -> Int32 {
+    guarded {
+        let fOp = try vectorOperator(f, "f")
+        let gOp = try vectorOperator(g, "g")
+        try require(dimension >= 1, "dimension", "must be at least 1, got \(dimension)")
+        try require(maxIter >= 0, "max_iter", "must be non-negative, got \(maxIter)")
+        let z = try nonNull(z, "z")
+        let x = try nonNull(x, "x")
+        let info = try nonNull(info, "info")
+        var options = ADMMOptions()
+        options.penalty = penalty.isNaN ? nil : penalty
+        options.relaxation = relaxation
+        options.absoluteTolerance = absoluteTol
+        options.relativeTolerance = relativeTol
+        options.residualBalancing = balancing != 0
+        options.maxIterations = Int(clamping: maxIter)
+        let n = Int(dimension)
+        let result = try solveADMM(f: fOp, g: gOp, dimension: n, initial: startingPoint(z, n, warmStart),
+                                   options: options, progress: observer(callback, context, every: every))
+        for i in 0..<n { z[i] = result.z[i]; x[i] = result.x[i] }
+        let r = result.residuals
+        let values = [result.objective, r.primal, r.dual, r.primalTolerance, r.dualTolerance, result.penalty,
+                      Double(result.iterations)]
+        for (i, v) in values.enumerated() { info[i] = v }
+        try finish(result.stopReason, "ADMM residuals (primal \(r.primal), dual \(r.dual)) above their "
+                   + "tolerances (\(r.primalTolerance), \(r.dualTolerance)) after \(result.iterations) iterations")
+    }
+}

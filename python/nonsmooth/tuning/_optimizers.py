@@ -1,0 +1,278 @@
+"""Outer optimizers of bilevel tuning, in log-space with box projection.
+
+Each optimizer minimizes an objective θ ↦ (C(θ), ∇C(θ)) over the box
+[lower, upper], calling it at most ``max_outer`` times (every call solves all
+inner problems and computes their hypergradients, so calls are the cost). The
+objective records every call in the estimator's ``history_``; optimizers mark
+the calls they accept. They stop with a sentence saying why (``stop_reason_``):
+
+- the criterion decreased by less than ``rtol`` (relative) over an accepted step;
+- the projected hypergradient is small: max_j |θ_j − P(θ_j − ∂C/∂θ_j)| ≤ gtol·|C|
+  (zero when every inner solution is 0: a flat region);
+- ``max_outer`` evaluations were used;
+- the line search could not decrease the criterion (at a kink of the criterion,
+  or below the accuracy of the inner solutions).
+"""
+from __future__ import annotations
+
+import dataclasses
+import numbers
+
+import numpy as np
+
+
+@dataclasses.dataclass
+class StoppingRule:
+    max_outer: int = 50
+    rtol: float = 1e-5
+    gtol: float = 1e-5
+
+    def projected_gradient_small(self, theta, grad, value, lower, upper):
+        step = theta - np.clip(theta - grad, lower, upper)
+        size = float(np.max(np.abs(step))) if step.size else 0.0
+        if size == 0.0:
+            return "the projected hypergradient is exactly zero (a bound is reached, or every inner solution is 0)"
+        if size <= self.gtol * max(abs(value), 1e-300):
+            return (f"the projected hypergradient max|Δθ| = {size:.2e} is below gtol·|C| = "
+                    f"{self.gtol * abs(value):.2e}")
+        return None
+
+
+class _Budget(Exception):
+    """Raised by the objective wrapper when max_outer evaluations are used."""
+
+
+def _limited(objective, rule):
+    def call(theta):
+        if objective.n_evaluations >= rule.max_outer:
+            raise _Budget
+        return objective(theta)
+    return call
+
+
+class GradientDescent:
+    """Projected gradient descent with a backtracking line search, in the spirit
+    of HOAG (Pedregosa, "Hyperparameter optimization with approximate gradient",
+    ICML 2016): a step t is accepted when the projected point θ⁺ = P(θ − t∇C)
+    satisfies the sufficient-decrease condition of the quadratic model,
+
+        C(θ⁺) ≤ C(θ) + ∇Cᵀ(θ⁺ − θ) + ‖θ⁺ − θ‖²/(2t),
+
+    otherwise t is multiplied by ``shrink``; after an accepted step t grows by
+    ``increase``. The first step moves θ by at most ``first_step`` in log-space
+    (a factor e in α by default). Inner tolerances decrease along the way when the
+    estimator's ``tol_decrease`` is set (HOAG's summable tolerance sequence).
+    """
+
+    name = "gd"
+
+    def __init__(self, first_step=1.0, shrink=0.5, increase=2.0, max_backtracks=30):
+        self.first_step = first_step
+        self.shrink = shrink
+        self.increase = increase
+        self.max_backtracks = max_backtracks
+
+    def minimize(self, objective, theta0, lower, upper, rule):
+        f_call = _limited(objective, rule)
+        theta = np.clip(theta0, lower, upper)
+        try:
+            f, g = f_call(theta)
+        except _Budget:
+            return theta, "max_outer = 0"
+        objective.accept()
+        t = self.first_step / max(float(np.max(np.abs(g))), 1e-300)
+        try:
+            while True:
+                reason = rule.projected_gradient_small(theta, g, f, lower, upper)
+                if reason:
+                    return theta, reason
+                for _ in range(self.max_backtracks + 1):
+                    new = np.clip(theta - t * g, lower, upper)
+                    d = new - theta
+                    if not np.any(d):
+                        return theta, "the projected step vanished (θ is at a bound the hypergradient points past)"
+                    fn, gn = f_call(new)
+                    if fn <= f + float(g @ d) + float(d @ d) / (2 * t):
+                        break
+                    t *= self.shrink
+                else:
+                    return theta, (f"the line search could not decrease the criterion in {self.max_backtracks} "
+                                   "halvings (a kink of the criterion, or inner solutions not accurate enough)")
+                objective.accept()
+                decrease = (f - fn) / max(abs(f), 1e-300)
+                theta, f, g = new, fn, gn
+                t *= self.increase
+                if decrease < rule.rtol:
+                    return theta, f"the criterion decreased by {decrease:.1e} < rtol = {rule.rtol:.0e} (relative)"
+        except _Budget:
+            return theta, f"max_outer = {rule.max_outer} evaluations used"
+
+
+class Adam:
+    """Adam (Kingma & Ba, 2015) on θ with projection onto the box after each step.
+    One evaluation per step; stops on max_outer, on a small projected
+    hypergradient, or when the best criterion improved by less than ``rtol``
+    (relative) over the last ``patience`` steps."""
+
+    name = "adam"
+
+    def __init__(self, learning_rate=0.2, beta1=0.9, beta2=0.999, epsilon=1e-8, patience=5):
+        self.learning_rate = learning_rate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.patience = patience
+
+    def minimize(self, objective, theta0, lower, upper, rule):
+        f_call = _limited(objective, rule)
+        theta = np.clip(theta0, lower, upper)
+        m = np.zeros_like(theta)
+        v = np.zeros_like(theta)
+        best = []
+        k = 0
+        try:
+            while True:
+                f, g = f_call(theta)
+                objective.accept()
+                best.append(min(f, best[-1]) if best else f)
+                reason = rule.projected_gradient_small(theta, g, f, lower, upper)
+                if reason:
+                    return theta, reason
+                if len(best) > self.patience:
+                    old = best[-1 - self.patience]
+                    if (old - best[-1]) / max(abs(old), 1e-300) < rule.rtol:
+                        return theta, (f"the best criterion improved by less than rtol = {rule.rtol:.0e} over "
+                                       f"{self.patience} steps")
+                k += 1
+                m = self.beta1 * m + (1 - self.beta1) * g
+                v = self.beta2 * v + (1 - self.beta2) * g * g
+                mh = m / (1 - self.beta1 ** k)
+                vh = v / (1 - self.beta2 ** k)
+                theta = np.clip(theta - self.learning_rate * mh / (np.sqrt(vh) + self.epsilon), lower, upper)
+        except _Budget:
+            return theta, f"max_outer = {rule.max_outer} evaluations used"
+
+
+class LBFGS:
+    """Limited-memory BFGS with bounds in log-space: scipy's L-BFGS-B when SciPy
+    is installed (``use_scipy=True``), otherwise a projected L-BFGS written here
+    (two-loop recursion, projection onto the box, Armijo backtracking, memory
+    reset when the projected direction is not a descent direction)."""
+
+    name = "lbfgs"
+
+    def __init__(self, memory=10, use_scipy=True):
+        self.memory = memory
+        self.use_scipy = use_scipy
+
+    def minimize(self, objective, theta0, lower, upper, rule):
+        theta0 = np.clip(theta0, lower, upper)
+        if self.use_scipy:
+            try:
+                from scipy.optimize import minimize
+            except ImportError:  # pragma: no cover - exercised without scipy
+                minimize = None
+            if minimize is not None:
+                return self._scipy(minimize, objective, theta0, lower, upper, rule)
+        return self._own(objective, theta0, lower, upper, rule)
+
+    def _scipy(self, minimize, objective, theta0, lower, upper, rule):
+        f_call = _limited(objective, rule)
+        scale = {}
+
+        def fun(theta):
+            f, g = f_call(np.asarray(theta, dtype=float))
+            scale.setdefault("f0", max(abs(f), 1e-300))
+            return f, g
+
+        def accept(xk):
+            objective.accept(theta=np.asarray(xk))
+
+        try:
+            res = minimize(fun, theta0, jac=True, method="L-BFGS-B", bounds=list(zip(lower, upper)),
+                           callback=accept, options={"maxcor": self.memory, "maxiter": rule.max_outer,
+                                                     "maxfun": rule.max_outer, "ftol": rule.rtol,
+                                                     "gtol": rule.gtol * scale.get("f0", 1.0)})
+        except _Budget:
+            return objective.best_theta(), f"max_outer = {rule.max_outer} evaluations used"
+        message = res.message if isinstance(res.message, str) else str(res.message)
+        return np.asarray(res.x, dtype=float), f"L-BFGS-B: {message.lower()}"
+
+    def _own(self, objective, theta0, lower, upper, rule):
+        f_call = _limited(objective, rule)
+        theta = theta0
+        s_list, y_list = [], []
+        try:
+            f, g = f_call(theta)
+            objective.accept()
+            while True:
+                reason = rule.projected_gradient_small(theta, g, f, lower, upper)
+                if reason:
+                    return theta, reason
+                # two-loop recursion: d = −H g
+                q = g.copy()
+                alphas = []
+                for s, y in reversed(list(zip(s_list, y_list))):
+                    a = float(s @ q) / float(y @ s)
+                    alphas.append(a)
+                    q -= a * y
+                if s_list:
+                    s, y = s_list[-1], y_list[-1]
+                    q *= float(s @ y) / float(y @ y)
+                else:
+                    q /= max(float(np.max(np.abs(g))), 1e-300)  # first step moves θ by ≤ 1
+                for (s, y), a in zip(zip(s_list, y_list), reversed(alphas)):
+                    b = float(y @ q) / float(y @ s)
+                    q += (a - b) * s
+                d = -q
+                step = 1.0
+                new = np.clip(theta + d, lower, upper)
+                if float(g @ (new - theta)) >= 0:  # not a descent direction after projection: reset
+                    s_list, y_list = [], []
+                    d = -g / max(float(np.max(np.abs(g))), 1e-300)
+                    new = np.clip(theta + d, lower, upper)
+                for _ in range(31):
+                    new = np.clip(theta + step * d, lower, upper)
+                    delta = new - theta
+                    if not np.any(delta):
+                        return theta, "the projected step vanished (θ is at a bound the hypergradient points past)"
+                    fn, gn = f_call(new)
+                    if fn <= f + 1e-4 * float(g @ delta):
+                        break
+                    step *= 0.5
+                else:
+                    return theta, "the line search could not decrease the criterion in 30 halvings"
+                objective.accept()
+                s, y = new - theta, gn - g
+                if float(s @ y) > 1e-12 * np.linalg.norm(s) * np.linalg.norm(y):
+                    s_list.append(s)
+                    y_list.append(y)
+                    if len(s_list) > self.memory:
+                        s_list.pop(0)
+                        y_list.pop(0)
+                decrease = (f - fn) / max(abs(f), 1e-300)
+                theta, f, g = new, fn, gn
+                if decrease < rule.rtol:
+                    return theta, f"the criterion decreased by {decrease:.1e} < rtol = {rule.rtol:.0e} (relative)"
+        except _Budget:
+            return theta, f"max_outer = {rule.max_outer} evaluations used"
+
+
+_OPTIMIZERS = {"gd": GradientDescent, "adam": Adam, "lbfgs": LBFGS}
+
+
+def make_optimizer(optimizer):
+    if isinstance(optimizer, str):
+        if optimizer not in _OPTIMIZERS:
+            raise ValueError(f"optimizer: must be one of {sorted(_OPTIMIZERS)} or an optimizer object, "
+                             f"got {optimizer!r}")
+        return _OPTIMIZERS[optimizer]()
+    if hasattr(optimizer, "minimize"):
+        return optimizer
+    raise ValueError(f"optimizer: must be one of {sorted(_OPTIMIZERS)} or an optimizer object, got {optimizer!r}")
+
+
+def check_positive_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name}: must be a positive integer, got {value!r}")
+    return int(value)
