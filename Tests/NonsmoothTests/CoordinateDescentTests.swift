@@ -566,6 +566,62 @@ final class CoordinateDescentTests: XCTestCase {
         }
     }
 
+    /// The returned dual point certifies the returned gap on its own: it is
+    /// feasible for every feature (screened ones included) and P(β) − D(θ)
+    /// equals `dualityGap`, computed here from the documented formulas only.
+    func testDualPointIsAnIndependentCertificate() throws {
+        var rng = SplitMix64(seed: 89)
+        for trial in 0..<16 {
+            let d = LassoData(n: 40, p: 120, correlation: 0.6, seed: UInt64(300 + trial), xOffset: 1, yOffset: 2)
+            let intercept = trial % 2 == 0, positive = trial % 4 == 1, rho = [1.0, 0.6][trial % 2 == 0 ? 0 : 1]
+            var w: [Double]? = nil
+            if trial % 3 == 2 {
+                w = (0..<d.p).map { _ in Double.random(in: 0.5...2, using: &rng) }
+                w![3] = 0
+            }
+            let lmax = try d.lambdaMax(l1Ratio: rho, weights: w, fitIntercept: intercept, positive: positive)
+            let pen = try ElasticNetPenalty(alpha: lmax * [0.5, 0.1, 0.02][trial % 3], l1Ratio: rho, weights: w,
+                                            positive: positive)
+            for tol in [1e-2, 1e-10] {
+                let res = try d.solve(pen, options(tol: tol, intercept: intercept))
+                let n = Double(d.n), theta = res.dualPoint, s = res.dualScale
+                XCTAssertEqual(theta.count, d.n)
+                var ym = 0.0
+                for v in d.y { ym += v }
+                ym = intercept ? ym / n : 0
+                if intercept { XCTAssertEqual(theta.reduce(0, +), 0, accuracy: 1e-9 * (1 + theta.map(abs).reduce(0, +))) }
+                var aug = 0.0
+                for j in 0..<d.p {
+                    let wj = pen.weights?[j] ?? 1
+                    var mean = 0.0
+                    if intercept { for i in 0..<d.n { mean += d.x[j * d.n + i] }; mean /= n }
+                    var c = 0.0
+                    for i in 0..<d.n { c += (d.x[j * d.n + i] - mean) * theta[i] }
+                    let l1 = n * pen.alpha * pen.l1Ratio * wj, l2 = n * pen.alpha * (1 - pen.l1Ratio) * wj
+                    let a = c - s * l2 * res.coefficients[j]
+                    aug += l2 * res.coefficients[j] * res.coefficients[j]
+                    let slack = 1e-8 * (1 + l1)
+                    if wj > 0 {
+                        XCTAssertLessThanOrEqual(positive ? a : abs(a), l1 + slack, "trial \(trial) feature \(j)")
+                    } else if positive && res.coefficients[j] == 0 {
+                        XCTAssertLessThanOrEqual(c, slack)
+                    } else {
+                        XCTAssertEqual(c, 0, accuracy: slack)
+                    }
+                }
+                var yTheta = 0.0, thetaSquare = 0.0
+                for i in 0..<d.n {
+                    yTheta += (d.y[i] - ym) * theta[i]
+                    thetaSquare += theta[i] * theta[i]
+                }
+                let dual = (yTheta - 0.5 * thetaSquare - 0.5 * s * s * aug) / n
+                let primal = enetObjective(d, res.coefficients, res.intercept, pen)
+                XCTAssertEqual(primal - dual, res.dualityGap, accuracy: 1e-9 * max(1, primal))
+                XCTAssertLessThanOrEqual(res.dualityGap, res.gapTolerance)
+            }
+        }
+    }
+
     func testSelectionMatchesSorting() {
         var rng = SplitMix64(seed: 73)
         for trial in 0..<300 {

@@ -126,6 +126,18 @@ public struct CoordinateDescentResult {
     public var usedGram: Bool
     /// Features discarded by Gap Safe screening (their coefficient is provably 0).
     public var screenedFeatures: Int
+    /// The dual point θ ∈ ℝⁿ behind `dualityGap`, so that the certificate can be
+    /// checked independently. With r = y_c − X_cβ (y_c, X_c centred when an
+    /// intercept is fitted), s = `dualScale`, λ1_j = nαρw_j, λ2_j = nα(1−ρ)w_j:
+    ///   feasibility  |x_{c,j}ᵀθ − s·λ2_j·β_j| ≤ λ1_j for w_j > 0 (no |·| when
+    ///                positive), x_{c,j}ᵀθ = 0 for w_j = 0 (≤ 0 if positive and
+    ///                β_j = 0), Σθ = 0 with an intercept — all up to rounding;
+    ///   dual value   D = (y_cᵀθ − ½‖θ‖² − ½s²Σ_j λ2_jβ_j²)/n;
+    ///   dualityGap = P(β) − D with P the objective at the top of this file.
+    /// For the Lasso with unit weights, θ/(nα) is the dual point in celer's
+    /// scaling (‖X_cᵀθ/(nα)‖∞ ≤ 1).
+    public var dualPoint: [Double]
+    public var dualScale: Double
 }
 
 /// Solves the problem above (see the top of this file).

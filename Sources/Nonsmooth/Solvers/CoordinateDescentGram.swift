@@ -364,41 +364,62 @@ func solveElasticNetSpecialized<X: DesignMatrix>(
     case .some(false): gramMode = false
     }
 
-    var stop: StopReason
-    var solver: ResidualCoordinateDescent<X>
-    var usedGram = false
-    if adaptive {
-        solver = ResidualCoordinateDescent(model: model, options: options, progress: progress,
-                                           warmStart: warm.map { UnsafePointer($0.base) })
-        solver.workLimit = Double(n) * Double(p) * Double(p) / 16
+    var stop: StopReason = .maxIterations
+    var first: ResidualCoordinateDescent<X>? = nil
+    if !gramMode || adaptive {
+        let solver = ResidualCoordinateDescent(model: model, options: options, progress: progress,
+                                               warmStart: warm.map { UnsafePointer($0.base) })
+        if adaptive { solver.workLimit = Double(n) * Double(p) * Double(p) / 16 }
         stop = try solver.run()
-        gramMode = solver.outOfWork && stop == .maxIterations && solver.epochs < options.maxIterations
-    } else {
-        solver = ResidualCoordinateDescent(model: model, options: options, progress: progress,
-                                           warmStart: gramMode ? nil : warm.map { UnsafePointer($0.base) })
-        stop = gramMode ? .maxIterations : try solver.run()
+        if adaptive {
+            gramMode = solver.outOfWork && stop == .maxIterations && solver.epochs < options.maxIterations
+        }
+        first = solver
     }
+    var solver: ResidualCoordinateDescent<X>
     if gramMode {
-        usedGram = true
-        let start = adaptive ? UnsafePointer(solver.beta.base) : warm.map { UnsafePointer($0.base) }
+        let start = first.map { UnsafePointer($0.beta.base) } ?? warm.map { UnsafePointer($0.base) }
         let gram = GramCoordinateDescent(model: model, options: options, progress: progress, warmStart: start)
-        gram.epochs = solver.epochs
-        gram.history = adaptive ? solver.history : []
+        gram.epochs = first?.epochs ?? 0
+        gram.history = first?.history ?? []
         let gramStop = try gram.run()
         // The Gram solver's screening relied on gaps computed through cancelling
         // formulas, so it is not carried over: the explicit certificate checks
         // every feature.
-        let previousScreened = adaptive ? solver.screenedCount : 0
         solver = ResidualCoordinateDescent(model: model, options: options, progress: progress,
                                            warmStart: gram.beta.base, epochs: gram.epochs,
                                            unpenalizedGram: gram.unpenalizedGram)
-        solver.screenedCount = previousScreened + gram.screenedCount
+        solver.screenedCount = (first?.screenedCount ?? 0) + gram.screenedCount
         solver.history = gram.history
         if gramStop == .converged {
             stop = try solver.run()   // certifies from the explicit residual, iterates only if needed
         } else {
             let e = try solver.evaluateFull()
             stop = model.converged(gap: e.gap, primal: e.primal, tolerance: options.tolerance) ? .converged : gramStop
+        }
+    } else {
+        guard let f = first else { throw NonsmoothError.numericalError("internal: no solver ran") }
+        solver = f
+    }
+    let usedGram = gramMode
+
+    // The returned certificate is re-checked against every feature (screened
+    // ones included). Should that fail after a converged run (screening is safe
+    // up to rounding only), the solve resumes once without screening.
+    var certificate = try solver.certify()
+    if stop == .converged
+        && !model.converged(gap: certificate.gap, primal: certificate.primal, tolerance: options.tolerance) {
+        var retry = options
+        retry.useScreening = false
+        let resumed = ResidualCoordinateDescent(model: model, options: retry, progress: progress,
+                                                warmStart: solver.beta.base, epochs: solver.epochs,
+                                                unpenalizedGram: solver.unpenalizedGram)
+        resumed.history = solver.history
+        stop = try resumed.run()
+        solver = resumed
+        certificate = try solver.certify()
+        if !model.converged(gap: certificate.gap, primal: certificate.primal, tolerance: options.tolerance) && stop == .converged {
+            stop = .maxIterations
         }
     }
 
@@ -410,10 +431,11 @@ func solveElasticNetSpecialized<X: DesignMatrix>(
     }
     return CoordinateDescentResult(
         coefficients: coefficients, intercept: intercept,
-        dualityGap: max(solver.lastGap, 0) / Double(n),
+        dualityGap: max(certificate.gap, 0) / Double(n),
         gapTolerance: options.tolerance * model.yNorm2 / Double(n),
         epochs: solver.epochs, stopReason: stop, gapHistory: solver.history,
-        usedGram: usedGram, screenedFeatures: solver.screenedCount)
+        usedGram: usedGram, screenedFeatures: solver.screenedCount,
+        dualPoint: solver.dualPoint, dualScale: solver.dualScale)
 }
 
 func lambdaMaxSpecialized<X: DesignMatrix>(

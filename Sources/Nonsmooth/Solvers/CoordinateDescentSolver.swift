@@ -20,6 +20,8 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
     var shift = 0.0
     /// Inert, screened, or excluded by the caller: β_j = 0 for good.
     var excluded: [Bool]
+    /// Inert or excluded by the caller (not screened).
+    let baseExcluded: [Bool]
     var screenedCount = 0
     let unpenalizedGram: UnpenalizedGram?
 
@@ -35,6 +37,13 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
     /// The latest residual extrapolated from residuals `gapFrequency` epochs apart.
     let spacedExtrapolated: DoubleBuffer
     var hasSpacedExtrapolated = false
+
+    /// The (centred, projected, unscaled) dual direction that gave `bestDual`.
+    let bestTheta: DoubleBuffer
+    var hasBestTheta = false
+    /// The certified dual point of `certify()`: θ = s·θ₀ and its scale s.
+    var dualPoint: [Double] = []
+    var dualScale = 0.0
 
     var epochs: Int
     var bestDual = -Double.infinity
@@ -75,6 +84,7 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
         var excl = model.inert
         if let e = extra { for j in 0..<p where e[j] { excl[j] = true } }
         excluded = excl
+        baseExcluded = excl
         if let w = warmStart {
             for j in 0..<p where !excl[j] { beta[j] = model.positive ? max(w[j], 0) : w[j] }
         }
@@ -90,6 +100,7 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
         innerBest = DoubleBuffer(n)
         extrapolated = DoubleBuffer(n)
         spacedExtrapolated = DoubleBuffer(n)
+        bestTheta = DoubleBuffer(n)
         self.epochs = epochs
         recomputeResidual()
     }
@@ -317,13 +328,47 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
         work += Double(k) * Double(n) * Double(p - excluded.count(where: { $0 }))
         var best = 0
         for c in 0..<k where duals[c].value > duals[best].value { best = c }
-        bestDual = max(bestDual, duals[best].value)
+        if duals[best].value > bestDual {
+            bestDual = duals[best].value
+            bestTheta.base.update(from: candidates.base + best * n, count: n)
+            hasBestTheta = true
+        }
         let gap = primal - bestDual
         lastFullGap = max(gap, 0)
         lastGap = gap
         lastPrimal = primal
         history.append((epochs, gap / Double(n)))
         return FullEvaluation(primal: primal, gap: gap, duals: duals, best: best)
+    }
+
+    /// The final certificate, checkable without trusting screening or the
+    /// history: the residual and the best dual direction found are rescaled
+    /// against every feature (screened ones included), and the better one
+    /// gives `dualPoint`, `dualScale` and the returned gap P(β) − D(θ̃).
+    func certify() throws -> (gap: Double, primal: Double) {
+        let saved = excluded
+        excluded = baseExcluded
+        defer { excluded = saved }
+        recomputeResidual()
+        let primal = 0.5 * residualSquare() + model.penaltyValue(beta.base)
+        copyResidual(into: candidates.base)
+        var k = 1
+        if hasBestTheta {
+            (candidates.base + n).update(from: bestTheta.base, count: n)
+            k = 2
+        }
+        for c in 0..<k { try prepare(candidates.base + c * n) }
+        let duals = evaluateCandidates(k, features: nil)
+        var best = 0
+        for c in 0..<k where duals[c].value > duals[best].value { best = c }
+        let s = duals[best].scale
+        let theta = candidates.base + best * n
+        dualPoint = (0..<n).map { s * theta[$0] }
+        dualScale = s
+        let gap = primal - duals[best].value
+        lastGap = gap
+        lastPrimal = primal
+        return (gap, primal)
     }
 
     // MARK: Screening and working sets
@@ -533,7 +578,11 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
                 hasInnerBest = true
             }
             if isFull {
-                bestDual = max(bestDual, bestInner)
+                if bestInner > bestDual {
+                    bestDual = bestInner
+                    bestTheta.base.update(from: innerBest.base, count: n)
+                    hasBestTheta = true
+                }
                 let gap = primal - bestDual
                 lastFullGap = max(gap, 0)
                 lastGap = gap
