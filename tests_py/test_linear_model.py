@@ -277,3 +277,16 @@ def test_fit_releases_the_gil():
     done.set()
     t.join()
     assert len(ticks) > 5
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_admm_solver_matches_coordinate_descent(fit_intercept):
+    X, y = make_data(seed=19)
+    cd = ns.ElasticNet(0.05, l1_ratio=0.7, fit_intercept=fit_intercept, tol=1e-12).fit(X, y)
+    admm = ns.ElasticNet(0.05, l1_ratio=0.7, fit_intercept=fit_intercept, tol=1e-12, solver="admm",
+                         max_iter=100_000).fit(X, y)
+    assert admm.dual_gap_ <= admm.gap_tolerance_
+    np.testing.assert_allclose(admm.coef_, cd.coef_, atol=1e-7)
+    assert abs(admm.intercept_ - cd.intercept_) < 1e-7
+    with pytest.raises(ValueError, match="solver"):
+        ns.Lasso(solver="lars").fit(X, y)

@@ -15,6 +15,7 @@ func observer(_ callback: ProgressCallback?, _ context: UnsafeMutableRawPointer?
 let NS_CD_WORKING_SETS: Int32 = 1
 let NS_CD_SCREENING: Int32 = 2
 let NS_CD_EXTRAPOLATION: Int32 = 4
+let NS_SOLVER_ADMM: Int32 = 8
 
 func coordinateDescentOptions(tol: Double, maxIter: Int64, fitIntercept: Int32, flags: Int32,
                               gram: Int32, every: Int64) throws -> CoordinateDescentOptions {
@@ -29,23 +30,25 @@ func coordinateDescentOptions(tol: Double, maxIter: Int64, fitIntercept: Int32, 
         useGram: gram < 0 ? nil : gram == 1)
 }
 
-/// Writes a result through the ABI's output pointers.
-func writeResult(_ r: CoordinateDescentResult, coef: UnsafeMutablePointer<Double>, intercept: UnsafeMutablePointer<Double>?,
+/// Writes a solver's answer and certificate through the ABI's output pointers,
+/// then turns a stop short of the tolerance into its status.
+func writeResult(coefficients: [Double], intercept b: Double, gap: Double, gapTolerance: Double, iterations: Int,
+                 usedGram: Bool, screened: Int, stopReason: StopReason,
+                 coef: UnsafeMutablePointer<Double>, intercept: UnsafeMutablePointer<Double>?,
                  info: UnsafeMutablePointer<Double>?) throws {
-    for (j, b) in r.coefficients.enumerated() { coef[j] = b }
-    intercept?.pointee = r.intercept
+    for (j, v) in coefficients.enumerated() { coef[j] = v }
+    intercept?.pointee = b
     if let info {
-        info[0] = r.dualityGap
-        info[1] = r.gapTolerance
-        info[2] = Double(r.epochs)
-        info[3] = r.usedGram ? 1 : 0
-        info[4] = Double(r.screenedFeatures)
+        info[0] = gap
+        info[1] = gapTolerance
+        info[2] = Double(iterations)
+        info[3] = usedGram ? 1 : 0
+        info[4] = Double(screened)
     }
-    switch r.stopReason {
+    switch stopReason {
     case .converged: return
     case .maxIterations:
-        throw NonsmoothError.notConverged(
-            "duality gap \(r.dualityGap) > tolerance \(r.gapTolerance) after \(r.epochs) epochs")
+        throw NonsmoothError.notConverged("duality gap \(gap) > tolerance \(gapTolerance) after \(iterations) iterations")
     case .cancelled: throw NonsmoothError.cancelled
     }
 }
@@ -55,7 +58,8 @@ func fitElasticNet<X: DesignMatrix>(
     _ design: X, _ y: UnsafePointer<Double>?, _ alpha: Double, _ l1Ratio: Double,
     _ weights: UnsafePointer<Double>?, _ positive: Int32, _ options: CoordinateDescentOptions,
     _ coef: UnsafeMutablePointer<Double>?, _ warmStart: Int32, _ intercept: UnsafeMutablePointer<Double>?,
-    _ info: UnsafeMutablePointer<Double>?, _ callback: ProgressCallback?, _ context: UnsafeMutableRawPointer?
+    _ info: UnsafeMutablePointer<Double>?, _ callback: ProgressCallback?, _ context: UnsafeMutableRawPointer?,
+    flags: Int32
 ) throws {
     let n = design.rows, p = design.columns
     try require(n > 0 && p > 0, "X", "must have at least one row and one column, got (\(n), \(p))")
@@ -64,11 +68,25 @@ func fitElasticNet<X: DesignMatrix>(
     let w = try optionalArray(weights, Int64(weights == nil ? 0 : p), "weights")
     let penalty = try ElasticNetPenalty(alpha: alpha, l1Ratio: l1Ratio, weights: w, positive: positive != 0)
     let warm = warmStart != 0 ? UnsafeBufferPointer(start: UnsafePointer(coef), count: p) : nil
+    if flags & NS_SOLVER_ADMM != 0 {
+        var admm = ADMMOptions()
+        admm.tolerance = options.tolerance
+        admm.maxIterations = options.maxIterations
+        admm.fitIntercept = options.fitIntercept
+        let r = try solveElasticNetADMM(design: design, target: y, penalty: penalty, options: admm, warmStart: warm,
+                                        progress: observer(callback, context, every: Int64(options.progressEvery)))
+        return try writeResult(coefficients: r.coefficients, intercept: r.intercept, gap: r.dualityGap,
+                               gapTolerance: r.gapTolerance, iterations: r.iterations, usedGram: false, screened: 0,
+                               stopReason: r.stopReason, coef: coef, intercept: intercept, info: info)
+    }
     let result = try solveElasticNet(
         design: design, target: y, penalty: penalty, options: options, warmStart: warm,
         warmIntercept: intercept?.pointee ?? 0,
         progress: observer(callback, context, every: Int64(options.progressEvery)))
-    try writeResult(result, coef: coef, intercept: intercept, info: info)
+    try writeResult(coefficients: result.coefficients, intercept: result.intercept, gap: result.dualityGap,
+                    gapTolerance: result.gapTolerance, iterations: result.epochs, usedGram: result.usedGram,
+                    screened: result.screenedFeatures, stopReason: result.stopReason,
+                    coef: coef, intercept: intercept, info: info)
 }
 
 /// A column-major view of a strided dense matrix, copying only when its columns are not contiguous.
@@ -119,7 +137,7 @@ public func ns_enet_fit_dense(
         let view = try stridedMatrix(x, rows, columns, rowStride, columnStride, "X")
         try withColumnMajor(view) { design in
             try fitElasticNet(design, y, alpha, l1Ratio, weights, positive, options, coef, warmStart,
-                              intercept, info, callback, context)
+                              intercept, info, callback, context, flags: flags)
         }
     }
 }
@@ -139,7 +157,7 @@ public func ns_enet_fit_csc(
                                                    flags: flags, gram: 0, every: every)
         try withCSC(values, rowIndices, columnPointers, nonzeros, rows, columns) { design in
             try fitElasticNet(design, y, alpha, l1Ratio, weights, positive, options, coef, warmStart,
-                              intercept, info, callback, context)
+                              intercept, info, callback, context, flags: flags)
         }
     }
 }

@@ -181,6 +181,10 @@ ns_status ns_prox_subgradient(const ns_prox *prox,
 #define NS_CD_SCREENING      2
 #define NS_CD_EXTRAPOLATION  4
 #define NS_CD_DEFAULT        (NS_CD_WORKING_SETS | NS_CD_SCREENING | NS_CD_EXTRAPOLATION)
+/* Solve by ADMM instead of coordinate descent (Boyd et al. 2011: cached Cholesky of
+   XᵀX/n + ρI or of I + XXᵀ/(nρ), over-relaxation, residual balancing), stopping on
+   the same duality gap; "epochs" in info are then ADMM iterations. */
+#define NS_SOLVER_ADMM       8
 
 ns_status ns_enet_fit_dense(const double *X, int64_t n, int64_t p, int64_t row_stride, int64_t column_stride,
                             const double *y, double alpha, double l1_ratio, const double *weights,

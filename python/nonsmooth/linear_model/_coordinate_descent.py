@@ -17,6 +17,7 @@ from ._data import Design, as_target
 _STATUS_NOT_CONVERGED = 4
 _STATUS_CANCELLED = 3
 _OPTION_BITS = {"working_set": 1, "screening": 2, "extrapolation": 4}
+_SOLVER_ADMM = 8
 
 
 def _check_weights(weights, p, name="weights"):
@@ -183,6 +184,10 @@ class ElasticNet(RegressorMixin, BaseEstimator):
         Work on the Gram matrix XᵀX (fast when n ≫ p; dense X only).
     working_set, screening, extrapolation : bool, default=True
         The acceleration techniques; turn one off to study its effect.
+    solver : {"cd", "admm"}, default="cd"
+        Coordinate descent, or ADMM with a cached Cholesky factorization,
+        over-relaxation and residual balancing (Boyd et al. 2011). Both stop on
+        the same duality gap; ``n_iter_`` counts epochs or ADMM iterations.
     callback : callable, default=None
         ``callback(epoch, duality_gap)`` every few epochs; return False to stop.
     verbose : bool, default=False
@@ -203,7 +208,7 @@ class ElasticNet(RegressorMixin, BaseEstimator):
 
     def __init__(self, alpha=1.0, *, l1_ratio=0.5, fit_intercept=True, weights=None, positive=False,
                  tol=1e-4, max_iter=1000, warm_start=False, precompute="auto", working_set=True,
-                 screening=True, extrapolation=True, callback=None, verbose=False):
+                 screening=True, extrapolation=True, solver="cd", callback=None, verbose=False):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
@@ -216,6 +221,7 @@ class ElasticNet(RegressorMixin, BaseEstimator):
         self.working_set = working_set
         self.screening = screening
         self.extrapolation = extrapolation
+        self.solver = solver
         self.callback = callback
         self.verbose = verbose
 
@@ -232,6 +238,10 @@ class ElasticNet(RegressorMixin, BaseEstimator):
         if gram is None:
             raise ValueError(f"precompute: must be 'auto', True or False, got {self.precompute!r}")
         options = sum(bit for name, bit in _OPTION_BITS.items() if getattr(self, name))
+        if self.solver not in ("cd", "admm"):
+            raise ValueError(f"solver: must be 'cd' or 'admm', got {self.solver!r}")
+        if self.solver == "admm":
+            options |= _SOLVER_ADMM
         return alpha, tol, int(self.max_iter), options, gram
 
     def fit(self, X, y, sample_weight=None):
@@ -316,7 +326,7 @@ class Lasso(ElasticNet):
 
     def __init__(self, alpha=1.0, *, fit_intercept=True, weights=None, positive=False, tol=1e-4,
                  max_iter=1000, warm_start=False, precompute="auto", working_set=True, screening=True,
-                 extrapolation=True, callback=None, verbose=False):
+                 extrapolation=True, solver="cd", callback=None, verbose=False):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.weights = weights
@@ -328,6 +338,7 @@ class Lasso(ElasticNet):
         self.working_set = working_set
         self.screening = screening
         self.extrapolation = extrapolation
+        self.solver = solver
         self.callback = callback
         self.verbose = verbose
 
