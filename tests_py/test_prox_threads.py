@@ -114,3 +114,15 @@ def test_results_do_not_alias_between_threads():
         np.testing.assert_array_equal(out, P.project_simplex(v, 2.0))
     assert len({id(o) for o in outs}) == len(outs)
     assert not any(np.shares_memory(a, b) for i, a in enumerate(outs) for b in outs[i + 1:])
+
+
+def test_blas_thread_setting_round_trips():
+    import nonsmooth as ns
+
+    before = ns.get_num_threads()
+    assert before >= 1
+    ns.set_num_threads(2)
+    assert ns.get_num_threads() == 2
+    ns.set_num_threads(before)
+    with pytest.raises(ValueError, match="n_threads"):
+        ns.set_num_threads(0)

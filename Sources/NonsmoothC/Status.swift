@@ -128,3 +128,16 @@ private let nonsmoothVersionCString: UnsafeMutablePointer<CChar> = {
     p.initialize(from: s, count: s.count)
     return p
 }()
+
+@_cdecl("ns_set_num_threads")
+public func ns_set_num_threads(_ n: Int32) -> Int32 {
+    guarded {
+        try require(n >= 1, "n_threads", "must be at least 1, got \(n)")
+        LinearAlgebraThreads.set(Int(n))
+    }
+}
+
+@_cdecl("ns_get_num_threads")
+public func ns_get_num_threads() -> Int32 {
+    Int32(clamping: LinearAlgebraThreads.count)
+}

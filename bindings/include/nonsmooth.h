@@ -48,6 +48,14 @@ const char *ns_last_error_message(void);
 /* Library version, e.g. "0.1.0". Static storage; never NULL. */
 const char *ns_version(void);
 
+/*
+ * Threads of the BLAS/LAPACK calls inside the core (process-wide; OpenBLAS's
+ * setting). The Python package sets 1 at import unless NONSMOOTH_NUM_THREADS
+ * says otherwise: parallelism comes from running solves in parallel threads.
+ */
+ns_status ns_set_num_threads(int32_t n);
+int32_t ns_get_num_threads(void);
+
 /* ---- Progress and cancellation -------------------------------------------- */
 
 /*

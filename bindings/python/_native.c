@@ -100,6 +100,24 @@ int32_t ns_progress_trampoline(void *context, int64_t iteration, double certific
     return stop;
 }
 
+static PyObject *py_set_num_threads(PyObject *self, PyObject *arg)
+{
+    long n = PyLong_AsLong(arg);
+    if (n == -1 && PyErr_Occurred()) return NULL;
+    if (n < 1 || n > 256) {
+        PyErr_SetString(PyExc_ValueError, "n_threads: must be between 1 and 256");
+        return NULL;
+    }
+    ns_status status = ns_set_num_threads((int32_t)n);
+    if (status != NS_OK) return ns_raise_status(status);
+    Py_RETURN_NONE;
+}
+
+static PyObject *py_get_num_threads(PyObject *self, PyObject *unused)
+{
+    return PyLong_FromLong(ns_get_num_threads());
+}
+
 static PyObject *py_version(PyObject *self, PyObject *unused)
 {
     return PyUnicode_FromString(ns_version());
@@ -107,6 +125,8 @@ static PyObject *py_version(PyObject *self, PyObject *unused)
 
 static PyMethodDef methods[] = {
     {"version", py_version, METH_NOARGS, "Version of the native library."},
+    {"set_num_threads", py_set_num_threads, METH_O, "Threads of BLAS/LAPACK inside the core."},
+    {"get_num_threads", py_get_num_threads, METH_NOARGS, "Threads of BLAS/LAPACK inside the core."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -4,6 +4,8 @@ A Python library with a Swift core:
 
 - ``nonsmooth.prox`` — a catalogue of exact proximal operators, each with its
   value and a subgradient so optimality can be checked.
+- ``nonsmooth.tuning`` — bilevel tuning of Lasso-type models (``LassoTuned``,
+  ``ElasticNetTuned``, ``WeightedLassoTuned``) by implicit differentiation.
 - ``nonsmooth.Lasso``, ``ElasticNet``, ``lasso_path`` — certified coordinate descent.
 - ``nonsmooth.minimize``, ``subgradient_method``, ``admm`` — generic solvers for
   a smooth loss plus any prox operator.
@@ -12,7 +14,11 @@ See the README for the layers (Swift core → C ABI → CPython extension → Py
 """
 from . import datasets, linear_model, optimize, prox
 from .linear_model import ElasticNet, Lasso, enet_path, lasso_path
+from .tuning import ElasticNetTuned, ImplicitDifferentiationWarning, LassoTuned, WeightedLassoTuned
 from .optimize import OptimizeResult, admm, minimize, subgradient_method
+import os as _os
+
+from . import _native
 from ._native import version as _native_version
 from .exceptions import CancelledError, ConvergenceWarning, NotConvergedError, NumericalError
 
@@ -23,9 +29,29 @@ if _native_version() != __version__:  # a stale libNonsmoothC.so next to the ext
         f"nonsmooth {__version__} found native library version {_native_version()}; reinstall with `pip install .`"
     )
 
+def set_num_threads(n: int) -> None:
+    """Threads used by BLAS/LAPACK inside nonsmooth (SVD, eigendecompositions, Gram
+    matrices). The default is 1 (or the environment variable NONSMOOTH_NUM_THREADS):
+    native calls release the GIL, so parallelism comes from running them in
+    parallel threads, and a threaded BLAS under such load oversubscribes the cores."""
+    _native.set_num_threads(int(n))
+
+
+def get_num_threads() -> int:
+    """Threads used by BLAS/LAPACK inside nonsmooth."""
+    return _native.get_num_threads()
+
+
+set_num_threads(int(_os.environ.get("NONSMOOTH_NUM_THREADS", "1")))
+
 __all__ = [
     "CancelledError",
     "ElasticNet",
+    "ElasticNetTuned",
+    "ImplicitDifferentiationWarning",
+    "LassoTuned",
+    "WeightedLassoTuned",
+    "tuning",
     "datasets",
     "Lasso",
     "enet_path",
@@ -41,4 +67,6 @@ __all__ = [
     "NumericalError",
     "prox",
     "__version__",
+    "get_num_threads",
+    "set_num_threads",
 ]
