@@ -192,24 +192,26 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--ratios", nargs="*", type=float, help="λ/λmax values (default 0.1 0.05 0.01 0.001)")
+    parser.add_argument("--targets", nargs="*", type=float, help="gap targets (default 1e-4 1e-6 1e-8)")
     args = parser.parse_args()
     print(f"# {time.strftime('%Y-%m-%d')}, {platform.machine()}, {len(__import__('os').sched_getaffinity(0))} cores;"
           f" solvers: {', '.join(solvers())}")
     warm_up()
     rows = []
-    ratios = [0.1, 0.01] if args.quick else [0.1, 0.05, 0.01, 0.001]
-    targets = [1e-6] if args.quick else [1e-4, 1e-6, 1e-8]
+    ratios = args.ratios or ([0.1, 0.01] if args.quick else [0.1, 0.05, 0.01, 0.001])
+    targets = args.targets or ([1e-6] if args.quick else [1e-4, 1e-6, 1e-8])
     for n, p, rho in ([(100, 10_000, 0.6)] if args.quick else [(100, 10_000, 0.6), (100, 10_000, 0.9),
                                                                  (500, 5_000, 0.6)]):
         X, y = toeplitz_design(n, p, rho)
         run_setting(f"Toeplitz ρ={rho} {n}×{p}", X, y, ratios, targets, rows)
     X, y = toeplitz_design(10_000, 100, 0.6)
-    run_setting("n>p 10000×100", X, y, [0.1, 0.01], [1e-6] if args.quick else [1e-4, 1e-8], rows)
+    run_setting("n>p 10000×100", X, y, ratios, targets, rows)
     X, y = toeplitz_design(100, 10_000 if not args.quick else 2_000, 0.6)
     run_path(X, y, rows)
     if not args.quick:
         X, y = sparse_design(20_000, 50_000, 1e-3)
-        run_setting("sparse 20000×50000", X, y, [0.1, 0.01], [1e-6], rows)
+        run_setting("sparse 20000×50000", X, y, [r for r in ratios if r >= 0.01], targets, rows)
     run_boyd(rows)
     if args.markdown:
         names = list(solvers())

@@ -18,7 +18,7 @@ def test_datasets_load_with_their_documented_shapes():
 
 
 def test_python_m_nonsmooth_runs_and_prints_certificates():
-    out = subprocess.run([sys.executable, "-m", "nonsmooth"], capture_output=True, text=True, timeout=300)
+    out = subprocess.run([sys.executable, "-m", "nonsmooth", "prox"], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert "duality gap" in out.stdout and "diabetes" in out.stdout
     assert "placeholder" not in out.stdout.lower()

@@ -42,8 +42,8 @@ func bilevelHypergradient<X: DesignMatrix>(
         throw invalid("method", "must be 0 (implicit), 1 (implicit forward), 2 (forward) or 3 (reverse), got \(method)")
     }
     try require(maxIter >= 1, "max_iter", "must be at least 1, got \(maxIter)")
-    try require(choleskyMax >= 0 && choleskyMax <= 20_000, "cholesky_max",
-                "must lie in [0, 20000], got \(choleskyMax)")
+    try require(choleskyMax >= 0 && choleskyMax <= 4096, "cholesky_max",
+                "must lie in [0, 4096] (larger supports are solved by conjugate gradient), got \(choleskyMax)")
     let out = try nonNull(hypergradientOut, "hypergradient")
     let y = UnsafeBufferPointer(start: try nonNull(y, "y"), count: n)
     let b = Array(UnsafeBufferPointer(start: try nonNull(beta, "beta"), count: p))
@@ -102,12 +102,19 @@ public func ns_bilevel_hypergradient_dense(
     _ callback: ProgressCallback?, _ context: UnsafeMutableRawPointer?, _ every: Int64
 ) -> Int32 {
     guarded {
-        let view = try stridedMatrix(x, rows, columns, rowStride, columnStride, "X")
-        try withColumnMajor(view) { design in
-            try bilevelHypergradient(design, y, means, beta, criterionGradient, l1, l2, model, method, tol, maxIter,
-                                     equicorrelationTol, rcondThreshold, choleskyMax, ridgeScale, warmSupport,
-                                     warmCount, warmJacobian, hypergradientOut, jacobianOut, jacobianCapacity,
-                                     diagnosticsOut, callback, context, every)
+        // X is not scanned for NaN/inf up front (O(np) per call saved): the core rejects a
+        // non-finite correlation x_jᵀr, which any non-finite entry of X produces.
+        let view = try stridedMatrix(x, rows, columns, rowStride, columnStride, "X", finite: false)
+        do {
+            try withColumnMajor(view) { design in
+                try bilevelHypergradient(design, y, means, beta, criterionGradient, l1, l2, model, method, tol,
+                                         maxIter, equicorrelationTol, rcondThreshold, choleskyMax, ridgeScale,
+                                         warmSupport, warmCount, warmJacobian, hypergradientOut, jacobianOut,
+                                         jacobianCapacity, diagnosticsOut, callback, context, every)
+            }
+        } catch NonsmoothError.numericalError(let message) {
+            try require(view.isFinite, "X", "contains NaN or infinity")
+            throw NonsmoothError.numericalError(message)
         }
     }
 }

@@ -294,5 +294,15 @@ final class BilevelHypergradientTests: XCTestCase {
                                                          beta: [Double](repeating: 0, count: 8)) }, "l1")
         XCTAssertEqual(name { _ = try data.hypergradient(l1: l1, l2: 0, model: .lasso, method: .implicit,
                                                          means: [1]) }, "means")
+        // A non-finite entry of X is caught through the correlations, for every method.
+        var broken = data
+        broken.x[3] = .nan
+        for method in HypergradientMethod.allCases {
+            XCTAssertEqual(name { _ = try broken.hypergradient(l1: l1, l2: 0, model: .lasso, method: method,
+                                                               beta: [Double](repeating: 0, count: 8)) }, "X")
+        }
+        var options = HypergradientOptions()
+        options.choleskyMaxSize = 100_000
+        XCTAssertEqual(name { try options.validate() }, "cholesky_max")
     }
 }

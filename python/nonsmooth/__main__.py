@@ -1,5 +1,11 @@
-"""`python -m nonsmooth`: a tour of the proximal-operator catalogue on real
-numbers, each result checked against its optimality certificate."""
+"""`python -m nonsmooth`: the main job and the tours.
+
+    python -m nonsmooth                      tune the Lasso on the bundled diabetes data by 5-fold CV
+    python -m nonsmooth tune [--csv PATH --target COLUMN] [...]
+                                             the same on your data (see `python -m nonsmooth tune --help`)
+    python -m nonsmooth prox                 a tour of the proximal-operator catalogue, each result
+                                             checked against its optimality certificate
+"""
 from __future__ import annotations
 
 import sys
@@ -26,7 +32,27 @@ def _simplex_by_sorting(v):
     return np.maximum(v - css[k] / (k + 1), 0.0)
 
 
+USAGE = __doc__
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = argv[0] if argv and not argv[0].startswith("-") else "tune"
+    rest = argv[1:] if argv and not argv[0].startswith("-") else argv
+    if command == "tune":
+        from nonsmooth.tuning._main import run
+
+        return run(rest)
+    if command == "prox":
+        return prox_tour()
+    if command in ("help", "--help", "-h"):
+        print(USAGE)
+        return 0
+    print(f"unknown command {command!r}\n{USAGE}", file=sys.stderr)
+    return 2
+
+
+def prox_tour() -> int:
     rng = np.random.default_rng(0)
     print(f"nonsmooth {ns.__version__} — proximal operators computed in Swift (OpenBLAS/LAPACK)\n")
 

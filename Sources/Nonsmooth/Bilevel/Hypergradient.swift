@@ -88,9 +88,6 @@ struct HypergradientComputation<X: DesignMatrix> {
         try requireFinite(g, "criterion_gradient")
         try require(penalty.l1.count == p, "l1", "has \(penalty.l1.count) entries, expected \(p)")
         columns = CentredColumns(design, means: means)
-        for j in 0..<p where !columns.lipschitz[j].isFinite {
-            throw NonsmoothError.invalidArgument(name: "X", reason: "column \(j) has a non-finite squared norm")
-        }
         self.y = y
         self.beta = beta
         self.g = g
@@ -104,6 +101,21 @@ struct HypergradientComputation<X: DesignMatrix> {
         }
         support = s
         self.signs = signs
+        if options.method == .forward || options.method == .reverse {
+            try columns.prepareAll()
+        } else {
+            try columns.prepare(s)
+        }
+        if penalty.model == .weightedLasso && options.method == .implicitForward {
+            let (jsize, joverflow) = s.count.multipliedReportingOverflow(by: s.count)
+            let (dsize, doverflow) = n.multipliedReportingOverflow(by: s.count)
+            try require(!joverflow && jsize <= 1 << 26 && !doverflow && dsize <= 1 << 26, "method",
+                        "implicit_forward for the weighted Lasso carries |S|×|S| and n×|S| matrices "
+                        + "(|S| = \(s.count), n = \(n)); use implicit")
+        }
+        if options.method == .reverse {
+            try require(p <= Int(Int32.max), "method", "reverse mode supports at most \(Int32.max) features")
+        }
         if penalty.model == .weightedLasso && options.method == .forward {
             let (size, overflow) = p.multipliedReportingOverflow(by: p)
             let (dsize, doverflow) = n.multipliedReportingOverflow(by: p)
@@ -131,6 +143,10 @@ struct HypergradientComputation<X: DesignMatrix> {
             guard let base = rb.baseAddress else { return [] }
             return columns.allCorrelations(base, sum: rsum)
         }
+        for j in 0..<p where !correlation[j].isFinite {
+            throw NonsmoothError.invalidArgument(
+                name: "X", reason: "contains NaN or infinity (column \(j) has a non-finite correlation with the residual)")
+        }
         let l1 = penalty.l1, l2 = penalty.l2
         let l1Scale = max(l1.max() ?? 0, 0)
         var kkt = 0.0
@@ -145,6 +161,7 @@ struct HypergradientComputation<X: DesignMatrix> {
         }
         equicorrelation.sort()
         diagnostics.equicorrelationSize = equicorrelation.count
+        try columns.prepare(equicorrelation)
 
         // Diagnosis of A_S (for the implicit method on large supports, CG on ∇C_S is the solve itself).
         let gS = support.map { g[$0] }

@@ -129,7 +129,7 @@ public struct HypergradientOptions {
     /// A system matrix whose reciprocal condition estimate is below this is
     /// treated as singular.
     public var rcondThreshold: Double = 1e-10
-    /// Largest support solved by Cholesky (larger: conjugate gradient).
+    /// Largest support solved by Cholesky (larger: conjugate gradient); at most 4096.
     public var choleskyMaxSize: Int = 1000
     /// ε = ridgeScale × mean(diag A) for the `ridge` fallback.
     public var ridgeScale: Double = 1e-6
@@ -158,7 +158,8 @@ public struct HypergradientOptions {
                     "must lie in [0, 1), got \(equicorrelationTolerance)")
         try require(rcondThreshold.isFinite && rcondThreshold >= 0 && rcondThreshold < 1, "rcond_threshold",
                     "must lie in [0, 1), got \(rcondThreshold)")
-        try require(choleskyMaxSize >= 0, "cholesky_max", "must be non-negative, got \(choleskyMaxSize)")
+        try require(choleskyMaxSize >= 0 && choleskyMaxSize <= 4096, "cholesky_max",
+                    "must lie in [0, 4096] (larger supports are solved by conjugate gradient), got \(choleskyMaxSize)")
         try require(ridgeScale.isFinite && ridgeScale > 0, "ridge_scale",
                     "must be positive and finite, got \(ridgeScale)")
     }
@@ -237,13 +238,14 @@ public struct HypergradientResult {
 ///
 /// so the constant shift that centring adds to X_c u never has to be written
 /// (sparse X stays sparse; an axpy costs the stored entries of one column).
-struct CentredColumns<X: DesignMatrix> {
+final class CentredColumns<X: DesignMatrix> {
     let design: X
     let means: [Double]?
-    /// Σᵢ x_ij (only when centring).
-    let sums: [Double]?
-    /// L_j = ‖x_c,j‖²/n.
-    let lipschitz: [Double]
+    /// Σᵢ x_ij (only when centring), and L_j = ‖x_c,j‖²/n: computed on demand by
+    /// `prepare` for the columns an algorithm touches (NaN until then), so an
+    /// implicit hypergradient costs O(n·|S ∪ E|) for them, not O(n·p).
+    private(set) var sums: [Double]?
+    private(set) var lipschitz: [Double]
     let n: Int
     let p: Int
 
@@ -252,14 +254,27 @@ struct CentredColumns<X: DesignMatrix> {
         self.means = means
         n = design.rows
         p = design.columns
-        if let m = means {
-            sums = (0..<p).map { design.columnSum($0) }
-            lipschitz = (0..<p).map { design.centeredColumnSquaredNorm($0, mean: m[$0]) / Double(max(design.rows, 1)) }
-        } else {
-            sums = nil
-            lipschitz = (0..<p).map { design.columnSquaredNorm($0) / Double(max(design.rows, 1)) }
+        sums = means == nil ? nil : [Double](repeating: .nan, count: p)
+        lipschitz = [Double](repeating: .nan, count: p)
+    }
+
+    /// Computes the statistics of `features`; throws when a squared norm overflows.
+    func prepare<S: Sequence>(_ features: S) throws where S.Element == Int {
+        let scale = 1 / Double(max(n, 1))
+        for j in features where lipschitz[j].isNaN {
+            if let m = means {
+                sums?[j] = design.columnSum(j)
+                lipschitz[j] = design.centeredColumnSquaredNorm(j, mean: m[j]) * scale
+            } else {
+                lipschitz[j] = design.columnSquaredNorm(j) * scale
+            }
+            guard lipschitz[j].isFinite else {
+                throw NonsmoothError.invalidArgument(name: "X", reason: "column \(j) has a non-finite squared norm")
+            }
         }
     }
+
+    func prepareAll() throws { try prepare(0..<p) }
 
     /// x_c,jᵀ v for a vector v stored uncentred with entry sum `sum`.
     @inline(__always)
@@ -270,6 +285,7 @@ struct CentredColumns<X: DesignMatrix> {
     }
 
     /// v ← v + a·x_j, keeping Σv (the centring shift is left implicit).
+    /// Needs `prepare` for column j when centring.
     @inline(__always)
     func axpy(_ j: Int, _ a: Double, _ v: UnsafeMutablePointer<Double>, sum: inout Double) {
         design.columnAxpy(j, a, v)

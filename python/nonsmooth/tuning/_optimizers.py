@@ -10,8 +10,9 @@ the calls they accept. They stop with a sentence saying why (``stop_reason_``):
 - the projected hypergradient is small: max_j |θ_j − P(θ_j − ∂C/∂θ_j)| ≤ gtol·|C|
   (zero when every inner solution is 0: a flat region);
 - ``max_outer`` evaluations were used;
-- the line search could not decrease the criterion (at a kink of the criterion,
-  or below the accuracy of the inner solutions).
+- the line search could not decrease the criterion with steps down to ``xtol``
+  in log-space (at a kink of the criterion, or below the accuracy of the inner
+  solutions).
 """
 from __future__ import annotations
 
@@ -26,6 +27,17 @@ class StoppingRule:
     max_outer: int = 50
     rtol: float = 1e-5
     gtol: float = 1e-5
+    #: Line searches give up when the trial step in log-space is below this (the
+    #: hyperparameters would change by less than 0.001 %).
+    xtol: float = 1e-5
+
+    def step_too_small(self, d):
+        size = float(np.max(np.abs(d)))
+        if size < self.xtol:
+            return (f"the line search reached steps of {size:.1e} in log-space (< xtol = {self.xtol:.0e}) without "
+                    "decreasing the criterion: θ sits at a kink of the criterion (a breakpoint of the path where "
+                    "the derivative changes sign), or the inner solutions are not accurate enough to see a decrease")
+        return None
 
     def projected_gradient_small(self, theta, grad, value, lower, upper):
         step = theta - np.clip(theta - grad, lower, upper)
@@ -54,20 +66,23 @@ class GradientDescent:
     """Projected gradient descent with a backtracking line search, in the spirit
     of HOAG (Pedregosa, "Hyperparameter optimization with approximate gradient",
     ICML 2016): a step t is accepted when the projected point θ⁺ = P(θ − t∇C)
-    satisfies the sufficient-decrease condition of the quadratic model,
+    satisfies the Armijo condition along the projection arc,
 
-        C(θ⁺) ≤ C(θ) + ∇Cᵀ(θ⁺ − θ) + ‖θ⁺ − θ‖²/(2t),
+        C(θ⁺) ≤ C(θ) + c·∇Cᵀ(θ⁺ − θ),   c = ``armijo``,
 
-    otherwise t is multiplied by ``shrink``; after an accepted step t grows by
-    ``increase``. The first step moves θ by at most ``first_step`` in log-space
+    otherwise t is multiplied by ``shrink``. After an accepted step the next trial
+    step is the Barzilai–Borwein step sᵀs/sᵀy (s, y: the changes of θ and of the
+    hypergradient; a secant step for one hyperparameter), or t·``increase`` when
+    the curvature sᵀy is not positive. The first step moves θ by at most ``first_step`` in log-space
     (a factor e in α by default). Inner tolerances decrease along the way when the
     estimator's ``tol_decrease`` is set (HOAG's summable tolerance sequence).
     """
 
     name = "gd"
 
-    def __init__(self, first_step=1.0, shrink=0.5, increase=2.0, max_backtracks=30):
+    def __init__(self, first_step=1.0, shrink=0.5, increase=2.0, armijo=1e-4, max_backtracks=30):
         self.first_step = first_step
+        self.armijo = armijo
         self.shrink = shrink
         self.increase = increase
         self.max_backtracks = max_backtracks
@@ -79,7 +94,7 @@ class GradientDescent:
             f, g = f_call(theta)
         except _Budget:
             return theta, "max_outer = 0"
-        objective.accept()
+        objective.accept(theta)
         t = self.first_step / max(float(np.max(np.abs(g))), 1e-300)
         try:
             while True:
@@ -91,17 +106,24 @@ class GradientDescent:
                     d = new - theta
                     if not np.any(d):
                         return theta, "the projected step vanished (θ is at a bound the hypergradient points past)"
+                    reason = rule.step_too_small(d)
+                    if reason:
+                        return theta, reason
                     fn, gn = f_call(new)
-                    if fn <= f + float(g @ d) + float(d @ d) / (2 * t):
+                    if fn <= f + self.armijo * float(g @ d):
                         break
                     t *= self.shrink
                 else:
                     return theta, (f"the line search could not decrease the criterion in {self.max_backtracks} "
                                    "halvings (a kink of the criterion, or inner solutions not accurate enough)")
-                objective.accept()
+                objective.accept(new)
                 decrease = (f - fn) / max(abs(f), 1e-300)
+                s, yk = new - theta, gn - g
+                curvature = float(s @ yk)
+                # Barzilai–Borwein trial step (a secant step in 1-D) when the curvature
+                # is positive, else a longer step; the line search keeps it safe.
+                t = float(s @ s) / curvature if curvature > 0 else t * self.increase
                 theta, f, g = new, fn, gn
-                t *= self.increase
                 if decrease < rule.rtol:
                     return theta, f"the criterion decreased by {decrease:.1e} < rtol = {rule.rtol:.0e} (relative)"
         except _Budget:
@@ -133,7 +155,7 @@ class Adam:
         try:
             while True:
                 f, g = f_call(theta)
-                objective.accept()
+                objective.accept(theta)
                 best.append(min(f, best[-1]) if best else f)
                 reason = rule.projected_gradient_small(theta, g, f, lower, upper)
                 if reason:
@@ -178,12 +200,20 @@ class LBFGS:
 
     def _scipy(self, minimize, objective, theta0, lower, upper, rule):
         f_call = _limited(objective, rule)
-        scale = {}
+        # L-BFGS-B's first step is the raw gradient: scale the objective so that the
+        # first hypergradient has max-norm 1 and that step moves θ by at most 1.
+        try:
+            f0, g0 = f_call(theta0)
+        except _Budget:
+            return theta0, "max_outer = 0"
+        scale = 1.0 / max(float(np.max(np.abs(g0))), 1e-300)
+        cache = {theta0.tobytes(): (f0, g0)}
 
         def fun(theta):
-            f, g = f_call(np.asarray(theta, dtype=float))
-            scale.setdefault("f0", max(abs(f), 1e-300))
-            return f, g
+            theta = np.asarray(theta, dtype=float)
+            hit = cache.pop(theta.tobytes(), None)
+            f, g = hit if hit is not None else f_call(theta)
+            return f * scale, g * scale
 
         def accept(xk):
             objective.accept(theta=np.asarray(xk))
@@ -192,7 +222,7 @@ class LBFGS:
             res = minimize(fun, theta0, jac=True, method="L-BFGS-B", bounds=list(zip(lower, upper)),
                            callback=accept, options={"maxcor": self.memory, "maxiter": rule.max_outer,
                                                      "maxfun": rule.max_outer, "ftol": rule.rtol,
-                                                     "gtol": rule.gtol * scale.get("f0", 1.0)})
+                                                     "gtol": rule.gtol * abs(f0) * scale})
         except _Budget:
             return objective.best_theta(), f"max_outer = {rule.max_outer} evaluations used"
         message = res.message if isinstance(res.message, str) else str(res.message)
@@ -204,7 +234,7 @@ class LBFGS:
         s_list, y_list = [], []
         try:
             f, g = f_call(theta)
-            objective.accept()
+            objective.accept(theta)
             while True:
                 reason = rule.projected_gradient_small(theta, g, f, lower, upper)
                 if reason:
@@ -236,13 +266,16 @@ class LBFGS:
                     delta = new - theta
                     if not np.any(delta):
                         return theta, "the projected step vanished (θ is at a bound the hypergradient points past)"
+                    reason = rule.step_too_small(delta)
+                    if reason:
+                        return theta, reason
                     fn, gn = f_call(new)
                     if fn <= f + 1e-4 * float(g @ delta):
                         break
                     step *= 0.5
                 else:
                     return theta, "the line search could not decrease the criterion in 30 halvings"
-                objective.accept()
+                objective.accept(new)
                 s, y = new - theta, gn - g
                 if float(s @ y) > 1e-12 * np.linalg.norm(s) * np.linalg.norm(y):
                     s_list.append(s)
