@@ -137,7 +137,7 @@ def test_callbacks_and_non_convergence_warnings(lasso_data):
     (dict(method="newton"), ValueError, "method"), (dict(step=-1.0), ValueError, "step"),
     (dict(step="armijo"), ValueError, "step"), (dict(restart="always"), ValueError, "restart"),
     (dict(tol=np.nan), ValueError, "tol"), (dict(max_iter=0), ValueError, "max_iter"),
-    (dict(x0=np.ones(3)), ValueError, "x0"), (dict(prox=ns.prox.Nuclear()), ValueError, "prox"),
+    (dict(x0=np.ones(3)), ValueError, "x0"), (dict(prox=ns.prox.Nuclear()), ValueError, "shape"),
     (dict(prox="l1"), TypeError, "prox"), (dict(prox=ns.prox.L1(1.0, weights=np.ones(3))), ValueError, "weights"),
 ])
 def test_bad_arguments(lasso_data, kwargs, exc, match):
@@ -156,3 +156,42 @@ def test_bad_losses():
         LeastSquares(np.full((3, 2), np.nan), np.ones(3))
     with pytest.raises(TypeError, match="loss"):
         ns.minimize("least squares", ns.prox.L1())
+
+
+def test_nuclear_norm_matrix_completion_matches_cvxpy_and_is_low_rank():
+    cp = pytest.importorskip("cvxpy")
+    rng = np.random.default_rng(5)
+    m, n = 12, 9
+    M = rng.normal(size=(m, 2)) @ rng.normal(size=(2, n))
+    idx = np.flatnonzero(rng.random(m * n) < 0.6)
+    A = np.zeros((idx.size, m * n))
+    A[np.arange(idx.size), idx] = 1.0  # selection of the observed entries of X.ravel()
+    b = M.ravel()[idx]
+    lam = 0.02
+    res = ns.minimize(LeastSquares(A, b), ns.prox.Nuclear(lam), shape=(m, n), restart="gradient", tol=1e-10,
+                      max_iter=100_000)
+    assert res.converged
+    X = res.x.reshape(m, n)
+    V = cp.Variable((m, n))
+    objective = cp.sum_squares(cp.vec(V, order="C")[idx] - b) / (2 * idx.size) + lam * cp.normNuc(V)
+    cp.Problem(cp.Minimize(objective)).solve()
+    np.testing.assert_allclose(X, V.value, atol=2e-4)
+    # optimality: G = −∇f(X) ∈ λ∂‖X‖_* ⇔ G = λ(U Vᵀ + W), Uᵀ W = 0, W V = 0, ‖W‖₂ ≤ 1
+    G = -(A.T @ (A @ res.x - b) / idx.size).reshape(m, n)
+    U, s, Vt = np.linalg.svd(X)
+    r = int((s > 1e-8 * s[0]).sum())
+    Ur, Vr = U[:, :r], Vt[:r].T
+    np.testing.assert_allclose(Ur.T @ G @ Vr, lam * np.eye(r), atol=1e-8)
+    W = G / lam - Ur @ Vr.T
+    assert np.linalg.norm(W, 2) <= 1 + 1e-8
+    assert r < min(m, n)  # the nuclear norm gives an exactly low-rank answer
+
+
+def test_matrix_operator_needs_a_shape():
+    A, b = np.eye(6), np.ones(6)
+    with pytest.raises(ValueError, match="shape"):
+        ns.minimize(LeastSquares(A, b), ns.prox.Nuclear(0.1))
+    with pytest.raises(ValueError, match="shape"):
+        ns.minimize(LeastSquares(A, b), ns.prox.Nuclear(0.1), shape=(4, 2))
+    with pytest.raises(ValueError, match="psd|square|v:"):
+        ns.minimize(LeastSquares(A, b), ns.prox.PSD(), shape=(3, 2))

@@ -2,12 +2,23 @@ import Nonsmooth
 
 // Generic solvers (proximal gradient, subgradient, ADMM): see nonsmooth.h.
 
-/// The vector operator behind an ns_prox handle.
-func vectorOperator(_ handle: OpaquePointer?, _ name: String) throws -> any ProximalOperator {
-    guard case .vector(let op) = try proxHandle(handle).op else {
-        throw invalid(name, "must be a vector operator (matrix operators such as nuclear and psd are not supported here)")
+/// The vector operator behind an ns_prox handle; a matrix operator acts on
+/// vec(X) of a row-major `matrixRows`×(n/matrixRows) matrix (`matrixRows` > 0).
+func vectorOperator(_ handle: OpaquePointer?, _ name: String, matrixRows: Int64 = 0,
+                    length n: Int64 = 0) throws -> any ProximalOperator {
+    switch try proxHandle(handle).op {
+    case .vector(let op):
+        return op
+    case .matrix(let op):
+        try require(matrixRows > 0 && n > 0 && n % matrixRows == 0, "shape",
+                    "a matrix operator needs the matrix shape: \(n) entries cannot be split into \(matrixRows) rows")
+        return try asVector(op, rows: Int(matrixRows), columns: Int(n / matrixRows))
     }
-    return op
+}
+
+/// Opens the existential so the adapter is specialized to the concrete operator.
+private func asVector<Op: MatrixProximalOperator>(_ op: Op, rows: Int, columns: Int) throws -> any ProximalOperator {
+    try MatrixAsVector(op, rows: rows, columns: columns)
 }
 
 /// Builds the smooth loss named `kind` on the dense design (see nonsmooth.h) and runs `body`.
@@ -52,14 +63,14 @@ func finish(_ reason: StopReason, _ message: @autoclosure () -> String) throws {
 public func ns_prox_gradient(
     _ loss: UnsafePointer<CChar>?, _ a: UnsafePointer<Double>?, _ rows: Int64, _ columns: Int64,
     _ rowStride: Int64, _ columnStride: Int64, _ b: UnsafePointer<Double>?, _ delta: Double, _ lipschitz: Double,
-    _ regularizer: OpaquePointer?, _ method: Int32, _ stepRule: Int32, _ stepValue: Double,
+    _ regularizer: OpaquePointer?, _ matrixRows: Int64, _ method: Int32, _ stepRule: Int32, _ stepValue: Double,
     _ shrink: Double, _ growth: Double, _ restart: Int32, _ tol: Double, _ relativeTol: Int32,
     _ maxIter: Int64, _ x: UnsafeMutablePointer<Double>?, _ warmStart: Int32,
     _ history: UnsafeMutablePointer<Double>?, _ historyCapacity: Int64, _ info: UnsafeMutablePointer<Double>?,
     _ callback: ProgressCallback?, _ context: UnsafeMutableRawPointer?, _ every: Int64
 ) -> Int32 {
     guarded {
-        let g = try vectorOperator(regularizer, "prox")
+        let g = try vectorOperator(regularizer, "prox", matrixRows: matrixRows, length: columns)
         let x = try nonNull(x, "x")
         let info = try nonNull(info, "info")
         try require(method == 0 || method == 1, "method", "must be 0 (ista) or 1 (fista), got \(method)")

@@ -319,6 +319,8 @@ ns_status ns_bilevel_hypergradient_csc(
 
 /*
  * min f(x) + g(x) by ISTA (method 0) or FISTA (method 1) (Beck & Teboulle 2009).
+ * A matrix operator g ("nuclear", "psd") acts on x = vec(X) of the row-major
+ * matrix X with `matrix_rows` rows (p / matrix_rows columns); pass 0 otherwise.
  * step_rule: 0 = 1/L, 1 = constant step_value, 2 = backtracking from step_value
  * (NaN: from 1/L) with factors shrink ∈ (0,1) and growth ≥ 1.
  * restart (FISTA): 0 none, 1 function value, 2 gradient (O'Donoghue & Candès 2015).
@@ -330,7 +332,7 @@ ns_status ns_bilevel_hypergradient_csc(
  */
 ns_status ns_prox_gradient(const char *loss, const double *A, int64_t n, int64_t p,
                            int64_t row_stride, int64_t column_stride, const double *b, double delta,
-                           double lipschitz, const ns_prox *g, int32_t method, int32_t step_rule,
+                           double lipschitz, const ns_prox *g, int64_t matrix_rows, int32_t method, int32_t step_rule,
                            double step_value, double shrink, double growth, int32_t restart, double tol,
                            int32_t relative_tol, int64_t max_iter, double *x, int32_t warm_start,
                            double *history, int64_t history_capacity, double *info,

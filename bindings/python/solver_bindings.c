@@ -58,9 +58,9 @@ static PyObject *py_prox_gradient(PyObject *self, PyObject *args)
     PyObject *A_obj, *b_obj, *g_obj, *x_obj, *history_obj, *info_obj, *callback;
     double delta, lipschitz, step_value, shrink, growth, tol;
     int method, step_rule, restart, relative, warm;
-    long long max_iter, every;
-    if (!PyArg_ParseTuple(args, "sOOddOiidddidpLOpOOOL:prox_gradient", &loss, &A_obj, &b_obj, &delta, &lipschitz,
-                          &g_obj, &method, &step_rule, &step_value, &shrink, &growth, &restart, &tol, &relative,
+    long long max_iter, every, matrix_rows;
+    if (!PyArg_ParseTuple(args, "sOOddOLiidddidpLOpOOOL:prox_gradient", &loss, &A_obj, &b_obj, &delta, &lipschitz,
+                          &g_obj, &matrix_rows, &method, &step_rule, &step_value, &shrink, &growth, &restart, &tol, &relative,
                           &max_iter, &x_obj, &warm, &history_obj, &info_obj, &callback, &every))
         return NULL;
     ns_prox *g = prox_arg(g_obj, "prox");
@@ -77,7 +77,7 @@ static PyObject *py_prox_gradient(PyObject *self, PyObject *args)
     ns_status status;
     Py_BEGIN_ALLOW_THREADS
     status = ns_prox_gradient(loss, PyArray_DATA(d.A), PyArray_DIM(d.A, 0), p, d.rs, d.cs, PyArray_DATA(d.b), delta,
-                              lipschitz, g, method, step_rule, step_value, shrink, growth, restart, tol, relative,
+                              lipschitz, g, matrix_rows, method, step_rule, step_value, shrink, growth, restart, tol, relative,
                               max_iter, PyArray_DATA((PyArrayObject *)x_obj), warm,
                               history_obj == Py_None ? NULL : PyArray_DATA((PyArrayObject *)history_obj), capacity,
                               PyArray_DATA((PyArrayObject *)info_obj), ns_progress_trampoline, &ctx, every);

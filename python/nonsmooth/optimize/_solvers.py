@@ -75,23 +75,27 @@ def _positive_int(value, name):
     return int(value)
 
 
-def _check(loss, prox, x0):
+def _check(loss, prox, x0, shape=None, allow_matrix=False):
     if not isinstance(loss, SmoothLoss):
         raise TypeError(f"loss: expected a nonsmooth.optimize loss (LeastSquares, Logistic, Huber), "
                         f"got {type(loss).__name__}")
     prox = Zero() if prox is None else prox
     if not isinstance(prox, ProximalOperator):
         raise TypeError(f"prox: expected a nonsmooth.prox operator, got {type(prox).__name__}")
-    if prox.is_matrix:
-        raise ValueError(f"prox: {type(prox).__name__} acts on matrices; the generic solvers take vector operators")
     p = loss.dimension
+    if prox.is_matrix:
+        if not allow_matrix:
+            raise ValueError(f"prox: {type(prox).__name__} acts on matrices; this solver takes vector operators")
+        if shape is None or len(shape) != 2 or int(shape[0]) * int(shape[1]) != p or int(shape[0]) < 1:
+            raise ValueError(f"shape: {type(prox).__name__} acts on matrices; pass shape=(rows, columns) with "
+                             f"rows·columns = {p}, the loss dimension (x = X.ravel())")
     x = np.zeros(p)
     if x0 is not None:
         x0 = as_float_array(x0, "x0", ndim=1)
         if x0.shape[0] != p:
             raise ValueError(f"x0: has {x0.shape[0]} entries but the loss has dimension {p}")
         x[:] = x0
-    return prox, x, prox._handle(p)
+    return prox, x, prox._handle(p if not prox.is_matrix else None)
 
 
 def _warn(result, name):
@@ -104,7 +108,7 @@ def _warn(result, name):
                       f"{result.certificate:.3e})", ConvergenceWarning, stacklevel=3)
 
 
-def minimize(loss: SmoothLoss, prox: ProximalOperator | None = None, x0=None, *, method: str = "fista",
+def minimize(loss: SmoothLoss, prox: ProximalOperator | None = None, x0=None, *, shape=None, method: str = "fista",
              step="lipschitz", restart: str | None = None, tol: float = 1e-6, relative_tol: bool = False,
              max_iter: int = 10_000, shrink: float = 0.5, growth: float = 1.0, history: bool = False,
              callback=None, verbose: bool = False) -> OptimizeResult:
@@ -117,6 +121,9 @@ def minimize(loss: SmoothLoss, prox: ProximalOperator | None = None, x0=None, *,
     prox : nonsmooth.prox operator, default=None (g = 0)
         The nonsmooth part g, used only through its prox.
     x0 : array-like, default=zeros
+    shape : (rows, columns), optional
+        Required with a matrix operator (``Nuclear``, ``PSD``): x is then X.ravel()
+        for the row-major matrix X of this shape (trace regression, matrix completion).
     method : {"fista", "ista"}
         FISTA (Beck & Teboulle, SIAM J. Imaging Sci. 2009) or plain forward-backward.
     step : "lipschitz", "backtracking" or float
@@ -137,7 +144,8 @@ def minimize(loss: SmoothLoss, prox: ProximalOperator | None = None, x0=None, *,
     -------
     OptimizeResult
     """
-    prox, x, handle = _check(loss, prox, x0)
+    prox, x, handle = _check(loss, prox, x0, shape, allow_matrix=True)
+    matrix_rows = int(shape[0]) if prox.is_matrix else 0
     methods = {"ista": 0, "fista": 1}
     if method not in methods:
         raise ValueError(f"method: must be 'ista' or 'fista', got {method!r}")
@@ -156,7 +164,7 @@ def minimize(loss: SmoothLoss, prox: ProximalOperator | None = None, x0=None, *,
     growth = as_scalar(growth, "growth", low=1.0)
     hist = np.empty(max_iter + 1) if history else None
     info = np.zeros(9)
-    status = _native.prox_gradient(*loss._native_args(), handle, methods[method], step_rule, step_value, shrink,
+    status = _native.prox_gradient(*loss._native_args(), handle, matrix_rows, methods[method], step_rule, step_value, shrink,
                                    growth, restarts[restart], tol, bool(relative_tol), max_iter, x, x0 is not None,
                                    hist, info, _callback(callback, verbose, method), 10)
     result = OptimizeResult(
