@@ -88,7 +88,7 @@ def test_history_and_warm_start(lasso_data):
     A, b = lasso_data
     res = ns.minimize(LeastSquares(A, b), ns.prox.L1(0.05), method="ista", tol=1e-9, history=True,
                       max_iter=100_000)
-    assert len(res.history) == res.n_iter + 1
+    assert len(res.history) == res.n_iter + 1 and res.time > 0
     assert (np.diff(res.history) <= 1e-12).all()  # ISTA with step 1/L is monotone
     again = ns.minimize(LeastSquares(A, b), ns.prox.L1(0.05), x0=res.x, tol=1e-9)
     assert again.n_iter <= 2

@@ -4,6 +4,7 @@ carries its certificate."""
 from __future__ import annotations
 
 import numbers
+import time
 import warnings
 from dataclasses import dataclass, field
 
@@ -39,6 +40,8 @@ class OptimizeResult:
     status : {"converged", "max_iter", "cancelled"}
     history : ndarray
         F(x_k) per iteration, when requested.
+    time : float
+        Wall-clock seconds of the solve.
     info : dict
         Solver-specific details (step, restarts, backtracks, residuals, ...).
     """
@@ -50,6 +53,7 @@ class OptimizeResult:
     n_iter: int
     status: str
     history: np.ndarray = field(default_factory=lambda: np.empty(0))
+    time: float = 0.0
     info: dict = field(default_factory=dict)
 
     @property
@@ -164,12 +168,14 @@ def minimize(loss: SmoothLoss, prox: ProximalOperator | None = None, x0=None, *,
     growth = as_scalar(growth, "growth", low=1.0)
     hist = np.empty(max_iter + 1) if history else None
     info = np.zeros(9)
+    start = time.perf_counter()
     status = _native.prox_gradient(*loss._native_args(), handle, matrix_rows, methods[method], step_rule, step_value, shrink,
                                    growth, restarts[restart], tol, bool(relative_tol), max_iter, x, x0 is not None,
                                    hist, info, _callback(callback, verbose, method), 10)
     result = OptimizeResult(
         x=x, objective=info[0], certificate=info[1], certificate_tolerance=info[2], n_iter=int(info[3]),
         status=_STATUS[status], history=np.empty(0) if hist is None else hist[:int(info[8])].copy(),
+        time=time.perf_counter() - start,
         info={"step": info[4], "restarts": int(info[5]), "backtracks": int(info[6]),
               "gradient_evaluations": int(info[7]), "method": method})
     _warn(result, method.upper())
@@ -218,13 +224,14 @@ def subgradient_method(loss: SmoothLoss, prox: ProximalOperator | None = None, x
     hist = np.empty(max_iter + 1) if history else None
     average = np.zeros_like(x)
     info = np.zeros(7)
+    start = time.perf_counter()
     status = _native.subgradient_method(*loss._native_args(), handle, rule, p1, b, tol, max_iter, x, x0 is not None,
                                         average, hist, info, _callback(callback, verbose, "subgradient"), 100)
     converged = rule == 4 and info[0] - p1 <= tol
     return OptimizeResult(
         x=x, objective=info[0], certificate=info[4], certificate_tolerance=np.nan, n_iter=int(info[5]),
         status="cancelled" if status == _CANCELLED else ("converged" if converged else "max_iter"),
-        history=np.empty(0) if hist is None else hist[:int(info[6])].copy(),
+        history=np.empty(0) if hist is None else hist[:int(info[6])].copy(), time=time.perf_counter() - start,
         info={"best_iteration": int(info[1]), "average": average, "average_objective": info[2],
               "min_subgradient_norm": info[3], "step_rule": step_rule})
 
@@ -257,6 +264,7 @@ def admm(f: ProximalOperator, g: ProximalOperator, dimension: int, z0=None, *, p
     relaxation = as_scalar(relaxation, "relaxation", low=0.0, high=2.0, low_open=True, high_open=True)
     x = np.zeros(n)
     info = np.zeros(7)
+    start = time.perf_counter()
     status = _native.admm(f._handle(n), g._handle(n), n, rho, relaxation, as_scalar(abs_tol, "abs_tol", low=0.0),
                           as_scalar(rel_tol, "rel_tol", low=0.0), bool(residual_balancing),
                           _positive_int(max_iter, "max_iter"), z, z0 is not None, x, info,
@@ -264,7 +272,7 @@ def admm(f: ProximalOperator, g: ProximalOperator, dimension: int, z0=None, *, p
     certificate = max(info[1] / info[3] if info[3] > 0 else 0.0, info[2] / info[4] if info[4] > 0 else 0.0)
     result = OptimizeResult(
         x=z, objective=info[0], certificate=certificate, certificate_tolerance=1.0, n_iter=int(info[6]),
-        status=_STATUS[status],
+        status=_STATUS[status], time=time.perf_counter() - start,
         info={"x": x, "primal_residual": info[1], "dual_residual": info[2], "primal_tolerance": info[3],
               "dual_tolerance": info[4], "penalty": info[5]})
     _warn(result, "ADMM")
