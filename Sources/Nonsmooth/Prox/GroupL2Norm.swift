@@ -41,8 +41,14 @@ public struct GroupL2Norm: ProximalOperator {
         try groups.validate(length: n)
     }
 
+    /// Throws unless every group index is inside a vector of length n.
+    func requireInRange(_ n: Int) throws {
+        try require(maxIndex < n, "groups", "index \(maxIndex) is out of range for a vector of length \(n)")
+    }
+
     public func value(_ x: UnsafeBufferPointer<Double>) -> Double {
         guard maxIndex < x.count else { return .nan }
+        if strength == 0 { return 0 }  // 0·∞ is 0: an unpenalized part contributes nothing
         var s = 0.0
         groups.pointers.withUnsafeBufferPointer { p in
             groups.indices.withUnsafeBufferPointer { idx in
@@ -56,21 +62,26 @@ public struct GroupL2Norm: ProximalOperator {
     }
 
     public func prox(_ v: UnsafeBufferPointer<Double>, step: Double, into out: UnsafeMutableBufferPointer<Double>) throws {
-        try require(maxIndex < v.count, "groups", "index \(maxIndex) is out of range for a vector of length \(v.count)")
-        let n = v.count
-        if n == 0 { return }
-        for i in 0..<n { out[i] = v[i] }
+        try requireInRange(v.count)
+        for i in v.indices { out[i] = v[i] }
+        shrinkInPlace(out, step: step)
+    }
+
+    /// Block soft thresholding of `x` in place: x_g ← max(0, 1 − tλw_g/‖x_g‖₂) x_g.
+    func shrinkInPlace(_ x: UnsafeMutableBufferPointer<Double>, step: Double) {
+        if x.isEmpty { return }
         let t = step * strength
+        let u = UnsafeBufferPointer(x)
         groups.pointers.withUnsafeBufferPointer { p in
             groups.indices.withUnsafeBufferPointer { idx in
                 weights.withUnsafeBufferPointer { w in
                     for g in 0..<(p.count - 1) {
                         let lo = p[g], hi = p[g + 1]
-                        let norm = groupNorm(v, idx, lo, hi)
+                        let norm = groupNorm(u, idx, lo, hi)
                         let tau = t * w[g]
                         let scale = norm > tau ? 1 - tau / norm : 0
                         if scale != 1 {
-                            for k in lo..<hi { let i = idx[k]; out[i] = scale * v[i] }
+                            for k in lo..<hi { let i = idx[k]; x[i] = scale * x[i] }
                         }
                     }
                 }
@@ -79,8 +90,13 @@ public struct GroupL2Norm: ProximalOperator {
     }
 
     public func subgradient(_ x: UnsafeBufferPointer<Double>, into g: UnsafeMutableBufferPointer<Double>) throws {
-        try require(maxIndex < x.count, "groups", "index \(maxIndex) is out of range for a vector of length \(x.count)")
+        try requireInRange(x.count)
         for i in g.indices { g[i] = 0 }
+        addSubgradient(x, into: g)
+    }
+
+    /// Adds the minimal-norm element of ∂f(x) to g (λw_g x_g/‖x_g‖₂ on nonzero groups).
+    func addSubgradient(_ x: UnsafeBufferPointer<Double>, into g: UnsafeMutableBufferPointer<Double>) {
         groups.pointers.withUnsafeBufferPointer { p in
             groups.indices.withUnsafeBufferPointer { idx in
                 for k in 0..<(p.count - 1) {
@@ -88,7 +104,7 @@ public struct GroupL2Norm: ProximalOperator {
                     let norm = groupNorm(x, idx, lo, hi)
                     if norm > 0 {
                         let c = strength * weights[k] / norm
-                        for j in lo..<hi { let i = idx[j]; g[i] = c * x[i] }
+                        for j in lo..<hi { let i = idx[j]; g[i] += c * x[i] }
                     }
                 }
             }
