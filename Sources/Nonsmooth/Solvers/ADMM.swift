@@ -652,23 +652,9 @@ public func solveElasticNetADMM(
     columnMajor x: [Double], rows: Int, columns: Int, target y: [Double], penalty: ElasticNetPenalty,
     options: ADMMOptions = ADMMOptions(), warmStart: [Double]? = nil, progress: ProgressObserver = .silent
 ) throws -> ElasticNetADMMResult {
-    try require(rows >= 0 && columns >= 0 && !rows.multipliedReportingOverflow(by: columns).overflow
-                && rows * columns == x.count, "x", "has \(x.count) entries, expected \(rows)×\(columns)")
-    return try x.withUnsafeBufferPointer { xb in
-        guard let base = xb.baseAddress else {
-            throw NonsmoothError.invalidArgument(name: "x", reason: "must not be empty")
-        }
-        let design = try DenseColumnMajor(base: base, rows: rows, columns: columns, leadingDimension: max(rows, 1))
-        return try y.withUnsafeBufferPointer { yb in
-            if let w = warmStart {
-                return try w.withUnsafeBufferPointer { wb in
-                    try solveElasticNetADMM(design: design, target: yb, penalty: penalty, options: options,
-                                            warmStart: wb, progress: progress)
-                }
-            }
-            return try solveElasticNetADMM(design: design, target: yb, penalty: penalty, options: options,
-                                           progress: progress)
-        }
+    try withArrayProblem(x, rows, columns, y, warmStart) { design, yb, wb in
+        try solveElasticNetADMM(design: design, target: yb, penalty: penalty, options: options, warmStart: wb,
+                                progress: progress)
     }
 }
 

@@ -97,9 +97,12 @@ public struct CoordinateDescentOptions {
     }
 }
 
+/// Why an iterative solver stopped; shared by every solver of the library.
 public enum StopReason: Equatable {
-    /// The duality gap reached `gapTolerance` (or the rounding level of its own
-    /// computation, 1e-13 relative to the objective, whichever is larger).
+    /// The solver's certificate reached its tolerance: for coordinate descent the
+    /// duality gap reached `gapTolerance` (or the rounding level of its own
+    /// computation, 1e-13 relative to the objective, whichever is larger); for the
+    /// generic solvers the prox-gradient mapping norm or the ADMM residuals.
     case converged
     /// The epoch budget ran out first; the result holds the last iterate and its gap.
     case maxIterations
@@ -180,7 +183,19 @@ public func solveElasticNet(
     options: CoordinateDescentOptions = CoordinateDescentOptions(), warmStart: [Double]? = nil,
     progress: ProgressObserver = .silent
 ) throws -> CoordinateDescentResult {
-    try require(rows >= 0 && columns >= 0 && rows.multipliedReportingOverflow(by: columns).overflow == false
+    try withArrayProblem(x, rows, columns, y, warmStart) { design, yb, wb in
+        try solveElasticNet(design: design, target: yb, penalty: penalty, options: options, warmStart: wb,
+                            progress: progress)
+    }
+}
+
+/// Shared plumbing of the array conveniences: a column-major design over `x`
+/// (validated against rows×columns), and buffers over y and the optional warm start.
+func withArrayProblem<R>(
+    _ x: [Double], _ rows: Int, _ columns: Int, _ y: [Double], _ warmStart: [Double]?,
+    _ body: (DenseColumnMajor, UnsafeBufferPointer<Double>, UnsafeBufferPointer<Double>?) throws -> R
+) throws -> R {
+    try require(rows >= 0 && columns >= 0 && !rows.multipliedReportingOverflow(by: columns).overflow
                 && rows * columns == x.count, "x", "has \(x.count) entries, expected \(rows)×\(columns)")
     return try x.withUnsafeBufferPointer { xb in
         guard let base = xb.baseAddress else {
@@ -188,14 +203,8 @@ public func solveElasticNet(
         }
         let design = try DenseColumnMajor(base: base, rows: rows, columns: columns, leadingDimension: max(rows, 1))
         return try y.withUnsafeBufferPointer { yb in
-            if let w = warmStart {
-                return try w.withUnsafeBufferPointer { wb in
-                    try solveElasticNet(design: design, target: yb, penalty: penalty, options: options,
-                                        warmStart: wb, progress: progress)
-                }
-            }
-            return try solveElasticNet(design: design, target: yb, penalty: penalty, options: options,
-                                       progress: progress)
+            guard let w = warmStart else { return try body(design, yb, nil) }
+            return try w.withUnsafeBufferPointer { try body(design, yb, $0) }
         }
     }
 }
