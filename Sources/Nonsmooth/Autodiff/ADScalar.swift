@@ -1,0 +1,193 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The scalar type the program executor runs on.
+///
+/// The executor and every kernel are generic over this protocol and specialised
+/// for two types: `Double` (evaluation and reverse mode) and `Dual` (forward
+/// mode). Running the reverse pass on `Dual` numbers differentiates the reverse
+/// pass itself, which is how Hessian-vector products are computed
+/// (forward-over-reverse, Pearlmutter 1994) without a second set of rules.
+///
+/// Branch decisions (which side of a kink, which index of a max) always look at
+/// `primal`, never at the tangent, except in lexicographic mode where ties are
+/// refined by the tangents on purpose.
+public protocol ADScalar: Sendable {
+    init(_ constant: Double)
+    var primal: Double { get }
+    var tangent: Double { get }
+    static var zero: Self { get }
+    /// True when both primal and tangent are exactly zero (a cotangent that
+    /// contributes nothing, so singular derivatives can be skipped).
+    var isZero: Bool { get }
+    /// The same tangent with another primal: piecewise-linear kernels compute
+    /// the tangent as a weighted sum and the value exactly.
+    func replacingPrimal(_ p: Double) -> Self
+
+    static func + (a: Self, b: Self) -> Self
+    static func - (a: Self, b: Self) -> Self
+    static func * (a: Self, b: Self) -> Self
+    static func / (a: Self, b: Self) -> Self
+    static prefix func - (a: Self) -> Self
+    static func * (a: Double, b: Self) -> Self
+
+    static func sqrt(_ x: Self) -> Self
+    static func exp(_ x: Self) -> Self
+    static func log(_ x: Self) -> Self
+    static func log1p(_ x: Self) -> Self
+    static func tanh(_ x: Self) -> Self
+    static func erf(_ x: Self) -> Self
+    static func sin(_ x: Self) -> Self
+    static func cos(_ x: Self) -> Self
+    /// x^p for a constant exponent.
+    static func pow(_ x: Self, _ p: Double) -> Self
+    /// x^y; the y-derivative uses log x and is taken as 0 where x ≤ 0.
+    static func pow(_ x: Self, _ y: Self) -> Self
+
+    /// Row-major C ← α·op(A)·op(B) + β·C, with op = transpose when the flag is set.
+    static func gemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double,
+        a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
+        beta: Double, c: UnsafeMutablePointer<Self>, ldc: Int)
+}
+
+extension ADScalar {
+    @inline(__always) public static func += (a: inout Self, b: Self) { a = a + b }
+    @inline(__always) public static func -= (a: inout Self, b: Self) { a = a - b }
+}
+
+extension Double: ADScalar {
+    @inline(__always) public var primal: Double { self }
+    @inline(__always) public var tangent: Double { 0 }
+    @inline(__always) public var isZero: Bool { self == 0 }
+    @inline(__always) public func replacingPrimal(_ p: Double) -> Double { p }
+
+    @inline(__always) public static func sqrt(_ x: Double) -> Double { x.squareRoot() }
+    @inline(__always) public static func exp(_ x: Double) -> Double { Glibc.exp(x) }
+    @inline(__always) public static func log(_ x: Double) -> Double { Glibc.log(x) }
+    @inline(__always) public static func log1p(_ x: Double) -> Double { Glibc.log1p(x) }
+    @inline(__always) public static func tanh(_ x: Double) -> Double { Glibc.tanh(x) }
+    @inline(__always) public static func erf(_ x: Double) -> Double { Glibc.erf(x) }
+    @inline(__always) public static func sin(_ x: Double) -> Double { Glibc.sin(x) }
+    @inline(__always) public static func cos(_ x: Double) -> Double { Glibc.cos(x) }
+    @inline(__always) public static func pow(_ x: Double, _ p: Double) -> Double {
+        p == 2 ? x * x : Glibc.pow(x, p)
+    }
+
+    public static func gemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double,
+        a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
+        beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
+        blasGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                 a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+}
+
+/// A dual number v + t·ε (ε² = 0): one direction of forward-mode differentiation.
+@frozen
+public struct Dual: ADScalar, Equatable {
+    public var primal: Double
+    public var tangent: Double
+
+    @inline(__always) public init(_ primal: Double, _ tangent: Double) {
+        self.primal = primal
+        self.tangent = tangent
+    }
+    @inline(__always) public init(_ constant: Double) { self.init(constant, 0) }
+    public static var zero: Dual { Dual(0, 0) }
+    @inline(__always) public var isZero: Bool { primal == 0 && tangent == 0 }
+    @inline(__always) public func replacingPrimal(_ p: Double) -> Dual { Dual(p, tangent) }
+
+    @inline(__always) public static func + (a: Dual, b: Dual) -> Dual {
+        Dual(a.primal + b.primal, a.tangent + b.tangent)
+    }
+    @inline(__always) public static func - (a: Dual, b: Dual) -> Dual {
+        Dual(a.primal - b.primal, a.tangent - b.tangent)
+    }
+    @inline(__always) public static func * (a: Dual, b: Dual) -> Dual {
+        Dual(a.primal * b.primal, a.tangent * b.primal + a.primal * b.tangent)
+    }
+    @inline(__always) public static func / (a: Dual, b: Dual) -> Dual {
+        let q = a.primal / b.primal
+        return Dual(q, (a.tangent - q * b.tangent) / b.primal)
+    }
+    @inline(__always) public static prefix func - (a: Dual) -> Dual { Dual(-a.primal, -a.tangent) }
+    @inline(__always) public static func * (a: Double, b: Dual) -> Dual {
+        Dual(a * b.primal, a * b.tangent)
+    }
+
+    /// Applies f with derivative d at the primal; a zero tangent stays exactly
+    /// zero even where d is infinite or NaN (singular points).
+    @inline(__always) static func chain(_ value: Double, _ derivative: Double, _ t: Double) -> Dual {
+        Dual(value, t == 0 ? 0 : derivative * t)
+    }
+    @inline(__always) public static func sqrt(_ x: Dual) -> Dual {
+        let s = x.primal.squareRoot()
+        // sqrt'(0) is +∞; the documented finite choice is 0.
+        return chain(s, s > 0 ? 0.5 / s : 0, x.tangent)
+    }
+    @inline(__always) public static func exp(_ x: Dual) -> Dual {
+        let e = Glibc.exp(x.primal)
+        return chain(e, e, x.tangent)
+    }
+    @inline(__always) public static func log(_ x: Dual) -> Dual {
+        chain(Glibc.log(x.primal), x.primal == 0 ? 0 : 1 / x.primal, x.tangent)
+    }
+    @inline(__always) public static func log1p(_ x: Dual) -> Dual {
+        chain(Glibc.log1p(x.primal), x.primal == -1 ? 0 : 1 / (1 + x.primal), x.tangent)
+    }
+    @inline(__always) public static func tanh(_ x: Dual) -> Dual {
+        let t = Glibc.tanh(x.primal)
+        return chain(t, 1 - t * t, x.tangent)
+    }
+    @inline(__always) public static func erf(_ x: Dual) -> Dual {
+        chain(Glibc.erf(x.primal), 1.1283791670955126 * Glibc.exp(-x.primal * x.primal), x.tangent)
+    }
+    @inline(__always) public static func sin(_ x: Dual) -> Dual {
+        chain(Glibc.sin(x.primal), Glibc.cos(x.primal), x.tangent)
+    }
+    @inline(__always) public static func cos(_ x: Dual) -> Dual {
+        chain(Glibc.cos(x.primal), -Glibc.sin(x.primal), x.tangent)
+    }
+    @inline(__always) public static func pow(_ x: Dual, _ p: Double) -> Dual {
+        if p == 2 { return x * x }
+        let d = p == 1 ? 1 : (x.primal == 0 && p < 1 ? 0 : p * Glibc.pow(x.primal, p - 1))
+        return chain(Glibc.pow(x.primal, p), d, x.tangent)
+    }
+    @inline(__always) public static func pow(_ x: Dual, _ y: Dual) -> Dual {
+        let v = Glibc.pow(x.primal, y.primal)
+        let dx = x.primal == 0 && y.primal < 1 ? 0 : y.primal * Glibc.pow(x.primal, y.primal - 1)
+        let dy = x.primal > 0 ? v * Glibc.log(x.primal) : 0
+        let t = (x.tangent == 0 ? 0 : dx * x.tangent) + (y.tangent == 0 ? 0 : dy * y.tangent)
+        return Dual(v, t)
+    }
+
+    public static func gemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double,
+        a: UnsafePointer<Dual>, lda: Int, b: UnsafePointer<Dual>, ldb: Int,
+        beta: Double, c: UnsafeMutablePointer<Dual>, ldc: Int
+    ) {
+        // Split into primal and tangent planes so BLAS does the work:
+        // (A + εȦ)(B + εḂ) = AB + ε(ȦB + AḂ).
+        let rowsA = transA ? k : m, rowsB = transB ? n : k
+        let sizeA = rowsA * lda, sizeB = rowsB * ldb, sizeC = m * ldc
+        let buffer = UnsafeMutablePointer<Double>.allocate(capacity: 2 * (sizeA + sizeB + sizeC))
+        defer { buffer.deallocate() }
+        let av = buffer, at = av + sizeA, bv = at + sizeA, bt = bv + sizeB
+        let cv = bt + sizeB, ct = cv + sizeC
+        for i in 0..<sizeA { av[i] = a[i].primal; at[i] = a[i].tangent }
+        for i in 0..<sizeB { bv[i] = b[i].primal; bt[i] = b[i].tangent }
+        for i in 0..<sizeC { cv[i] = c[i].primal; ct[i] = c[i].tangent }
+        blasGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                 a: av, lda: lda, b: bv, ldb: ldb, beta: beta, c: cv, ldc: ldc)
+        blasGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                 a: at, lda: lda, b: bv, ldb: ldb, beta: beta, c: ct, ldc: ldc)
+        blasGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                 a: av, lda: lda, b: bt, ldb: ldb, beta: 1, c: ct, ldc: ldc)
+        for i in 0..<sizeC { c[i] = Dual(cv[i], ct[i]) }
+    }
+}

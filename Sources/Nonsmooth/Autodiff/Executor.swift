@@ -1,0 +1,181 @@
+/// How the forward pass decides at kinks.
+enum ForwardMode {
+    /// Decisions follow the `KinkPolicy`.
+    case policy
+    /// Ties are left undecided (NaN) and refined by each pass's tangents.
+    case lexicographic(firstPass: Bool)
+}
+
+/// What a kernel needs to know about kinks, and where it counts them.
+struct KinkContext {
+    let policy: KinkPolicy
+    let lexicographic: Bool
+    /// In lexicographic mode, the first pass resets every tie to undecided.
+    let firstPass: Bool
+    var kinks = 0
+
+    /// relu'(0), the one rule of every 0/1 slope jump.
+    var s: Double { policy.reluAtZero }
+}
+
+extension Program {
+    func runForward<S: ADScalar>(
+        _ ws: Workspace<S>, policy: KinkPolicy, mode: ForwardMode, countKinks: Bool = true
+    ) throws -> KinkReport {
+        var report = KinkReport()
+        let (lex, first): (Bool, Bool)
+        switch mode {
+        case .policy: (lex, first) = (false, true)
+        case .lexicographic(let f): (lex, first) = (true, f)
+        }
+        var ctx = KinkContext(policy: policy, lexicographic: lex, firstPass: first)
+        let values = ws.values
+        for id in nodes.indices {
+            let node = nodes[id]
+            let out = values + valueOffsets[id]
+            let dec = ws.decisions + decisionOffsets[id]
+            let n = node.count
+            @inline(__always) func operand(_ k: Int) -> UnsafeMutablePointer<S> {
+                values + valueOffsets[node.inputs[k]]
+            }
+            ctx.kinks = 0
+            switch node.operation {
+            case .input, .constant:
+                continue
+            case .unary(let f):
+                unaryForward(f, operand(0), out, dec, n, &ctx)
+            case .binary(let f):
+                binaryForward(f, operand(0), operand(1), out, dec, n, &ctx)
+            case .select:
+                let c = operand(0), a = operand(1), b = operand(2)
+                for i in 0..<n { out[i] = c[i].primal != 0 ? a[i] : b[i] }
+            case .reshape:
+                out.update(from: operand(0), count: n)
+            case .gather(let indices):
+                let x = operand(0)
+                indices.withUnsafeBufferPointer { idx in
+                    for i in 0..<n { out[i] = x[idx[i]] }
+                }
+            case .concatenate(let lengths):
+                let total = lengths.reduce(0, +)
+                let rows = total == 0 ? 0 : n / total
+                var offset = 0
+                for (k, len) in lengths.enumerated() {
+                    let x = operand(k)
+                    for r in 0..<rows {
+                        (out + r * total + offset).update(from: x + r * len, count: len)
+                    }
+                    offset += len
+                }
+            case .reduce(let r, let length):
+                reduceForward(r, operand(0), out, dec, rows: n, length: length, &ctx)
+            case .matmul(let m, let k, let nn):
+                if k == 0 {
+                    out.update(repeating: .zero, count: m * nn)
+                } else if m * nn > 0 {
+                    S.gemm(transA: false, transB: false, m: m, n: nn, k: k, alpha: 1,
+                           a: operand(0), lda: k, b: operand(1), ldb: nn, beta: 0, c: out, ldc: nn)
+                }
+            case .sort(let length):
+                sortForward(operand(0), out, dec, count: n, length: length, &ctx)
+            case .softmaxCrossEntropy(let length):
+                softmaxCrossEntropyForward(operand(0), operand(1), out, rows: n, length: length)
+            }
+            if countKinks && ctx.kinks > 0 { report.add(node.label, ctx.kinks) }
+        }
+        if policy.strict && !report.isEmpty {
+            throw NonsmoothError.invalidArgument(
+                name: "strict",
+                reason: "the evaluation point lies on a kink (\(report)); the derivative there would be a choice of the kink policy")
+        }
+        return report
+    }
+
+    /// Accumulates cotangents from the seeded outputs back to the `wrt` arguments,
+    /// visiting only nodes that lie on a path between the two.
+    func runBackward<S: ADScalar>(_ ws: Workspace<S>, wrt: [Int], seeded: [Int]) {
+        var needs = [Bool](repeating: false, count: nodes.count)
+        for k in wrt { needs[inputNodes[k]] = true }
+        for id in nodes.indices where !needs[id] {
+            switch nodes[id].operation {
+            case .binary(.compare), .unary(.sign): continue
+            case .unary(.round(let ste)), .unary(.floor(let ste)):
+                if !ste { continue }
+            default: break
+            }
+            needs[id] = nodes[id].inputs.contains { needs[$0] }
+        }
+        var reach = [Bool](repeating: false, count: nodes.count)
+        for k in seeded { reach[outputNodes[k]] = true }
+        for id in stride(from: nodes.count - 1, through: 0, by: -1) where reach[id] && needs[id] {
+            for i in nodes[id].inputs { reach[i] = true }
+        }
+        let values = ws.values, cot = ws.cotangents
+        for id in stride(from: nodes.count - 1, through: 0, by: -1) where reach[id] && needs[id] {
+            let node = nodes[id]
+            let out = values + valueOffsets[id]
+            let g = cot + valueOffsets[id]
+            let dec = ws.decisions + decisionOffsets[id]
+            let n = node.count
+            @inline(__always) func operand(_ k: Int) -> UnsafeMutablePointer<S> {
+                values + valueOffsets[node.inputs[k]]
+            }
+            @inline(__always) func gradient(_ k: Int) -> UnsafeMutablePointer<S>? {
+                let i = node.inputs[k]
+                return needs[i] ? cot + valueOffsets[i] : nil
+            }
+            switch node.operation {
+            case .input, .constant:
+                continue
+            case .unary(let f):
+                if let gx = gradient(0) { unaryBackward(f, operand(0), out, dec, g, gx, n) }
+            case .binary(let f):
+                binaryBackward(f, operand(0), operand(1), out, dec, g, gradient(0), gradient(1), n)
+            case .select:
+                let c = operand(0)
+                if let ga = gradient(1) { for i in 0..<n where c[i].primal != 0 { ga[i] += g[i] } }
+                if let gb = gradient(2) { for i in 0..<n where c[i].primal == 0 { gb[i] += g[i] } }
+            case .reshape:
+                if let gx = gradient(0) { for i in 0..<n { gx[i] += g[i] } }
+            case .gather(let indices):
+                if let gx = gradient(0) {
+                    indices.withUnsafeBufferPointer { idx in
+                        for i in 0..<n { gx[idx[i]] += g[i] }
+                    }
+                }
+            case .concatenate(let lengths):
+                let total = lengths.reduce(0, +)
+                let rows = total == 0 ? 0 : n / total
+                var offset = 0
+                for (k, len) in lengths.enumerated() {
+                    if let gx = gradient(k) {
+                        for r in 0..<rows {
+                            for j in 0..<len { gx[r * len + j] += g[r * total + offset + j] }
+                        }
+                    }
+                    offset += len
+                }
+            case .reduce(let r, let length):
+                if let gx = gradient(0) {
+                    reduceBackward(r, operand(0), out, dec, g, gx, rows: n, length: length)
+                }
+            case .matmul(let m, let k, let nn):
+                guard m * nn > 0, k > 0 else { continue }
+                if let ga = gradient(0) {
+                    S.gemm(transA: false, transB: true, m: m, n: k, k: nn, alpha: 1,
+                           a: g, lda: nn, b: operand(1), ldb: nn, beta: 1, c: ga, ldc: k)
+                }
+                if let gb = gradient(1) {
+                    S.gemm(transA: true, transB: false, m: k, n: nn, k: m, alpha: 1,
+                           a: operand(0), lda: k, b: g, ldb: nn, beta: 1, c: gb, ldc: nn)
+                }
+            case .sort(let length):
+                if let gx = gradient(0) {
+                    sortBackward(dec, g, gx, count: n, length: length)
+                }
+            case .softmaxCrossEntropy(let length):
+                softmaxCrossEntropyBackward(operand(0), operand(1), g, gradient(0), gradient(1), rows: n, length: length)
+            }
+        }
+    }
+}

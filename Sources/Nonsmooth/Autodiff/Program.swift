@@ -1,0 +1,401 @@
+import Synchronization
+
+/// A compiled program: the graph's live nodes, a buffer plan, and workspaces
+/// reused across calls.
+///
+/// All derivative modes run on the same nodes:
+/// - `evaluate`: values and the kink report;
+/// - `vjp`: reverse mode (cost a small constant times `evaluate`);
+/// - `jvp`: forward mode along one direction;
+/// - `jacobian`: reverse rows or forward columns, whichever is fewer;
+/// - `hvp`: forward-over-reverse Hessian-vector products;
+/// - `lexicographicDerivative`: Khan & Barton's LD-derivatives.
+///
+/// Buffers are planned once per program and reused; concurrent calls on the same
+/// program are safe (a second caller gets its own workspace while one is busy).
+public final class Program: Sendable {
+    let nodes: [Node]
+    /// Node of each program argument and of each output.
+    let inputNodes: [Int]
+    let outputNodes: [Int]
+    let valueOffsets: [Int]
+    let decisionOffsets: [Int]
+    let valueTotal: Int
+    let decisionTotal: Int
+
+    private let doubleCache = Mutex<[Workspace<Double>]>([])
+    private let dualCache = Mutex<[Workspace<Dual>]>([])
+
+    public var inputShapes: [[Int]] { inputNodes.map { nodes[$0].shape } }
+    public var outputShapes: [[Int]] { outputNodes.map { nodes[$0].shape } }
+    public var inputCounts: [Int] { inputNodes.map { nodes[$0].count } }
+    public var outputCounts: [Int] { outputNodes.map { nodes[$0].count } }
+    /// Number of primitives evaluated per call (after dead-code removal).
+    public var operationCount: Int { nodes.count }
+
+    /// Compiles `graph` to compute `outputs`. Nodes that no output needs are
+    /// dropped; every argument of the graph stays an argument of the program.
+    public init(_ graph: Graph, outputs: [Value]) throws {
+        try require(!outputs.isEmpty, "outputs", "a program needs at least one output")
+        let all = graph.nodes
+        for v in outputs {
+            try require(v.id >= 0 && v.id < all.count && all[v.id].shape == v.shape, "outputs",
+                        "value \(v.id) is not a node of this graph")
+        }
+        var live = [Bool](repeating: false, count: all.count)
+        for v in outputs { live[v.id] = true }
+        for id in stride(from: all.count - 1, through: 0, by: -1) where live[id] {
+            for i in all[id].inputs { live[i] = true }
+        }
+        for (id, node) in all.enumerated() {
+            if case .input = node.operation { live[id] = true }
+        }
+        var newID = [Int](repeating: -1, count: all.count)
+        var kept: [Node] = []
+        var inputs = [Int](repeating: -1, count: graph.inputCount)
+        for (id, node) in all.enumerated() where live[id] {
+            var n = node
+            n.inputs = node.inputs.map { newID[$0] }
+            newID[id] = kept.count
+            if case .input(let k) = node.operation { inputs[k] = kept.count }
+            kept.append(n)
+        }
+        nodes = kept
+        inputNodes = inputs
+        outputNodes = outputs.map { newID[$0.id] }
+        var v = 0, d = 0
+        var vo: [Int] = [], dOff: [Int] = []
+        for n in kept {
+            vo.append(v)
+            dOff.append(d)
+            v += n.count
+            d += n.decisionCount
+        }
+        valueOffsets = vo
+        decisionOffsets = dOff
+        valueTotal = v
+        decisionTotal = d
+    }
+
+    // MARK: workspaces
+
+    func withWorkspace<R>(_ body: (Workspace<Double>) throws -> R) rethrows -> R {
+        let ws = doubleCache.withLock { $0.popLast() } ?? Workspace<Double>(self)
+        defer { doubleCache.withLock { $0.append(ws) } }
+        return try body(ws)
+    }
+
+    func withDualWorkspace<R>(_ body: (Workspace<Dual>) throws -> R) rethrows -> R {
+        let ws = dualCache.withLock { $0.popLast() } ?? Workspace<Dual>(self)
+        defer { dualCache.withLock { $0.append(ws) } }
+        return try body(ws)
+    }
+
+    // MARK: argument checks
+
+    func checkInputs(_ inputs: [UnsafePointer<Double>]) throws {
+        try require(inputs.count == inputNodes.count, "inputs",
+                    "the program takes \(inputNodes.count) arguments, got \(inputs.count)")
+        for (k, p) in inputs.enumerated() {
+            let n = nodes[inputNodes[k]].count
+            for i in 0..<n where !p[i].isFinite {
+                throw NonsmoothError.invalidArgument(
+                    name: "argument \(k)", reason: "must be finite, entry \(i) is \(p[i])")
+            }
+        }
+    }
+
+    func checkWrt(_ wrt: [Int]) throws {
+        for k in wrt {
+            try require(k >= 0 && k < inputNodes.count, "wrt",
+                        "argument index \(k) is out of range for a program of \(inputNodes.count) arguments")
+        }
+        try require(Set(wrt).count == wrt.count, "wrt", "repeats an argument: \(wrt)")
+    }
+
+    func checkOutputIndex(_ k: Int) throws {
+        try require(k >= 0 && k < outputNodes.count, "output",
+                    "index \(k) is out of range for a program of \(outputNodes.count) outputs")
+    }
+
+    // MARK: public entry points
+
+    /// Evaluates the program; `outputs[k]` receives `outputCounts[k]` values.
+    @discardableResult
+    public func evaluate(
+        inputs: [UnsafePointer<Double>], outputs: [UnsafeMutablePointer<Double>],
+        policy: KinkPolicy = .standard
+    ) throws -> KinkReport {
+        try checkInputs(inputs)
+        try require(outputs.count == outputNodes.count, "outputs",
+                    "the program has \(outputNodes.count) outputs, got \(outputs.count) buffers")
+        return try withWorkspace { ws in
+            ws.load(inputs)
+            let report = try runForward(ws, policy: policy, mode: .policy)
+            ws.store(outputs)
+            return report
+        }
+    }
+
+    /// Reverse mode: Σ_k cotangents[k]ᵀ ∂outputs[k]/∂inputs[j] for each j in `wrt`.
+    /// A nil cotangent counts as zero; `outputs` (optional) receives the values.
+    @discardableResult
+    public func vjp(
+        inputs: [UnsafePointer<Double>], cotangents: [UnsafePointer<Double>?], wrt: [Int],
+        gradients: [UnsafeMutablePointer<Double>], outputs: [UnsafeMutablePointer<Double>]? = nil,
+        policy: KinkPolicy = .standard
+    ) throws -> KinkReport {
+        try checkInputs(inputs)
+        try checkWrt(wrt)
+        try require(cotangents.count == outputNodes.count, "cotangents",
+                    "one per output (\(outputNodes.count)) is needed, got \(cotangents.count)")
+        try require(gradients.count == wrt.count, "gradients", "one buffer per wrt argument is needed")
+        if let outputs {
+            try require(outputs.count == outputNodes.count, "outputs", "one buffer per output is needed")
+        }
+        return try withWorkspace { ws in
+            ws.load(inputs)
+            let report = try runForward(ws, policy: policy, mode: .policy)
+            if let outputs { ws.store(outputs) }
+            ws.clearCotangents()
+            for (k, c) in cotangents.enumerated() {
+                guard let c else { continue }
+                let g = ws.cotangents + valueOffsets[outputNodes[k]]
+                for i in 0..<nodes[outputNodes[k]].count { g[i] += c[i] }
+            }
+            runBackward(ws, wrt: wrt, seeded: cotangents.enumerated().filter { $0.element != nil }.map(\.offset))
+            for (j, k) in wrt.enumerated() {
+                let g = ws.cotangents + valueOffsets[inputNodes[k]]
+                for i in 0..<nodes[inputNodes[k]].count { gradients[j][i] = g[i] }
+            }
+            return report
+        }
+    }
+
+    /// Forward mode: the directional derivative of every output along `tangents`
+    /// (one per argument, nil = 0).
+    @discardableResult
+    public func jvp(
+        inputs: [UnsafePointer<Double>], tangents: [UnsafePointer<Double>?],
+        outputTangents: [UnsafeMutablePointer<Double>], outputs: [UnsafeMutablePointer<Double>]? = nil,
+        policy: KinkPolicy = .standard
+    ) throws -> KinkReport {
+        try checkInputs(inputs)
+        try require(tangents.count == inputNodes.count, "tangents", "one per argument (or nil) is needed")
+        try require(outputTangents.count == outputNodes.count, "output_tangents", "one buffer per output is needed")
+        for (k, t) in tangents.enumerated() {
+            guard let t else { continue }
+            for i in 0..<nodes[inputNodes[k]].count where !t[i].isFinite {
+                throw NonsmoothError.invalidArgument(name: "tangents", reason: "entry \(i) of tangent \(k) is \(t[i])")
+            }
+        }
+        return try withDualWorkspace { ws in
+            ws.loadDual(inputs, tangents)
+            let report = try runForward(ws, policy: policy, mode: .policy)
+            for (k, id) in outputNodes.enumerated() {
+                let v = ws.values + valueOffsets[id]
+                for i in 0..<nodes[id].count {
+                    outputTangents[k][i] = v[i].tangent
+                    if let outputs { outputs[k][i] = v[i].primal }
+                }
+            }
+            return report
+        }
+    }
+
+    /// Hessian-vector products of the scalar output `output`: for each j in
+    /// `wrt`, products[j] = Σ_l ∂²f/∂x_j∂x_l · directions[l].
+    /// Exact where the program is twice differentiable; at kinks the second
+    /// derivative of piecewise-linear primitives is taken as 0.
+    @discardableResult
+    public func hvp(
+        inputs: [UnsafePointer<Double>], wrt: [Int], directions: [UnsafePointer<Double>],
+        products: [UnsafeMutablePointer<Double>], output: Int = 0, gradients: [UnsafeMutablePointer<Double>]? = nil,
+        policy: KinkPolicy = .standard
+    ) throws -> KinkReport {
+        try checkInputs(inputs)
+        try checkWrt(wrt)
+        try checkOutputIndex(output)
+        try require(nodes[outputNodes[output]].count == 1, "output",
+                    "Hessian-vector products need a scalar output, output \(output) has shape \(nodes[outputNodes[output]].shape)")
+        try require(directions.count == wrt.count && products.count == wrt.count, "directions",
+                    "one direction and one product buffer per wrt argument are needed")
+        var tangents = [UnsafePointer<Double>?](repeating: nil, count: inputNodes.count)
+        for (j, k) in wrt.enumerated() { tangents[k] = directions[j] }
+        return try withDualWorkspace { ws in
+            ws.loadDual(inputs, tangents)
+            let report = try runForward(ws, policy: policy, mode: .policy)
+            ws.clearCotangents()
+            ws.cotangents[valueOffsets[outputNodes[output]]] = Dual(1, 0)
+            runBackward(ws, wrt: wrt, seeded: [output])
+            for (j, k) in wrt.enumerated() {
+                let g = ws.cotangents + valueOffsets[inputNodes[k]]
+                for i in 0..<nodes[inputNodes[k]].count {
+                    products[j][i] = g[i].tangent
+                    if let gradients { gradients[j][i] = g[i].primal }
+                }
+            }
+            return report
+        }
+    }
+
+    /// The Jacobian of output `output` with respect to argument `wrt`, row-major
+    /// (outputCount × argumentCount): by reverse mode when the output is smaller,
+    /// by forward mode otherwise.
+    @discardableResult
+    public func jacobian(
+        inputs: [UnsafePointer<Double>], output: Int, wrt: Int, jacobian: UnsafeMutablePointer<Double>,
+        policy: KinkPolicy = .standard
+    ) throws -> KinkReport {
+        try checkInputs(inputs)
+        try checkWrt([wrt])
+        try checkOutputIndex(output)
+        let m = nodes[outputNodes[output]].count, n = nodes[inputNodes[wrt]].count
+        var report = KinkReport()
+        if m <= n {
+            try withWorkspace { ws in
+                ws.load(inputs)
+                report = try runForward(ws, policy: policy, mode: .policy)
+                for row in 0..<m {
+                    ws.clearCotangents()
+                    ws.cotangents[valueOffsets[outputNodes[output]] + row] = 1
+                    runBackward(ws, wrt: [wrt], seeded: [output])
+                    let g = ws.cotangents + valueOffsets[inputNodes[wrt]]
+                    for i in 0..<n { jacobian[row * n + i] = g[i] }
+                }
+            }
+        } else {
+            try withDualWorkspace { ws in
+                var tangents = [UnsafePointer<Double>?](repeating: nil, count: inputNodes.count)
+                let unit = UnsafeMutablePointer<Double>.allocate(capacity: n)
+                defer { unit.deallocate() }
+                unit.initialize(repeating: 0, count: n)
+                tangents[wrt] = UnsafePointer(unit)
+                for col in 0..<n {
+                    unit[col] = 1
+                    ws.loadDual(inputs, tangents)
+                    let r = try runForward(ws, policy: policy, mode: .policy, countKinks: col == 0)
+                    if col == 0 { report = r }
+                    unit[col] = 0
+                    let v = ws.values + valueOffsets[outputNodes[output]]
+                    for i in 0..<m { jacobian[i * n + col] = v[i].tangent }
+                }
+            }
+        }
+        return report
+    }
+
+    /// Lexicographic directional derivative F'(x; M) of output `output` (Khan &
+    /// Barton 2015): `directions[j]` is argument wrt[j]'s block of M, row-major
+    /// (count_j × k); `result` is row-major (outputCount × k).
+    ///
+    /// Ties at abs/relu/max/min/clip/soft-threshold/norms/sort/max-pooling are
+    /// broken by the tangents of the earlier directions, so when M is square and
+    /// nonsingular F'(x; M)·M⁻¹ is a lexicographic derivative: for piecewise
+    /// differentiable programs an element of the B-subdifferential, hence of
+    /// Clarke's generalized Jacobian (Nesterov 2005; Khan & Barton 2015). The
+    /// cost is k forward passes. Comparisons feeding `where`, sign, round and
+    /// floor are decided by the primal values as usual.
+    @discardableResult
+    public func lexicographicDerivative(
+        inputs: [UnsafePointer<Double>], wrt: [Int], directions: [UnsafePointer<Double>], directionCount k: Int,
+        output: Int, result: UnsafeMutablePointer<Double>
+    ) throws -> KinkReport {
+        try checkInputs(inputs)
+        try checkWrt(wrt)
+        try checkOutputIndex(output)
+        try require(k >= 1, "directions", "needs at least one direction, got \(k)")
+        try require(directions.count == wrt.count, "directions", "one block per wrt argument is needed")
+        let m = nodes[outputNodes[output]].count
+        var report = KinkReport()
+        try withDualWorkspace { ws in
+            var buffers: [UnsafeMutablePointer<Double>] = []
+            defer { buffers.forEach { $0.deallocate() } }
+            var tangents = [UnsafePointer<Double>?](repeating: nil, count: inputNodes.count)
+            for (j, arg) in wrt.enumerated() {
+                let n = nodes[inputNodes[arg]].count
+                let b = UnsafeMutablePointer<Double>.allocate(capacity: n)
+                buffers.append(b)
+                tangents[arg] = UnsafePointer(b)
+                for i in 0..<n * k where !directions[j][i].isFinite {
+                    throw NonsmoothError.invalidArgument(name: "directions", reason: "entry \(i) is \(directions[j][i])")
+                }
+            }
+            for col in 0..<k {
+                for (j, arg) in wrt.enumerated() {
+                    let n = nodes[inputNodes[arg]].count
+                    for i in 0..<n { buffers[j][i] = directions[j][i * k + col] }
+                }
+                ws.loadDual(inputs, tangents)
+                let r = try runForward(ws, policy: .standard, mode: .lexicographic(firstPass: col == 0),
+                                       countKinks: col == 0)
+                if col == 0 { report = r }
+                let v = ws.values + valueOffsets[outputNodes[output]]
+                for i in 0..<m { result[i * k + col] = v[i].tangent }
+            }
+        }
+        return report
+    }
+}
+
+/// The buffers of one evaluation: values, cotangents and decisions of every node.
+final class Workspace<S: ADScalar> {
+    let values: UnsafeMutablePointer<S>
+    let cotangents: UnsafeMutablePointer<S>
+    let decisions: UnsafeMutablePointer<Double>
+    let program: Program
+    /// Scratch for kernels that need it (sort permutations, softmax rows).
+
+    init(_ program: Program) {
+        self.program = program
+        values = .allocate(capacity: Swift.max(program.valueTotal, 1))
+        values.initialize(repeating: .zero, count: Swift.max(program.valueTotal, 1))
+        cotangents = .allocate(capacity: Swift.max(program.valueTotal, 1))
+        cotangents.initialize(repeating: .zero, count: Swift.max(program.valueTotal, 1))
+        decisions = .allocate(capacity: Swift.max(program.decisionTotal, 1))
+        decisions.initialize(repeating: 0, count: Swift.max(program.decisionTotal, 1))
+        for (id, node) in program.nodes.enumerated() {
+            if case .constant(let c) = node.operation {
+                let p = values + program.valueOffsets[id]
+                for i in 0..<c.count { p[i] = S(c[i]) }
+            }
+        }
+    }
+
+    deinit {
+        values.deallocate()
+        cotangents.deallocate()
+        decisions.deallocate()
+    }
+
+    func load(_ inputs: [UnsafePointer<Double>]) {
+        for (k, id) in program.inputNodes.enumerated() {
+            let p = values + program.valueOffsets[id]
+            for i in 0..<program.nodes[id].count { p[i] = S(inputs[k][i]) }
+        }
+    }
+
+    func store(_ outputs: [UnsafeMutablePointer<Double>]) {
+        for (k, id) in program.outputNodes.enumerated() {
+            let p = values + program.valueOffsets[id]
+            for i in 0..<program.nodes[id].count { outputs[k][i] = p[i].primal }
+        }
+    }
+
+    func clearCotangents() {
+        cotangents.update(repeating: .zero, count: program.valueTotal)
+    }
+}
+
+extension Workspace where S == Dual {
+    func loadDual(_ inputs: [UnsafePointer<Double>], _ tangents: [UnsafePointer<Double>?]) {
+        for (k, id) in program.inputNodes.enumerated() {
+            let p = values + program.valueOffsets[id]
+            if let t = tangents[k] {
+                for i in 0..<program.nodes[id].count { p[i] = Dual(inputs[k][i], t[i]) }
+            } else {
+                for i in 0..<program.nodes[id].count { p[i] = Dual(inputs[k][i], 0) }
+            }
+        }
+    }
+}
