@@ -1,0 +1,139 @@
+/// A first-order update rule w ← U(w, g; α) with its own state.
+///
+/// The state is sized on the first step; `reset()` forgets it. Every conforming
+/// type documents its update and the paper it comes from; tests check each one
+/// against that formula step by step.
+public protocol Optimizer: Sendable {
+    /// Updates `w` in place from the (sub)gradient `g` with step size `rate`.
+    mutating func step(_ w: UnsafeMutableBufferPointer<Double>, _ g: UnsafeBufferPointer<Double>, rate: Double)
+    mutating func reset()
+    var name: String { get }
+}
+
+/// Plain (sub)gradient step: w ← w − α g.
+public struct SGD: Optimizer {
+    public init() {}
+    public var name: String { "sgd" }
+    public mutating func reset() {}
+    public mutating func step(_ w: UnsafeMutableBufferPointer<Double>, _ g: UnsafeBufferPointer<Double>, rate: Double) {
+        for i in w.indices { w[i] -= rate * g[i] }
+    }
+}
+
+/// Heavy ball (Polyak 1964) in the form of Sutskever et al. (2013) used by
+/// PyTorch: v ← μ v + g, w ← w − α v; with `nesterov`, w ← w − α (g + μ v).
+public struct Momentum: Optimizer {
+    public let momentum: Double
+    public let nesterov: Bool
+    private var velocity: [Double] = []
+
+    public init(momentum: Double = 0.9, nesterov: Bool = false) throws {
+        try require(momentum.isFinite && momentum >= 0 && momentum < 1, "momentum", "must lie in [0, 1), got \(momentum)")
+        self.momentum = momentum
+        self.nesterov = nesterov
+    }
+    public var name: String { nesterov ? "nesterov" : "momentum" }
+    public mutating func reset() { velocity = [] }
+    public mutating func step(_ w: UnsafeMutableBufferPointer<Double>, _ g: UnsafeBufferPointer<Double>, rate: Double) {
+        if velocity.count != w.count { velocity = [Double](repeating: 0, count: w.count) }
+        let mu = momentum
+        velocity.withUnsafeMutableBufferPointer { v in
+            for i in w.indices {
+                v[i] = mu * v[i] + g[i]
+                w[i] -= rate * (nesterov ? g[i] + mu * v[i] : v[i])
+            }
+        }
+    }
+}
+
+/// AdaGrad (Duchi, Hazan & Singer 2011): G ← G + g², w ← w − α g / (√G + ε).
+public struct AdaGrad: Optimizer {
+    public let epsilon: Double
+    private var sum: [Double] = []
+
+    public init(epsilon: Double = 1e-10) throws {
+        try requireNonnegative(epsilon, "eps")
+        self.epsilon = epsilon
+    }
+    public var name: String { "adagrad" }
+    public mutating func reset() { sum = [] }
+    public mutating func step(_ w: UnsafeMutableBufferPointer<Double>, _ g: UnsafeBufferPointer<Double>, rate: Double) {
+        if sum.count != w.count { sum = [Double](repeating: 0, count: w.count) }
+        sum.withUnsafeMutableBufferPointer { s in
+            for i in w.indices {
+                s[i] += g[i] * g[i]
+                w[i] -= rate * g[i] / (s[i].squareRoot() + epsilon)
+            }
+        }
+    }
+}
+
+/// RMSProp (Tieleman & Hinton 2012): s ← ρ s + (1 − ρ) g², w ← w − α g / (√s + ε).
+public struct RMSProp: Optimizer {
+    public let decay: Double
+    public let epsilon: Double
+    private var square: [Double] = []
+
+    public init(decay: Double = 0.99, epsilon: Double = 1e-8) throws {
+        try require(decay.isFinite && decay >= 0 && decay < 1, "rho", "must lie in [0, 1), got \(decay)")
+        try requireNonnegative(epsilon, "eps")
+        self.decay = decay
+        self.epsilon = epsilon
+    }
+    public var name: String { "rmsprop" }
+    public mutating func reset() { square = [] }
+    public mutating func step(_ w: UnsafeMutableBufferPointer<Double>, _ g: UnsafeBufferPointer<Double>, rate: Double) {
+        if square.count != w.count { square = [Double](repeating: 0, count: w.count) }
+        let rho = decay
+        square.withUnsafeMutableBufferPointer { s in
+            for i in w.indices {
+                s[i] = rho * s[i] + (1 - rho) * g[i] * g[i]
+                w[i] -= rate * g[i] / (s[i].squareRoot() + epsilon)
+            }
+        }
+    }
+}
+
+/// Adam (Kingma & Ba 2015): m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g²,
+/// w ← w − α m̂ / (√v̂ + ε) with m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ).
+public struct Adam: Optimizer {
+    public let beta1: Double
+    public let beta2: Double
+    public let epsilon: Double
+    private var m: [Double] = []
+    private var v: [Double] = []
+    private var power1 = 1.0
+    private var power2 = 1.0
+
+    public init(beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8) throws {
+        try require(beta1.isFinite && beta1 >= 0 && beta1 < 1, "beta1", "must lie in [0, 1), got \(beta1)")
+        try require(beta2.isFinite && beta2 >= 0 && beta2 < 1, "beta2", "must lie in [0, 1), got \(beta2)")
+        try requireNonnegative(epsilon, "eps")
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+    }
+    public var name: String { "adam" }
+    public mutating func reset() { m = []; v = []; power1 = 1; power2 = 1 }
+    public mutating func step(_ w: UnsafeMutableBufferPointer<Double>, _ g: UnsafeBufferPointer<Double>, rate: Double) {
+        if m.count != w.count {
+            m = [Double](repeating: 0, count: w.count)
+            v = [Double](repeating: 0, count: w.count)
+            power1 = 1
+            power2 = 1
+        }
+        power1 *= beta1
+        power2 *= beta2
+        let c1 = 1 / (1 - power1), c2 = 1 / (1 - power2)
+        let (b1, b2, eps) = (beta1, beta2, epsilon)
+        m.withUnsafeMutableBufferPointer { mm in
+            v.withUnsafeMutableBufferPointer { vv in
+                for i in w.indices {
+                    mm[i] = b1 * mm[i] + (1 - b1) * g[i]
+                    vv[i] = b2 * vv[i] + (1 - b2) * g[i] * g[i]
+                    w[i] -= rate * (mm[i] * c1) / ((vv[i] * c2).squareRoot() + eps)
+                }
+            }
+        }
+    }
+}

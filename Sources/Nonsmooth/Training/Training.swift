@@ -1,0 +1,327 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Seconds on a monotonic clock.
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// A data array sampled by rows: the program argument `argument` receives
+/// `batchSize` rows per step.
+public struct TrainingData {
+    public let argument: Int
+    public let values: UnsafePointer<Double>
+    public let rows: Int
+
+    public init(argument: Int, values: UnsafePointer<Double>, rows: Int) {
+        self.argument = argument
+        self.values = values
+        self.rows = rows
+    }
+}
+
+/// A nonsmooth term g handled by its proximal operator: after each step the
+/// parameter `argument` becomes prox_{α_k g}(w) (proximal SGD; with Adam,
+/// proximal Adam in the sense of Melchior, Moolekamp & Leung 2019).
+public struct ProximalTerm {
+    public let argument: Int
+    public let operator_: any ProximalOperator
+
+    public init(argument: Int, operator_: any ProximalOperator) {
+        self.argument = argument
+        self.operator_ = operator_
+    }
+}
+
+/// Iterate averaging, returned next to the last iterate.
+public enum IterateAveraging: Sendable, Equatable {
+    case none
+    /// w̄ = (1/K) Σ_k w_k.
+    case uniform
+    /// w̄ = Σ_k α_k w_k / Σ_k α_k, the average of the stochastic subgradient
+    /// method's convergence theory (Nemirovski et al. 2009).
+    case stepWeighted
+}
+
+public struct TrainingOptions: Sendable {
+    public var steps: Int
+    public var batchSize: Int
+    public var replacement: Bool
+    public var seed: UInt64
+    public var learningRate: LearningRate
+    /// History cadence, in steps.
+    public var recordEvery: Int
+    /// |w| below this counts as zero in `TrainingHistory.smallFraction`.
+    public var threshold: Double
+    public var averaging: IterateAveraging
+    public var policy: KinkPolicy
+
+    public init(steps: Int, batchSize: Int, replacement: Bool = false, seed: UInt64 = 0,
+                learningRate: LearningRate, recordEvery: Int = 100, threshold: Double = 1e-5,
+                averaging: IterateAveraging = .none, policy: KinkPolicy = .standard) {
+        self.steps = steps
+        self.batchSize = batchSize
+        self.replacement = replacement
+        self.seed = seed
+        self.learningRate = learningRate
+        self.recordEvery = recordEvery
+        self.threshold = threshold
+        self.averaging = averaging
+        self.policy = policy
+    }
+}
+
+/// One row per recorded step.
+public struct TrainingHistory: Sendable {
+    public var step: [Int] = []
+    /// Mean minibatch loss over the steps since the previous record.
+    public var loss: [Double] = []
+    /// Loss on the whole data (when an evaluation program is given), else NaN.
+    public var fullLoss: [Double] = []
+    public var l1Norm: [Double] = []
+    public var maxNorm: [Double] = []
+    /// Fraction of parameters with |w| < threshold.
+    public var smallFraction: [Double] = []
+    /// Kinks hit since the previous record (summed over primitives).
+    public var kinks: [Int] = []
+    public var learningRate: [Double] = []
+    public var time: [Double] = []
+}
+
+public enum TrainingStop: String, Sendable {
+    case completed, diverged, cancelled
+}
+
+public struct TrainingResult {
+    /// Final parameters, one array per trained argument.
+    public var parameters: [[Double]]
+    /// Averaged iterate (empty without averaging).
+    public var averaged: [[Double]]
+    public var history: TrainingHistory
+    /// Kinks hit over the whole run, per primitive.
+    public var kinks: KinkReport
+    public var steps: Int
+    public var stop: TrainingStop
+    public var time: Double
+}
+
+extension Program {
+    /// Minimizes the scalar output 0 over the arguments `parameters` with
+    /// minibatches of `data`, entirely in native code.
+    ///
+    /// - Parameters:
+    ///   - initial: starting values of the parameters (one array per argument).
+    ///   - fixed: values of the arguments that are neither parameters nor data.
+    ///   - evaluation: optional program with the same arguments but the data's
+    ///     full row counts; its output 0 is recorded as `fullLoss`.
+    ///   - observer: called every `recordEvery` steps with (step, loss); it can
+    ///     stop the run (Ctrl-C from Python), which then returns the state reached.
+    public func train(
+        parameters: [Int], initial: [[Double]], data: [TrainingData], fixed: [Int: UnsafePointer<Double>] = [:],
+        optimizer: inout some Optimizer, proximal: [ProximalTerm] = [], options: TrainingOptions,
+        evaluation: Program? = nil, observer: ProgressObserver = .silent
+    ) throws -> TrainingResult {
+        let start = monotonicSeconds()
+        try require(outputCounts[0] == 1, "loss", "must return a scalar, got shape \(outputShapes[0])")
+        try checkWrt(parameters)
+        try require(!parameters.isEmpty, "params", "at least one parameter is needed")
+        try require(initial.count == parameters.count, "params", "one initial value per parameter is needed")
+        try require(options.steps >= 0, "steps", "must be non-negative, got \(options.steps)")
+        try require(options.recordEvery >= 1, "record_every", "must be at least 1, got \(options.recordEvery)")
+        try requireNonnegative(options.threshold, "threshold")
+        try options.learningRate.validate()
+        for (j, arg) in parameters.enumerated() {
+            try require(initial[j].count == inputCounts[arg], "params",
+                        "parameter \(j) has \(initial[j].count) values, the program expects shape \(inputShapes[arg])")
+            try requireFinite(initial[j], "params")
+        }
+        var role = [Int](repeating: 0, count: inputNodes.count)  // 1 parameter, 2 data, 3 fixed
+        for a in parameters { role[a] = 1 }
+        var rowSizes: [Int] = []
+        for d in data {
+            try require(d.argument >= 0 && d.argument < inputNodes.count && role[d.argument] == 0, "data",
+                        "argument \(d.argument) is not a free argument of the program")
+            role[d.argument] = 2
+            let shape = inputShapes[d.argument]
+            try require(!shape.isEmpty && shape[0] == options.batchSize, "data",
+                        "argument \(d.argument) was traced with shape \(shape); its first dimension must be batch_size = \(options.batchSize)")
+            try require(d.rows == data[0].rows, "data", "all data arrays need the same number of rows")
+            rowSizes.append(inputCounts[d.argument] / options.batchSize)
+            for i in 0..<(d.rows * rowSizes.last!) where !d.values[i].isFinite {
+                throw NonsmoothError.invalidArgument(name: "data", reason: "array \(data.count) has a non-finite entry at \(i)")
+            }
+        }
+        for (a, p) in fixed {
+            try require(a >= 0 && a < inputNodes.count && role[a] == 0, "fixed", "argument \(a) is not a free argument")
+            role[a] = 3
+            for i in 0..<inputCounts[a] where !p[i].isFinite {
+                throw NonsmoothError.invalidArgument(name: "argument \(a)", reason: "must be finite, entry \(i) is \(p[i])")
+            }
+        }
+        if let k = role.firstIndex(of: 0) {
+            throw NonsmoothError.invalidArgument(name: "inputs", reason: "argument \(k) is neither a parameter, data nor fixed")
+        }
+        for term in proximal {
+            guard let j = parameters.firstIndex(of: term.argument) else {
+                throw NonsmoothError.invalidArgument(name: "prox", reason: "argument \(term.argument) is not a parameter")
+            }
+            try term.operator_.validate(length: initial[j].count)
+        }
+        if let evaluation {
+            try require(evaluation.inputCounts.count == inputCounts.count, "evaluation", "must take the same arguments")
+            for d in data {
+                try require(evaluation.inputCounts[d.argument] == d.rows * inputCounts[d.argument] / options.batchSize,
+                            "evaluation", "must be traced with the full data for argument \(d.argument)")
+            }
+        }
+        var sampler = try MinibatchSampler(rows: data.first?.rows ?? options.batchSize, batchSize: options.batchSize,
+                                           replacement: options.replacement, seed: options.seed)
+
+        // Flat parameter vector: the optimizer sees one vector.
+        var offsets: [Int] = [], total = 0
+        for a in parameters { offsets.append(total); total += inputCounts[a] }
+        // Raw buffers: the kernels, the optimizer and the prox all work in place.
+        let w = UnsafeMutableBufferPointer<Double>.allocate(capacity: Swift.max(total, 1))
+        let grad = UnsafeMutableBufferPointer<Double>.allocate(capacity: Swift.max(total, 1))
+        let proxScratch = UnsafeMutableBufferPointer<Double>.allocate(capacity: Swift.max(total, 1))
+        defer { w.deallocate(); grad.deallocate(); proxScratch.deallocate() }
+        for (j, v) in initial.enumerated() { for i in v.indices { w[offsets[j] + i] = v[i] } }
+        let wBase = w.baseAddress!
+        var averaged = options.averaging == .none ? [] : [Double](repeating: 0, count: total)
+        var weightSum = 0.0
+        var history = TrainingHistory()
+        var totals = KinkReport()
+        var stop = TrainingStop.completed
+        var batch: [Int] = []
+        var intervalLoss = 0.0, intervalSteps = 0, intervalKinks = 0
+        var stepsDone = 0
+
+        func record(_ k: Int, rate: Double) throws {
+            var l1 = 0.0, linf = 0.0, small = 0
+            for x in UnsafeMutableBufferPointer(rebasing: w[0..<total]) {
+                l1 += Swift.abs(x)
+                linf = Swift.max(linf, Swift.abs(x))
+                if Swift.abs(x) < options.threshold { small += 1 }
+            }
+            var full = Double.nan
+            if let evaluation {
+                full = try evaluateFull(evaluation, w: UnsafePointer(wBase), offsets: offsets, parameters: parameters, data: data, fixed: fixed)
+            }
+            history.step.append(k)
+            history.loss.append(intervalSteps > 0 ? intervalLoss / Double(intervalSteps) : .nan)
+            history.fullLoss.append(full)
+            history.l1Norm.append(l1)
+            history.maxNorm.append(linf)
+            history.smallFraction.append(total > 0 ? Double(small) / Double(total) : 0)
+            history.kinks.append(intervalKinks)
+            history.learningRate.append(rate)
+            history.time.append(monotonicSeconds() - start)
+            intervalLoss = 0
+            intervalSteps = 0
+            intervalKinks = 0
+        }
+
+        try withWorkspace { ws in
+            for (a, p) in fixed {
+                let dst = ws.values + valueOffsets[inputNodes[a]]
+                for i in 0..<inputCounts[a] { dst[i] = p[i] }
+            }
+            try record(0, rate: options.learningRate.rate(at: 0))
+            for k in 0..<options.steps {
+                sampler.next(into: &batch)
+                for (j, a) in parameters.enumerated() {
+                    (ws.values + valueOffsets[inputNodes[a]]).update(from: wBase + offsets[j], count: inputCounts[a])
+                }
+                for (d, size) in zip(data, rowSizes) {
+                    let dst = ws.values + valueOffsets[inputNodes[d.argument]]
+                    for (r, row) in batch.enumerated() {
+                        (dst + r * size).update(from: d.values + row * size, count: size)
+                    }
+                }
+                let report = try runForward(ws, policy: options.policy, mode: .policy)
+                let loss = ws.values[valueOffsets[outputNodes[0]]]
+                ws.clearCotangents()
+                ws.cotangents[valueOffsets[outputNodes[0]]] = 1
+                runBackward(ws, wrt: parameters, seeded: [0])
+                for (j, a) in parameters.enumerated() {
+                    let g = ws.cotangents + valueOffsets[inputNodes[a]]
+                    for i in 0..<inputCounts[a] { grad[offsets[j] + i] = g[i] }
+                }
+                intervalLoss += loss
+                intervalSteps += 1
+                intervalKinks += report.total
+                for (label, count) in report.entries { totals.add(label, count) }
+                let rate = options.learningRate.rate(at: k)
+                optimizer.step(UnsafeMutableBufferPointer(rebasing: w[0..<total]),
+                               UnsafeBufferPointer(rebasing: grad[0..<total]), rate: rate)
+                for term in proximal {
+                    let j = parameters.firstIndex(of: term.argument)!
+                    let n = inputCounts[term.argument]
+                    let v = UnsafeBufferPointer(rebasing: w[offsets[j]..<offsets[j] + n])
+                    let out = UnsafeMutableBufferPointer(rebasing: proxScratch[0..<n])
+                    try term.operator_.prox(v, step: rate, into: out)
+                    for i in 0..<n { w[offsets[j] + i] = out[i] }
+                }
+                stepsDone = k + 1
+                switch options.averaging {
+                case .none: break
+                case .uniform, .stepWeighted:
+                    let weight = options.averaging == .uniform ? 1 : rate
+                    weightSum += weight
+                    let c = weight / weightSum
+                    for i in 0..<total { averaged[i] += c * (w[i] - averaged[i]) }
+                }
+                if !loss.isFinite || !(0..<total).allSatisfy({ w[$0].isFinite }) {
+                    stop = .diverged
+                    try record(k + 1, rate: rate)
+                    break
+                }
+                if (k + 1) % options.recordEvery == 0 || k + 1 == options.steps {
+                    try record(k + 1, rate: rate)
+                    if !observer.observe(k + 1, history.loss.last!) {
+                        stop = .cancelled
+                        break
+                    }
+                } else if (k + 1) % observer.every == 0 {
+                    if !observer.observe(k + 1, intervalLoss / Double(Swift.max(intervalSteps, 1))) {
+                        stop = .cancelled
+                        try record(k + 1, rate: rate)
+                        break
+                    }
+                }
+            }
+        }
+        func split(_ flat: UnsafeBufferPointer<Double>) -> [[Double]] {
+            parameters.indices.map { j in Array(flat[offsets[j]..<offsets[j] + inputCounts[parameters[j]]]) }
+        }
+        let averagedParameters = averaged.isEmpty ? [] : averaged.withUnsafeBufferPointer { split($0) }
+        return TrainingResult(parameters: split(UnsafeBufferPointer(w)), averaged: averagedParameters, history: history,
+                              kinks: totals, steps: stepsDone, stop: stop, time: monotonicSeconds() - start)
+    }
+
+    private func evaluateFull(
+        _ evaluation: Program, w: UnsafePointer<Double>, offsets: [Int], parameters: [Int], data: [TrainingData],
+        fixed: [Int: UnsafePointer<Double>]
+    ) throws -> Double {
+        var pointers = [UnsafePointer<Double>?](repeating: nil, count: inputNodes.count)
+        do {
+            for (j, a) in parameters.enumerated() { pointers[a] = w + offsets[j] }
+            for d in data { pointers[d.argument] = d.values }
+            for (a, p) in fixed { pointers[a] = p }
+            var value = 0.0
+            try withUnsafeMutablePointer(to: &value) { v in
+                try evaluation.withWorkspace { ws in
+                    ws.load(pointers.map { $0! })
+                    _ = try evaluation.runForward(ws, policy: .standard, mode: .policy, countKinks: false)
+                    v.pointee = ws.values[evaluation.valueOffsets[evaluation.outputNodes[0]]]
+                }
+            }
+            return value
+        }
+    }
+}
