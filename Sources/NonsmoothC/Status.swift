@@ -13,6 +13,7 @@ let NS_CANCELLED: Int32 = 3
 let NS_NOT_CONVERGED: Int32 = 4
 let NS_OUT_OF_MEMORY: Int32 = 5
 let NS_INTERNAL_ERROR: Int32 = 6
+let NS_KINK: Int32 = 7
 
 /// One message buffer per thread, created on first use and freed at thread exit.
 private let messageKey: pthread_key_t = {
@@ -56,6 +57,8 @@ func guarded(_ body: () throws -> Void) -> Int32 {
     } catch let error as NonsmoothError {
         setLastError(error.description)
         switch error {
+        // Strict kink policies refuse to differentiate at a kink (see KinkPolicy).
+        case .invalidArgument(name: "strict", _): return NS_KINK
         case .invalidArgument: return NS_INVALID_ARGUMENT
         case .numericalError: return NS_NUMERICAL_ERROR
         case .cancelled: return NS_CANCELLED

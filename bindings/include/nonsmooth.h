@@ -41,6 +41,7 @@ typedef int32_t ns_status;
 #define NS_NOT_CONVERGED    4  /* iteration budget exhausted before tolerance      */
 #define NS_OUT_OF_MEMORY    5  /* an allocation failed                              */
 #define NS_INTERNAL_ERROR   6  /* a bug: please report the message                  */
+#define NS_KINK             7  /* strict kink policy: the point lies on a kink     */
 
 /* Thread-local description of the last failure on this thread ("" after success). */
 const char *ns_last_error_message(void);
@@ -367,6 +368,214 @@ ns_status ns_admm(const ns_prox *f, const ns_prox *g, int64_t dimension, double 
                   double absolute_tol, double relative_tol, int32_t residual_balancing, int64_t max_iter,
                   double *z, int32_t warm_start, double *x, double *info,
                   ns_progress_callback callback, void *context, int64_t callback_every);
+
+/* ---- Conservative automatic differentiation --------------------------------- */
+
+/*
+ * A program is built node by node in an ns_graph, compiled once into an
+ * immutable ns_program, then evaluated and differentiated any number of times
+ * (buffers are planned once and reused; programs are thread-safe). Arrays are
+ * N-D float64, contiguous row-major; elementwise operations broadcast like NumPy.
+ *
+ * Every graph function returns the new value's id in *out_id; ids are the
+ * operands of later calls and the outputs of ns_program_create. Shape errors
+ * are reported at this point (NS_INVALID_ARGUMENT naming the operation and the
+ * shapes). No array a graph creates may exceed 2^31 elements. A graph is
+ * guarded by a lock: calls on one graph from several threads are safe but
+ * serialized.
+ *
+ * Kinks. At a point where a primitive is not differentiable, the derivative
+ * used is an element of a conservative gradient chosen by the kink policy:
+ *   relu_at_zero  s ∈ [0, 1]: every jump of slope between 0 and 1 — relu at 0,
+ *                 maximum/minimum at ties (s to the first operand, 1 − s to
+ *                 the second), clip at both bounds, soft_threshold at ±t,
+ *                 hinge at 1 (−s), leaky_relu at 0 (α + (1 − α)s);
+ *   abs_at_zero   ∈ [−1, 1]: abs at 0, norm1's zero entries, norm_inf at 0;
+ *   ties          NS_TIES_LOWEST_INDEX or NS_TIES_SPLIT: max/min reductions,
+ *                 norm_inf, sort and max pooling;
+ *   norm2_at_zero c ∈ [−1, 1]: norm2 at 0 has subgradient c·(1, …, 1)/√n;
+ *   strict        nonzero: an evaluation landing on a kink or a singular point
+ *                 (sqrt/log/division at 0, which otherwise use derivative 0)
+ *                 fails with NS_KINK instead.
+ * A NULL policy means all zeros, ties to the lowest index, not strict.
+ *
+ * Kink reports. Every evaluation function takes (char *kinks, int64_t
+ * kinks_capacity); when kinks is not NULL it receives the NUL-terminated text
+ * "label=count;label=count" listing, in program order, how many elements of
+ * each primitive landed exactly on a kink ("" when none did). Labels are the
+ * operation names below (gathers carry their own label). Entries that do not
+ * fit end the text with "...". The text is "" after a failure.
+ *
+ * Buffer lists. Arguments, outputs, cotangents, ... are passed as an array of
+ * pointers with an array of sizes (element counts); each size must equal the
+ * program's count for that slot (query with ns_program_shape). A zero-size
+ * buffer may be NULL; lists documented as "may hold NULL" treat NULL as zero.
+ */
+typedef struct ns_graph ns_graph;
+typedef struct ns_program ns_program;
+
+#define NS_TIES_LOWEST_INDEX 0
+#define NS_TIES_SPLIT        1
+
+/* Layout is part of the ABI: three doubles then two int32 (32 bytes). */
+typedef struct ns_kink_policy {
+    double relu_at_zero;
+    double abs_at_zero;
+    double norm2_at_zero;
+    int32_t ties;
+    int32_t strict;
+} ns_kink_policy;
+
+ns_status ns_graph_create(ns_graph **out);
+void ns_graph_destroy(ns_graph *graph);   /* NULL is ignored; programs outlive their graph */
+
+/* The next argument of the program (arguments are numbered in creation order). */
+ns_status ns_graph_input(ns_graph *graph, const int64_t *shape, int64_t ndim, int64_t *out_id);
+
+/* A constant array of the given shape (n_values = product of shape; finite values). */
+ns_status ns_graph_constant(ns_graph *graph, const double *values, int64_t n_values,
+                            const int64_t *shape, int64_t ndim, int64_t *out_id);
+
+/*
+ * out.flat[i] = x.flat[indices[i]] with out of the given shape: indexing,
+ * slicing, fancy indexing. `label` (NULL: "getitem"; 1–64 bytes, no '=' or
+ * ';') names the node in error messages and kink reports.
+ */
+ns_status ns_graph_gather(ns_graph *graph, int64_t x, const int64_t *indices, int64_t n_indices,
+                          const int64_t *shape, int64_t ndim, const char *label, int64_t *out_id);
+
+/* The shape of value `id`: *ndim always receives its rank; shape[0..ndim) is
+ * written when capacity ≥ ndim (NS_INVALID_ARGUMENT otherwise). */
+ns_status ns_graph_shape(const ns_graph *graph, int64_t id, int64_t *shape, int64_t capacity, int64_t *ndim);
+
+/*
+ * Applies the operation `op` to the values inputs[0..n_inputs) with integer
+ * and float attributes. Operations (operands; int attributes; float attributes):
+ *
+ *  elementwise, one operand, no attributes:
+ *    negative abs sign relu square reciprocal sqrt exp log log1p softplus
+ *    sigmoid tanh sin cos hinge (max(0, 1 − x))
+ *  elementwise, one operand with attributes:
+ *    leaky_relu      ; -           ; negative slope α
+ *    gelu            ; approximate (0 erf, 1 tanh) ; -
+ *    power_scalar    ; -           ; exponent p (x^p)
+ *    add_scalar      ; -           ; c (x + c)
+ *    multiply_scalar ; -           ; c (c·x)
+ *    clip            ; -           ; lower, upper (lower ≤ upper, ±inf allowed)
+ *    soft_threshold  ; -           ; t ≥ 0 (sign(x)·max(|x| − t, 0))
+ *    huber           ; -           ; δ > 0 (x²/2 for |x| ≤ δ, δ(|x| − δ/2) beyond)
+ *    round, floor    ; straight_through (0: derivative 0, 1: derivative 1) ; -
+ *  elementwise, two operands (broadcast):
+ *    add subtract multiply divide maximum minimum power
+ *    less less_equal greater greater_equal equal not_equal (1.0 / 0.0, derivative 0)
+ *  where           (condition, a, b; broadcast): a where condition ≠ 0, else b.
+ *                  Only the selected branch receives a derivative.
+ *  broadcast_to    (x; target shape...)
+ *  reshape         (x; target shape..., one entry may be −1)
+ *  transpose       (x; permutation... or none to reverse the axes)
+ *  concatenate     (x1, ..., xk; axis)
+ *  sum mean max min norm1 norm2 norm_inf logsumexp
+ *                  (x; keepdims (0/1), axis count (−1: all axes), axes...)
+ *  matmul          (a, b; 1-D or 2-D operands, NumPy rules), through BLAS
+ *  sort            (x; axis): ascending
+ *  softmax_cross_entropy (logits, targets; axis): −Σ targets·log softmax(logits)
+ *                  along axis, which the output drops
+ *  max_pool1d      (x; window, stride): over the last axis, valid windows only
+ *  max_pool2d      (x; window0, window1, stride0, stride1): over the last two axes
+ */
+ns_status ns_graph_op(ns_graph *graph, const char *op,
+                      int64_t n_inputs, const int64_t *inputs,
+                      int64_t n_int_attributes, const int64_t *int_attributes,
+                      int64_t n_float_attributes, const double *float_attributes,
+                      int64_t *out_id);
+
+/*
+ * Compiles the values outputs[0..n_outputs) of the graph into a program.
+ * Every input of the graph is an argument, used or not; nodes no output needs
+ * are dropped. Release with ns_program_destroy. The graph may be changed or
+ * destroyed afterwards.
+ */
+ns_status ns_program_create(const ns_graph *graph, int64_t n_outputs, const int64_t *outputs, ns_program **out);
+void ns_program_destroy(ns_program *program);   /* NULL is ignored */
+
+ns_status ns_program_arity(const ns_program *program, int64_t *n_inputs, int64_t *n_outputs);
+
+/* Shape of argument (role 0) or output (role 1) `index`; as ns_graph_shape. */
+ns_status ns_program_shape(const ns_program *program, int32_t role, int64_t index,
+                           int64_t *shape, int64_t capacity, int64_t *ndim);
+
+/* The outputs at the arguments. Arguments must be finite (NS_INVALID_ARGUMENT
+ * naming "argument k" otherwise). */
+ns_status ns_program_evaluate(const ns_program *program, const ns_kink_policy *policy,
+                              int64_t n_inputs, const double *const *inputs, const int64_t *input_sizes,
+                              int64_t n_outputs, double *const *outputs, const int64_t *output_sizes,
+                              char *kinks, int64_t kinks_capacity);
+
+/*
+ * Reverse mode: gradients[j] = Σ_k cotangents[k]ᵀ ∂outputs[k]/∂inputs[wrt[j]]
+ * for the n_wrt distinct argument indices wrt. `cotangents` (one per output)
+ * may hold NULL (zero). `outputs` may be NULL (values not wanted). Costs a
+ * small constant times one evaluation.
+ */
+ns_status ns_program_vjp(const ns_program *program, const ns_kink_policy *policy,
+                         int64_t n_inputs, const double *const *inputs, const int64_t *input_sizes,
+                         int64_t n_outputs, const double *const *cotangents, const int64_t *cotangent_sizes,
+                         int64_t n_wrt, const int64_t *wrt,
+                         double *const *gradients, const int64_t *gradient_sizes,
+                         double *const *outputs, const int64_t *output_sizes,
+                         char *kinks, int64_t kinks_capacity);
+
+/*
+ * Forward mode: output_tangents[k] = Σ_j ∂outputs[k]/∂inputs[j] · tangents[j].
+ * `tangents` (one per argument) may hold NULL (zero); `outputs` may be NULL.
+ */
+ns_status ns_program_jvp(const ns_program *program, const ns_kink_policy *policy,
+                         int64_t n_inputs, const double *const *inputs, const int64_t *input_sizes,
+                         const double *const *tangents, const int64_t *tangent_sizes,
+                         int64_t n_outputs, double *const *output_tangents, const int64_t *output_tangent_sizes,
+                         double *const *outputs, const int64_t *output_sizes,
+                         char *kinks, int64_t kinks_capacity);
+
+/*
+ * Hessian-vector products of the scalar output `output` (forward over reverse):
+ * products[j] = Σ_l ∂²f/∂x_{wrt[j]}∂x_{wrt[l]} · directions[l]. `gradients`
+ * may be NULL; otherwise it receives ∇f for each wrt argument. At kinks the
+ * second derivative of piecewise-linear primitives is taken as 0.
+ */
+ns_status ns_program_hvp(const ns_program *program, const ns_kink_policy *policy,
+                         int64_t n_inputs, const double *const *inputs, const int64_t *input_sizes,
+                         int64_t output, int64_t n_wrt, const int64_t *wrt,
+                         const double *const *directions, const int64_t *direction_sizes,
+                         double *const *products, const int64_t *product_sizes,
+                         double *const *gradients, const int64_t *gradient_sizes,
+                         char *kinks, int64_t kinks_capacity);
+
+/*
+ * The Jacobian of output `output` with respect to argument `wrt`, row-major
+ * (output count × argument count = jacobian_size entries), by reverse rows or
+ * forward columns, whichever is fewer.
+ */
+ns_status ns_program_jacobian(const ns_program *program, const ns_kink_policy *policy,
+                              int64_t n_inputs, const double *const *inputs, const int64_t *input_sizes,
+                              int64_t output, int64_t wrt, double *jacobian, int64_t jacobian_size,
+                              char *kinks, int64_t kinks_capacity);
+
+/*
+ * Lexicographic directional derivative F'(x; M) of output `output` (Khan &
+ * Barton 2015). M has direction_count = k columns; its rows are the entries of
+ * the wrt arguments in order: directions[j] is argument wrt[j]'s block,
+ * row-major (count_j × k, direction_sizes[j] = count_j·k). result is row-major
+ * (output count × k). When M is square and nonsingular, F'(x; M)·M⁻¹ is a
+ * lexicographic derivative: for piecewise differentiable programs an element
+ * of Clarke's generalized Jacobian. Costs k forward passes; no kink policy is
+ * involved (ties are broken by the directions).
+ */
+ns_status ns_program_lexicographic(const ns_program *program,
+                                   int64_t n_inputs, const double *const *inputs, const int64_t *input_sizes,
+                                   int64_t output, int64_t n_wrt, const int64_t *wrt,
+                                   const double *const *directions, const int64_t *direction_sizes,
+                                   int64_t direction_count, double *result, int64_t result_size,
+                                   char *kinks, int64_t kinks_capacity);
 
 #ifdef __cplusplus
 }

@@ -7,7 +7,7 @@
  * Python package; the checks here only keep the process safe.
  *
  * This file: module set-up, exceptions, shared array helpers, the progress
- * trampoline. prox_bindings.c and enet_bindings.c hold the wrappers.
+ * trampoline. The *_bindings.c files hold the wrappers, one per ABI area.
  */
 #define NONSMOOTH_NATIVE_MAIN
 #include "native.h"
@@ -15,6 +15,7 @@
 static PyObject *NumericalError;
 static PyObject *NotConvergedError;
 static PyObject *CancelledError;
+static PyObject *KinkError;
 
 /* Sets the Python exception for a failed status and returns NULL. */
 PyObject *ns_raise_status(ns_status status)
@@ -29,6 +30,7 @@ PyObject *ns_raise_status(ns_status status)
         /* A pending KeyboardInterrupt from the progress callback wins. */
         if (!PyErr_Occurred()) PyErr_SetString(CancelledError, message);
         break;
+    case NS_KINK:             PyErr_SetString(KinkError, message); break;
     case NS_OUT_OF_MEMORY:    PyErr_NoMemory(); break;
     default:                  PyErr_Format(PyExc_RuntimeError, "nonsmooth internal error: %s", message);
     }
@@ -138,7 +140,8 @@ PyMODINIT_FUNC PyInit__native(void)
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;
     if (PyModule_AddFunctions(m, ns_prox_methods) < 0 || PyModule_AddFunctions(m, ns_enet_methods) < 0 ||
-        PyModule_AddFunctions(m, ns_bilevel_methods) < 0 || PyModule_AddFunctions(m, ns_solver_methods) < 0) {
+        PyModule_AddFunctions(m, ns_bilevel_methods) < 0 || PyModule_AddFunctions(m, ns_solver_methods) < 0 ||
+        PyModule_AddFunctions(m, ns_autodiff_methods) < 0) {
         Py_DECREF(m);
         return NULL;
     }
@@ -148,10 +151,14 @@ PyMODINIT_FUNC PyInit__native(void)
         "nonsmooth.NotConvergedError", "An iterative method did not reach its tolerance.", PyExc_RuntimeError, NULL);
     CancelledError = PyErr_NewExceptionWithDoc(
         "nonsmooth.CancelledError", "A long-running computation was stopped by its callback.", PyExc_RuntimeError, NULL);
-    if (NumericalError == NULL || NotConvergedError == NULL || CancelledError == NULL ||
+    KinkError = PyErr_NewExceptionWithDoc(
+        "nonsmooth.KinkError",
+        "A strict kink policy met a point where a primitive is not differentiable.", PyExc_ValueError, NULL);
+    if (NumericalError == NULL || NotConvergedError == NULL || CancelledError == NULL || KinkError == NULL ||
         PyModule_AddObjectRef(m, "NumericalError", NumericalError) < 0 ||
         PyModule_AddObjectRef(m, "NotConvergedError", NotConvergedError) < 0 ||
-        PyModule_AddObjectRef(m, "CancelledError", CancelledError) < 0) {
+        PyModule_AddObjectRef(m, "CancelledError", CancelledError) < 0 ||
+        PyModule_AddObjectRef(m, "KinkError", KinkError) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -47,5 +47,6 @@ extern PyMethodDef ns_prox_methods[];
 extern PyMethodDef ns_enet_methods[];
 extern PyMethodDef ns_bilevel_methods[];
 extern PyMethodDef ns_solver_methods[];
+extern PyMethodDef ns_autodiff_methods[];
 
 #endif

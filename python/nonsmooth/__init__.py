@@ -9,6 +9,10 @@ A Python library with a Swift core:
 - ``nonsmooth.Lasso``, ``ElasticNet``, ``lasso_path`` — certified coordinate descent.
 - ``nonsmooth.minimize``, ``subgradient_method``, ``admm`` — generic solvers for
   a smooth loss plus any prox operator.
+- ``nonsmooth.function`` — conservative automatic differentiation of traced
+  programs with explicit kink policies (``Kinks``) and kink reports; the
+  primitives (``relu``, ``abs``, ``maximum``, ``norm1``, ``sort``, ...) live in
+  this namespace under NumPy's names (see ``nonsmooth.autodiff``).
 
 See the README for the layers (Swift core → C ABI → CPython extension → Python).
 """
@@ -16,11 +20,14 @@ from . import datasets, linear_model, optimize, prox
 from .linear_model import ElasticNet, Lasso, enet_path, lasso_path
 from .tuning import ElasticNetTuned, ImplicitDifferentiationWarning, LassoTuned, WeightedLassoTuned
 from .optimize import OptimizeResult, admm, minimize, subgradient_method
+from . import autodiff
+from .autodiff import *  # noqa: F401,F403  (the primitives, function, Kinks, ...)
+from .autodiff import __all__ as _autodiff_names
 import os as _os
 
 from . import _native
 from ._native import version as _native_version
-from .exceptions import CancelledError, ConvergenceWarning, NotConvergedError, NumericalError
+from .exceptions import CancelledError, ConvergenceWarning, KinkError, NotConvergedError, NumericalError
 
 __version__ = "0.1.0"
 
@@ -69,4 +76,7 @@ __all__ = [
     "__version__",
     "get_num_threads",
     "set_num_threads",
+    "autodiff",
+    "KinkError",
+    *_autodiff_names,
 ]

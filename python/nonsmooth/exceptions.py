@@ -1,5 +1,5 @@
 """Exceptions and warnings raised by nonsmooth."""
-from ._native import CancelledError, NotConvergedError, NumericalError
+from ._native import CancelledError, KinkError, NotConvergedError, NumericalError
 
 try:  # subclass scikit-learn's warning when present, so its filters apply to us too
     from sklearn.exceptions import ConvergenceWarning as _Base
@@ -14,4 +14,4 @@ class ConvergenceWarning(_Base):
     """
 
 
-__all__ = ["CancelledError", "ConvergenceWarning", "NotConvergedError", "NumericalError"]
+__all__ = ["CancelledError", "ConvergenceWarning", "KinkError", "NotConvergedError", "NumericalError"]

@@ -1,0 +1,27 @@
+"""Conservative automatic differentiation with explicit kink policies.
+
+Decorate a function with :func:`function` to trace it once (per input shapes)
+into a native program; its :class:`Function` then gives values, gradients,
+VJPs, JVPs, Jacobians, Hessian-vector products and lexicographic derivatives,
+all computed in the Swift core. At a point where a primitive is not
+differentiable the derivative used is the element of a conservative gradient
+chosen by the :class:`Kinks` policy, and every evaluation returns a
+:class:`KinkReport` saying how many inputs landed exactly on a kink.
+
+>>> import numpy as np, nonsmooth as ns
+>>> f = ns.function(lambda x: ns.relu(x) - ns.relu(-x))      # = x
+>>> f.grad(np.array(0.0))                                     # relu'(0) = 0 on both sides
+0.0
+>>> f.grad(np.array(0.0), policy=ns.Kinks(relu_at_zero=1.0))
+2.0
+>>> f.lexicographic_jacobian(np.array(0.0))                   # Clarke: the true derivative
+array(1.)
+"""
+from ._function import Function, function
+from ._policy import KinkReport, Kinks, get_kink_policy, kink_policy, set_kink_policy
+from ._primitives import *  # noqa: F401,F403
+from ._primitives import __all__ as _primitive_names
+from ._tracer import Tracer
+
+__all__ = ["Function", "KinkReport", "Kinks", "Tracer", "function", "get_kink_policy", "kink_policy",
+           "set_kink_policy", *_primitive_names]

@@ -1,0 +1,407 @@
+"""``@nonsmooth.function``: trace once per input shapes, then evaluate and
+differentiate natively."""
+from __future__ import annotations
+
+import functools
+import inspect
+import numbers
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import _native
+from .._validation import as_float_array
+from ._policy import KinkReport, Kinks, _resolve
+from ._tracer import Trace, Tracer
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    handle: object
+    input_shapes: tuple
+    output_shapes: tuple
+    n_outputs: int | None      # None: the function returns one array, else a tuple of this length
+
+    def output_buffers(self) -> list[np.ndarray]:
+        return [np.empty(s) for s in self.output_shapes]
+
+
+def _contiguous(a: np.ndarray) -> np.ndarray:
+    """C-contiguous, keeping 0-d arrays 0-d (unlike np.ascontiguousarray)."""
+    return np.require(a, requirements="C")
+
+
+def _scalar_or_array(a: np.ndarray):
+    return a[()] if a.ndim == 0 else a
+
+
+class Function:
+    """A Python function traced into a native program, with its derivatives.
+
+    Create one with :func:`nonsmooth.function`. The function is traced on
+    :class:`~nonsmooth.autodiff.Tracer` arrays the first time it is called
+    with given argument shapes; the program is kept (per shapes) and every
+    later call runs in native code with the interpreter lock released.
+    NumPy arrays the function closes over become constants of the program
+    (captured at trace time).
+
+    Positional arguments are arrays or numbers (integers and booleans are
+    converted to float64). Complex, object and string data, NaN or infinite
+    entries and a wrong number of arguments raise an exception naming the
+    argument. ``wrt`` selects the arguments to differentiate: an index, a name,
+    or a tuple of them (then the result is a tuple too). ``policy`` is a
+    :class:`~nonsmooth.Kinks` (default: :func:`~nonsmooth.get_kink_policy`).
+
+    Every evaluation computes a :class:`~nonsmooth.KinkReport`; the methods
+    that do not return it store it in :attr:`last_kinks`.
+    """
+
+    def __init__(self, fn):
+        if not callable(fn):
+            raise TypeError(f"nonsmooth.function: expected a callable, got {type(fn).__name__}")
+        functools.update_wrapper(self, fn)
+        self._fn = fn
+        positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        try:
+            params = list(inspect.signature(fn).parameters.values())
+        except (TypeError, ValueError):  # builtins without a signature
+            params = []
+        self._names = [p.name for p in params if p.kind in positional]
+        self._required = sum(1 for p in params if p.kind in positional and p.default is inspect.Parameter.empty)
+        self._varargs = any(p.kind == inspect.Parameter.VAR_POSITIONAL for p in params)
+        self._cache: dict[tuple, _Compiled] = {}
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    def __repr__(self) -> str:
+        return f"<nonsmooth.function {getattr(self._fn, '__qualname__', self._fn)!r}>"
+
+    def __get__(self, obj, objtype=None):
+        return self if obj is None else functools.partial(self, obj)
+
+    # ---- arguments -------------------------------------------------------------------
+    def _name(self, k: int) -> str:
+        return self._names[k] if k < len(self._names) else f"args[{k}]"
+
+    def _arrays(self, args) -> list[np.ndarray]:
+        n = len(args)
+        if n < self._required or (not self._varargs and n > len(self._names)):
+            expected = (f"{self._required}" if self._required == len(self._names)
+                        else f"{self._required} to {len(self._names)}")
+            if self._varargs:
+                expected = f"at least {self._required}"
+            raise TypeError(f"{self.__name__}() takes {expected} positional argument(s) "
+                            f"({', '.join(self._names)}), got {n}")
+        arrays = []
+        for k, a in enumerate(args):
+            if isinstance(a, Tracer):
+                raise TypeError(f"{self._name(k)}: a traced array; derivatives of a nonsmooth.function cannot "
+                                "be taken inside another traced function (call it directly instead)")
+            arrays.append(_contiguous(as_float_array(a, self._name(k), allow_empty=True)))
+        return arrays
+
+    def _wrt(self, wrt, nargs: int) -> tuple[list[int], bool]:
+        single = not isinstance(wrt, (tuple, list))
+        items = [wrt] if single else list(wrt)
+        if not items:
+            raise ValueError("wrt: needs at least one argument")
+        out = []
+        for w in items:
+            if isinstance(w, str):
+                if w not in self._names[:nargs]:
+                    raise ValueError(f"wrt: {self.__name__}() has no argument named {w!r} "
+                                     f"(arguments: {', '.join(self._names[:nargs])})")
+                k = self._names.index(w)
+            elif isinstance(w, numbers.Integral) and not isinstance(w, (bool, np.bool_)):
+                k = int(w) + (nargs if w < 0 else 0)
+                if not 0 <= k < nargs:
+                    raise ValueError(f"wrt: argument index {w} is out of range for {nargs} argument(s)")
+            else:
+                raise TypeError(f"wrt: expected an argument index, a name or a tuple of them, got {w!r}")
+            out.append(k)
+        if len(set(out)) != len(out):
+            raise ValueError(f"wrt: repeats an argument: {wrt!r}")
+        return out, single
+
+    # ---- tracing ------------------------------------------------------------------------
+    def _compiled(self, arrays) -> _Compiled:
+        key = tuple(a.shape for a in arrays)
+        compiled = self._cache.get(key)
+        if compiled is not None:
+            return compiled
+        trace = Trace()
+        tracers = [trace.input(a.shape) for a in arrays]
+        try:
+            out = self._fn(*tracers)
+        except TypeError as exc:
+            if "__array_ufunc__" in str(exc) or "__array_function__" in str(exc):
+                raise TypeError(f"{exc}: NumPy functions cannot see traced arrays; use the nonsmooth "
+                                "functions of the same name (nonsmooth.exp, nonsmooth.sum, ...)") from None
+            raise
+        multi = isinstance(out, (tuple, list))
+        outputs = list(out) if multi else [out]
+        if not outputs:
+            raise ValueError(f"{self.__name__}: returned an empty tuple; a program needs an output")
+        for k, o in enumerate(outputs):
+            if not isinstance(o, (Tracer, numbers.Real, np.ndarray)):
+                raise TypeError(f"{self.__name__}: output {k} is a {type(o).__name__}, expected an array")
+        handle, input_shapes, output_shapes = trace.compile(outputs)
+        compiled = _Compiled(handle, tuple(map(tuple, input_shapes)), tuple(map(tuple, output_shapes)),
+                             len(outputs) if multi else None)
+        with self._lock:
+            self._cache.setdefault(key, compiled)
+        return compiled
+
+    def _pack(self, compiled: _Compiled, buffers):
+        if compiled.n_outputs is None:
+            return _scalar_or_array(buffers[0])
+        return tuple(_scalar_or_array(b) for b in buffers)
+
+    def _record(self, text: str) -> KinkReport:
+        report = KinkReport.from_text(text)
+        self._local.kinks = report
+        return report
+
+    @property
+    def last_kinks(self) -> KinkReport:
+        """The kink report of this thread's last evaluation of this function."""
+        return getattr(self._local, "kinks", KinkReport())
+
+    def _setup(self, args, policy):
+        arrays = self._arrays(args)
+        return arrays, self._compiled(arrays), _resolve(policy)._native()
+
+    @staticmethod
+    def _like(value, shape, name: str) -> np.ndarray:
+        a = as_float_array(value, name, allow_empty=True)
+        if a.shape != tuple(shape):
+            if a.size == 1 and np.prod(shape) == 1:
+                a = a.reshape(shape)
+            else:
+                raise ValueError(f"{name}: expected shape {tuple(shape)}, got {a.shape}")
+        return _contiguous(a)
+
+    # ---- evaluation -----------------------------------------------------------------------
+    def __call__(self, *args, policy: Kinks | None = None):
+        """The function's value (an array, a float for 0-d results, or a tuple)."""
+        if any(isinstance(a, Tracer) for a in args):  # called inside another traced function
+            return self._fn(*args)
+        return self.evaluate(*args, policy=policy)[0]
+
+    def evaluate(self, *args, policy: Kinks | None = None):
+        """``(value, kinks)``: the value and the :class:`~nonsmooth.KinkReport`."""
+        arrays, compiled, native_policy = self._setup(args, policy)
+        outputs = compiled.output_buffers()
+        text = _native.program_evaluate(compiled.handle, native_policy, arrays, outputs)
+        return self._pack(compiled, outputs), self._record(text)
+
+    def _scalar_output(self, compiled: _Compiled, method: str, output: int = 0) -> int:
+        n = len(compiled.output_shapes)
+        if not isinstance(output, numbers.Integral) or not 0 <= output < n:
+            raise ValueError(f"output: index {output!r} is out of range for {n} output(s)")
+        shape = compiled.output_shapes[output]
+        if int(np.prod(shape)) != 1:
+            raise ValueError(f"{method}: needs a scalar output, {self.__name__} returns shape {shape}; "
+                             "use vjp or jacobian for array outputs")
+        return int(output)
+
+    def value_and_grad(self, *args, wrt=0, policy: Kinks | None = None):
+        """``(value, grad, kinks)`` of a function with a scalar output.
+
+        With a tuple output, the first entry is differentiated and the whole
+        tuple is returned as the value (the others are auxiliary outputs).
+        ``grad`` has the shape of the ``wrt`` argument (a tuple of such for a
+        tuple ``wrt``). The cost is a small constant times one evaluation.
+        """
+        arrays, compiled, native_policy = self._setup(args, policy)
+        self._scalar_output(compiled, "value_and_grad")
+        indices, single = self._wrt(wrt, len(arrays))
+        cotangents = [np.ones(compiled.output_shapes[0])] + [None] * (len(compiled.output_shapes) - 1)
+        grads = [np.empty(compiled.input_shapes[k]) for k in indices]
+        outputs = compiled.output_buffers()
+        text = _native.program_vjp(compiled.handle, native_policy, arrays, cotangents, indices, grads, outputs)
+        return self._pack(compiled, outputs), grads[0] if single else tuple(grads), self._record(text)
+
+    def grad(self, *args, wrt=0, policy: Kinks | None = None):
+        """The gradient of a scalar function (see :meth:`value_and_grad`)."""
+        return self.value_and_grad(*args, wrt=wrt, policy=policy)[1]
+
+    def vjp(self, *args, cotangent, wrt=0, policy: Kinks | None = None):
+        """``(value, vjp)``: reverse mode, Σₖ cotangentₖᵀ ∂outputₖ/∂x for x in ``wrt``.
+
+        ``cotangent`` has the output's shape (a tuple, entries may be None,
+        for a tuple output).
+        """
+        arrays, compiled, native_policy = self._setup(args, policy)
+        indices, single = self._wrt(wrt, len(arrays))
+        if compiled.n_outputs is None:
+            cots = [cotangent]
+        else:
+            if not isinstance(cotangent, (tuple, list)) or len(cotangent) != compiled.n_outputs:
+                raise ValueError(f"cotangent: expected a tuple of {compiled.n_outputs} arrays (or None)")
+            cots = list(cotangent)
+        cots = [None if c is None else self._like(c, s, "cotangent")
+                for c, s in zip(cots, compiled.output_shapes)]
+        grads = [np.empty(compiled.input_shapes[k]) for k in indices]
+        outputs = compiled.output_buffers()
+        text = _native.program_vjp(compiled.handle, native_policy, arrays, cots, indices, grads, outputs)
+        self._record(text)
+        return self._pack(compiled, outputs), grads[0] if single else tuple(grads)
+
+    def jvp(self, *args, tangent, wrt=0, policy: Kinks | None = None):
+        """``(value, tangent_out)``: forward mode, Σⱼ ∂output/∂xⱼ · tangentⱼ over ``wrt``.
+
+        ``tangent`` has the shape of the ``wrt`` argument (a tuple for a tuple ``wrt``).
+        """
+        arrays, compiled, native_policy = self._setup(args, policy)
+        indices, single = self._wrt(wrt, len(arrays))
+        given = [tangent] if single else list(tangent) if isinstance(tangent, (tuple, list)) else None
+        if given is None or len(given) != len(indices):
+            raise ValueError(f"tangent: expected {'an array' if single else f'a tuple of {len(indices)} arrays'}")
+        tangents = [None] * len(arrays)
+        for k, t in zip(indices, given):
+            tangents[k] = self._like(t, compiled.input_shapes[k], "tangent")
+        out_tangents = compiled.output_buffers()
+        outputs = compiled.output_buffers()
+        text = _native.program_jvp(compiled.handle, native_policy, arrays, tangents, out_tangents, outputs)
+        self._record(text)
+        return self._pack(compiled, outputs), self._pack(compiled, out_tangents)
+
+    def jacobian(self, *args, wrt=0, output: int = 0, policy: Kinks | None = None):
+        """The Jacobian of output ``output``, of shape output.shape + x.shape for
+        each x in ``wrt`` (by reverse rows or forward columns, whichever is fewer)."""
+        arrays, compiled, native_policy = self._setup(args, policy)
+        indices, single = self._wrt(wrt, len(arrays))
+        n = len(compiled.output_shapes)
+        if not isinstance(output, numbers.Integral) or not 0 <= output < n:
+            raise ValueError(f"output: index {output!r} is out of range for {n} output(s)")
+        results = []
+        for k in indices:
+            jac = np.empty(compiled.output_shapes[output] + compiled.input_shapes[k])
+            text = _native.program_jacobian(compiled.handle, native_policy, arrays, int(output), k, jac)
+            results.append(jac)
+        self._record(text)
+        return results[0] if single else tuple(results)
+
+    def hvp(self, *args, direction, wrt=0, output: int = 0, policy: Kinks | None = None):
+        """Hessian-vector product ∇²f(x)·v of a scalar output (forward over reverse).
+
+        ``direction`` has the shape of the ``wrt`` argument (a tuple for a tuple
+        ``wrt``: then the result is the tuple of blocks of ∇²f·(v₁, …, vₖ)).
+        Exact where the program is twice differentiable; at kinks the second
+        derivative of piecewise-linear primitives is taken as 0.
+        """
+        arrays, compiled, native_policy = self._setup(args, policy)
+        output = self._scalar_output(compiled, "hvp", output)
+        indices, single = self._wrt(wrt, len(arrays))
+        given = [direction] if single else list(direction) if isinstance(direction, (tuple, list)) else None
+        if given is None or len(given) != len(indices):
+            raise ValueError(f"direction: expected {'an array' if single else f'a tuple of {len(indices)} arrays'}")
+        dirs = [self._like(d, compiled.input_shapes[k], "direction") for k, d in zip(indices, given)]
+        products = [np.empty(compiled.input_shapes[k]) for k in indices]
+        text = _native.program_hvp(compiled.handle, native_policy, arrays, output, indices, dirs, products, None)
+        self._record(text)
+        return products[0] if single else tuple(products)
+
+    # ---- lexicographic mode -------------------------------------------------------------
+    def lexicographic_derivative(self, *args, directions, wrt=0, output: int = 0):
+        """The lexicographic directional derivative F'(x; M) (Khan & Barton 2015).
+
+        Parameters
+        ----------
+        *args : arrays
+            The point x.
+        directions : array of shape (N, k)
+            The matrix M: its rows are the entries of the ``wrt`` arguments
+            (flattened in C order, concatenated in ``wrt`` order), its k
+            columns are the directions, used in order to break ties.
+        wrt, output : see :meth:`jacobian`.
+
+        Returns
+        -------
+        ndarray of shape output.shape + (k,)
+            Column j is the directional derivative along column j of M, taken
+            at the point moved lexicographically along the earlier columns.
+
+        Costs k forward passes; no kink policy is involved.
+        """
+        arrays, compiled, _ = self._setup(args, None)
+        indices, _ = self._wrt(wrt, len(arrays))
+        n = len(compiled.output_shapes)
+        if not isinstance(output, numbers.Integral) or not 0 <= output < n:
+            raise ValueError(f"output: index {output!r} is out of range for {n} output(s)")
+        counts = [int(np.prod(compiled.input_shapes[k])) for k in indices]
+        m = as_float_array(directions, "directions", ndim=2)
+        if m.shape[0] != sum(counts):
+            raise ValueError(f"directions: expected {sum(counts)} rows (the entries of the wrt arguments), "
+                             f"got shape {m.shape}")
+        blocks, offset = [], 0
+        for c in counts:
+            blocks.append(np.ascontiguousarray(m[offset:offset + c]))
+            offset += c
+        out_shape = compiled.output_shapes[output]
+        result = np.empty((int(np.prod(out_shape)), m.shape[1]))
+        text = _native.program_lexicographic(compiled.handle, arrays, int(output), indices, blocks, m.shape[1], result)
+        self._record(text)
+        return result.reshape(out_shape + (m.shape[1],))
+
+    def lexicographic_jacobian(self, *args, wrt=0, directions=None, output: int = 0):
+        """The lexicographic (L-derivative) Jacobian F'(x; M)·M⁻¹.
+
+        With M = identity (``directions=None``) or any nonsingular square M,
+        this is an L-derivative of the output (Nesterov 2005; Khan & Barton
+        2015): for programs built from abs/relu/max/min/norms/sort/pooling and
+        smooth operations, an element of Clarke's generalized Jacobian — no
+        kink policy choice is involved, so ``relu(x) − relu(−x)`` at 0 gives 1.
+        Different M may give different elements at a kink. Cost: N forward
+        passes, N the number of entries of the ``wrt`` arguments; use it to
+        certify a derivative at a kink, and reverse mode otherwise.
+
+        Returns
+        -------
+        ndarray of shape output.shape + x.shape for each x in ``wrt`` (a tuple
+        for a tuple ``wrt``).
+        """
+        arrays, compiled, _ = self._setup(args, None)
+        indices, single = self._wrt(wrt, len(arrays))
+        counts = [int(np.prod(compiled.input_shapes[k])) for k in indices]
+        total = sum(counts)
+        if directions is None:
+            m = np.eye(total)
+        else:
+            m = as_float_array(directions, "directions", ndim=2)
+            if m.shape != (total, total):
+                raise ValueError(f"directions: expected a square ({total}, {total}) matrix, got shape {m.shape}")
+        derivative = self.lexicographic_derivative(*args, directions=m, wrt=wrt, output=output)
+        r = derivative.reshape(-1, total)
+        if directions is not None:
+            try:
+                r = np.linalg.solve(m.T, r.T).T
+            except np.linalg.LinAlgError:
+                raise ValueError("directions: must be a nonsingular matrix") from None
+        out_shape = compiled.output_shapes[output]
+        results, offset = [], 0
+        for k, c in zip(indices, counts):
+            results.append(np.ascontiguousarray(r[:, offset:offset + c]).reshape(out_shape + compiled.input_shapes[k]))
+            offset += c
+        return results[0] if single else tuple(results)
+
+
+def function(fn=None):
+    """Decorator: trace ``fn`` into a native program; returns a :class:`Function`.
+
+    Examples
+    --------
+    >>> import numpy as np, nonsmooth as ns
+    >>> @ns.function
+    ... def loss(w, X, y):
+    ...     return ns.mean((ns.relu(X @ w) - y) ** 2) + 0.1 * ns.norm1(w)
+    >>> X, y = np.eye(3), np.ones(3)
+    >>> value, grad, kinks = loss.value_and_grad(np.zeros(3), X, y, wrt="w")
+    >>> kinks  # relu and abs were evaluated at 0: the gradient is a choice of the policy
+    KinkReport(relu=3, norm1=3)
+    """
+    if fn is None:
+        return function
+    return Function(fn)

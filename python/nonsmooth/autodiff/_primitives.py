@@ -1,0 +1,506 @@
+"""The primitives of traced programs, under NumPy's names.
+
+Each function records an operation when one of its operands is a traced array
+(inside a :func:`nonsmooth.function`) and evaluates eagerly on plain arrays,
+with NumPy's broadcasting and the same values the traced program computes.
+The derivative rule at each primitive's kinks is stated in its docstring; the
+numbers s, a, c and the tie rule come from the active :class:`nonsmooth.Kinks`.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+
+import numpy as np
+
+from ._tracer import Tracer, _as_axes, eager, find_trace
+
+
+def _op(name: str, operands, names, ints=(), floats=()):
+    """One native operation, traced or eager."""
+    ints, floats = tuple(int(i) for i in ints), tuple(float(f) for f in floats)
+    trace = find_trace(operands)
+    if trace is not None:
+        return trace.op(name, operands, ints, floats)
+
+    def build(*xs):
+        return xs[0]._trace.op(name, xs, ints, floats)
+
+    return eager((name, ints, floats), build, operands, names)
+
+
+def _composite(key, fn, operands, names):
+    """A function of several operations, traced or eager."""
+    if find_trace(operands) is not None:
+        return fn(*operands)
+    return eager(key, fn, operands, names)
+
+
+def _unary(name: str, x, ints=(), floats=()):
+    return _op(name, [x], ["x"], ints, floats)
+
+
+def _real(value, name: str, *, allow_inf: bool = False) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: expected a real number, got {type(value).__name__}")
+    v = float(value)
+    if math.isnan(v) or (not allow_inf and math.isinf(v)):
+        raise ValueError(f"{name}: must be {'a number' if allow_inf else 'finite'}, got {v}")
+    return v
+
+
+def _reduction(name: str, x, axis, keepdims: bool):
+    ndim = x.ndim if isinstance(x, Tracer) else np.ndim(x)
+    axes = _as_axes(axis, ndim, name)
+    ints = [int(bool(keepdims)), -1] if axes is None else [int(bool(keepdims)), len(axes), *axes]
+    return _op(name, [x], ["x"], ints)
+
+
+# ---- elementwise arithmetic -------------------------------------------------------------
+
+def add(x1, x2):
+    """x1 + x2, elementwise with broadcasting. Smooth."""
+    return _op("add", [x1, x2], ["x1", "x2"])
+
+
+def subtract(x1, x2):
+    """x1 − x2, elementwise with broadcasting. Smooth."""
+    return _op("subtract", [x1, x2], ["x1", "x2"])
+
+
+def multiply(x1, x2):
+    """x1 · x2, elementwise with broadcasting. Smooth."""
+    return _op("multiply", [x1, x2], ["x1", "x2"])
+
+
+def divide(x1, x2):
+    """x1 / x2, elementwise with broadcasting.
+
+    Kink rule: at x2 = 0 (a singular point) the derivative is taken as 0 and
+    the point is reported as a kink (an error in strict mode).
+    """
+    return _op("divide", [x1, x2], ["x1", "x2"])
+
+
+def negative(x):
+    """−x. Smooth."""
+    return _unary("negative", x)
+
+
+def power(x1, x2):
+    """x1 ** x2, elementwise with broadcasting.
+
+    With a constant exponent p < 1 the derivative at x1 = 0 is taken as 0
+    (reported). The derivative in x2 uses log x1 and is taken as 0 where x1 ≤ 0.
+    """
+    if isinstance(x2, numbers.Real) and not isinstance(x2, np.ndarray):
+        return _unary("power_scalar", x1, floats=[_real(x2, "x2")])
+    return _op("power", [x1, x2], ["x1", "x2"])
+
+
+def square(x):
+    """x². Smooth."""
+    return _unary("square", x)
+
+
+def reciprocal(x):
+    """1/x; at x = 0 the derivative is taken as 0 (reported as a singular point)."""
+    return _unary("reciprocal", x)
+
+
+def sqrt(x):
+    """√x.
+
+    Kink rule: sqrt'(0) = +∞ is replaced by 0 (reported; strict mode raises).
+    Because only the selected branch of :func:`where` is differentiated,
+    ``where(x > 0, sqrt(x), x)`` at x = −1 has derivative 1, not NaN.
+    """
+    return _unary("sqrt", x)
+
+
+def exp(x):
+    """eˣ. Smooth."""
+    return _unary("exp", x)
+
+
+def log(x):
+    """Natural logarithm; log'(0) is taken as 0 (reported as a singular point)."""
+    return _unary("log", x)
+
+
+def log1p(x):
+    """log(1 + x), accurate near 0; the derivative at x = −1 is taken as 0 (reported)."""
+    return _unary("log1p", x)
+
+
+def sin(x):
+    """sin x. Smooth."""
+    return _unary("sin", x)
+
+
+def cos(x):
+    """cos x. Smooth."""
+    return _unary("cos", x)
+
+
+def tanh(x):
+    """tanh x. Smooth."""
+    return _unary("tanh", x)
+
+
+def sigmoid(x):
+    """σ(x) = 1 / (1 + e⁻ˣ), computed without overflow. Smooth."""
+    return _unary("sigmoid", x)
+
+
+def softplus(x):
+    """log(1 + eˣ), computed without overflow; a smooth approximation of relu."""
+    return _unary("softplus", x)
+
+
+def gelu(x, approximate: bool = False):
+    """GELU: x·Φ(x) with Φ the standard normal CDF (``approximate=True``: the
+    tanh approximation 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³)))). Smooth."""
+    return _unary("gelu", x, ints=[int(bool(approximate))])
+
+
+# ---- piecewise-linear primitives --------------------------------------------------------
+
+def relu(x):
+    """max(x, 0), elementwise.
+
+    Kink rule: relu'(0) = s (``Kinks.relu_at_zero``, 0 by default). The same s
+    is used by ``maximum(x, 0)`` and ``clip(x, 0, inf)`` at 0.
+    """
+    return _unary("relu", x)
+
+
+def leaky_relu(x, negative_slope: float = 0.01):
+    """x for x ≥ 0, α·x below (α = ``negative_slope``).
+
+    Kink rule: derivative α + (1 − α)·s at 0, i.e. the slope jump is weighted by s.
+    """
+    return _unary("leaky_relu", x, floats=[_real(negative_slope, "negative_slope")])
+
+
+def abs(x):
+    """|x|, elementwise.
+
+    Kink rule: abs'(0) = a (``Kinks.abs_at_zero`` ∈ [−1, 1], 0 by default),
+    the same for +0 and −0.
+    """
+    return _unary("abs", x)
+
+
+absolute = abs
+
+
+def sign(x):
+    """sign(x) ∈ {−1, 0, 1}; derivative 0 everywhere (including at 0)."""
+    return _unary("sign", x)
+
+
+def maximum(x1, x2):
+    """Elementwise maximum with broadcasting.
+
+    Kink rule: at a tie x1 = x2 the derivative is s for x1 and 1 − s for x2
+    (s = ``Kinks.relu_at_zero``), so ``maximum(x, 0)`` behaves as ``relu(x)``.
+    """
+    return _op("maximum", [x1, x2], ["x1", "x2"])
+
+
+def minimum(x1, x2):
+    """Elementwise minimum with broadcasting.
+
+    Kink rule: at a tie x1 = x2 the derivative is s for x1 and 1 − s for x2.
+    """
+    return _op("minimum", [x1, x2], ["x1", "x2"])
+
+
+def clip(x, a_min, a_max):
+    """min(max(x, a_min), a_max), elementwise.
+
+    Parameters
+    ----------
+    x : array_like
+    a_min, a_max : float or array_like
+        Bounds (±inf allowed for scalars). Array bounds are broadcast and
+        written as ``minimum(maximum(x, a_min), a_max)``, which follows the
+        same rule.
+
+    Kink rule: derivative s (``Kinks.relu_at_zero``) at both bounds, so
+    ``clip(x, 0, inf)`` has the derivative of ``relu(x)`` at 0.
+    """
+    if all(isinstance(b, numbers.Real) and not isinstance(b, np.ndarray) for b in (a_min, a_max)):
+        lo, hi = _real(a_min, "a_min", allow_inf=True), _real(a_max, "a_max", allow_inf=True)
+        if lo > hi:
+            raise ValueError(f"clip: needs a_min <= a_max, got {lo} and {hi}")
+        return _unary("clip", x, floats=[lo, hi])
+    return _composite(("clip-array",), lambda v, lo, hi: minimum(maximum(v, lo), hi),
+                      [x, a_min, a_max], ["x", "a_min", "a_max"])
+
+
+def soft_threshold(x, threshold: float):
+    """sign(x)·max(|x| − t, 0): the proximal operator of t‖·‖₁.
+
+    Kink rule: derivative s (``Kinks.relu_at_zero``) at |x| = t.
+    """
+    t = _real(threshold, "threshold")
+    if t < 0:
+        raise ValueError(f"threshold: must be non-negative, got {t}")
+    return _unary("soft_threshold", x, floats=[t])
+
+
+def hinge(x):
+    """max(0, 1 − x), elementwise (the hinge loss of a margin x).
+
+    Kink rule: derivative −s at x = 1 (s = ``Kinks.relu_at_zero``).
+    """
+    return _unary("hinge", x)
+
+
+def huber(x, delta: float = 1.0):
+    """Huber function: x²/2 for |x| ≤ δ, δ(|x| − δ/2) beyond. Once continuously
+    differentiable (no kink); its second derivative jumps at |x| = δ."""
+    d = _real(delta, "delta")
+    if d <= 0:
+        raise ValueError(f"delta: must be positive, got {d}")
+    return _unary("huber", x, floats=[d])
+
+
+def round(x, straight_through: bool = False):
+    """Round half to even, elementwise. Derivative 0, or 1 with the
+    straight-through estimator (``straight_through=True``)."""
+    return _unary("round", x, ints=[int(bool(straight_through))])
+
+
+def floor(x, straight_through: bool = False):
+    """Floor, elementwise. Derivative 0, or 1 with ``straight_through=True``."""
+    return _unary("floor", x, ints=[int(bool(straight_through))])
+
+
+def where(condition, x, y):
+    """x where condition is true (nonzero), else y, with broadcasting.
+
+    Only the selected branch is differentiated, so NaN or infinite derivatives
+    of the branch not taken never leak: ``where(x > 0, sqrt(x), x)`` at x = −1
+    has derivative 1. The condition has derivative 0.
+    """
+    if find_trace([condition, x, y]) is None:
+        condition = np.asarray(condition)
+        if condition.dtype.kind not in "biuf":
+            raise TypeError(f"condition: expected a boolean or numeric array, got dtype {condition.dtype}")
+        condition = condition != 0
+    return _op("where", [condition, x, y], ["condition", "x", "y"])
+
+
+# ---- comparisons: boolean masks (1.0 / 0.0 while tracing) --------------------------------
+
+def _comparison(name: str, doc: str):
+    numpy_fn = getattr(np, name)
+
+    def compare(x1, x2):
+        if find_trace([x1, x2]) is not None:
+            return _op(name, [x1, x2], ["x1", "x2"])
+        return numpy_fn(np.asarray(x1, dtype=np.float64), np.asarray(x2, dtype=np.float64))
+
+    compare.__name__ = compare.__qualname__ = name
+    compare.__doc__ = (f"x1 {doc} x2, elementwise with broadcasting: a boolean array (a 1.0/0.0 mask "
+                       "while tracing) for :func:`where`. Derivative 0.")
+    return compare
+
+
+greater = _comparison("greater", ">")
+greater_equal = _comparison("greater_equal", "≥")
+less = _comparison("less", "<")
+less_equal = _comparison("less_equal", "≤")
+equal = _comparison("equal", "==")
+not_equal = _comparison("not_equal", "≠")
+
+
+# ---- reductions -------------------------------------------------------------------------
+
+_AXIS_DOC = """
+    Parameters
+    ----------
+    x : array_like
+    axis : int, tuple of ints or None, default=None
+        Axes to reduce (all when None).
+    keepdims : bool, default=False
+        Keep the reduced axes with length 1.
+"""
+
+
+def sum(x, axis=None, keepdims: bool = False):
+    return _reduction("sum", x, axis, keepdims)
+
+
+def mean(x, axis=None, keepdims: bool = False):
+    return _reduction("mean", x, axis, keepdims)
+
+
+def max(x, axis=None, keepdims: bool = False):
+    return _reduction("max", x, axis, keepdims)
+
+
+def min(x, axis=None, keepdims: bool = False):
+    return _reduction("min", x, axis, keepdims)
+
+
+def norm1(x, axis=None, keepdims: bool = False):
+    return _reduction("norm1", x, axis, keepdims)
+
+
+def norm2(x, axis=None, keepdims: bool = False):
+    return _reduction("norm2", x, axis, keepdims)
+
+
+def norm_inf(x, axis=None, keepdims: bool = False):
+    return _reduction("norm_inf", x, axis, keepdims)
+
+
+def logsumexp(x, axis=None, keepdims: bool = False):
+    return _reduction("logsumexp", x, axis, keepdims)
+
+
+sum.__doc__ = "Σ x over the axes. Smooth." + _AXIS_DOC
+mean.__doc__ = "The mean of x over the axes. Smooth." + _AXIS_DOC
+max.__doc__ = ("The largest entry over the axes.\n\n    Kink rule: at a tie the derivative goes to the lowest "
+               "index, or is split evenly among the tied entries (``Kinks.ties``).\n" + _AXIS_DOC)
+min.__doc__ = ("The smallest entry over the axes.\n\n    Kink rule: ties as for :func:`max` "
+               "(``Kinks.ties``).\n" + _AXIS_DOC)
+norm1.__doc__ = ("‖x‖₁ = Σ|xᵢ| over the axes.\n\n    Kink rule: zero entries get derivative a "
+                 "(``Kinks.abs_at_zero``), as for :func:`abs`.\n" + _AXIS_DOC)
+norm2.__doc__ = ("‖x‖₂ = √(Σ xᵢ²) over the axes; gradient x/‖x‖₂.\n\n    Kink rule: at x = 0 the "
+                 "gradient is c·(1, …, 1)/√n with c = ``Kinks.norm2_at_zero`` ∈ [−1, 1] (0 by default), "
+                 "never NaN.\n" + _AXIS_DOC)
+norm_inf.__doc__ = ("‖x‖∞ = max |xᵢ| over the axes.\n\n    Kink rule: ties of |xᵢ| follow ``Kinks.ties``; "
+                    "a zero maximum uses a = ``Kinks.abs_at_zero`` as the sign.\n" + _AXIS_DOC)
+logsumexp.__doc__ = "log Σ exp(xᵢ) over the axes, computed stably. Smooth." + _AXIS_DOC
+amax, amin = max, min
+
+
+# ---- linear algebra, sorting, losses, pooling -------------------------------------------
+
+def matmul(x1, x2):
+    """Matrix product of 1-D or 2-D operands (NumPy rules), through BLAS. Smooth."""
+    return _op("matmul", [x1, x2], ["x1", "x2"])
+
+
+def sort(x, axis: int = -1):
+    """Sorted copy of x along ``axis`` (ascending).
+
+    Kink rule: equal entries are a kink; their derivatives are assigned to the
+    sorted positions in index order (``ties="lowest"``) or averaged over the
+    tied group (``ties="split"``).
+    """
+    return _unary("sort", x, ints=[_int(axis, "axis")])
+
+
+def softmax_cross_entropy(logits, targets, axis: int = -1):
+    """−Σⱼ targetsⱼ · log softmax(logits)ⱼ along ``axis`` (which the result drops).
+
+    ``targets`` are probabilities (e.g. one-hot), broadcast to the logits'
+    shape. Smooth in both arguments; computed stably.
+    """
+    return _op("softmax_cross_entropy", [logits, targets], ["logits", "targets"], [_int(axis, "axis")])
+
+
+def _int(value, name: str) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name}: expected an int, got {type(value).__name__}")
+    return int(value)
+
+
+def _window(value, d: int, name: str) -> list[int]:
+    values = list(value) if isinstance(value, (tuple, list)) else [value] * d
+    if len(values) != d:
+        raise ValueError(f"{name}: expected {d} value(s), got {value!r}")
+    out = [_int(v, name) for v in values]
+    if any(v < 1 for v in out):
+        raise ValueError(f"{name}: must be positive, got {value!r}")
+    return out
+
+
+def max_pool1d(x, window: int, stride: int | None = None):
+    """Max pooling over the last axis: windows of ``window`` entries every
+    ``stride`` (default ``window``); partial windows at the end are dropped.
+
+    Kink rule: equal entries in a window follow ``Kinks.ties``; overlapping
+    windows each send their derivative independently.
+    """
+    w = _window(window, 1, "window")
+    s = _window(stride if stride is not None else window, 1, "stride")
+    return _unary("max_pool1d", x, ints=w + s)
+
+
+def max_pool2d(x, window, stride=None):
+    """Max pooling over the last two axes with a (h, w) window (an int means
+    square) and strides (default: the window). Kink rule as :func:`max_pool1d`."""
+    w = _window(window, 2, "window")
+    s = _window(stride if stride is not None else window, 2, "stride")
+    return _unary("max_pool2d", x, ints=w + s)
+
+
+# ---- structure (data movement only: NumPy itself on plain arrays) ------------------------
+
+def reshape(x, shape):
+    """x with a new shape (same C-order entries; one dimension may be −1)."""
+    if isinstance(x, Tracer):
+        return x.reshape(shape)
+    return np.reshape(np.asarray(x, dtype=np.float64), shape)
+
+
+def transpose(x, axes: Sequence[int] | None = None):
+    """Permutes the axes (reverses them by default), like :func:`numpy.transpose`."""
+    if isinstance(x, Tracer):
+        return x.transpose(axes)
+    return np.transpose(np.asarray(x, dtype=np.float64), axes)
+
+
+def broadcast_to(x, shape):
+    """x repeated to ``shape`` following NumPy's broadcasting rules."""
+    if isinstance(x, Tracer):
+        return x._trace.op("broadcast_to", [x], ints=[int(d) for d in shape])
+    return np.broadcast_to(np.asarray(x, dtype=np.float64), shape).copy()
+
+
+def concatenate(arrays, axis: int = 0):
+    """Joins arrays along an existing axis."""
+    arrays = list(arrays)
+    trace = find_trace(arrays)
+    if trace is None:
+        return np.concatenate([np.asarray(a, dtype=np.float64) for a in arrays], axis=axis)
+    return trace.op("concatenate", arrays, ints=[_int(axis, "axis")])
+
+
+def stack(arrays, axis: int = 0):
+    """Joins equal-shaped arrays along a new axis."""
+    arrays = list(arrays)
+    trace = find_trace(arrays)
+    if trace is None:
+        return np.stack([np.asarray(a, dtype=np.float64) for a in arrays], axis=axis)
+    if not arrays:
+        raise ValueError("stack: needs at least one array")
+    lifted = [trace.lift(a) for a in arrays]
+    shape = lifted[0].shape
+    if any(a.shape != shape for a in lifted):
+        raise ValueError(f"stack: all input arrays must have the same shape, got {[a.shape for a in lifted]}")
+    ndim = len(shape) + 1
+    a = _int(axis, "axis")
+    if not -ndim <= a < ndim:
+        raise ValueError(f"stack: axis {axis} is out of bounds for an array of dimension {ndim}")
+    a %= ndim
+    expanded = [t.reshape(shape[:a] + (1,) + shape[a:]) for t in lifted]
+    return trace.op("concatenate", expanded, ints=[a])
+
+
+__all__ = [
+    "abs", "absolute", "add", "amax", "amin", "broadcast_to", "clip", "concatenate", "cos", "divide", "equal",
+    "exp", "floor", "gelu", "greater", "greater_equal", "hinge", "huber", "leaky_relu", "less", "less_equal",
+    "log", "log1p", "logsumexp", "matmul", "max", "max_pool1d", "max_pool2d", "maximum", "mean", "min",
+    "minimum", "multiply", "negative", "norm1", "norm2", "norm_inf", "not_equal", "power", "reciprocal",
+    "relu", "reshape", "round", "sigmoid", "sign", "sin", "soft_threshold", "softmax_cross_entropy",
+    "softplus", "sort", "sqrt", "square", "stack", "subtract", "sum", "tanh", "transpose", "where",
+]
