@@ -22,17 +22,20 @@ static void program_capsule_destroy(PyObject *capsule)
 
 static ns_graph *graph_from_capsule(PyObject *capsule)
 {
-    ns_graph *graph = (ns_graph *)PyCapsule_GetPointer(capsule, GRAPH_CAPSULE);
-    if (graph == NULL && !PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "graph: expected a graph handle");
-    return graph;
+    if (!PyCapsule_IsValid(capsule, GRAPH_CAPSULE)) {
+        PyErr_SetString(PyExc_TypeError, "graph: expected a graph handle");
+        return NULL;
+    }
+    return (ns_graph *)PyCapsule_GetPointer(capsule, GRAPH_CAPSULE);
 }
 
 static ns_program *program_from_capsule(PyObject *capsule)
 {
-    ns_program *program = (ns_program *)PyCapsule_GetPointer(capsule, PROGRAM_CAPSULE);
-    if (program == NULL && !PyErr_Occurred())
+    if (!PyCapsule_IsValid(capsule, PROGRAM_CAPSULE)) {
         PyErr_SetString(PyExc_TypeError, "program: expected a program handle");
-    return program;
+        return NULL;
+    }
+    return (ns_program *)PyCapsule_GetPointer(capsule, PROGRAM_CAPSULE);
 }
 
 /* ---- int64 sequences ---------------------------------------------------------- */

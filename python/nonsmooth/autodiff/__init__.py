@@ -10,12 +10,12 @@ chosen by the :class:`Kinks` policy, and every evaluation returns a
 
 >>> import numpy as np, nonsmooth as ns
 >>> f = ns.function(lambda x: ns.relu(x) - ns.relu(-x))      # = x
->>> f.grad(np.array(0.0))                                     # relu'(0) = 0 on both sides
+>>> float(f.grad(0.0))                                # relu'(0) = 0 on both sides
 0.0
->>> f.grad(np.array(0.0), policy=ns.Kinks(relu_at_zero=1.0))
+>>> float(f.grad(0.0, policy=ns.Kinks(relu_at_zero=1.0)))
 2.0
->>> f.lexicographic_jacobian(np.array(0.0))                   # Clarke: the true derivative
-array(1.)
+>>> float(f.lexicographic_jacobian(0.0))             # Clarke: the true derivative
+1.0
 """
 from ._function import Function, function
 from ._policy import KinkReport, Kinks, get_kink_policy, kink_policy, set_kink_policy

@@ -36,6 +36,12 @@ def _scalar_or_array(a: np.ndarray):
     return a[()] if a.ndim == 0 else a
 
 
+def _select(results: list, single: bool):
+    """One result (0-d as a NumPy scalar) for a single ``wrt``, else a tuple."""
+    results = [_scalar_or_array(r) for r in results]
+    return results[0] if single else tuple(results)
+
+
 class Function:
     """A Python function traced into a native program, with its derivatives.
 
@@ -221,7 +227,7 @@ class Function:
         grads = [np.empty(compiled.input_shapes[k]) for k in indices]
         outputs = compiled.output_buffers()
         text = _native.program_vjp(compiled.handle, native_policy, arrays, cotangents, indices, grads, outputs)
-        return self._pack(compiled, outputs), grads[0] if single else tuple(grads), self._record(text)
+        return self._pack(compiled, outputs), _select(grads, single), self._record(text)
 
     def grad(self, *args, wrt=0, policy: Kinks | None = None):
         """The gradient of a scalar function (see :meth:`value_and_grad`)."""
@@ -247,7 +253,7 @@ class Function:
         outputs = compiled.output_buffers()
         text = _native.program_vjp(compiled.handle, native_policy, arrays, cots, indices, grads, outputs)
         self._record(text)
-        return self._pack(compiled, outputs), grads[0] if single else tuple(grads)
+        return self._pack(compiled, outputs), _select(grads, single)
 
     def jvp(self, *args, tangent, wrt=0, policy: Kinks | None = None):
         """``(value, tangent_out)``: forward mode, Σⱼ ∂output/∂xⱼ · tangentⱼ over ``wrt``.
@@ -282,7 +288,7 @@ class Function:
             text = _native.program_jacobian(compiled.handle, native_policy, arrays, int(output), k, jac)
             results.append(jac)
         self._record(text)
-        return results[0] if single else tuple(results)
+        return _select(results, single)
 
     def hvp(self, *args, direction, wrt=0, output: int = 0, policy: Kinks | None = None):
         """Hessian-vector product ∇²f(x)·v of a scalar output (forward over reverse).
@@ -302,7 +308,7 @@ class Function:
         products = [np.empty(compiled.input_shapes[k]) for k in indices]
         text = _native.program_hvp(compiled.handle, native_policy, arrays, output, indices, dirs, products, None)
         self._record(text)
-        return products[0] if single else tuple(products)
+        return _select(products, single)
 
     # ---- lexicographic mode -------------------------------------------------------------
     def lexicographic_derivative(self, *args, directions, wrt=0, output: int = 0):
@@ -385,7 +391,7 @@ class Function:
         for k, c in zip(indices, counts):
             results.append(np.ascontiguousarray(r[:, offset:offset + c]).reshape(out_shape + compiled.input_shapes[k]))
             offset += c
-        return results[0] if single else tuple(results)
+        return _select(results, single)
 
 
 def function(fn=None):
