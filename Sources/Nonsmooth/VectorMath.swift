@@ -32,3 +32,12 @@ private func sumOfSquares(_ p: UnsafePointer<Double>, _ n: Int, scale: Double) -
     }
     return s
 }
+
+/// Whether every x[i] is finite, in one branch-free (vectorizable) pass: the
+/// exponent field plus one overflows into the sign bit exactly for NaN and ±inf.
+func allFinite(_ x: UnsafePointer<Double>, _ n: Int) -> Bool {
+    let mask: UInt64 = 0x7FF0_0000_0000_0000
+    var acc: UInt64 = 0
+    for i in 0..<n { acc |= (x[i].bitPattern & mask) &+ (1 << 52) }
+    return acc & (1 << 63) == 0
+}

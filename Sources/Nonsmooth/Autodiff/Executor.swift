@@ -29,15 +29,12 @@ extension Program {
         case .lexicographic(let f): (lex, first) = (true, f)
         }
         var ctx = KinkContext(policy: policy, lexicographic: lex, firstPass: first)
-        let values = ws.values
         for id in nodes.indices {
             let node = nodes[id]
-            let out = values + valueOffsets[id]
+            let out = ws.value(id)
             let dec = ws.decisions + decisionOffsets[id]
             let n = node.count
-            @inline(__always) func operand(_ k: Int) -> UnsafeMutablePointer<S> {
-                values + valueOffsets[node.inputs[k]]
-            }
+            @inline(__always) func operand(_ k: Int) -> UnsafeMutablePointer<S> { ws.value(node.inputs[k]) }
             ctx.kinks = 0
             switch node.operation {
             case .input, .constant:
@@ -92,8 +89,9 @@ extension Program {
     }
 
     /// Accumulates cotangents from the seeded outputs back to the `wrt` arguments,
-    /// visiting only nodes that lie on a path between the two.
-    func runBackward<S: ADScalar>(_ ws: Workspace<S>, wrt: [Int], seeded: [Int]) {
+    /// visiting only nodes that lie on a path between the two. Their cotangents
+    /// are zeroed first; `seed` then writes the outputs' cotangents.
+    func runBackward<S: ADScalar>(_ ws: Workspace<S>, wrt: [Int], seeded: [Int], seed: () -> Void) {
         var needs = [Bool](repeating: false, count: nodes.count)
         for k in wrt { needs[inputNodes[k]] = true }
         for id in nodes.indices where !needs[id] {
@@ -110,19 +108,22 @@ extension Program {
         for id in stride(from: nodes.count - 1, through: 0, by: -1) where reach[id] && needs[id] {
             for i in nodes[id].inputs { reach[i] = true }
         }
-        let values = ws.values, cot = ws.cotangents
+        for id in nodes.indices where reach[id] && needs[id] {
+            ws.cotangent(id).update(repeating: .zero, count: nodes[id].count)
+        }
+        for k in wrt { ws.cotangent(inputNodes[k]).update(repeating: .zero, count: nodes[inputNodes[k]].count) }
+        for k in seeded { ws.cotangent(outputNodes[k]).update(repeating: .zero, count: nodes[outputNodes[k]].count) }
+        seed()
         for id in stride(from: nodes.count - 1, through: 0, by: -1) where reach[id] && needs[id] {
             let node = nodes[id]
-            let out = values + valueOffsets[id]
-            let g = cot + valueOffsets[id]
+            let out = ws.value(id)
+            let g = ws.cotangent(id)
             let dec = ws.decisions + decisionOffsets[id]
             let n = node.count
-            @inline(__always) func operand(_ k: Int) -> UnsafeMutablePointer<S> {
-                values + valueOffsets[node.inputs[k]]
-            }
+            @inline(__always) func operand(_ k: Int) -> UnsafeMutablePointer<S> { ws.value(node.inputs[k]) }
             @inline(__always) func gradient(_ k: Int) -> UnsafeMutablePointer<S>? {
                 let i = node.inputs[k]
-                return needs[i] ? cot + valueOffsets[i] : nil
+                return needs[i] ? ws.cotangent(i) : nil
             }
             switch node.operation {
             case .input, .constant:

@@ -98,6 +98,7 @@ public final class Program: Sendable {
                     "the program takes \(inputNodes.count) arguments, got \(inputs.count)")
         for (k, p) in inputs.enumerated() {
             let n = nodes[inputNodes[k]].count
+            if allFinite(p, n) { continue }
             for i in 0..<n where !p[i].isFinite {
                 throw NonsmoothError.invalidArgument(
                     name: "argument \(k)", reason: "must be finite, entry \(i) is \(p[i])")
@@ -157,15 +158,15 @@ public final class Program: Sendable {
             ws.load(inputs)
             let report = try runForward(ws, policy: policy, mode: .policy)
             if let outputs { ws.store(outputs) }
-            ws.clearCotangents()
-            for (k, c) in cotangents.enumerated() {
-                guard let c else { continue }
-                let g = ws.cotangents + valueOffsets[outputNodes[k]]
-                for i in 0..<nodes[outputNodes[k]].count { g[i] += c[i] }
+            runBackward(ws, wrt: wrt, seeded: cotangents.indices.filter { cotangents[$0] != nil }) {
+                for (k, c) in cotangents.enumerated() {
+                    guard let c else { continue }
+                    let g = ws.cotangent(outputNodes[k])
+                    for i in 0..<nodes[outputNodes[k]].count { g[i] += c[i] }
+                }
             }
-            runBackward(ws, wrt: wrt, seeded: cotangents.enumerated().filter { $0.element != nil }.map(\.offset))
             for (j, k) in wrt.enumerated() {
-                let g = ws.cotangents + valueOffsets[inputNodes[k]]
+                let g = ws.cotangent(inputNodes[k])
                 for i in 0..<nodes[inputNodes[k]].count { gradients[j][i] = g[i] }
             }
             return report
@@ -193,7 +194,7 @@ public final class Program: Sendable {
             ws.loadDual(inputs, tangents)
             let report = try runForward(ws, policy: policy, mode: .policy)
             for (k, id) in outputNodes.enumerated() {
-                let v = ws.values + valueOffsets[id]
+                let v = ws.value(id)
                 for i in 0..<nodes[id].count {
                     outputTangents[k][i] = v[i].tangent
                     if let outputs { outputs[k][i] = v[i].primal }
@@ -225,11 +226,9 @@ public final class Program: Sendable {
         return try withDualWorkspace { ws in
             ws.loadDual(inputs, tangents)
             let report = try runForward(ws, policy: policy, mode: .policy)
-            ws.clearCotangents()
-            ws.cotangents[valueOffsets[outputNodes[output]]] = Dual(1, 0)
-            runBackward(ws, wrt: wrt, seeded: [output])
+            runBackward(ws, wrt: wrt, seeded: [output]) { ws.cotangent(outputNodes[output])[0] = Dual(1, 0) }
             for (j, k) in wrt.enumerated() {
-                let g = ws.cotangents + valueOffsets[inputNodes[k]]
+                let g = ws.cotangent(inputNodes[k])
                 for i in 0..<nodes[inputNodes[k]].count {
                     products[j][i] = g[i].tangent
                     if let gradients { gradients[j][i] = g[i].primal }
@@ -257,10 +256,8 @@ public final class Program: Sendable {
                 ws.load(inputs)
                 report = try runForward(ws, policy: policy, mode: .policy)
                 for row in 0..<m {
-                    ws.clearCotangents()
-                    ws.cotangents[valueOffsets[outputNodes[output]] + row] = 1
-                    runBackward(ws, wrt: [wrt], seeded: [output])
-                    let g = ws.cotangents + valueOffsets[inputNodes[wrt]]
+                    runBackward(ws, wrt: [wrt], seeded: [output]) { ws.cotangent(outputNodes[output])[row] = 1 }
+                    let g = ws.cotangent(inputNodes[wrt])
                     for i in 0..<n { jacobian[row * n + i] = g[i] }
                 }
             }
@@ -277,7 +274,7 @@ public final class Program: Sendable {
                     let r = try runForward(ws, policy: policy, mode: .policy, countKinks: col == 0)
                     if col == 0 { report = r }
                     unit[col] = 0
-                    let v = ws.values + valueOffsets[outputNodes[output]]
+                    let v = ws.value(outputNodes[output])
                     for i in 0..<m { jacobian[i * n + col] = v[i].tangent }
                 }
             }
@@ -330,7 +327,7 @@ public final class Program: Sendable {
                 let r = try runForward(ws, policy: .standard, mode: .lexicographic(firstPass: col == 0),
                                        countKinks: col == 0)
                 if col == 0 { report = r }
-                let v = ws.values + valueOffsets[outputNodes[output]]
+                let v = ws.value(outputNodes[output])
                 for i in 0..<m { result[i * k + col] = v[i].tangent }
             }
         }
@@ -340,7 +337,10 @@ public final class Program: Sendable {
 
 /// The buffers of one evaluation: values, cotangents and decisions of every node.
 final class Workspace<S: ADScalar> {
+    /// The arena of node values; `nodeValues[id]` points into it, except for the
+    /// arguments of a `Double` evaluation, which are read in place from the caller.
     let values: UnsafeMutablePointer<S>
+    let nodeValues: UnsafeMutablePointer<UnsafeMutablePointer<S>>
     let cotangents: UnsafeMutablePointer<S>
     let decisions: UnsafeMutablePointer<Double>
     let program: Program
@@ -354,6 +354,8 @@ final class Workspace<S: ADScalar> {
         cotangents.initialize(repeating: .zero, count: Swift.max(program.valueTotal, 1))
         decisions = .allocate(capacity: Swift.max(program.decisionTotal, 1))
         decisions.initialize(repeating: 0, count: Swift.max(program.decisionTotal, 1))
+        nodeValues = .allocate(capacity: Swift.max(program.nodes.count, 1))
+        for id in program.nodes.indices { (nodeValues + id).initialize(to: values + program.valueOffsets[id]) }
         for (id, node) in program.nodes.enumerated() {
             if case .constant(let c) = node.operation {
                 let p = values + program.valueOffsets[id]
@@ -363,27 +365,38 @@ final class Workspace<S: ADScalar> {
     }
 
     deinit {
+        nodeValues.deallocate()
         values.deallocate()
         cotangents.deallocate()
         decisions.deallocate()
     }
 
+    @inline(__always) func value(_ id: Int) -> UnsafeMutablePointer<S> { nodeValues[id] }
+    @inline(__always) func cotangent(_ id: Int) -> UnsafeMutablePointer<S> { cotangents + program.valueOffsets[id] }
+
+    /// Points the argument nodes at the caller's arrays (no copy: kernels never
+    /// write their operands), or copies them for other scalar types.
     func load(_ inputs: [UnsafePointer<Double>]) {
         for (k, id) in program.inputNodes.enumerated() {
-            let p = values + program.valueOffsets[id]
-            for i in 0..<program.nodes[id].count { p[i] = S(inputs[k][i]) }
+            if S.self == Double.self {
+                nodeValues[id] = unsafeBitCast(UnsafeMutablePointer(mutating: inputs[k]), to: UnsafeMutablePointer<S>.self)
+            } else {
+                let p = values + program.valueOffsets[id]
+                for i in 0..<program.nodes[id].count { p[i] = S(inputs[k][i]) }
+            }
         }
+    }
+
+    /// Points the argument nodes back at the arena, for callers that fill it.
+    func useArenaForInputs() {
+        for id in program.inputNodes { nodeValues[id] = values + program.valueOffsets[id] }
     }
 
     func store(_ outputs: [UnsafeMutablePointer<Double>]) {
         for (k, id) in program.outputNodes.enumerated() {
-            let p = values + program.valueOffsets[id]
+            let p = value(id)
             for i in 0..<program.nodes[id].count { outputs[k][i] = p[i].primal }
         }
-    }
-
-    func clearCotangents() {
-        cotangents.update(repeating: .zero, count: program.valueTotal)
     }
 }
 
@@ -391,6 +404,7 @@ extension Workspace where S == Dual {
     func loadDual(_ inputs: [UnsafePointer<Double>], _ tangents: [UnsafePointer<Double>?]) {
         for (k, id) in program.inputNodes.enumerated() {
             let p = values + program.valueOffsets[id]
+            nodeValues[id] = p
             if let t = tangents[k] {
                 for i in 0..<program.nodes[id].count { p[i] = Dual(inputs[k][i], t[i]) }
             } else {

@@ -227,29 +227,28 @@ extension Program {
         }
 
         try withWorkspace { ws in
+            ws.useArenaForInputs()
             for (a, p) in fixed {
-                let dst = ws.values + valueOffsets[inputNodes[a]]
+                let dst = ws.value(inputNodes[a])
                 for i in 0..<inputCounts[a] { dst[i] = p[i] }
             }
             try record(0, rate: options.learningRate.rate(at: 0))
             for k in 0..<options.steps {
                 sampler.next(into: &batch)
                 for (j, a) in parameters.enumerated() {
-                    (ws.values + valueOffsets[inputNodes[a]]).update(from: wBase + offsets[j], count: inputCounts[a])
+                    ws.value(inputNodes[a]).update(from: wBase + offsets[j], count: inputCounts[a])
                 }
                 for (d, size) in zip(data, rowSizes) {
-                    let dst = ws.values + valueOffsets[inputNodes[d.argument]]
+                    let dst = ws.value(inputNodes[d.argument])
                     for (r, row) in batch.enumerated() {
                         (dst + r * size).update(from: d.values + row * size, count: size)
                     }
                 }
                 let report = try runForward(ws, policy: options.policy, mode: .policy)
-                let loss = ws.values[valueOffsets[outputNodes[0]]]
-                ws.clearCotangents()
-                ws.cotangents[valueOffsets[outputNodes[0]]] = 1
-                runBackward(ws, wrt: parameters, seeded: [0])
+                let loss = ws.value(outputNodes[0])[0]
+                runBackward(ws, wrt: parameters, seeded: [0]) { ws.cotangent(outputNodes[0])[0] = 1 }
                 for (j, a) in parameters.enumerated() {
-                    let g = ws.cotangents + valueOffsets[inputNodes[a]]
+                    let g = ws.cotangent(inputNodes[a])
                     for i in 0..<inputCounts[a] { grad[offsets[j] + i] = g[i] }
                 }
                 intervalLoss += loss
@@ -318,7 +317,7 @@ extension Program {
                 try evaluation.withWorkspace { ws in
                     ws.load(pointers.map { $0! })
                     _ = try evaluation.runForward(ws, policy: .standard, mode: .policy, countKinks: false)
-                    v.pointee = ws.values[evaluation.valueOffsets[evaluation.outputNodes[0]]]
+                    v.pointee = ws.value(evaluation.outputNodes[0])[0]
                 }
             }
             return value

@@ -32,6 +32,21 @@ func binaryForward<S: ADScalar>(
         }
     case .maximum, .minimum:
         let isMax = f == .maximum
+        if !ctx.lexicographic {
+            for i in 0..<n {
+                let u = a[i].primal, v = b[i].primal
+                let w: Double = (u > v) == isMax ? 1 : 0
+                dec[i] = w
+                out[i] = w == 1 ? a[i] : b[i]
+            }
+            for i in 0..<n where a[i].primal == b[i].primal {
+                ctx.kinks += 1
+                let w = ctx.s
+                dec[i] = w
+                out[i] = (w * a[i] + (1 - w) * b[i]).replacingPrimal(a[i].primal)
+            }
+            break
+        }
         for i in 0..<n {
             let u = a[i].primal, v = b[i].primal
             if u != v {
@@ -97,11 +112,8 @@ func binaryBackward<S: ADScalar>(
             if let gb, x.primal > 0 { gb[i] += g[i] * (out[i] * S.log(x)) }
         }
     case .maximum, .minimum:
-        for i in 0..<n {
-            let w = dec[i]
-            if let ga, w != 0 { ga[i] += w * g[i] }
-            if let gb, w != 1 { gb[i] += (1 - w) * g[i] }
-        }
+        if let ga { for i in 0..<n { ga[i] += dec[i] * g[i] } }
+        if let gb { for i in 0..<n { gb[i] += (1 - dec[i]) * g[i] } }
     case .compare:
         break
     }

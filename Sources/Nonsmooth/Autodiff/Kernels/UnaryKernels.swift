@@ -60,6 +60,21 @@ func unaryForward<S: ADScalar>(
             out[i] = sloped(Swift.abs(v), x[i], dec[i])
         }
     case .relu:
+        if !ctx.lexicographic {
+            // Branch-free main loop (signs are unpredictable); ties fixed after.
+            for i in 0..<n {
+                let v = x[i].primal
+                let d: Double = v > 0 ? 1 : 0
+                dec[i] = d
+                out[i] = (d * x[i]).replacingPrimal(Swift.max(v, 0))
+            }
+            for i in 0..<n where x[i].primal == 0 {
+                ctx.kinks += 1
+                dec[i] = ctx.s
+                out[i] = (ctx.s * x[i]).replacingPrimal(0)
+            }
+            break
+        }
         for i in 0..<n {
             let v = x[i].primal
             if v > 0 { dec[i] = 1 } else if v < 0 { dec[i] = 0 } else { jumpSlope(x[i], true, 0, 1, &dec[i], &ctx) }
@@ -215,7 +230,8 @@ func unaryBackward<S: ADScalar>(
     case .square:
         for i in 0..<n { gx[i] += 2 * (g[i] * x[i]) }
     case .abs, .relu, .leakyRelu, .clip, .softThreshold, .hinge:
-        for i in 0..<n where dec[i] != 0 { gx[i] += dec[i] * g[i] }
+        // Slopes are finite, so this product is NaN only where g already is.
+        for i in 0..<n { gx[i] += dec[i] * g[i] }
     case .sign:
         break
     case .round(let ste), .floor(let ste):

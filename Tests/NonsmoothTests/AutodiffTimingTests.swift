@@ -1,0 +1,64 @@
+import XCTest
+@testable import Nonsmooth
+
+/// Per-call cost of value-and-gradient of a three-layer ReLU network (release
+/// builds only: `swift test -c release --filter AutodiffTimingTests`). Prints;
+/// the comparison with JAX lives in benchmarks/bench_autodiff.py.
+final class AutodiffTimingTests: XCTestCase {
+    func testTimingMLPValueAndGradient() throws {
+        #if DEBUG
+        throw XCTSkip("timing runs in release builds only")
+        #else
+        for (width, batch) in [(32, 1), (32, 64), (256, 64), (1024, 256)] {
+            let d = 16
+            let g = Graph()
+            let w1 = try g.input(shape: [d, width]), b1 = try g.input(shape: [width])
+            let w2 = try g.input(shape: [width, width]), b2 = try g.input(shape: [width])
+            let w3 = try g.input(shape: [width, 1]), b3 = try g.input(shape: [1])
+            let x = try g.input(shape: [batch, d]), y = try g.input(shape: [batch, 1])
+            let h1 = try g.relu(g.add(g.matmul(x, w1), b1))
+            let h2 = try g.relu(g.add(g.matmul(h1, w2), b2))
+            let out = try g.add(g.matmul(h2, w3), b3)
+            let loss = try g.mean(g.square(g.subtract(out, y)))
+            let p = try Program(g, outputs: [loss])
+            var rng = SplitMix64(seed: 1)
+            let inputs = p.inputCounts.map { n in (0..<n).map { _ in Double.random(in: -0.3...0.3, using: &rng) } }
+            let clock = ContinuousClock()
+            // The pointer API, as the C ABI calls it (no copies of the arguments).
+            let ptrs = inputs.map { a -> UnsafePointer<Double> in
+                let q = UnsafeMutablePointer<Double>.allocate(capacity: a.count)
+                q.initialize(from: a, count: a.count)
+                return UnsafePointer(q)
+            }
+            let grads = p.inputCounts.map { UnsafeMutablePointer<Double>.allocate(capacity: $0) }
+            let outBuf = UnsafeMutablePointer<Double>.allocate(capacity: 1)
+            let one = UnsafeMutablePointer<Double>.allocate(capacity: 1)
+            one.initialize(to: 1)
+            let seed: [UnsafePointer<Double>?] = [UnsafePointer(one)]
+            let gradBuffers = Array(grads[0..<6])
+            let reps = max(50, 20_000_000 / (width * width * max(batch, 8) + 1))
+            _ = try p.valueAndGradient(inputs, wrt: [0, 1, 2, 3, 4, 5])
+            let t = clock.measure {
+                for _ in 0..<reps {
+                    _ = try? p.vjp(inputs: ptrs, cotangents: seed, wrt: [0, 1, 2, 3, 4, 5],
+                                   gradients: gradBuffers, outputs: [outBuf])
+                }
+            }
+            let us = (Double(t.components.seconds) * 1e6 + Double(t.components.attoseconds) * 1e-12) / Double(reps)
+            let tf = clock.measure { for _ in 0..<reps { _ = try? p.evaluate(inputs: ptrs, outputs: [outBuf]) } }
+            let usf = (Double(tf.components.seconds) * 1e6 + Double(tf.components.attoseconds) * 1e-12) / Double(reps)
+            // The three products of the forward pass, alone.
+            let a = [Double](repeating: 0.1, count: batch * width), b = [Double](repeating: 0.2, count: width * width)
+            var c = [Double](repeating: 0, count: batch * width)
+            let tg = clock.measure {
+                for _ in 0..<reps {
+                    blasGemm(transA: false, transB: false, m: batch, n: width, k: width, alpha: 1, a: a, lda: width,
+                             b: b, ldb: width, beta: 0, c: &c, ldc: width)
+                }
+            }
+            let usg = (Double(tg.components.seconds) * 1e6 + Double(tg.components.attoseconds) * 1e-12) / Double(reps)
+            print("width \(width) batch \(batch): \(us) µs per value_and_grad, \(usf) µs per evaluate, \(usg) µs per hidden-layer gemm")
+        }
+        #endif
+    }
+}
