@@ -16,7 +16,11 @@ A Python library with a Swift core:
 
 See the README for the layers (Swift core → C ABI → CPython extension → Python).
 """
-from . import datasets, linear_model, optimize, prox
+from ._blas import configure_openblas as _configure_openblas
+
+_configure_openblas()  # before the native library loads OpenBLAS
+
+from . import datasets, linear_model, optimize, prox  # noqa: E402
 from .linear_model import ElasticNet, Lasso, enet_path, lasso_path
 from .tuning import ElasticNetTuned, ImplicitDifferentiationWarning, LassoTuned, WeightedLassoTuned
 from .optimize import OptimizeResult, admm, minimize, subgradient_method
