@@ -48,6 +48,15 @@ extension Program {
                 for i in 0..<n { out[i] = c[i].primal != 0 ? a[i] : b[i] }
             case .reshape:
                 out.update(from: operand(0), count: n)
+            case .tile(let times):
+                let x = operand(0), m = times == 0 ? 0 : n / times
+                for t in 0..<times { (out + t * m).update(from: x, count: m) }
+            case .repeatEach(let times):
+                let x = operand(0)
+                for i in 0..<(times == 0 ? 0 : n / times) {
+                    let v = x[i]
+                    for j in 0..<times { out[i * times + j] = v }
+                }
             case .gather(let indices):
                 let x = operand(0)
                 indices.withUnsafeBufferPointer { idx in
@@ -138,6 +147,22 @@ extension Program {
                 if let gb = gradient(2) { for i in 0..<n where c[i].primal == 0 { gb[i] += g[i] } }
             case .reshape:
                 if let gx = gradient(0) { for i in 0..<n { gx[i] += g[i] } }
+            case .tile(let times):
+                if let gx = gradient(0) {
+                    let m = times == 0 ? 0 : n / times
+                    for t in 0..<times {
+                        let gt = g + t * m
+                        for i in 0..<m { gx[i] += gt[i] }
+                    }
+                }
+            case .repeatEach(let times):
+                if let gx = gradient(0) {
+                    for i in 0..<(times == 0 ? 0 : n / times) {
+                        var acc = S.zero
+                        for j in 0..<times { acc += g[i * times + j] }
+                        gx[i] += acc
+                    }
+                }
             case .gather(let indices):
                 if let gx = gradient(0) {
                     indices.withUnsafeBufferPointer { idx in

@@ -107,6 +107,19 @@ public final class Graph {
         }
         let count = shape.reduce(1, *)
         let offset = shape.count - x.rank
+        let padded = [Int](repeating: 1, count: offset) + x.shape
+        // The two common patterns (a bias over a batch, a column over rows) get
+        // dedicated kernels; their reverse pass is a sum, not a scatter.
+        if let split = (0...shape.count).first(where: { k in
+            (0..<k).allSatisfy { padded[$0] == 1 } && (k..<shape.count).allSatisfy { padded[$0] == shape[$0] } }) {
+            let times = shape[..<split].reduce(1, *)
+            return add(.tile(times: times), [x], shape: shape, label: "broadcast_to")
+        }
+        if let split = (0...shape.count).first(where: { k in
+            (0..<k).allSatisfy { padded[$0] == shape[$0] } && (k..<shape.count).allSatisfy { padded[$0] == 1 } }) {
+            let times = shape[split...].reduce(1, *)
+            return add(.repeatEach(times: times), [x], shape: shape, label: "broadcast_to")
+        }
         // Stride of each output axis in x's elements (0 where x is broadcast).
         var strides = [Int](repeating: 0, count: shape.count)
         var s = 1

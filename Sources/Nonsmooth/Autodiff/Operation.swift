@@ -138,7 +138,11 @@ public enum Operation: Sendable {
     case select
     /// Copy with a new shape (same element order).
     case reshape
-    /// out[i] = x[indices[i]]; covers broadcasting, transposes, indexing,
+    /// Broadcasting along leading axes: the input repeated `times` times.
+    case tile(times: Int)
+    /// Broadcasting along trailing axes: each input element repeated `times` times.
+    case repeatEach(times: Int)
+    /// out[i] = x[indices[i]]; covers other broadcasts, transposes, indexing,
     /// slicing and pooling windows. The vector-Jacobian product scatter-adds.
     case gather(indices: [Int])
     /// Stacks the inputs' elements: the output is (rows, Σ lengths) with each
@@ -161,6 +165,7 @@ public enum Operation: Sendable {
         case .select: return "where"
         case .reshape: return "reshape"
         case .gather: return "gather"
+        case .tile, .repeatEach: return "broadcast_to"
         case .concatenate: return "concatenate"
         case .reduce(let r, _): return r.name
         case .matmul: return "matmul"

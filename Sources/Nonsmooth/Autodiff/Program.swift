@@ -26,10 +26,10 @@ public final class Program: Sendable {
     private let doubleCache = Mutex<[Workspace<Double>]>([])
     private let dualCache = Mutex<[Workspace<Dual>]>([])
 
-    public var inputShapes: [[Int]] { inputNodes.map { nodes[$0].shape } }
-    public var outputShapes: [[Int]] { outputNodes.map { nodes[$0].shape } }
-    public var inputCounts: [Int] { inputNodes.map { nodes[$0].count } }
-    public var outputCounts: [Int] { outputNodes.map { nodes[$0].count } }
+    public let inputShapes: [[Int]]
+    public let outputShapes: [[Int]]
+    public let inputCounts: [Int]
+    public let outputCounts: [Int]
     /// Number of primitives evaluated per call (after dead-code removal).
     public var operationCount: Int { nodes.count }
 
@@ -63,6 +63,10 @@ public final class Program: Sendable {
         nodes = kept
         inputNodes = inputs
         outputNodes = outputs.map { newID[$0.id] }
+        inputShapes = inputs.map { kept[$0].shape }
+        outputShapes = outputNodes.map { kept[$0].shape }
+        inputCounts = inputs.map { kept[$0].count }
+        outputCounts = outputNodes.map { kept[$0].count }
         var v = 0, d = 0
         var vo: [Int] = [], dOff: [Int] = []
         for n in kept {

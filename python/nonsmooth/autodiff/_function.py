@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 import numbers
+import re
 import threading
 from dataclasses import dataclass
 
@@ -23,8 +24,19 @@ class _Compiled:
     output_shapes: tuple
     n_outputs: int | None      # None: the function returns one array, else a tuple of this length
 
+    def __post_init__(self):
+        sizes = tuple(int(np.prod(s)) for s in self.output_shapes)
+        object.__setattr__(self, "output_sizes", sizes)
+        # The cotangent seed of value_and_grad: read-only, so shared by all calls.
+        seed = np.ones(self.output_shapes[0])
+        seed.flags.writeable = False
+        object.__setattr__(self, "seed", [seed] + [None] * (len(self.output_shapes) - 1))
+
     def output_buffers(self) -> list[np.ndarray]:
         return [np.empty(s) for s in self.output_shapes]
+
+
+_NOT_FINITE = re.compile(r"argument (\d+): must be finite, entry (\d+) is (\S+)")
 
 
 def _contiguous(a: np.ndarray) -> np.ndarray:
@@ -79,6 +91,7 @@ class Function:
         self._cache: dict[tuple, _Compiled] = {}
         self._lock = threading.Lock()
         self._local = threading.local()
+        self._wrt_cache: dict = {}
 
     def __repr__(self) -> str:
         return f"<nonsmooth.function {getattr(self._fn, '__qualname__', self._fn)!r}>"
@@ -101,6 +114,9 @@ class Function:
                             f"({', '.join(self._names)}), got {n}")
         arrays = []
         for k, a in enumerate(args):
+            if type(a) is np.ndarray and a.dtype == np.float64 and a.flags.c_contiguous:
+                arrays.append(a)  # finiteness is checked natively, in one pass, see _native_call
+                continue
             if isinstance(a, Tracer):
                 raise TypeError(f"{self._name(k)}: a traced array; derivatives of a nonsmooth.function cannot "
                                 "be taken inside another traced function (call it directly instead)")
@@ -108,6 +124,18 @@ class Function:
         return arrays
 
     def _wrt(self, wrt, nargs: int) -> tuple[list[int], bool]:
+        try:
+            return self._wrt_cache[wrt, nargs]
+        except (KeyError, TypeError):
+            pass
+        result = self._parse_wrt(wrt, nargs)
+        try:
+            self._wrt_cache[wrt, nargs] = result
+        except TypeError:  # an unhashable wrt (a list)
+            pass
+        return result
+
+    def _parse_wrt(self, wrt, nargs: int) -> tuple[list[int], bool]:
         single = not isinstance(wrt, (tuple, list))
         items = [wrt] if single else list(wrt)
         if not items:
@@ -159,6 +187,16 @@ class Function:
             self._cache.setdefault(key, compiled)
         return compiled
 
+    def _native_call(self, fn, *args):
+        """Calls the ABI, naming the argument when it rejects a non-finite entry."""
+        try:
+            return fn(*args)
+        except ValueError as exc:
+            m = _NOT_FINITE.match(str(exc))
+            if m is None:
+                raise
+            raise ValueError(f"{self._name(int(m[1]))}: contains NaN or infinity (entry {m[2]} is {m[3]})") from None
+
     def _pack(self, compiled: _Compiled, buffers):
         if compiled.n_outputs is None:
             return _scalar_or_array(buffers[0])
@@ -199,7 +237,7 @@ class Function:
         """``(value, kinks)``: the value and the :class:`~nonsmooth.KinkReport`."""
         arrays, compiled, native_policy = self._setup(args, policy)
         outputs = compiled.output_buffers()
-        text = _native.program_evaluate(compiled.handle, native_policy, arrays, outputs)
+        text = self._native_call(_native.program_evaluate, compiled.handle, native_policy, arrays, outputs)
         return self._pack(compiled, outputs), self._record(text)
 
     def _scalar_output(self, compiled: _Compiled, method: str, output: int = 0) -> int:
@@ -207,7 +245,7 @@ class Function:
         if not isinstance(output, numbers.Integral) or not 0 <= output < n:
             raise ValueError(f"output: index {output!r} is out of range for {n} output(s)")
         shape = compiled.output_shapes[output]
-        if int(np.prod(shape)) != 1:
+        if compiled.output_sizes[output] != 1:
             raise ValueError(f"{method}: needs a scalar output, {self.__name__} returns shape {shape}; "
                              "use vjp or jacobian for array outputs")
         return int(output)
@@ -223,10 +261,10 @@ class Function:
         arrays, compiled, native_policy = self._setup(args, policy)
         self._scalar_output(compiled, "value_and_grad")
         indices, single = self._wrt(wrt, len(arrays))
-        cotangents = [np.ones(compiled.output_shapes[0])] + [None] * (len(compiled.output_shapes) - 1)
+        cotangents = compiled.seed
         grads = [np.empty(compiled.input_shapes[k]) for k in indices]
         outputs = compiled.output_buffers()
-        text = _native.program_vjp(compiled.handle, native_policy, arrays, cotangents, indices, grads, outputs)
+        text = self._native_call(_native.program_vjp, compiled.handle, native_policy, arrays, cotangents, indices, grads, outputs)
         return self._pack(compiled, outputs), _select(grads, single), self._record(text)
 
     def grad(self, *args, wrt=0, policy: Kinks | None = None):
@@ -251,7 +289,7 @@ class Function:
                 for c, s in zip(cots, compiled.output_shapes)]
         grads = [np.empty(compiled.input_shapes[k]) for k in indices]
         outputs = compiled.output_buffers()
-        text = _native.program_vjp(compiled.handle, native_policy, arrays, cots, indices, grads, outputs)
+        text = self._native_call(_native.program_vjp, compiled.handle, native_policy, arrays, cots, indices, grads, outputs)
         self._record(text)
         return self._pack(compiled, outputs), _select(grads, single)
 
@@ -270,7 +308,7 @@ class Function:
             tangents[k] = self._like(t, compiled.input_shapes[k], "tangent")
         out_tangents = compiled.output_buffers()
         outputs = compiled.output_buffers()
-        text = _native.program_jvp(compiled.handle, native_policy, arrays, tangents, out_tangents, outputs)
+        text = self._native_call(_native.program_jvp, compiled.handle, native_policy, arrays, tangents, out_tangents, outputs)
         self._record(text)
         return self._pack(compiled, outputs), self._pack(compiled, out_tangents)
 
@@ -285,7 +323,7 @@ class Function:
         results = []
         for k in indices:
             jac = np.empty(compiled.output_shapes[output] + compiled.input_shapes[k])
-            text = _native.program_jacobian(compiled.handle, native_policy, arrays, int(output), k, jac)
+            text = self._native_call(_native.program_jacobian, compiled.handle, native_policy, arrays, int(output), k, jac)
             results.append(jac)
         self._record(text)
         return _select(results, single)
@@ -306,7 +344,7 @@ class Function:
             raise ValueError(f"direction: expected {'an array' if single else f'a tuple of {len(indices)} arrays'}")
         dirs = [self._like(d, compiled.input_shapes[k], "direction") for k, d in zip(indices, given)]
         products = [np.empty(compiled.input_shapes[k]) for k in indices]
-        text = _native.program_hvp(compiled.handle, native_policy, arrays, output, indices, dirs, products, None)
+        text = self._native_call(_native.program_hvp, compiled.handle, native_policy, arrays, output, indices, dirs, products, None)
         self._record(text)
         return _select(products, single)
 
@@ -348,7 +386,7 @@ class Function:
             offset += c
         out_shape = compiled.output_shapes[output]
         result = np.empty((int(np.prod(out_shape)), m.shape[1]))
-        text = _native.program_lexicographic(compiled.handle, arrays, int(output), indices, blocks, m.shape[1], result)
+        text = self._native_call(_native.program_lexicographic, compiled.handle, arrays, int(output), indices, blocks, m.shape[1], result)
         self._record(text)
         return result.reshape(out_shape + (m.shape[1],))
 

@@ -1,0 +1,179 @@
+"""Conservative AD: nonsmooth against jax.jit and a hand-written NumPy backward pass.
+
+Runs every competitor in this process on the same data and prints median times
+and ratios competitor / nonsmooth (> 1 means nonsmooth is faster):
+
+1. ``value_and_grad`` of the three-layer ReLU network
+   x ↦ W3 relu(W2 relu(W1 x + b1) + b2) + b3 with squared loss, over widths and
+   batch sizes;
+2. per-operation overhead on tiny inputs: a chain of elementwise scalar
+   operations, differentiated, divided by its length.
+
+Every library runs single-threaded (XLA_FLAGS, OPENBLAS_NUM_THREADS and
+nonsmooth.set_num_threads are set before import) so the ratios compare
+implementations, not thread pools. Not part of the test suite.
+
+    python benchmarks/bench_autodiff.py [--quick] [--markdown]
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import platform  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import nonsmooth as ns  # noqa: E402
+
+try:
+    import jax
+    import jax.numpy as jnp
+
+    jax.config.update("jax_enable_x64", True)
+except Exception:  # optional competitor
+    jax = None
+
+
+def median_time(fn, budget=0.4, min_repeat=5, max_repeat=2000):
+    fn()
+    fn()  # warm-up (and JIT compilation)
+    times = []
+    start = time.perf_counter()
+    while len(times) < max_repeat and (len(times) < min_repeat or time.perf_counter() - start < budget):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+# ---- the network --------------------------------------------------------------------
+@ns.function
+def mlp_loss(W1, b1, W2, b2, W3, b3, X, y):
+    h1 = ns.relu(X @ W1 + b1)
+    h2 = ns.relu(h1 @ W2 + b2)
+    out = h2 @ W3 + b3
+    return ns.mean((out - y) ** 2)
+
+
+def numpy_value_and_grad(W1, b1, W2, b2, W3, b3, X, y):
+    """The backward pass written by hand (relu'(0) = 0)."""
+    z1 = X @ W1 + b1
+    h1 = np.maximum(z1, 0.0)
+    z2 = h1 @ W2 + b2
+    h2 = np.maximum(z2, 0.0)
+    out = h2 @ W3 + b3
+    r = out - y
+    loss = np.mean(r**2)
+    g_out = 2.0 * r / r.size
+    gW3 = h2.T @ g_out
+    gb3 = g_out.sum(axis=0)
+    g_h2 = (g_out @ W3.T) * (z2 > 0)
+    gW2 = h1.T @ g_h2
+    gb2 = g_h2.sum(axis=0)
+    g_h1 = (g_h2 @ W2.T) * (z1 > 0)
+    gW1 = X.T @ g_h1
+    gb1 = g_h1.sum(axis=0)
+    return loss, (gW1, gb1, gW2, gb2, gW3, gb3)
+
+
+def make_problem(width, batch, d=32, seed=0):
+    rng = np.random.default_rng(seed)
+    W1 = rng.standard_normal((d, width)) / np.sqrt(d)
+    W2 = rng.standard_normal((width, width)) / np.sqrt(width)
+    W3 = rng.standard_normal((width, 1)) / np.sqrt(width)
+    b1, b2, b3 = 0.1 * rng.standard_normal(width), 0.1 * rng.standard_normal(width), np.zeros(1)
+    X = rng.standard_normal((batch, d))
+    y = rng.standard_normal((batch, 1))
+    return (W1, b1, W2, b2, W3, b3, X, y)
+
+
+def bench_mlp(widths, batches):
+    rows = []
+    wrt = (0, 1, 2, 3, 4, 5)
+    if jax is not None:
+        def jloss(W1, b1, W2, b2, W3, b3, X, y):
+            h1 = jax.nn.relu(X @ W1 + b1)
+            h2 = jax.nn.relu(h1 @ W2 + b2)
+            return jnp.mean((h2 @ W3 + b3 - y) ** 2)
+
+        jvg = jax.jit(jax.value_and_grad(jloss, argnums=wrt))
+    for width in widths:
+        for batch in batches:
+            args = make_problem(width, batch)
+            value, grads, _ = mlp_loss.value_and_grad(*args, wrt=wrt)
+            ref_value, ref_grads = numpy_value_and_grad(*args)
+            assert np.isclose(value, ref_value, rtol=1e-12)
+            assert all(np.allclose(g, r, rtol=1e-9, atol=1e-12) for g, r in zip(grads, ref_grads))
+            t_ns = median_time(lambda: mlp_loss.value_and_grad(*args, wrt=wrt))
+            t_np = median_time(lambda: numpy_value_and_grad(*args))
+            row = {"width": width, "batch": batch, "nonsmooth": t_ns, "numpy": t_np, "jax": float("nan")}
+            if jax is not None:
+                jargs = [jnp.asarray(a) for a in args]
+                jv, jg = jvg(*jargs)
+                assert np.isclose(float(jv), value, rtol=1e-10)
+                row["jax"] = median_time(lambda: jax.block_until_ready(jvg(*jargs)))
+            rows.append(row)
+            print(f"width {width:5d} batch {batch:5d}: nonsmooth {t_ns * 1e6:10.1f} µs   "
+                  f"numpy {t_np / t_ns:6.2f}x   jax.jit {row['jax'] / t_ns:6.2f}x", flush=True)
+    return rows
+
+
+# ---- per-operation overhead ---------------------------------------------------------
+def chain(x, n):
+    for k in range(n):
+        x = ns.tanh(x) * 0.9 + 0.1 if k % 2 == 0 else ns.relu(x) + 0.01
+    return x
+
+
+def bench_overhead(length=200):
+    f = ns.function(lambda x: chain(x, length))
+    x = np.float64(0.3)
+    ops = 3 * length // 2 + length // 2 * 2  # tanh, *, + / relu, +
+    t_ns = median_time(lambda: f.value_and_grad(x))
+    out = {"ops": ops, "nonsmooth": t_ns / ops, "jax_eager": float("nan"), "jax_jit_call": float("nan")}
+    if jax is not None:
+        def jchain(x):
+            for k in range(length):
+                x = jnp.tanh(x) * 0.9 + 0.1 if k % 2 == 0 else jax.nn.relu(x) + 0.01
+            return x
+
+        jx = jnp.asarray(0.3)
+        eager = jax.value_and_grad(jchain)
+        out["jax_eager"] = median_time(lambda: jax.block_until_ready(eager(jx)), budget=1.0, min_repeat=3) / ops
+        jitted = jax.jit(jax.value_and_grad(jchain))
+        out["jax_jit_call"] = median_time(lambda: jax.block_until_ready(jitted(jx))) / ops
+    print(f"per scalar op ({ops} ops, value and gradient): nonsmooth {out['nonsmooth'] * 1e9:.0f} ns, "
+          f"jax op-by-op {out['jax_eager'] * 1e9:.0f} ns, jax.jit {out['jax_jit_call'] * 1e9:.0f} ns", flush=True)
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer sizes")
+    parser.add_argument("--markdown", action="store_true", help="print a README table")
+    opts = parser.parse_args()
+    ns.set_num_threads(1)
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, single-threaded; "
+          f"jax {jax.__version__ if jax else 'not installed'}, OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}")
+    widths = [32, 256, 1024] if opts.quick else [32, 128, 256, 512, 1024]
+    batches = [1, 64, 1024] if opts.quick else [1, 16, 64, 256, 1024]
+    rows = bench_mlp(widths, batches)
+    over = bench_overhead()
+    if opts.markdown:
+        print("\n| width | batch | nonsmooth | vs jax.jit | vs NumPy by hand |")
+        print("|---:|---:|---:|---:|---:|")
+        for r in rows:
+            print(f"| {r['width']} | {r['batch']} | {r['nonsmooth'] * 1e6:.0f} µs | "
+                  f"{r['jax'] / r['nonsmooth']:.2f}× | {r['numpy'] / r['nonsmooth']:.2f}× |")
+        print(f"\nPer scalar operation (value and gradient of a {over['ops']}-op chain): nonsmooth "
+              f"{over['nonsmooth'] * 1e9:.0f} ns, JAX op-by-op {over['jax_eager'] * 1e9:.0f} ns, "
+              f"one jax.jit call {over['jax_jit_call'] * 1e9:.0f} ns.")
+
+
+if __name__ == "__main__":
+    main()
