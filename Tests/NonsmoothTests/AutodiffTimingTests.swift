@@ -9,7 +9,7 @@ final class AutodiffTimingTests: XCTestCase {
         #if DEBUG
         throw XCTSkip("timing runs in release builds only")
         #else
-        for (width, batch) in [(32, 1), (32, 64), (256, 64), (1024, 256)] {
+        for (width, batch) in ProcessInfoSizes.sizes {
             let d = 16
             let g = Graph()
             let w1 = try g.input(shape: [d, width]), b1 = try g.input(shape: [width])
@@ -60,5 +60,16 @@ final class AutodiffTimingTests: XCTestCase {
             print("width \(width) batch \(batch): \(us) µs per value_and_grad, \(usf) µs per evaluate, \(usg) µs per hidden-layer gemm")
         }
         #endif
+    }
+}
+
+/// Sizes of the timing run; NS_TIMING_SIZES="32x64,256x64" narrows it for profiling.
+enum ProcessInfoSizes {
+    static var sizes: [(Int, Int)] {
+        guard let raw = getenv("NS_TIMING_SIZES") else { return [(32, 1), (32, 64), (256, 64), (1024, 256)] }
+        return String(cString: raw).split(separator: ",").compactMap { pair in
+            let parts = pair.split(separator: "x").compactMap { Int($0) }
+            return parts.count == 2 ? (parts[0], parts[1]) : nil
+        }
     }
 }

@@ -98,8 +98,10 @@ extension Program {
     }
 
     /// Accumulates cotangents from the seeded outputs back to the `wrt` arguments,
-    /// visiting only nodes that lie on a path between the two. Their cotangents
-    /// are zeroed first; `seed` then writes the outputs' cotangents.
+    /// visiting only nodes that lie on a path between the two. Cotangent buffers
+    /// are zeroed lazily, when their first contribution arrives (a matrix
+    /// product writes its first contribution with β = 0 instead); `seed` writes
+    /// the outputs' cotangents into zeroed buffers.
     func runBackward<S: ADScalar>(_ ws: Workspace<S>, wrt: [Int], seeded: [Int], seed: () -> Void) {
         var needs = [Bool](repeating: false, count: nodes.count)
         for k in wrt { needs[inputNodes[k]] = true }
@@ -117,22 +119,40 @@ extension Program {
         for id in stride(from: nodes.count - 1, through: 0, by: -1) where reach[id] && needs[id] {
             for i in nodes[id].inputs { reach[i] = true }
         }
-        for id in nodes.indices where reach[id] && needs[id] {
-            ws.cotangent(id).update(repeating: .zero, count: nodes[id].count)
+        var touched = [Bool](repeating: false, count: nodes.count)
+        for k in seeded where !touched[outputNodes[k]] {
+            ws.cotangent(outputNodes[k]).update(repeating: .zero, count: nodes[outputNodes[k]].count)
+            touched[outputNodes[k]] = true
         }
-        for k in wrt { ws.cotangent(inputNodes[k]).update(repeating: .zero, count: nodes[inputNodes[k]].count) }
-        for k in seeded { ws.cotangent(outputNodes[k]).update(repeating: .zero, count: nodes[outputNodes[k]].count) }
         seed()
-        for id in stride(from: nodes.count - 1, through: 0, by: -1) where reach[id] && needs[id] {
+        defer {
+            for k in wrt where !touched[inputNodes[k]] {
+                ws.cotangent(inputNodes[k]).update(repeating: .zero, count: nodes[inputNodes[k]].count)
+            }
+        }
+        for id in stride(from: nodes.count - 1, through: 0, by: -1) where reach[id] && needs[id] && touched[id] {
             let node = nodes[id]
             let out = ws.value(id)
             let g = ws.cotangent(id)
             let dec = ws.decisions + decisionOffsets[id]
             let n = node.count
             @inline(__always) func operand(_ k: Int) -> UnsafeMutablePointer<S> { ws.value(node.inputs[k]) }
-            @inline(__always) func gradient(_ k: Int) -> UnsafeMutablePointer<S>? {
+            /// The operand's cotangent buffer, zeroed on first use; nil when not needed.
+            func gradient(_ k: Int) -> UnsafeMutablePointer<S>? {
                 let i = node.inputs[k]
-                return needs[i] ? ws.cotangent(i) : nil
+                guard needs[i] else { return nil }
+                if !touched[i] {
+                    ws.cotangent(i).update(repeating: .zero, count: nodes[i].count)
+                    touched[i] = true
+                }
+                return ws.cotangent(i)
+            }
+            /// For products: the buffer and the β that accumulates into it (0 on first use).
+            func gradientBeta(_ k: Int) -> (UnsafeMutablePointer<S>, Double)? {
+                let i = node.inputs[k]
+                guard needs[i] else { return nil }
+                defer { touched[i] = true }
+                return (ws.cotangent(i), touched[i] ? 1 : 0)
             }
             switch node.operation {
             case .input, .constant:
@@ -187,13 +207,13 @@ extension Program {
                 }
             case .matmul(let m, let k, let nn):
                 guard m * nn > 0, k > 0 else { continue }
-                if let ga = gradient(0) {
+                if let (ga, beta) = gradientBeta(0) {
                     S.gemm(transA: false, transB: true, m: m, n: k, k: nn, alpha: 1,
-                           a: g, lda: nn, b: operand(1), ldb: nn, beta: 1, c: ga, ldc: k)
+                           a: g, lda: nn, b: operand(1), ldb: nn, beta: beta, c: ga, ldc: k)
                 }
-                if let gb = gradient(1) {
+                if let (gb, beta) = gradientBeta(1) {
                     S.gemm(transA: true, transB: false, m: k, n: nn, k: m, alpha: 1,
-                           a: operand(0), lda: k, b: g, ldb: nn, beta: 1, c: gb, ldc: nn)
+                           a: operand(0), lda: k, b: g, ldb: nn, beta: beta, c: gb, ldc: nn)
                 }
             case .sort(let length):
                 if let gx = gradient(0) {

@@ -162,16 +162,15 @@ public final class Program: Sendable {
             ws.load(inputs)
             let report = try runForward(ws, policy: policy, mode: .policy)
             if let outputs { ws.store(outputs) }
-            runBackward(ws, wrt: wrt, seeded: cotangents.indices.filter { cotangents[$0] != nil }) {
-                for (k, c) in cotangents.enumerated() {
-                    guard let c else { continue }
-                    let g = ws.cotangent(outputNodes[k])
-                    for i in 0..<nodes[outputNodes[k]].count { g[i] += c[i] }
+            // Gradients accumulate straight into the caller's buffers.
+            ws.withCotangents(wrt.map { inputNodes[$0] }, in: gradients) {
+                runBackward(ws, wrt: wrt, seeded: cotangents.indices.filter { cotangents[$0] != nil }) {
+                    for (k, c) in cotangents.enumerated() {
+                        guard let c else { continue }
+                        let g = ws.cotangent(outputNodes[k])
+                        for i in 0..<nodes[outputNodes[k]].count { g[i] += c[i] }
+                    }
                 }
-            }
-            for (j, k) in wrt.enumerated() {
-                let g = ws.cotangent(inputNodes[k])
-                for i in 0..<nodes[inputNodes[k]].count { gradients[j][i] = g[i] }
             }
             return report
         }
@@ -346,6 +345,9 @@ final class Workspace<S: ADScalar> {
     let values: UnsafeMutablePointer<S>
     let nodeValues: UnsafeMutablePointer<UnsafeMutablePointer<S>>
     let cotangents: UnsafeMutablePointer<S>
+    /// `nodeCotangents[id]` points into `cotangents`, except for the arguments
+    /// differentiated by `vjp`, whose gradients go straight to the caller.
+    let nodeCotangents: UnsafeMutablePointer<UnsafeMutablePointer<S>>
     let decisions: UnsafeMutablePointer<Double>
     let program: Program
     /// Scratch for kernels that need it (sort permutations, softmax rows).
@@ -360,6 +362,8 @@ final class Workspace<S: ADScalar> {
         decisions.initialize(repeating: 0, count: Swift.max(program.decisionTotal, 1))
         nodeValues = .allocate(capacity: Swift.max(program.nodes.count, 1))
         for id in program.nodes.indices { (nodeValues + id).initialize(to: values + program.valueOffsets[id]) }
+        nodeCotangents = .allocate(capacity: Swift.max(program.nodes.count, 1))
+        for id in program.nodes.indices { (nodeCotangents + id).initialize(to: cotangents + program.valueOffsets[id]) }
         for (id, node) in program.nodes.enumerated() {
             if case .constant(let c) = node.operation {
                 let p = values + program.valueOffsets[id]
@@ -370,13 +374,22 @@ final class Workspace<S: ADScalar> {
 
     deinit {
         nodeValues.deallocate()
+        nodeCotangents.deallocate()
         values.deallocate()
         cotangents.deallocate()
         decisions.deallocate()
     }
 
     @inline(__always) func value(_ id: Int) -> UnsafeMutablePointer<S> { nodeValues[id] }
-    @inline(__always) func cotangent(_ id: Int) -> UnsafeMutablePointer<S> { cotangents + program.valueOffsets[id] }
+    @inline(__always) func cotangent(_ id: Int) -> UnsafeMutablePointer<S> { nodeCotangents[id] }
+
+    /// Runs `body` with the cotangents of these nodes redirected to `buffers`.
+    func withCotangents<R>(_ ids: [Int], in buffers: [UnsafeMutablePointer<Double>], _ body: () throws -> R) rethrows -> R {
+        precondition(S.self == Double.self)
+        for (id, b) in zip(ids, buffers) { nodeCotangents[id] = unsafeBitCast(b, to: UnsafeMutablePointer<S>.self) }
+        defer { for id in ids { nodeCotangents[id] = cotangents + program.valueOffsets[id] } }
+        return try body()
+    }
 
     /// Points the argument nodes at the caller's arrays (no copy: kernels never
     /// write their operands), or copies them for other scalar types.
