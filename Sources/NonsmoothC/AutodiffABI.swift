@@ -27,7 +27,7 @@ private func graphHandle(_ handle: OpaquePointer?) throws -> GraphHandle {
     return Unmanaged<GraphHandle>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
 }
 
-private func programHandle(_ handle: OpaquePointer?) throws -> Program {
+func programHandle(_ handle: OpaquePointer?) throws -> Program {
     guard let handle else { throw invalid("program", "is a null handle") }
     return Unmanaged<Program>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
 }
@@ -477,7 +477,7 @@ private func outputIndex(_ program: Program, _ output: Int64) throws -> Int {
 }
 
 /// Reads an `ns_kink_policy` (layout fixed in nonsmooth.h: three doubles, two int32); null is the default.
-private func kinkPolicy(_ raw: UnsafeRawPointer?) throws -> KinkPolicy {
+func kinkPolicy(_ raw: UnsafeRawPointer?) throws -> KinkPolicy {
     guard let raw else { return .standard }
     let relu = raw.loadUnaligned(fromByteOffset: 0, as: Double.self)
     let abs = raw.loadUnaligned(fromByteOffset: 8, as: Double.self)
@@ -491,7 +491,7 @@ private func kinkPolicy(_ raw: UnsafeRawPointer?) throws -> KinkPolicy {
 
 /// Writes "label=count;label=count" (NUL-terminated) into the caller's buffer;
 /// entries that do not fit are replaced by "...".
-private func writeKinks(_ report: KinkReport, _ buffer: UnsafeMutablePointer<CChar>?, _ capacity: Int64) {
+func writeKinks(_ report: KinkReport, _ buffer: UnsafeMutablePointer<CChar>?, _ capacity: Int64) {
     guard let buffer, capacity > 0 else { return }
     let cap = Int(Swift.min(capacity, 1 << 20))
     var used = 0

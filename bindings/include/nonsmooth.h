@@ -577,6 +577,139 @@ ns_status ns_program_lexicographic(const ns_program *program,
                                    int64_t direction_count, double *result, int64_t result_size,
                                    char *kinks, int64_t kinks_capacity);
 
+/* ---- Native training ------------------------------------------------------------ */
+
+/*
+ * First-order optimizers. An ns_optimizer is one update rule with its state
+ * (moments, accumulators), created with the hyperparameters of its kind:
+ *
+ *  kind         hyperparameters          update of w from the (sub)gradient g, step α
+ *  "sgd"        -                        w ← w − α g
+ *  "momentum"   μ ∈ [0, 1)               v ← μ v + g,  w ← w − α v       (Polyak 1964, Sutskever et al. 2013)
+ *  "nesterov"   μ ∈ [0, 1)               v ← μ v + g,  w ← w − α (g + μ v)
+ *  "adagrad"    ε ≥ 0                    G ← G + g²,   w ← w − α g / (√G + ε)    (Duchi, Hazan & Singer 2011)
+ *  "rmsprop"    ρ ∈ [0, 1), ε ≥ 0        s ← ρ s + (1 − ρ) g²,  w ← w − α g / (√s + ε)  (Tieleman & Hinton 2012)
+ *  "adam"       β1, β2 ∈ [0, 1), ε ≥ 0   m ← β1 m + (1 − β1) g,  v ← β2 v + (1 − β2) g²,
+ *                                        w ← w − α m̂ / (√v̂ + ε), m̂ = m/(1 − β1ᵗ), v̂ = v/(1 − β2ᵗ)
+ *                                        (Kingma & Ba 2015)
+ *
+ * The state starts at zero and is sized by the first step; a step with another
+ * n starts it again. ns_train runs the very same update rules, so a loop of
+ * ns_optimizer_step over exact gradients reproduces it bit for bit. A handle
+ * is not immutable: calls on one handle from several threads are serialized
+ * by a lock (the order is then the caller's business). Release with
+ * ns_optimizer_destroy.
+ */
+typedef struct ns_optimizer ns_optimizer;
+
+ns_status ns_optimizer_create(const char *kind, const double *hyperparameters, int64_t n_hyperparameters,
+                              ns_optimizer **out);
+void ns_optimizer_destroy(ns_optimizer *optimizer);   /* NULL is ignored */
+
+/* Forgets the state (the next step is a first step again). */
+ns_status ns_optimizer_reset(ns_optimizer *optimizer);
+
+/* One update of params[0..n) in place from grads[0..n) (finite) with step rate ≥ 0. */
+ns_status ns_optimizer_step(ns_optimizer *optimizer, double *params, const double *grads, int64_t n, double rate);
+
+/*
+ * Learning-rate schedules α_k, k = 0, 1, … the step counter:
+ *
+ *  kind           parameters                    α_k
+ *  "constant"     α > 0                         α
+ *  "diminishing"  a > 0, b > 0, p ≥ 0           a / (b + k)^p   (p ∈ (1/2, 1]: Robbins–Monro)
+ *  "step_decay"   α > 0, f ∈ (0, 1], every ≥ 1  α f^⌊k / every⌋
+ *  "cosine"       α > 0, α_min ∈ [0, α], K ≥ 1  α_min + (α − α_min)(1 + cos(πk/K))/2 for k < K, α_min after
+ *                                               (Loshchilov & Hutter 2017)
+ *
+ * Counts (every, K) are passed as whole doubles. *out receives α_k (k ≥ 0).
+ */
+ns_status ns_learning_rate(const char *schedule, const double *parameters, int64_t n_parameters, int64_t step,
+                           double *out);
+
+/* Roles of the loss program's arguments in ns_train. */
+#define NS_TRAIN_PARAMETER 0   /* trained; inputs[k] holds its initial value        */
+#define NS_TRAIN_DATA      1   /* sampled by rows: inputs[k] holds `rows` rows      */
+#define NS_TRAIN_FIXED     2   /* held fixed; inputs[k] holds its value             */
+
+#define NS_AVERAGE_NONE          0
+#define NS_AVERAGE_UNIFORM       1   /* (1/K) Σ_{k=1..K} w_k, the iterates after each step             */
+#define NS_AVERAGE_STEP_WEIGHTED 2   /* Σ_{k<K} α_k w_k / Σ α_k over the points where the gradients
+                                        were taken (Nemirovski, Juditsky, Lan & Shapiro 2009)         */
+
+#define NS_TRAIN_COMPLETED 0
+#define NS_TRAIN_DIVERGED  1   /* a non-finite loss or parameter: the loop stopped there */
+#define NS_TRAIN_CANCELLED 2   /* the callback asked to stop                             */
+
+/* History: NS_TRAIN_HISTORY_COLUMNS columns of `history_capacity` rows each,
+ * column c of row i at history[c * history_capacity + i]:
+ *   0 step   1 mean minibatch loss since the previous row (NaN in row 0)
+ *   2 full-data loss (evaluation program; NaN without one)   3 ||w||_1   4 ||w||_∞
+ *   5 fraction of parameter entries with |w| < threshold   6 kinks hit since the previous row
+ *   7 learning rate of the last step   8 seconds since the start
+ * A run of `steps` steps recorded every `every` needs NS_TRAIN_HISTORY_ROWS rows:
+ * the initial point, one row per `every` steps and at the end, one at a divergence or a stop. */
+#define NS_TRAIN_HISTORY_COLUMNS 9
+#define NS_TRAIN_HISTORY_ROWS(steps, every) (2 + ((steps) + (every) - 1) / (every))
+
+/*
+ * Minimizes the scalar output 0 of `loss` over its parameter arguments by
+ * `steps` steps of the optimizer, entirely in native code:
+ *
+ *   for k = 0 .. steps-1:
+ *       B_k = next minibatch of batch_size row indices of the data
+ *       g_k = conservative gradient of loss(w_k; data rows B_k, fixed) (kink policy `policy`)
+ *       w_{k+1} = optimizer update of w_k with g_k and α_k = schedule(k)
+ *       w_{k+1} = prox_{α_k h}(w_{k+1}) for each parameter with a prox handle h
+ *
+ * loss: a program whose data arguments were traced with batch_size rows (first
+ *   dimension). evaluation (may be NULL): the same function traced with the
+ *   full data (`rows` rows); its value at every history row is column 2.
+ * inputs / input_sizes / roles: one entry per argument of `loss` (n_inputs =
+ *   its arity). A data argument holds rows × (its traced count / batch_size)
+ *   entries, row-major; the others hold exactly their traced count. All must
+ *   be finite. Without data arguments, batch_size and rows must be 1.
+ * Minibatches (MinibatchSampler of the Swift core, seeded SplitMix64): with
+ *   replacement, batch_size uniform draws; without, reshuffled epochs
+ *   (batch_size ≤ rows). batch_size = rows without replacement takes the rows
+ *   in order: the deterministic (full-gradient) method. The same seed gives the
+ *   same run on every machine and thread.
+ * prox (may be NULL): one ns_prox* per argument, NULL for none; only
+ *   parameters may have one. Matrix operators ("nuclear", "psd") act on a 2-D
+ *   parameter as a matrix. Proximal SGD with "sgd", proximal Adam with "adam".
+ * optimizer: an ns_optimizer handle; training continues from its state and
+ *   leaves its final state there (create a fresh one for a fresh run). The
+ *   handle's lock is held for the whole run.
+ * schedule / schedule_parameters: as ns_learning_rate.
+ * record_every ≥ 1: history cadence; threshold ≥ 0: see history column 5.
+ * averaging: NS_AVERAGE_*. policy: the kink policy (NULL: standard).
+ * Outputs: parameters[k] (the parameter arguments' entries, others ignored; may
+ *   alias inputs[k]) receives the final iterate; averaged (may be NULL; as
+ *   parameters) the averaged iterate when averaging ≠ NONE; history (may be
+ *   NULL) as above, history_capacity ≥ NS_TRAIN_HISTORY_ROWS(steps, record_every);
+ *   kinks: "label=count;..." of every kink hit over the run (see kink reports);
+ *   info (4 entries): [steps done, NS_TRAIN_* stop reason, history rows written,
+ *   seconds].
+ * callback: called with (step, mean minibatch loss since the last row) at
+ *   every history row, and between rows whenever callback_seconds have passed
+ *   since the last call (one clock read per step, so a stop request is answered
+ *   within callback_seconds plus one step). A non-zero return stops the loop:
+ *   ns_train then returns NS_CANCELLED with every output holding the state
+ *   reached (stop reason NS_TRAIN_CANCELLED). A divergence is not an error:
+ *   NS_OK with stop reason NS_TRAIN_DIVERGED and the last (non-finite) state.
+ */
+ns_status ns_train(const ns_program *loss, const ns_program *evaluation,
+                   int64_t n_inputs, const double *const *inputs, const int64_t *input_sizes,
+                   const int32_t *roles, int64_t rows, const ns_prox *const *prox,
+                   ns_optimizer *optimizer,
+                   const char *schedule, const double *schedule_parameters, int64_t n_schedule_parameters,
+                   int64_t steps, int64_t batch_size, int32_t replacement, uint64_t seed,
+                   int64_t record_every, double threshold, int32_t averaging, const ns_kink_policy *policy,
+                   double *const *parameters, double *const *averaged,
+                   double *history, int64_t history_capacity,
+                   char *kinks, int64_t kinks_capacity, double *info,
+                   ns_progress_callback callback, void *context, double callback_seconds);
+
 #ifdef __cplusplus
 }
 #endif

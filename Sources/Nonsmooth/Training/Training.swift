@@ -42,9 +42,13 @@ public struct ProximalTerm {
 public enum IterateAveraging: Sendable, Equatable {
     case none
     /// w̄ = (1/K) Σ_k w_k.
+    /// w̄ = (1/K) Σ_{k=1..K} w_k, the iterates after each of the K steps.
     case uniform
-    /// w̄ = Σ_k α_k w_k / Σ_k α_k, the average of the stochastic subgradient
-    /// method's convergence theory (Nemirovski et al. 2009).
+    /// w̄ = Σ_{k=0..K-1} α_k w_k / Σ_k α_k over the points w_k where the
+    /// (sub)gradients were taken (so w_0 is in, the last iterate is not): the
+    /// average of the stochastic subgradient method's convergence theory,
+    /// E f(w̄) − f* ≤ (D² + M² Σα_k²) / (2 Σα_k) for convex f (Nemirovski,
+    /// Juditsky, Lan & Shapiro 2009, eq. 2.18–2.20).
     case stepWeighted
 }
 
@@ -132,6 +136,7 @@ extension Program {
         try require(!parameters.isEmpty, "params", "at least one parameter is needed")
         try require(initial.count == parameters.count, "params", "one initial value per parameter is needed")
         try require(options.steps >= 0, "steps", "must be non-negative, got \(options.steps)")
+        try require(options.batchSize >= 1, "batch_size", "must be at least 1, got \(options.batchSize)")
         try require(options.recordEvery >= 1, "record_every", "must be at least 1, got \(options.recordEvery)")
         try requireNonnegative(options.threshold, "threshold")
         try options.learningRate.validate()
@@ -143,7 +148,7 @@ extension Program {
         var role = [Int](repeating: 0, count: inputNodes.count)  // 1 parameter, 2 data, 3 fixed
         for a in parameters { role[a] = 1 }
         var rowSizes: [Int] = []
-        for d in data {
+        for (index, d) in data.enumerated() {
             try require(d.argument >= 0 && d.argument < inputNodes.count && role[d.argument] == 0, "data",
                         "argument \(d.argument) is not a free argument of the program")
             role[d.argument] = 2
@@ -153,7 +158,7 @@ extension Program {
             try require(d.rows == data[0].rows, "data", "all data arrays need the same number of rows")
             rowSizes.append(inputCounts[d.argument] / options.batchSize)
             for i in 0..<(d.rows * rowSizes.last!) where !d.values[i].isFinite {
-                throw NonsmoothError.invalidArgument(name: "data", reason: "array \(data.count) has a non-finite entry at \(i)")
+                throw NonsmoothError.invalidArgument(name: "data", reason: "array \(index) (argument \(d.argument)) has a non-finite entry at \(i)")
             }
         }
         for (a, p) in fixed {
@@ -174,8 +179,13 @@ extension Program {
         }
         if let evaluation {
             try require(evaluation.inputCounts.count == inputCounts.count, "evaluation", "must take the same arguments")
-            for d in data {
-                try require(evaluation.inputCounts[d.argument] == d.rows * inputCounts[d.argument] / options.batchSize,
+            try require(evaluation.outputCounts[0] == 1, "evaluation", "must return a scalar, got shape \(evaluation.outputShapes[0])")
+            for a in inputCounts.indices where role[a] != 2 {
+                try require(evaluation.inputCounts[a] == inputCounts[a], "evaluation",
+                            "argument \(a) has shape \(evaluation.inputShapes[a]) there and \(inputShapes[a]) in the loss")
+            }
+            for (d, size) in zip(data, rowSizes) {
+                try require(evaluation.inputCounts[d.argument] == d.rows * size,
                             "evaluation", "must be traced with the full data for argument \(d.argument)")
             }
         }
@@ -200,6 +210,13 @@ extension Program {
         var batch: [Int] = []
         var intervalLoss = 0.0, intervalSteps = 0, intervalKinks = 0
         var stepsDone = 0
+
+        /// w̄ ← w̄ + (c/Σc)(w − w̄): the running weighted mean, without a sum that could overflow.
+        func accumulateAverage(weight: Double) {
+            weightSum += weight
+            let c = weight / weightSum
+            for i in 0..<total { averaged[i] += c * (w[i] - averaged[i]) }
+        }
 
         func record(_ k: Int, rate: Double) throws {
             var l1 = 0.0, linf = 0.0, small = 0
@@ -256,6 +273,10 @@ extension Program {
                 intervalKinks += report.total
                 for (label, count) in report.entries { totals.add(label, count) }
                 let rate = options.learningRate.rate(at: k)
+                if options.averaging == .stepWeighted {
+                    // Nemirovski et al. (2009), eq. (2.18): the points where the subgradients were taken.
+                    accumulateAverage(weight: rate)
+                }
                 optimizer.step(UnsafeMutableBufferPointer(rebasing: w[0..<total]),
                                UnsafeBufferPointer(rebasing: grad[0..<total]), rate: rate)
                 for term in proximal {
@@ -267,14 +288,7 @@ extension Program {
                     for i in 0..<n { w[offsets[j] + i] = out[i] }
                 }
                 stepsDone = k + 1
-                switch options.averaging {
-                case .none: break
-                case .uniform, .stepWeighted:
-                    let weight = options.averaging == .uniform ? 1 : rate
-                    weightSum += weight
-                    let c = weight / weightSum
-                    for i in 0..<total { averaged[i] += c * (w[i] - averaged[i]) }
-                }
+                if options.averaging == .uniform { accumulateAverage(weight: 1) }
                 if !loss.isFinite || !(0..<total).allSatisfy({ w[$0].isFinite }) {
                     stop = .diverged
                     try record(k + 1, rate: rate)
