@@ -143,3 +143,21 @@ def test_bad_arguments():
         implicit_vjp(linear_root, np.ones(2), np.eye(2), np.ones(2), cotangent=np.ones(3), wrt=1)
     with pytest.raises(ValueError, match="solver"):
         implicit_jvp(linear_root, np.ones(2), np.eye(2), np.ones(2), tangents=np.ones(2), wrt=1, solver="lu")
+
+
+def test_soft_threshold_with_a_traced_threshold_spells_the_same_map():
+    X, y = lasso_problem(seed=4)
+    n = X.shape[0]
+    alpha = 0.07
+    coef = ns.Lasso(alpha=alpha, fit_intercept=False, tol=1e-14, max_iter=100_000).fit(X, y).coef_
+    step = n / np.linalg.norm(X, 2) ** 2
+
+    def T(b, log_alpha, X, y, step):
+        return ns.soft_threshold(b - step * X.T @ (X @ b - y) / len(y), step * ns.exp(log_alpha))
+
+    a = implicit_jvp(T, coef, np.log(alpha), X, y, step, tangents=1.0, fixed_point=True).value
+    b = implicit_jvp(lasso_fixed_point, coef, np.log(alpha), X, y, step, tangents=1.0, fixed_point=True).value
+    np.testing.assert_allclose(a, b, atol=1e-12)
+    # Eager and traced agree on an array threshold.
+    v, t = np.array([-2.0, 0.5, 1.0]), np.array([1.0, 1.0, 0.5])
+    np.testing.assert_allclose(ns.soft_threshold(v, t), [-1.0, 0.0, 0.5])

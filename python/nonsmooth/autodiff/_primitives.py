@@ -241,11 +241,18 @@ def clip(x, a_min, a_max):
                       [x, a_min, a_max], ["x", "a_min", "a_max"])
 
 
-def soft_threshold(x, threshold: float):
+def soft_threshold(x, threshold):
     """sign(x)·max(|x| − t, 0): the proximal operator of t‖·‖₁.
+
+    ``threshold`` is a non-negative number or an array (traced or not, e.g. a
+    hyperparameter being differentiated); array thresholds are broadcast and
+    written as ``relu(x − t) − relu(−x − t)``, which follows the same rule.
 
     Kink rule: derivative s (``Kinks.relu_at_zero``) at |x| = t.
     """
+    if not (isinstance(threshold, numbers.Real) and not isinstance(threshold, np.ndarray)):
+        return _composite(("soft_threshold-array",), lambda v, t: relu(v - t) - relu(-v - t),
+                          [x, threshold], ["x", "threshold"])
     t = _real(threshold, "threshold")
     if t < 0:
         raise ValueError(f"threshold: must be non-negative, got {t}")
