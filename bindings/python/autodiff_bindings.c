@@ -219,14 +219,7 @@ static PyObject *py_program_create(PyObject *self, PyObject *args)
  * (a copy only if needed); outputs must already be writeable C-contiguous
  * float64 arrays. None entries give NULL pointers when `allow_none`.
  */
-typedef struct {
-    Py_ssize_t n;
-    PyArrayObject **arrays;
-    double **data;
-    int64_t *sizes;
-} buffer_list;
-
-static void buffer_list_free(buffer_list *list)
+void buffer_list_free(buffer_list *list)
 {
     if (list->arrays != NULL)
         for (Py_ssize_t i = 0; i < list->n; i++) Py_XDECREF(list->arrays[i]);
@@ -236,7 +229,7 @@ static void buffer_list_free(buffer_list *list)
     memset(list, 0, sizeof(*list));
 }
 
-static int buffer_list_init(buffer_list *list, PyObject *seq, const char *name, int writeable, int allow_none)
+int buffer_list_init(buffer_list *list, PyObject *seq, const char *name, int writeable, int allow_none)
 {
     memset(list, 0, sizeof(*list));
     if (seq == Py_None) return 0;
@@ -286,7 +279,7 @@ static int buffer_list_init(buffer_list *list, PyObject *seq, const char *name, 
 }
 
 /* The kink policy tuple (relu_at_zero, abs_at_zero, norm2_at_zero, ties, strict); None -> NULL. */
-static int parse_policy(PyObject *obj, ns_kink_policy *policy, const ns_kink_policy **out)
+int parse_policy(PyObject *obj, ns_kink_policy *policy, const ns_kink_policy **out)
 {
     *out = NULL;
     if (obj == Py_None) return 0;

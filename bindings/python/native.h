@@ -43,10 +43,27 @@ typedef struct {
 
 int32_t ns_progress_trampoline(void *context, int64_t iteration, double certificate);
 
+/* A list of float64 buffers from a Python sequence of arrays (autodiff_bindings.c):
+ * inputs are converted (a copy only if needed), writeable outputs must be
+ * C-contiguous float64 arrays; with allow_none, None entries give NULL. */
+typedef struct {
+    Py_ssize_t n;
+    PyArrayObject **arrays;
+    double **data;
+    int64_t *sizes;
+} buffer_list;
+
+int buffer_list_init(buffer_list *list, PyObject *seq, const char *name, int writeable, int allow_none);
+void buffer_list_free(buffer_list *list);
+
+/* The kink policy tuple (relu_at_zero, abs_at_zero, norm2_at_zero, ties, strict); None gives *out = NULL. */
+int parse_policy(PyObject *obj, ns_kink_policy *policy, const ns_kink_policy **out);
+
 extern PyMethodDef ns_prox_methods[];
 extern PyMethodDef ns_enet_methods[];
 extern PyMethodDef ns_bilevel_methods[];
 extern PyMethodDef ns_solver_methods[];
 extern PyMethodDef ns_autodiff_methods[];
+extern PyMethodDef ns_training_methods[];
 
 #endif
