@@ -9,6 +9,9 @@ A Python library with a Swift core:
 - ``nonsmooth.Lasso``, ``ElasticNet``, ``lasso_path`` — certified coordinate descent.
 - ``nonsmooth.minimize``, ``subgradient_method``, ``admm`` — generic solvers for
   a smooth loss plus any prox operator.
+- ``nonsmooth.train`` — native training loops of traced losses (minibatches,
+  SGD/momentum/Nesterov/AdaGrad/RMSProp/Adam, proximal steps, averaging);
+  optimizers and schedules in ``nonsmooth.optim``.
 - ``nonsmooth.function`` — conservative automatic differentiation of traced
   programs with explicit kink policies (``Kinks``) and kink reports; the
   primitives (``relu``, ``abs``, ``maximum``, ``norm1``, ``sort``, ...) live in
@@ -31,7 +34,10 @@ import os as _os
 
 from . import _native
 from ._native import version as _native_version
-from .exceptions import CancelledError, ConvergenceWarning, KinkError, NotConvergedError, NumericalError
+from .exceptions import CancelledError, ConvergenceWarning, DivergenceWarning, KinkError, NotConvergedError, NumericalError
+from . import optim, training
+from .training import TrainResult, train
+from .optim import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSProp
 
 __version__ = "0.1.0"
 
@@ -82,5 +88,16 @@ __all__ = [
     "set_num_threads",
     "autodiff",
     "KinkError",
+    "DivergenceWarning",
+    "optim",
+    "training",
+    "train",
+    "TrainResult",
+    "SGD",
+    "Momentum",
+    "Nesterov",
+    "AdaGrad",
+    "RMSProp",
+    "Adam",
     *_autodiff_names,
 ]

@@ -14,4 +14,10 @@ class ConvergenceWarning(_Base):
     """
 
 
-__all__ = ["CancelledError", "ConvergenceWarning", "KinkError", "NotConvergedError", "NumericalError"]
+class DivergenceWarning(RuntimeWarning):
+    """A training run stopped because its loss or parameters stopped being finite
+    (``TrainResult.stop == "diverged"``); the step size is usually too large."""
+
+
+__all__ = ["CancelledError", "ConvergenceWarning", "DivergenceWarning", "KinkError", "NotConvergedError",
+           "NumericalError"]

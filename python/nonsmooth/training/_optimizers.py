@@ -1,0 +1,184 @@
+"""First-order optimizers usable step by step from Python; :func:`nonsmooth.train`
+runs the very same native update rules in its loop."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _native
+from .._validation import as_float_array, as_scalar
+from ._schedules import Schedule, as_schedule
+
+
+class Optimizer:
+    """An update rule w ← U(w, g; α_k) with its state (moments, accumulators).
+
+    ``opt.step(params, grads)`` updates ``params`` in place: one float64 array,
+    or a dict / list / tuple of them with ``grads`` of the same structure (each
+    array keeps its own state; the step counter k of the schedule is shared).
+    ``reset()`` forgets the state and the step counter. The native code is the
+    one :func:`nonsmooth.train` runs, so a Python loop of ``step`` over exact
+    gradients reproduces a full-batch ``train`` bit for bit.
+
+    The object is also the optimizer configuration of :func:`nonsmooth.train`,
+    which always starts from a fresh state and leaves this object's untouched.
+    """
+
+    kind = ""
+
+    def __init__(self, lr):
+        self.lr: Schedule = as_schedule(lr)
+        self._handles: dict = {}
+        self.steps = 0
+        self._native_handle()  # the native validation names a bad hyperparameter
+
+    def _hyperparameters(self) -> tuple:
+        return ()
+
+    def _native_handle(self):
+        return _native.optimizer_create(self.kind, self._hyperparameters())
+
+    def rate(self, k: int | None = None) -> float:
+        """The step size of step k (default: the next step)."""
+        return self.lr(self.steps if k is None else k)
+
+    def step(self, params, grads) -> None:
+        """One update of ``params`` in place from ``grads`` (see the class docstring)."""
+        if isinstance(params, dict):
+            if not isinstance(grads, dict) or set(grads) != set(params):
+                raise ValueError(f"grads: expected a dict with the keys of params {sorted(params)}")
+            pairs = [(key, params[key], grads[key]) for key in params]
+        elif isinstance(params, (list, tuple)):
+            if not isinstance(grads, (list, tuple)) or len(grads) != len(params):
+                raise ValueError(f"grads: expected a sequence of {len(params)} arrays like params")
+            pairs = [(i, p, g) for i, (p, g) in enumerate(zip(params, grads))]
+        else:
+            pairs = [(None, params, grads)]
+        checked = []
+        for key, p, g in pairs:
+            label = "params" if key is None else f"params[{key!r}]"
+            if (not isinstance(p, np.ndarray) or p.dtype != np.float64 or not p.flags.c_contiguous
+                    or not p.flags.writeable):
+                raise TypeError(f"{label}: must be a writeable C-contiguous float64 NumPy array (updated in place)")
+            g = as_float_array(g, label.replace("params", "grads"), allow_empty=True)
+            if g.shape != p.shape:
+                raise ValueError(f"{label.replace('params', 'grads')}: has shape {g.shape}, params has {p.shape}")
+            checked.append((key, p, np.ascontiguousarray(g)))
+        rate = self.rate()
+        for key, p, g in checked:
+            handle = self._handles.get(key)
+            if handle is None:
+                handle = self._handles[key] = self._native_handle()
+            _native.optimizer_step(handle, p, g, rate)
+        self.steps += 1
+
+    def reset(self) -> None:
+        """Forget the state: the next step is a first step again."""
+        self._handles.clear()
+        self.steps = 0
+
+    def __repr__(self) -> str:
+        extra = "".join(f", {k}={v!r}" for k, v in self._repr_params().items())
+        lr = self.lr.parameters[0] if self.lr.kind == "constant" else self.lr
+        return f"{type(self).__name__}({lr!r}{extra})"
+
+    def _repr_params(self) -> dict:
+        return {}
+
+
+class SGD(Optimizer):
+    """(Sub)gradient step: w ← w − α_k g.
+
+    With a :func:`~nonsmooth.optim.diminishing` schedule and
+    ``averaging="step_weighted"`` in :func:`nonsmooth.train` this is the
+    stochastic subgradient method (Nemirovski, Juditsky, Lan & Shapiro 2009);
+    with ``prox=`` it is proximal SGD.
+    """
+
+    kind = "sgd"
+
+
+class Momentum(Optimizer):
+    """Heavy ball (Polyak 1964) in the form of Sutskever et al. (2013), as in
+    PyTorch and optax: v ← μ v + g, w ← w − α v; with ``nesterov=True``,
+    w ← w − α (g + μ v) (Nesterov's accelerated gradient in that form)."""
+
+    kind = "momentum"
+
+    def __init__(self, lr, momentum: float = 0.9, nesterov: bool = False):
+        self.momentum = as_scalar(momentum, "momentum", low=0.0, high=1.0, high_open=True)
+        if not isinstance(nesterov, (bool, np.bool_)):
+            raise TypeError(f"nesterov: expected a bool, got {type(nesterov).__name__}")
+        self.nesterov = bool(nesterov)
+        if self.nesterov:
+            self.kind = "nesterov"
+        super().__init__(lr)
+
+    def _hyperparameters(self) -> tuple:
+        return (self.momentum,)
+
+    def _repr_params(self) -> dict:
+        return {"momentum": self.momentum, **({"nesterov": True} if self.nesterov else {})}
+
+
+class Nesterov(Momentum):
+    """``Momentum(lr, momentum, nesterov=True)``: v ← μ v + g, w ← w − α (g + μ v)
+    (Sutskever et al. 2013)."""
+
+    def __init__(self, lr, momentum: float = 0.9):
+        super().__init__(lr, momentum, nesterov=True)
+
+
+class AdaGrad(Optimizer):
+    """AdaGrad (Duchi, Hazan & Singer 2011), diagonal form as in PyTorch:
+    G ← G + g², w ← w − α g / (√G + ε)."""
+
+    kind = "adagrad"
+
+    def __init__(self, lr, eps: float = 1e-10):
+        self.eps = as_scalar(eps, "eps", low=0.0)
+        super().__init__(lr)
+
+    def _hyperparameters(self) -> tuple:
+        return (self.eps,)
+
+    def _repr_params(self) -> dict:
+        return {"eps": self.eps}
+
+
+class RMSProp(Optimizer):
+    """RMSProp (Tieleman & Hinton 2012, lecture 6.5), as in PyTorch:
+    s ← ρ s + (1 − ρ) g², w ← w − α g / (√s + ε)."""
+
+    kind = "rmsprop"
+
+    def __init__(self, lr, rho: float = 0.99, eps: float = 1e-8):
+        self.rho = as_scalar(rho, "rho", low=0.0, high=1.0, high_open=True)
+        self.eps = as_scalar(eps, "eps", low=0.0)
+        super().__init__(lr)
+
+    def _hyperparameters(self) -> tuple:
+        return (self.rho, self.eps)
+
+    def _repr_params(self) -> dict:
+        return {"rho": self.rho, "eps": self.eps}
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba 2015, Algorithm 1): m ← β₁m + (1 − β₁)g,
+    v ← β₂v + (1 − β₂)g², w ← w − α m̂ / (√v̂ + ε) with m̂ = m/(1 − β₁ᵗ),
+    v̂ = v/(1 − β₂ᵗ), t the number of steps taken (ε outside the root, as in
+    PyTorch and optax). With ``prox=`` in :func:`nonsmooth.train`, proximal Adam."""
+
+    kind = "adam"
+
+    def __init__(self, lr=1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
+        self.beta1 = as_scalar(beta1, "beta1", low=0.0, high=1.0, high_open=True)
+        self.beta2 = as_scalar(beta2, "beta2", low=0.0, high=1.0, high_open=True)
+        self.eps = as_scalar(eps, "eps", low=0.0)
+        super().__init__(lr)
+
+    def _hyperparameters(self) -> tuple:
+        return (self.beta1, self.beta2, self.eps)
+
+    def _repr_params(self) -> dict:
+        return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}

@@ -1,0 +1,89 @@
+"""Learning-rate schedules α_k (k = 0, 1, … the step counter), computed by the
+same native code the training loop uses."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import _native
+from .._validation import as_scalar
+
+
+def _count(value, name: str) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name}: expected an int, got {type(value).__name__}")
+    if not 1 <= value <= 2**53:
+        raise ValueError(f"{name}: must be at least 1, got {value}")
+    return int(value)
+
+
+class Schedule:
+    """A learning-rate schedule: ``schedule(k)`` is the step size of step k.
+
+    Build one with :func:`constant`, :func:`diminishing`, :func:`step_decay`
+    or :func:`cosine`; give it as the ``lr`` of an optimizer.
+    """
+
+    __slots__ = ("kind", "parameters")
+
+    def __init__(self, kind: str, parameters):
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "parameters", tuple(float(p) for p in parameters))
+        self(0)  # the native validation names the offending parameter
+
+    def __setattr__(self, name, value):
+        raise AttributeError("schedules are immutable")
+
+    def __call__(self, k: int) -> float:
+        """α_k (k ≥ 0)."""
+        return _native.learning_rate(self.kind, self.parameters, int(k))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Schedule) and (self.kind, self.parameters) == (other.kind, other.parameters)
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.parameters))
+
+    def __repr__(self) -> str:
+        names = {"constant": ("lr",), "diminishing": ("a", "b", "power"),
+                 "step_decay": ("lr", "factor", "every"), "cosine": ("lr", "minimum", "steps")}[self.kind]
+        args = ", ".join(f"{n}={int(v) if n in ('every', 'steps') else v!r}" for n, v in zip(names, self.parameters))
+        return f"{self.kind}({args})"
+
+
+def constant(lr: float) -> Schedule:
+    """α_k = lr."""
+    return Schedule("constant", (as_scalar(lr, "lr", low=0.0, low_open=True),))
+
+
+def diminishing(a: float, b: float = 1.0, power: float = 1.0) -> Schedule:
+    """α_k = a / (b + k)^power.
+
+    With power ∈ (1/2, 1] the steps are square-summable but not summable, the
+    classical condition of stochastic (sub)gradient methods (Robbins & Monro
+    1951); power = 1/2 is the rate of the averaged subgradient method.
+    """
+    return Schedule("diminishing", (as_scalar(a, "a", low=0.0, low_open=True),
+                                    as_scalar(b, "b", low=0.0, low_open=True), as_scalar(power, "power", low=0.0)))
+
+
+def step_decay(lr: float, factor: float, every: int) -> Schedule:
+    """α_k = lr · factor^⌊k / every⌋ (factor ∈ (0, 1])."""
+    return Schedule("step_decay", (as_scalar(lr, "lr", low=0.0, low_open=True),
+                                   as_scalar(factor, "factor", low=0.0, high=1.0, low_open=True),
+                                   _count(every, "every")))
+
+
+def cosine(lr: float, minimum: float = 0.0, steps: int = 1000) -> Schedule:
+    """α_k = minimum + (lr − minimum)(1 + cos(πk/steps))/2 for k < steps, then
+    ``minimum`` (Loshchilov & Hutter 2017, SGDR without restarts)."""
+    lr = as_scalar(lr, "lr", low=0.0, low_open=True)
+    return Schedule("cosine", (lr, as_scalar(minimum, "minimum", low=0.0, high=lr), _count(steps, "steps")))
+
+
+def as_schedule(lr, name: str = "lr") -> Schedule:
+    """A schedule from a float (constant) or a :class:`Schedule`."""
+    if isinstance(lr, Schedule):
+        return lr
+    return constant(as_scalar(lr, name, low=0.0, low_open=True))

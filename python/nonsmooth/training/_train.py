@@ -1,0 +1,297 @@
+"""``nonsmooth.train``: the whole optimization loop of a traced loss in native code."""
+from __future__ import annotations
+
+import math
+import numbers
+import sys
+import warnings
+
+import numpy as np
+
+from .. import _native
+from .._validation import as_float_array, as_scalar
+from ..autodiff import Function, KinkReport
+from ..autodiff._policy import _resolve
+from ..exceptions import DivergenceWarning
+from ..prox._base import ProximalOperator
+from ._optimizers import Adam, Optimizer
+from ._result import COLUMNS, History, TrainResult
+
+_PARAMETER, _DATA, _FIXED = 0, 1, 2
+_ROLE_NAMES = {_PARAMETER: "params", _DATA: "data", _FIXED: "fixed"}
+_AVERAGING = {None: 0, "none": 0, "uniform": 1, "step_weighted": 2}
+_STOPS = ("completed", "diverged", "cancelled")
+#: How often (seconds) the native loop checks for Ctrl-C between history records.
+_POLL_SECONDS = 0.02
+_MAX_HISTORY_ROWS = 10**8
+
+
+def _int(value, name: str, low: int, high: int | None = None) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name}: expected an int, got {type(value).__name__}")
+    if value < low or (high is not None and value > high):
+        raise ValueError(f"{name}: must be {'at least ' + str(low) if high is None else f'in [{low}, {high}]'}, "
+                         f"got {value}")
+    return int(value)
+
+
+def _assign(loss: Function, groups) -> dict:
+    """argument name → (role, value): dicts by name, anything else positionally
+    into the arguments not yet given (params first, then data, then fixed)."""
+    names = loss._names
+    assigned: dict = {}
+    for role, group in groups:
+        label = _ROLE_NAMES[role]
+        if group is None:
+            continue
+        if isinstance(group, dict):
+            for name, value in group.items():
+                if name not in names:
+                    raise ValueError(f"{label}: {loss.__name__}() has no argument named {name!r} "
+                                     f"(arguments: {', '.join(names)})")
+                if name in assigned:
+                    raise ValueError(f"{label}: argument {name!r} is already given in {_ROLE_NAMES[assigned[name][0]]}")
+                assigned[name] = (role, value)
+        else:
+            items = list(group) if isinstance(group, tuple) else [group]
+            free = [n for n in names if n not in assigned]
+            if len(items) > len(free):
+                raise ValueError(f"{label}: {len(items)} arrays given, but only {len(free)} argument(s) of "
+                                 f"{loss.__name__}() are left ({', '.join(free)})")
+            for name, value in zip(free, items):
+                assigned[name] = (role, value)
+    last = max((names.index(n) for n in assigned), default=-1)
+    count = max(last + 1, loss._required)
+    for name in names[:count]:
+        if name not in assigned:
+            raise ValueError(f"{loss.__name__}() argument {name!r} is not given: put it in params, data or fixed")
+    return {name: assigned[name] for name in names[:count]}
+
+
+def train(loss, params, data=None, *, fixed=None, optimizer: Optimizer | None = None, prox=None,
+          steps: int = 1000, batch_size: int | None = None, replacement: bool = False, seed: int = 0,
+          record_every: int = 100, threshold: float = 1e-5, averaging: str | None = None, policy=None,
+          full_loss: bool = False, callback=None, progress: bool = False) -> TrainResult:
+    """Minimize a traced loss over its parameters with minibatches, entirely in native code.
+
+    At every step k a minibatch B_k of ``batch_size`` rows is drawn from the
+    data arrays, the conservative gradient g_k of ``loss`` at (w_k; rows B_k)
+    is computed with the kink ``policy``, the optimizer updates w_k with step
+    α_k = lr(k), and parameters with a ``prox`` operator h become
+    prox_{α_k h}(w_{k+1}). No Python runs per step; the interpreter lock is
+    released for the whole run.
+
+    Parameters
+    ----------
+    loss : nonsmooth.Function
+        A function decorated with :func:`nonsmooth.function` returning a scalar
+        (a tuple output: its first entry). It is traced with the minibatch
+        shapes (data arrays cut to ``batch_size`` rows).
+    params : dict name → array, an array, or a tuple of arrays
+        Initial values of the trained arguments. A dict gives them by argument
+        name; an array or a tuple of arrays fills the first arguments of
+        ``loss`` in order. The arrays are not modified.
+    data : dict name → array, an array, a tuple of arrays, or None
+        Arrays sampled by rows (first dimension), all with the same number of
+        rows. A dict by name, or positionally: the arguments after the params
+        (``train(loss, w, (X, y))`` for ``loss(w, X, y)``).
+    fixed : dict name → array, an array, a tuple, or None
+        Arguments held fixed (positionally: the ones after the data).
+    optimizer : Optimizer, default Adam(1e-3)
+        :class:`~nonsmooth.optim.SGD`, :class:`~nonsmooth.optim.Momentum`,
+        :class:`~nonsmooth.optim.Nesterov`, :class:`~nonsmooth.optim.AdaGrad`,
+        :class:`~nonsmooth.optim.RMSProp` or :class:`~nonsmooth.optim.Adam`,
+        whose ``lr`` is a float or a schedule (``constant``, ``diminishing``,
+        ``step_decay``, ``cosine`` of :mod:`nonsmooth.optim`). Training starts
+        from a fresh optimizer state; the object is only read.
+    prox : dict name → nonsmooth.prox operator, optional
+        Proximal steps on parameters: ``prox={"w": ns.prox.L1(0.1)}`` with SGD
+        is proximal SGD (exact zeros, unlike SGD on the penalized loss), with
+        Adam proximal Adam (Melchior, Moolekamp & Leung 2019). Any vector
+        operator of :mod:`nonsmooth.prox`; matrix operators (``Nuclear``,
+        ``PSD``) act on 2-D parameters.
+    steps : int, default 1000
+    batch_size : int, optional
+        Rows per minibatch; default: all rows. Without replacement the rows are
+        drawn by reshuffled epochs and ``batch_size`` may not exceed the rows;
+        ``batch_size`` = all rows then takes them in order: the deterministic
+        (full-gradient) method, exactly.
+    replacement : bool, default False
+        Draw each minibatch uniformly with replacement.
+    seed : int, default 0
+        Seed of the native SplitMix64 generator: the same seed gives the same
+        minibatches on every machine, run and thread.
+    record_every : int, default 100
+        History cadence in steps (plus the initial point and the last step).
+    threshold : float, default 1e-5
+        |w| below it counts as small in ``history.small_fraction``.
+    averaging : {None, "uniform", "step_weighted"}
+        Also return an averaged iterate: ``"uniform"`` (1/K) Σ_{k=1..K} w_k;
+        ``"step_weighted"`` Σ_{k<K} α_k w_k / Σ α_k over the points where the
+        (sub)gradients were taken — the average of the stochastic subgradient
+        method (Nemirovski, Juditsky, Lan & Shapiro 2009, "Robust stochastic
+        approximation approach to stochastic programming", SIAM J. Optim. 19(4),
+        eq. 2.18), whose expected gap is ≤ (D² + M² Σα_k²)/(2 Σα_k) for convex
+        losses. The stochastic subgradient method is thus
+        ``optimizer=SGD(diminishing(a, power=0.5)), averaging="step_weighted"``.
+    policy : nonsmooth.Kinks, optional
+        Kink policy of the gradients (default: :func:`nonsmooth.get_kink_policy`).
+    full_loss : bool, default False
+        Also trace ``loss`` on all the data and record its value at every
+        history row (``history.full_loss``); costs one full evaluation per row.
+    callback : callable(step, loss) -> bool, optional
+        Called at every history row with the mean minibatch loss since the
+        previous row; returning False stops the run (``stop="cancelled"``).
+    progress : bool, default False
+        Print a progress line (to stderr) at every history row.
+
+    Returns
+    -------
+    TrainResult
+        ``params``, ``averaged_params``, ``history``, ``kinks``, ``steps``,
+        ``stop`` and ``time``. A run that diverged (non-finite loss or
+        parameters) returns with ``stop="diverged"`` and a
+        :class:`~nonsmooth.DivergenceWarning`.
+
+    Raises
+    ------
+    KeyboardInterrupt
+        On Ctrl-C, like every solver of nonsmooth: the native loop checks for
+        it at least every 20 ms and stops at once; the state reached is
+        attached to the exception as ``.result`` (a TrainResult with
+        ``stop="cancelled"``). An exception raised by ``callback`` is
+        re-raised the same way.
+
+    Examples
+    --------
+    >>> import numpy as np, nonsmooth as ns
+    >>> from nonsmooth.optim import SGD
+    >>> @ns.function
+    ... def lsq(w, X, y):
+    ...     return 0.5 * ns.mean((X @ w - y) ** 2)
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 5)); y = X @ np.array([1.0, -2, 0, 0, 0.5])
+    >>> res = ns.train(lsq, {"w": np.zeros(5)}, {"X": X, "y": y}, optimizer=SGD(0.1),
+    ...                prox={"w": ns.prox.L1(0.01)}, steps=2000, batch_size=20)
+    >>> res.stop, int((res.params["w"] == 0).sum())
+    ('completed', 2)
+    """
+    if not isinstance(loss, Function):
+        raise TypeError(f"loss: expected a function decorated with @nonsmooth.function, got {type(loss).__name__}")
+    if optimizer is None:
+        optimizer = Adam(1e-3)
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer: expected a nonsmooth.optim optimizer (SGD, Adam, ...), got {type(optimizer).__name__}")
+    steps = _int(steps, "steps", 0, 2**52)
+    record_every = _int(record_every, "record_every", 1)
+    seed = _int(seed, "seed", 0, 2**64 - 1)
+    threshold = as_scalar(threshold, "threshold", low=0.0)
+    if not isinstance(replacement, (bool, np.bool_)):
+        raise TypeError(f"replacement: expected a bool, got {type(replacement).__name__}")
+    if averaging not in _AVERAGING:
+        raise ValueError(f"averaging: must be None, 'uniform' or 'step_weighted', got {averaging!r}")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback: expected a callable(step, loss), got {type(callback).__name__}")
+    native_policy = _resolve(policy)._native()
+
+    arguments = _assign(loss, [(_PARAMETER, params), (_DATA, data), (_FIXED, fixed)])
+    names = list(arguments)
+    roles = [arguments[n][0] for n in names]
+    arrays = []
+    for name, (role, value) in arguments.items():
+        a = as_float_array(value, f"{_ROLE_NAMES[role]}[{name!r}]", allow_empty=role != _DATA)
+        if role == _DATA and a.ndim == 0:
+            raise ValueError(f"data[{name!r}]: must have at least one dimension (its rows), got a scalar")
+        arrays.append(np.require(a, requirements="C"))
+    if _PARAMETER not in roles:
+        raise ValueError("params: at least one parameter is needed")
+    data_names = [n for n, r in zip(names, roles) if r == _DATA]
+    if data_names:
+        rows = arrays[names.index(data_names[0])].shape[0]
+        for n in data_names[1:]:
+            r = arrays[names.index(n)].shape[0]
+            if r != rows:
+                raise ValueError(f"data[{n!r}]: has {r} rows, data[{data_names[0]!r}] has {rows}")
+        if batch_size is None:
+            batch_size = rows
+        batch_size = _int(batch_size, "batch_size", 1)
+        if not replacement and batch_size > rows:
+            raise ValueError(f"batch_size: {batch_size} exceeds the {rows} rows of the data; "
+                             "lower it or sample with replacement=True")
+    else:
+        rows = 1
+        if batch_size not in (None, 1):
+            raise ValueError(f"batch_size: {loss.__name__}() has no data arguments to sample from")
+        batch_size = 1
+
+    # Tracing needs only shapes: data arguments get batch_size rows (zero-copy stand-ins).
+    batch_arrays = [np.broadcast_to(np.zeros(()), (batch_size,) + a.shape[1:]) if r == _DATA else a
+                    for a, r in zip(arrays, roles)]
+    compiled = loss._compiled(batch_arrays)
+    loss._scalar_output(compiled, "train")
+    evaluation = None
+    if full_loss:
+        evaluation = compiled if batch_size == rows else loss._compiled(arrays)
+
+    prox_handles = None
+    if prox is not None:
+        if not isinstance(prox, dict):
+            raise TypeError("prox: expected a dict parameter name → nonsmooth.prox operator")
+        prox_handles = [None] * len(names)
+        for name, op in prox.items():
+            if name not in names or arguments[name][0] != _PARAMETER:
+                params_names = [n for n, r in zip(names, roles) if r == _PARAMETER]
+                raise ValueError(f"prox: {name!r} is not a parameter (parameters: {', '.join(params_names)})")
+            if not isinstance(op, ProximalOperator):
+                raise TypeError(f"prox[{name!r}]: expected a nonsmooth.prox operator, got {type(op).__name__}")
+            k = names.index(name)
+            prox_handles[k] = op._handle(int(arrays[k].size))
+
+    history_rows = 2 + -(-steps // record_every)
+    if history_rows > _MAX_HISTORY_ROWS:
+        raise ValueError(f"record_every: {record_every} would record {history_rows} rows for {steps} steps; raise it")
+    outputs = [np.empty(a.shape) if r == _PARAMETER else None for a, r in zip(arrays, roles)]
+    averaged = None
+    if averaging not in (None, "none"):
+        averaged = [np.empty(a.shape) if r == _PARAMETER else None for a, r in zip(arrays, roles)]
+    history = np.full((len(COLUMNS), history_rows), np.nan)
+    info = np.zeros(4)
+
+    label = getattr(loss, "__name__", "train")
+
+    def report(step, value):
+        if progress:
+            print(f"\r{label}: step {step}/{steps}  loss {value:.6g}", end="", file=sys.stderr, flush=True)
+        if callback is not None:
+            return callback(int(step), float(value)) is not False
+        return True
+
+    schedule = optimizer.lr
+    status, kinks, exception = _native.train(
+        compiled.handle, None if evaluation is None else evaluation.handle, arrays, roles, rows, prox_handles,
+        optimizer._native_handle(), schedule.kind, schedule.parameters, steps, batch_size, bool(replacement), seed,
+        record_every, threshold, _AVERAGING[averaging], native_policy, outputs, averaged, history, info,
+        report if (progress or callback is not None) else None, _POLL_SECONDS)
+    if progress:
+        print(file=sys.stderr)
+
+    n = int(info[2])
+    columns = {name: history[c, :n].copy() for c, name in enumerate(COLUMNS)}
+    columns["step"] = columns["step"].astype(np.int64)
+    columns["kinks"] = columns["kinks"].astype(np.int64)
+    param_names = [nm for nm, r in zip(names, roles) if r == _PARAMETER]
+    result = TrainResult(
+        params={nm: outputs[names.index(nm)] for nm in param_names},
+        averaged_params=None if averaged is None else {nm: averaged[names.index(nm)] for nm in param_names},
+        history=History(columns), kinks=KinkReport.from_text(kinks), steps=int(info[0]),
+        stop=_STOPS[int(info[1])], time=float(info[3]))
+    if exception is not None:
+        try:
+            exception.result = result
+        except AttributeError:  # pragma: no cover - exceptions with __slots__
+            pass
+        raise exception
+    if result.stop == "diverged":
+        warnings.warn(f"training diverged at step {result.steps}: the loss or a parameter is no longer finite "
+                      "(lower the learning rate)", DivergenceWarning, stacklevel=2)
+    return result
