@@ -265,8 +265,7 @@ extension Program {
                 let loss = ws.value(outputNodes[0])[0]
                 runBackward(ws, wrt: parameters, seeded: [0]) { ws.cotangent(outputNodes[0])[0] = 1 }
                 for (j, a) in parameters.enumerated() {
-                    let g = ws.cotangent(inputNodes[a])
-                    for i in 0..<inputCounts[a] { grad[offsets[j] + i] = g[i] }
+                    (grad.baseAddress! + offsets[j]).update(from: ws.cotangent(inputNodes[a]), count: inputCounts[a])
                 }
                 intervalLoss += loss
                 intervalSteps += 1
@@ -289,7 +288,10 @@ extension Program {
                 }
                 stepsDone = k + 1
                 if options.averaging == .uniform { accumulateAverage(weight: 1) }
-                if !loss.isFinite || !(0..<total).allSatisfy({ w[$0].isFinite }) {
+                // 0·x is NaN exactly when x is not finite: one vectorizable pass.
+                var probe = 0.0
+                for i in 0..<total { probe += 0 * w[i] }
+                if !loss.isFinite || !probe.isFinite {
                     stop = .diverged
                     try record(k + 1, rate: rate)
                     break
