@@ -54,6 +54,8 @@ def test_errors_name_the_argument():
         ns.train(lsq, w, (X, y), prox={"w": 0.1})
     with pytest.raises(ValueError, match="weights"):  # the operator's own validation, through the ABI
         ns.train(lsq, w, (X, y), prox={"w": ns.prox.L1(0.1, weights=np.ones(3))})
+    with pytest.raises(ValueError, match="prox\\['w'\\]: Nuclear acts on matrices"):
+        ns.train(lsq, w, (X, y), prox={"w": ns.prox.Nuclear(1.0)})
     with pytest.raises(ValueError, match="averaging"):
         ns.train(lsq, w, (X, y), averaging="polyak")
     with pytest.raises(ValueError, match="steps"):

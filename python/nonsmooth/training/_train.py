@@ -23,7 +23,7 @@ _AVERAGING = {None: 0, "none": 0, "uniform": 1, "step_weighted": 2}
 _STOPS = ("completed", "diverged", "cancelled")
 #: How often (seconds) the native loop checks for Ctrl-C between history records.
 _POLL_SECONDS = 0.02
-_MAX_HISTORY_ROWS = 10**8
+_MAX_HISTORY_ROWS = 10**7
 
 
 def _int(value, name: str, low: int, high: int | None = None) -> int:
@@ -245,6 +245,9 @@ def train(loss, params, data=None, *, fixed=None, optimizer: Optimizer | None = 
             if not isinstance(op, ProximalOperator):
                 raise TypeError(f"prox[{name!r}]: expected a nonsmooth.prox operator, got {type(op).__name__}")
             k = names.index(name)
+            if op.is_matrix and arrays[k].ndim != 2:
+                raise ValueError(f"prox[{name!r}]: {type(op).__name__} acts on matrices, {name!r} has shape "
+                                 f"{arrays[k].shape}")
             prox_handles[k] = op._handle(int(arrays[k].size))
 
     history_rows = 2 + -(-steps // record_every)
