@@ -73,3 +73,37 @@ enum ProcessInfoSizes {
         }
     }
 }
+
+final class AutodiffOverheadTimingTests: XCTestCase {
+    /// Per-primitive cost on scalars: a chain of 500 elementwise operations.
+    func testTimingScalarChain() throws {
+        #if DEBUG
+        throw XCTSkip("timing runs in release builds only")
+        #else
+        let g = Graph()
+        var x = try g.input(shape: [])
+        let input = x
+        for k in 0..<250 {
+            x = k % 2 == 0 ? try g.unary(.addScalar(0.1), g.unary(.tanh, x)) : try g.unary(.addScalar(0.01), g.relu(x))
+        }
+        let p = try Program(g, outputs: [x])
+        _ = input
+        let one = UnsafeMutablePointer<Double>.allocate(capacity: 1)
+        one.initialize(to: 1)
+        let xv = UnsafeMutablePointer<Double>.allocate(capacity: 1)
+        xv.initialize(to: 0.3)
+        let grad = UnsafeMutablePointer<Double>.allocate(capacity: 1)
+        let out = UnsafeMutablePointer<Double>.allocate(capacity: 1)
+        let clock = ContinuousClock()
+        let reps = 20_000
+        let t = clock.measure {
+            for _ in 0..<reps {
+                _ = try? p.vjp(inputs: [UnsafePointer(xv)], cotangents: [UnsafePointer(one)], wrt: [0],
+                               gradients: [grad], outputs: [out])
+            }
+        }
+        let ns = (Double(t.components.seconds) * 1e9 + Double(t.components.attoseconds) * 1e-9) / Double(reps * 500)
+        print("scalar chain: \(ns) ns per primitive (value and gradient)")
+        #endif
+    }
+}

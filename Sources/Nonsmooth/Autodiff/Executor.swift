@@ -29,14 +29,17 @@ extension Program {
         case .lexicographic(let f): (lex, first) = (true, f)
         }
         var ctx = KinkContext(policy: policy, lexicographic: lex, firstPass: first)
-        for id in nodes.indices {
-            let node = nodes[id]
+        // The flat plan: no Node (arrays, strings) is copied per step, so the
+        // interpreter costs no reference counting on the hot path.
+        let ops = plan.operations, starts = plan.inputStarts, ids = plan.inputIDs, counts = plan.counts
+        for id in 0..<plan.count {
             let out = ws.value(id)
             let dec = ws.decisions + decisionOffsets[id]
-            let n = node.count
-            @inline(__always) func operand(_ k: Int) -> UnsafeMutablePointer<S> { ws.value(node.inputs[k]) }
+            let n = counts[id]
+            let first = starts[id]
+            @inline(__always) func operand(_ k: Int) -> UnsafeMutablePointer<S> { ws.value(ids[first + k]) }
             ctx.kinks = 0
-            switch node.operation {
+            switch ops[id] {
             case .input, .constant:
                 continue
             case .unary(let f):
@@ -87,7 +90,7 @@ extension Program {
             case .softmaxCrossEntropy(let length):
                 softmaxCrossEntropyForward(operand(0), operand(1), out, rows: n, length: length)
             }
-            if countKinks && ctx.kinks > 0 { report.add(node.label, ctx.kinks) }
+            if countKinks && ctx.kinks > 0 { report.add(nodes[id].label, ctx.kinks) }
         }
         if policy.strict && !report.isEmpty {
             throw NonsmoothError.invalidArgument(
@@ -103,58 +106,58 @@ extension Program {
     /// product writes its first contribution with β = 0 instead); `seed` writes
     /// the outputs' cotangents into zeroed buffers.
     func runBackward<S: ADScalar>(_ ws: Workspace<S>, wrt: [Int], seeded: [Int], seed: () -> Void) {
-        var needs = [Bool](repeating: false, count: nodes.count)
+        let ops = plan.operations, starts = plan.inputStarts, ids = plan.inputIDs, counts = plan.counts
+        let count = plan.count
+        // Flags live in the workspace: no allocation, and plain pointers keep the
+        // nested helpers below free of dynamic exclusivity checks.
+        let needs = ws.flags, reach = ws.flags + count, touched = ws.flags + 2 * count
+        ws.flags.update(repeating: false, count: 3 * count)
         for k in wrt { needs[inputNodes[k]] = true }
-        for id in nodes.indices where !needs[id] {
-            switch nodes[id].operation {
-            case .binary(.compare), .unary(.sign): continue
-            case .unary(.round(let ste)), .unary(.floor(let ste)):
-                if !ste { continue }
-            default: break
+        for id in 0..<count where !needs[id] && plan.differentiable[id] {
+            for j in starts[id]..<starts[id + 1] where needs[ids[j]] {
+                needs[id] = true
+                break
             }
-            needs[id] = nodes[id].inputs.contains { needs[$0] }
         }
-        var reach = [Bool](repeating: false, count: nodes.count)
         for k in seeded { reach[outputNodes[k]] = true }
-        for id in stride(from: nodes.count - 1, through: 0, by: -1) where reach[id] && needs[id] {
-            for i in nodes[id].inputs { reach[i] = true }
+        for id in stride(from: count - 1, through: 0, by: -1) where reach[id] && needs[id] {
+            for j in starts[id]..<starts[id + 1] { reach[ids[j]] = true }
         }
-        var touched = [Bool](repeating: false, count: nodes.count)
         for k in seeded where !touched[outputNodes[k]] {
-            ws.cotangent(outputNodes[k]).update(repeating: .zero, count: nodes[outputNodes[k]].count)
+            ws.cotangent(outputNodes[k]).update(repeating: .zero, count: counts[outputNodes[k]])
             touched[outputNodes[k]] = true
         }
         seed()
         defer {
             for k in wrt where !touched[inputNodes[k]] {
-                ws.cotangent(inputNodes[k]).update(repeating: .zero, count: nodes[inputNodes[k]].count)
+                ws.cotangent(inputNodes[k]).update(repeating: .zero, count: counts[inputNodes[k]])
             }
         }
-        for id in stride(from: nodes.count - 1, through: 0, by: -1) where reach[id] && needs[id] && touched[id] {
-            let node = nodes[id]
+        for id in stride(from: count - 1, through: 0, by: -1) where reach[id] && needs[id] && touched[id] {
             let out = ws.value(id)
             let g = ws.cotangent(id)
             let dec = ws.decisions + decisionOffsets[id]
-            let n = node.count
-            @inline(__always) func operand(_ k: Int) -> UnsafeMutablePointer<S> { ws.value(node.inputs[k]) }
+            let n = counts[id]
+            let first = starts[id]
+            @inline(__always) func operand(_ k: Int) -> UnsafeMutablePointer<S> { ws.value(ids[first + k]) }
             /// The operand's cotangent buffer, zeroed on first use; nil when not needed.
-            func gradient(_ k: Int) -> UnsafeMutablePointer<S>? {
-                let i = node.inputs[k]
+            @inline(__always) func gradient(_ k: Int) -> UnsafeMutablePointer<S>? {
+                let i = ids[first + k]
                 guard needs[i] else { return nil }
                 if !touched[i] {
-                    ws.cotangent(i).update(repeating: .zero, count: nodes[i].count)
+                    ws.cotangent(i).update(repeating: .zero, count: counts[i])
                     touched[i] = true
                 }
                 return ws.cotangent(i)
             }
             /// For products: the buffer and the β that accumulates into it (0 on first use).
-            func gradientBeta(_ k: Int) -> (UnsafeMutablePointer<S>, Double)? {
-                let i = node.inputs[k]
+            @inline(__always) func gradientBeta(_ k: Int) -> (UnsafeMutablePointer<S>, Double)? {
+                let i = ids[first + k]
                 guard needs[i] else { return nil }
                 defer { touched[i] = true }
                 return (ws.cotangent(i), touched[i] ? 1 : 0)
             }
-            switch node.operation {
+            switch ops[id] {
             case .input, .constant:
                 continue
             case .unary(let f):

@@ -49,7 +49,10 @@ public struct KinkPolicy: Sendable, Equatable {
     public static let standard = try! KinkPolicy()
 }
 
-/// How many elements landed exactly on a kink (or a singular point), per primitive.
+/// How many inputs landed exactly on a kink (or a singular point), per primitive:
+/// elements for elementwise primitives and norm1, rows for reductions (a max,
+/// min, norm_inf with a tie, a norm2 at zero), windows for max pooling, tied
+/// neighbours for sort.
 ///
 /// A program whose report is empty was evaluated at a point where every
 /// primitive is differentiable, so its derivative there is the true one; a

@@ -19,6 +19,7 @@ public final class Program: Sendable {
     let inputNodes: [Int]
     let outputNodes: [Int]
     let valueOffsets: [Int]
+    let plan: ExecutionPlan
     let decisionOffsets: [Int]
     let valueTotal: Int
     let decisionTotal: Int
@@ -76,6 +77,7 @@ public final class Program: Sendable {
             d += n.decisionCount
         }
         valueOffsets = vo
+        plan = ExecutionPlan(kept)
         decisionOffsets = dOff
         valueTotal = v
         decisionTotal = d
@@ -349,6 +351,8 @@ final class Workspace<S: ADScalar> {
     /// differentiated by `vjp`, whose gradients go straight to the caller.
     let nodeCotangents: UnsafeMutablePointer<UnsafeMutablePointer<S>>
     let decisions: UnsafeMutablePointer<Double>
+    /// Scratch flags of the reverse pass (needs, reach, touched per node).
+    let flags: UnsafeMutablePointer<Bool>
     let program: Program
     /// Scratch for kernels that need it (sort permutations, softmax rows).
 
@@ -362,6 +366,8 @@ final class Workspace<S: ADScalar> {
         decisions.initialize(repeating: 0, count: Swift.max(program.decisionTotal, 1))
         nodeValues = .allocate(capacity: Swift.max(program.nodes.count, 1))
         for id in program.nodes.indices { (nodeValues + id).initialize(to: values + program.valueOffsets[id]) }
+        flags = .allocate(capacity: Swift.max(3 * program.nodes.count, 1))
+        flags.initialize(repeating: false, count: Swift.max(3 * program.nodes.count, 1))
         nodeCotangents = .allocate(capacity: Swift.max(program.nodes.count, 1))
         for id in program.nodes.indices { (nodeCotangents + id).initialize(to: cotangents + program.valueOffsets[id]) }
         for (id, node) in program.nodes.enumerated() {
@@ -375,6 +381,7 @@ final class Workspace<S: ADScalar> {
     deinit {
         nodeValues.deallocate()
         nodeCotangents.deallocate()
+        flags.deallocate()
         values.deallocate()
         cotangents.deallocate()
         decisions.deallocate()
@@ -426,6 +433,37 @@ extension Workspace where S == Dual {
                 for i in 0..<program.nodes[id].count { p[i] = Dual(inputs[k][i], t[i]) }
             } else {
                 for i in 0..<program.nodes[id].count { p[i] = Dual(inputs[k][i], 0) }
+            }
+        }
+    }
+}
+
+/// The nodes flattened into plain arrays for the executor's loops.
+struct ExecutionPlan: Sendable {
+    let operations: [Operation]
+    /// Inputs of node id: inputIDs[inputStarts[id]..<inputStarts[id + 1]].
+    let inputStarts: [Int]
+    let inputIDs: [Int]
+    let counts: [Int]
+    /// False for primitives whose derivative is zero everywhere it exists.
+    let differentiable: [Bool]
+    var count: Int { counts.count }
+
+    init(_ nodes: [Node]) {
+        operations = nodes.map(\.operation)
+        var starts = [0], ids: [Int] = []
+        for n in nodes {
+            ids += n.inputs
+            starts.append(ids.count)
+        }
+        inputStarts = starts
+        inputIDs = ids
+        counts = nodes.map(\.count)
+        differentiable = nodes.map { node in
+            switch node.operation {
+            case .binary(.compare), .unary(.sign): return false
+            case .unary(.round(let ste)), .unary(.floor(let ste)): return ste
+            default: return true
             }
         }
     }
