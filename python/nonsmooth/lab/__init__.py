@@ -1,0 +1,47 @@
+"""The nonsmooth lab: what gradient methods do on nonsmooth losses, next to the proximal fix.
+
+Six experiments after Kumar, "GD doesn't make the cut: three ways that
+non-differentiability affects neural network training". Each is a function
+returning a record of NumPy arrays (seeded, every parameter exposed, defaults
+that run in seconds) with ``.summary()`` and ``.plot(out)``; the numbers come
+from the library's own native solvers (:func:`nonsmooth.train`,
+:mod:`nonsmooth.optim`, :class:`nonsmooth.Lasso`, :func:`nonsmooth.minimize`,
+:mod:`nonsmooth.prox`).
+
+==================  ===================================================================
+``toy_l1``          λ‖β‖₁ at constant step: two-point cycles, larger λ → larger ‖β‖₁
+``lasso``           a 20 × 500 Lasso: NDGMs vs coordinate descent / FISTA / proximal SGD
+``relu_regression`` a convex ReLU regression: loss down, ‖β‖∞ up
+``huber``           Huber at steps 0.1 and 10: bounded oscillation vs quadratic divergence
+``activations``     MLPs with ReLU vs GELU/softplus, same data and init
+``pruning``         ℓ1 pruning of a digits MLP: SGD, RMSProp, Adam vs proximal SGD
+==================  ===================================================================
+
+>>> from nonsmooth import lab
+>>> result = lab.toy_l1(lam=2.0, lr=0.01)          # doctest: +SKIP
+>>> print(result.summary()); result.plot("toy_l1.png")   # doctest: +SKIP
+
+From the shell: ``python -m nonsmooth lab`` lists them, ``python -m nonsmooth
+lab toy_l1 --lam 2 --out toy.png`` runs one.
+"""
+from .activations import ActivationsResult, activations, plot_activations, teacher_data
+from .huber import HuberResult, huber, plot_huber
+from .lasso import LassoResult, lasso, plot_lasso, wide_design
+from .pruning import PruningResult, digits_split, plot_pruning, pruning
+from .relu_regression import ReluRegressionResult, plot_relu_regression, relu_regression
+from .toy_l1 import ToyL1Result, plot_toy_l1, toy_l1, two_point_cycle
+
+#: name → (experiment function, plotting function), in the order of the issue.
+EXPERIMENTS = {
+    "toy_l1": (toy_l1, plot_toy_l1),
+    "lasso": (lasso, plot_lasso),
+    "relu_regression": (relu_regression, plot_relu_regression),
+    "huber": (huber, plot_huber),
+    "activations": (activations, plot_activations),
+    "pruning": (pruning, plot_pruning),
+}
+
+__all__ = ["EXPERIMENTS", "ActivationsResult", "HuberResult", "LassoResult", "PruningResult", "ReluRegressionResult",
+           "ToyL1Result", "activations", "digits_split", "huber", "lasso", "plot_activations", "plot_huber",
+           "plot_lasso", "plot_pruning", "plot_relu_regression", "plot_toy_l1", "pruning", "relu_regression",
+           "teacher_data", "toy_l1", "two_point_cycle", "wide_design"]
