@@ -5,6 +5,8 @@
                                              the same on your data (see `python -m nonsmooth tune --help`)
     python -m nonsmooth prox                 a tour of the proximal-operator catalogue, each result
                                              checked against its optimality certificate
+    python -m nonsmooth lab [NAME] [...]     the lab: what gradient methods do on nonsmooth losses
+                                             (no NAME: the list of experiments)
 """
 from __future__ import annotations
 
@@ -45,6 +47,10 @@ def main(argv: list[str] | None = None) -> int:
         return run(rest)
     if command == "prox":
         return prox_tour()
+    if command == "lab":
+        from nonsmooth.lab._cli import run as run_lab
+
+        return run_lab(rest)
     if command in ("help", "--help", "-h"):
         print(USAGE)
         return 0
