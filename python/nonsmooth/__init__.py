@@ -101,3 +101,5 @@ __all__ = [
     "Adam",
     *_autodiff_names,
 ]
+
+from . import lab  # noqa: E402  (the lab: experiments after Kumar, "GD doesn't make the cut")
