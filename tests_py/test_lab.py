@@ -70,7 +70,9 @@ def test_toy_paradox_and_exact_zeros(toy):
 
 def test_trajectories_are_what_train_runs(toy):
     """The step-by-step iterates and the ns.train histories are the same runs."""
-    res = ns.train(lab.toy_l1.__globals__["_penalty"], {"b": toy.beta0}, fixed={"lam": np.array(toy.lam)},
+    from nonsmooth.lab.toy_l1 import _penalty
+
+    res = ns.train(_penalty, {"b": toy.beta0}, fixed={"lam": np.array(toy.lam)},
                    optimizer=ns.optim.Adam(toy.lr), steps=50, record_every=1)
     np.testing.assert_array_equal(res.history.l1_norm, toy.l1_norm["adam"][:51])
 

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..optim import SGD, Adam, Momentum, Optimizer, RMSProp
-from ..training._schedules import Schedule
+from ..optim import Schedule
 
 #: The methods compared throughout the lab, in plotting order.
 METHODS: tuple[str, ...] = ("sgd", "momentum", "rmsprop", "adam", "prox_sgd")
