@@ -39,6 +39,7 @@ func binaryForward<S: ADScalar>(
                 dec[i] = w
                 out[i] = w == 1 ? a[i] : b[i]
             }
+            if !anyEqual(a, b, n) { break }
             for i in 0..<n where a[i].primal == b[i].primal {
                 ctx.kinks += 1
                 let w = ctx.s

@@ -26,6 +26,30 @@ private func jumpSlope<S: ADScalar>(_ x: S, _ up: Bool, _ low: Double, _ high: D
     }
 }
 
+/// Whether some primal is ±0, in one branch-free pass (x = 0 exactly when
+/// y = bits << 1 is 0, and then y | −y is the only value without its top bit).
+@inline(__always)
+func anyZero<S: ADScalar>(_ x: UnsafeMutablePointer<S>, _ n: Int) -> Bool {
+    var all: UInt64 = ~0
+    for i in 0..<n {
+        let y = x[i].primal.bitPattern << 1
+        all &= y | (0 &- y)
+    }
+    return all >> 63 == 0
+}
+
+/// Whether a_i = b_i for some i (through a_i − b_i = ±0; ties of infinities are
+/// not detected, and such operands only come from overflow).
+@inline(__always)
+func anyEqual<S: ADScalar>(_ a: UnsafeMutablePointer<S>, _ b: UnsafeMutablePointer<S>, _ n: Int) -> Bool {
+    var all: UInt64 = ~0
+    for i in 0..<n {
+        let y = (a[i].primal - b[i].primal).bitPattern << 1
+        all &= y | (0 &- y)
+    }
+    return all >> 63 == 0
+}
+
 /// Applies a recorded slope: value exact, tangent slope·ẋ (0 while undecided
 /// in lexicographic mode, where the tangent is then 0 on both sides).
 @inline(__always)
@@ -68,6 +92,7 @@ func unaryForward<S: ADScalar>(
                 dec[i] = d
                 out[i] = (d * x[i]).replacingPrimal(Swift.max(v, 0))
             }
+            if !anyZero(x, n) { break }
             for i in 0..<n where x[i].primal == 0 {
                 ctx.kinks += 1
                 dec[i] = ctx.s
