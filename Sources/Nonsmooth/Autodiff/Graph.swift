@@ -105,7 +105,6 @@ public final class Graph {
                 name: "broadcast_to",
                 reason: "cannot broadcast shape \(Self.describe(x.shape)) to \(Self.describe(shape))")
         }
-        let count = shape.reduce(1, *)
         let offset = shape.count - x.rank
         let padded = [Int](repeating: 1, count: offset) + x.shape
         // The two common patterns (a bias over a batch, a column over rows) get
@@ -127,22 +126,7 @@ public final class Graph {
             if x.shape[i] != 1 { strides[i + offset] = s }
             s *= x.shape[i]
         }
-        var indices = [Int](repeating: 0, count: count)
-        var counter = [Int](repeating: 0, count: shape.count)
-        var position = 0
-        for i in 0..<count {
-            indices[i] = position
-            var axis = shape.count - 1
-            while axis >= 0 {
-                counter[axis] += 1
-                position += strides[axis]
-                if counter[axis] < shape[axis] { break }
-                position -= strides[axis] * counter[axis]
-                counter[axis] = 0
-                axis -= 1
-            }
-        }
-        return add(.gather(indices: indices), [x], shape: shape, label: "broadcast_to")
+        return add(.gather(indices: Self.stridedIndices(shape, strides)), [x], shape: shape, label: "broadcast_to")
     }
 
     public func binary(_ f: BinaryFunction, _ a: Value, _ b: Value) throws -> Value {
@@ -169,6 +153,28 @@ public final class Graph {
         let c2 = try broadcast(condition, to: shape)
         let a2 = try broadcast(a, to: shape), b2 = try broadcast(b, to: shape)
         return add(.select, [c2, a2, b2], shape: shape)
+    }
+
+    /// The flat source index of every element of an array of `shape` read with
+    /// `strides` (in elements) from its operand, in row-major order.
+    static func stridedIndices(_ shape: [Int], _ strides: [Int]) -> [Int] {
+        let count = shape.reduce(1, *)
+        var indices = [Int](repeating: 0, count: count)
+        var counter = [Int](repeating: 0, count: shape.count)
+        var position = 0
+        for i in 0..<count {
+            indices[i] = position
+            var axis = shape.count - 1
+            while axis >= 0 {
+                counter[axis] += 1
+                position += strides[axis]
+                if counter[axis] < shape[axis] { break }
+                position -= strides[axis] * counter[axis]
+                counter[axis] = 0
+                axis -= 1
+            }
+        }
+        return indices
     }
 
     // MARK: structure
@@ -216,23 +222,7 @@ public final class Graph {
         var strides = [Int](repeating: 1, count: rank)
         for i in stride(from: rank - 2, through: 0, by: -1) { strides[i] = strides[i + 1] * x.shape[i + 1] }
         let outStrides = perm.map { strides[$0] }
-        let count = x.count
-        var indices = [Int](repeating: 0, count: count)
-        var counter = [Int](repeating: 0, count: rank)
-        var position = 0
-        for i in 0..<count {
-            indices[i] = position
-            var axis = rank - 1
-            while axis >= 0 {
-                counter[axis] += 1
-                position += outStrides[axis]
-                if counter[axis] < shape[axis] { break }
-                position -= outStrides[axis] * counter[axis]
-                counter[axis] = 0
-                axis -= 1
-            }
-        }
-        return add(.gather(indices: indices), [x], shape: shape, label: "transpose")
+        return add(.gather(indices: Self.stridedIndices(shape, outStrides)), [x], shape: shape, label: "transpose")
     }
 
     private func normalizeAxis(_ axis: Int, _ rank: Int, _ op: String) throws -> Int {
