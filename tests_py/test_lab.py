@@ -68,6 +68,11 @@ def test_toy_paradox_and_exact_zeros(toy):
     assert first == int(np.max(np.ceil(np.abs(toy.beta0) / (toy.lr * toy.lam) - 1e-9)))
 
 
+def test_momentum_jumps_away_from_zero_where_sgd_cycles(toy):
+    assert np.all(toy.overshoot["sgd"] <= 1 + 1e-9)          # the two-point cycle stays within αλ of 0
+    assert np.max(toy.overshoot["momentum"]) > 2              # momentum leaves 0 by several steps αλ
+
+
 def test_trajectories_are_what_train_runs(toy):
     """The step-by-step iterates and the ns.train histories are the same runs."""
     from nonsmooth.lab.toy_l1 import _penalty

@@ -91,6 +91,9 @@ class ToyL1Result(Record):
     exact_zeros : method → (m,) entries exactly 0 at the end, for each λ.
     cycle : (2, p) the predicted two-point cycle of SGD at ``lam`` (:func:`two_point_cycle`).
     cycle_start : (p,) the step each coordinate enters it.
+    overshoot : method → (p,) the largest |β_k,j| / (αλ) over the constant phase
+        after coordinate j first reaches or crosses 0 (≤ 1 for SGD's two-point
+        cycle; above 1 when the method jumps away from 0, as momentum does).
     """
 
     beta0: np.ndarray
@@ -108,6 +111,7 @@ class ToyL1Result(Record):
     exact_zeros: dict[str, np.ndarray]
     cycle: np.ndarray
     cycle_start: np.ndarray
+    overshoot: dict[str, np.ndarray] = field(default_factory=dict)
     settings: dict = field(default_factory=dict)
 
     def summary(self) -> str:
@@ -121,6 +125,9 @@ class ToyL1Result(Record):
             lines.append(f"  {LABELS[m]:>16} {cells}   zeros: {', '.join(str(int(z)) for z in self.exact_zeros[m])}")
         lines.append(f"  {'theory (SGD)':>16} " + " ".join(
             f"{p * self.lr * lam / 2:6.3g} → {p * self.decay_factor * self.lr * lam / 2:<6.3g}" for lam in self.lams))
+        if self.overshoot:
+            lines.append(f"after first reaching 0, the farthest a coordinate gets from 0, in steps αλ (λ = {self.lam:g}): "
+                         + ", ".join(f"{LABELS[m]} {float(v.max()):.3g}" for m, v in self.overshoot.items()))
         return "\n".join(lines)
 
     def plot(self, out: str | Path | None = None, **kwargs):
@@ -222,10 +229,22 @@ def toy_l1(beta0=None, *, n_features: int = 8, lam: float = 1.0, lr: float = 0.0
             decayed[m][i] = norms[-2:].mean()
             zeros[m][i] = np.count_nonzero(res.params["b"] == 0)
     cycle, start = two_point_cycle(b0, lam, lr)
+    overshoot = {m: _overshoot(trajectories[m][: steps + 1], b0, float(lr) * float(lam)) for m in methods}
     return ToyL1Result(beta0=b0, lam=float(lam), lr=float(lr), steps=steps, decay_steps=decay_steps,
                        decay_factor=float(decay_factor), methods=methods, trajectories=trajectories, l1_norm=l1,
                        lams=lams, final_l1=final, final_l1_decayed=decayed, exact_zeros=zeros, cycle=cycle,
-                       cycle_start=start, settings=dict(hyper, seed=seed))
+                       cycle_start=start, overshoot=overshoot, settings=dict(hyper, seed=seed))
+
+
+def _overshoot(path: np.ndarray, beta0: np.ndarray, h: float) -> np.ndarray:
+    """Per coordinate: max |β_k| / h after the first step at which the sign left sign(β₀)."""
+    left = np.sign(path) != np.sign(beta0)
+    out = np.zeros(beta0.size)
+    for j in range(beta0.size):
+        hits = np.flatnonzero(left[:, j])
+        if hits.size:
+            out[j] = np.max(np.abs(path[hits[0]:, j])) / h
+    return out
 
 
 def plot_toy_l1(result: ToyL1Result, out: str | Path | None = None, *, coordinates: int = 3,
