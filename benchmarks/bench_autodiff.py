@@ -9,9 +9,10 @@ and ratios competitor / nonsmooth (> 1 means nonsmooth is faster):
 2. per-operation overhead on tiny inputs: a chain of elementwise scalar
    operations, differentiated, divided by its length.
 
-Every library runs single-threaded (XLA_FLAGS, OPENBLAS_NUM_THREADS and
-nonsmooth.set_num_threads are set before import) so the ratios compare
-implementations, not thread pools. Not part of the test suite.
+Every library runs on one core: the process is pinned to a single CPU (XLA's
+CPU runtime does not honour its threading flags for large products), and
+OPENBLAS_NUM_THREADS / nonsmooth.set_num_threads are 1, so the ratios compare
+implementations, not thread pools (NS_BENCH_ALL_CORES=1 lifts the pinning). Not part of the test suite.
 
     python benchmarks/bench_autodiff.py [--quick] [--markdown]
 """
@@ -21,6 +22,11 @@ import os
 
 os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# XLA's CPU runtime ignores the flags above for large products (measured: a
+# 1024² jax.jit matmul ran at 1.2–2 cores), so the whole process is pinned to
+# one core: every library gets exactly one.
+if hasattr(os, "sched_setaffinity") and os.environ.get("NS_BENCH_ALL_CORES") != "1":
+    os.sched_setaffinity(0, {max(os.sched_getaffinity(0))})
 
 import argparse  # noqa: E402
 import platform  # noqa: E402
@@ -158,7 +164,7 @@ def main():
     parser.add_argument("--markdown", action="store_true", help="print a README table")
     opts = parser.parse_args()
     ns.set_num_threads(1)
-    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, single-threaded; "
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, pinned to CPUs {sorted(os.sched_getaffinity(0))}; "
           f"jax {jax.__version__ if jax else 'not installed'}, OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}")
     widths = [32, 256, 1024] if opts.quick else [32, 128, 256, 512, 1024]
     batches = [1, 64, 1024] if opts.quick else [1, 16, 64, 256, 1024]

@@ -18,7 +18,9 @@ recomputed here in NumPy for JAX, outside its timing). Warm-up (tracing,
 compilation) is excluded. Ratios are jax time / nonsmooth time (> 1: nonsmooth
 is faster); the final parameters of both are compared as a sanity check.
 
-Single-threaded: XLA_FLAGS=--xla_cpu_multi_thread_eigen=false
+One core: the process is pinned to a single CPU (XLA's CPU runtime does not
+honour its threading flags for large products; NS_BENCH_ALL_CORES=1 lifts
+this), and XLA_FLAGS=--xla_cpu_multi_thread_eigen=false
 intra_op_parallelism_threads=1, OPENBLAS_NUM_THREADS=1 and
 nonsmooth.set_num_threads(1), set before import. Not part of the test suite.
 
@@ -30,6 +32,11 @@ import os
 
 os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# XLA's CPU runtime ignores the flags above for large products (measured: a
+# 1024² jax.jit matmul ran at 1.2–2 cores), so the whole process is pinned to
+# one core: every library gets exactly one.
+if hasattr(os, "sched_setaffinity") and os.environ.get("NS_BENCH_ALL_CORES") != "1":
+    os.sched_setaffinity(0, {max(os.sched_getaffinity(0))})
 
 import argparse  # noqa: E402
 import platform  # noqa: E402
