@@ -74,7 +74,9 @@ extension Double: ADScalar {
     @inline(__always) public static func sin(_ x: Double) -> Double { Glibc.sin(x) }
     @inline(__always) public static func cos(_ x: Double) -> Double { Glibc.cos(x) }
     @inline(__always) public static func pow(_ x: Double, _ p: Double) -> Double {
-        p == 2 ? x * x : Glibc.pow(x, p)
+        // Exact shortcuts (IEEE pow is correctly rounded at these exponents too);
+        // x² and its derivative 2x¹ are the common case.
+        p == 2 ? x * x : (p == 1 ? x : Glibc.pow(x, p))
     }
 
     public static func gemm(

@@ -38,6 +38,10 @@ public struct KinkPolicy: Sendable, Equatable {
         try require(absAtZero >= -1 && absAtZero <= 1, "abs_at_zero", "must lie in [-1, 1], got \(absAtZero)")
         try require(norm2AtZero >= -1 && norm2AtZero <= 1, "norm2_at_zero",
                     "must lie in [-1, 1] so the subgradient is in the unit ball, got \(norm2AtZero)")
+        self.init(checked: reluAtZero, absAtZero, ties, norm2AtZero, strict)
+    }
+
+    private init(checked reluAtZero: Double, _ absAtZero: Double, _ ties: Ties, _ norm2AtZero: Double, _ strict: Bool) {
         self.reluAtZero = reluAtZero
         self.absAtZero = absAtZero
         self.ties = ties
@@ -46,7 +50,7 @@ public struct KinkPolicy: Sendable, Equatable {
     }
 
     /// relu'(0) = 0, abs'(0) = 0, ties to the lowest index: PyTorch's choices for relu and abs.
-    public static let standard = try! KinkPolicy()
+    public static let standard = KinkPolicy(checked: 0, 0, .lowestIndex, 0, false)
 }
 
 /// How many inputs landed exactly on a kink (or a singular point), per primitive:

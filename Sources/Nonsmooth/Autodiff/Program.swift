@@ -390,13 +390,6 @@ final class Workspace<S: ADScalar> {
     @inline(__always) func value(_ id: Int) -> UnsafeMutablePointer<S> { nodeValues[id] }
     @inline(__always) func cotangent(_ id: Int) -> UnsafeMutablePointer<S> { nodeCotangents[id] }
 
-    /// Runs `body` with the cotangents of these nodes redirected to `buffers`.
-    func withCotangents<R>(_ ids: [Int], in buffers: [UnsafeMutablePointer<Double>], _ body: () throws -> R) rethrows -> R {
-        precondition(S.self == Double.self)
-        for (id, b) in zip(ids, buffers) { nodeCotangents[id] = unsafeBitCast(b, to: UnsafeMutablePointer<S>.self) }
-        defer { for id in ids { nodeCotangents[id] = cotangents + program.valueOffsets[id] } }
-        return try body()
-    }
 
     /// Points the argument nodes at the caller's arrays (no copy: kernels never
     /// write their operands), or copies them for other scalar types.
@@ -421,6 +414,15 @@ final class Workspace<S: ADScalar> {
             let p = value(id)
             for i in 0..<program.nodes[id].count { outputs[k][i] = p[i].primal }
         }
+    }
+}
+
+extension Workspace where S == Double {
+    /// Runs `body` with the cotangents of these nodes redirected to `buffers`.
+    func withCotangents<R>(_ ids: [Int], in buffers: [UnsafeMutablePointer<Double>], _ body: () throws -> R) rethrows -> R {
+        for (id, b) in zip(ids, buffers) { nodeCotangents[id] = b }
+        defer { for id in ids { nodeCotangents[id] = cotangents + program.valueOffsets[id] } }
+        return try body()
     }
 }
 
