@@ -17,6 +17,8 @@ import Darwin
 /// refined by the tangents on purpose.
 public protocol ADScalar: Sendable {
     init(_ constant: Double)
+    /// A value with this tangent (dropped by `Double`, which carries none).
+    init(primal: Double, tangent: Double)
     var primal: Double { get }
     var tangent: Double { get }
     static var zero: Self { get }
@@ -62,6 +64,7 @@ extension ADScalar {
 extension Double: ADScalar {
     @inline(__always) public var primal: Double { self }
     @inline(__always) public var tangent: Double { 0 }
+    @inline(__always) public init(primal: Double, tangent: Double) { self = primal }
     @inline(__always) public var isZero: Bool { self == 0 }
     @inline(__always) public func replacingPrimal(_ p: Double) -> Double { p }
 
@@ -100,6 +103,7 @@ public struct Dual: ADScalar, Equatable {
         self.tangent = tangent
     }
     @inline(__always) public init(_ constant: Double) { self.init(constant, 0) }
+    @inline(__always) public init(primal: Double, tangent: Double) { self.init(primal, tangent) }
     public static var zero: Dual { Dual(0, 0) }
     @inline(__always) public var isZero: Bool { primal == 0 && tangent == 0 }
     @inline(__always) public func replacingPrimal(_ p: Double) -> Dual { Dual(p, tangent) }

@@ -25,8 +25,6 @@ public final class Graph {
 
     public init() {}
 
-    func shape(_ v: Value) -> [Int] { nodes[v.id].shape }
-
     private func add(_ op: Operation, _ inputs: [Value], shape: [Int], label: String? = nil) -> Value {
         nodes.append(Node(operation: op, inputs: inputs.map(\.id), shape: shape, label: label ?? op.name))
         return Value(id: nodes.count - 1, shape: shape)

@@ -2,6 +2,7 @@
 iterates of a native optimizer step by step, figure saving, result records."""
 from __future__ import annotations
 
+import abc
 import dataclasses
 from pathlib import Path
 from typing import Any
@@ -99,19 +100,20 @@ def style(ax) -> None:
     ax.grid(True, alpha=0.25, linewidth=0.6)
 
 
-class Record:
+class Record(abc.ABC):
     """Base of the lab's result records (dataclasses of NumPy arrays)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The fields as a plain dict (arrays not copied)."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
 
+    @abc.abstractmethod
     def plot(self, out: str | Path | None = None, **kwargs):
         """The experiment's figure (see its ``plot_*`` function)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def summary(self) -> str:
-        raise NotImplementedError
+        """The experiment's numbers as text."""
 
     def __str__(self) -> str:
         return self.summary()

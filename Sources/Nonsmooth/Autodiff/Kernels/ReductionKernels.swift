@@ -152,24 +152,12 @@ private func extremum<S: ADScalar>(
                 if !s.isNaN { d[last] = s }
             }
             let tangent = isMax || magnitude ? bestT : -bestT
-            return (S(0) + S.zero).replacingPrimal(value) + tangentOnly(tangent)
+            return S(primal: value, tangent: tangent)
         }
     }
     var acc = S.zero
     for j in 0..<length where d[j] != 0 { acc += d[j] * xr[j] }
     return acc.replacingPrimal(value)
-}
-
-/// A scalar with zero primal and the given tangent (Dual), or 0 (Double).
-@inline(__always)
-private func tangentOnly<S: ADScalar>(_ t: Double) -> S {
-    (t * unitTangent(S.self))
-}
-
-@inline(__always)
-private func unitTangent<S: ADScalar>(_: S.Type) -> S {
-    if let u = Dual(0, 1) as? S { return u }
-    return S.zero
 }
 
 func reduceBackward<S: ADScalar>(
