@@ -30,6 +30,14 @@ def test_eager_equals_traced(x):
     assert program(x) == F(x)
 
 
+def test_norm2_of_subnormal_entries_is_finite():
+    # found by hypothesis: 1/scale overflowed for a subnormal largest entry
+    x = np.array([2.22507386e-309, 0.0])
+    assert ns.norm2(x) == 2.22507386e-309
+    assert np.isfinite(F(x))
+    np.testing.assert_allclose(ns.function(ns.norm2).grad(x), [1.0, 0.0])
+
+
 @settings(max_examples=60, deadline=None)
 @given(vectors(gridded), st.floats(0, 1), st.sampled_from(["lowest", "split"]))
 def test_reverse_and_forward_modes_agree_under_any_policy(x, s, ties):

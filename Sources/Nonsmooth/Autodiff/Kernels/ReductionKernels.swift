@@ -51,9 +51,12 @@ func reduceForward<S: ADScalar>(
             if scale > 0 {
                 // Scaled to avoid overflow; smooth here, so S arithmetic carries
                 // the tangent (and the curvature for Hessian-vector products).
+                // Divide rather than multiply by 1/scale: for a subnormal scale
+                // the reciprocal overflows to ∞ (and ∞·0 is NaN).
                 var acc = S.zero
+                let s = S(scale)
                 for j in 0..<length {
-                    let y = (1 / scale) * xr[j]
+                    let y = xr[j] / s
                     acc += y * y
                 }
                 out[row] = scale * S.sqrt(acc)
@@ -182,8 +185,8 @@ func reduceBackward<S: ADScalar>(
         case .norm2:
             if out[row].primal > 0 {
                 guard !gv.isZero else { continue }
-                let q = gv / out[row]
-                for j in 0..<length { gr[j] += q * xr[j] }
+                // x_j/‖x‖ first: gv/‖x‖ can overflow when ‖x‖ is subnormal.
+                for j in 0..<length { gr[j] += gv * (xr[j] / out[row]) }
             } else {
                 for j in 0..<length where d[j] != 0 { gr[j] += d[j] * gv }
             }
