@@ -108,14 +108,6 @@ func checkMatrixBuffer(_ x: UnsafeBufferPointer<Double>, rows: Int, columns: Int
     }
 }
 
-/// A workspace size returned by a LAPACK query, as a checked Int32.
-func lapackWorkspaceSize(_ w: Double, routine: String) throws -> Int32 {
-    guard w.isFinite, w >= 1, w <= Double(Int32.max) else {
-        throw NonsmoothError.numericalError("\(routine): workspace query returned \(w) (matrix too large for 32-bit LAPACK)")
-    }
-    return Int32(w.rounded(.up))
-}
-
 /// Thin SVD of the row-major rows×columns matrix X, computed by `dgesdd` on the
 /// column-major columns×rows matrix Xᵀ = U diag(s) Vᵀ (M = columns, N = rows,
 /// k = min(M, N)): `s` has k entries in decreasing order, `u` is M×k and `vt`

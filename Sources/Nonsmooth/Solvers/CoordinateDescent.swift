@@ -27,8 +27,12 @@
 ///   size |support|) is approached up to the first sign change — an
 ///   active-set step that is kept only when it lowers the objective, and that
 ///   gives the exact solution (and an exactly optimal dual point) once the
-///   support is identified. Its cost is amortised against the epochs run
-///   (at most about as much time as the epochs themselves);
+///   support is identified. When the support has more features than samples
+///   (small λ, p ≫ n: the interpolation regime where cyclic CD crawls) the
+///   face is singular and the step instead moves along its null space, at a
+///   fixed fit, until a feature leaves the support (`supportPolishingStep`).
+///   Its cost is amortised against the epochs run (at most about as much time
+///   as the epochs themselves);
 /// - a Gram variant for n ≫ p (coordinate descent on XᵀX, whose final
 ///   certificate is always recomputed from the explicit residual).
 ///

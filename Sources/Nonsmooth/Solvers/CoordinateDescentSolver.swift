@@ -739,26 +739,23 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
         }
         let signature = hasher.finalize()
         guard k > 0, signature != polishedSignature else { return false }
-        // A support larger than n is rank deficient unless the ridge term helps.
-        guard k <= n || ws.contains(where: { model.lambda2[$0] > 0 }) else { return false }
-        let cost = Double(k) * Double(k) * Double(n) / 2 + 2 * Double(k) * Double(n)
-        guard Double(workSincePolish) >= cost, Double(n) * Double(k) <= 2e7, n <= Int(Int32.max) else { return false }
+        // A support larger than n makes the face system singular: the step then
+        // needs an eigendecomposition (about 4k³ flops instead of k³/3).
+        let kd = Double(k), nd = Double(n)
+        let cost = kd * kd * nd / 2 + 2 * kd * nd + (k > n ? 4 * kd * kd * kd : 0)
+        guard Double(workSincePolish) >= cost, nd * kd <= 2e7, k <= 4096, n <= Int(Int32.max) else { return false }
         polishedSignature = signature
         workSincePolish = 0
         work += cost / 4   // BLAS 3 (dsyrk) runs several times faster per flop
         return try polish(ws)
     }
 
-    /// The exact minimiser of P on the orthant face of the current support S
-    /// and signs s: on that face P is the quadratic
-    ///     ½‖y_c − X_{c,S}β_S‖² + λ1_Sᵀ(s∘β_S) + ½ β_Sᵀdiag(λ2_S)β_S,
-    /// minimised by (X_{c,S}ᵀX_{c,S} + diag λ2_S) β_S = X_{c,S}ᵀy_c − λ1_S∘s_S
-    /// (Cholesky). β moves towards that minimiser β' until the first coordinate
-    /// of S reaches 0 (an active-set step: P is convex quadratic on the face, so
-    /// it decreases along the way); the step is kept only if P indeed decreased.
-    /// When the signs of β' agree with s the full step is taken, and once the
-    /// support is right this is the exact solution, whose residual is the
-    /// optimal dual point.
+    /// An active-set step on the orthant face of the current support S and
+    /// signs s (`supportPolishingStep`), with the face system formed by BLAS:
+    /// A = X_{c,S}ᵀX_{c,S} + diag λ2_S (dsyrk), b = X_{c,S}ᵀy_c − λ1_S∘s_S.
+    /// The step is kept only if P decreased. Once the support is right it is
+    /// the exact solution, whose residual is the optimal dual point; with more
+    /// features than samples in S it removes one from the support.
     func polish(_ ws: [Int]) throws -> Bool {
         polishAttempts += 1
         let support = ws.filter { beta[$0] != 0 }
@@ -781,36 +778,10 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
             gram[a * k + a] += model.lambda2[j]
             rhs[a] -= beta[j] > 0 ? model.lambda1[j] : -model.lambda1[j]
         }
-        var info: Int32 = 0, dim = k32, one: Int32 = 1
-        dpotrf_("U", &dim, &gram, &dim, &info)
-        guard info == 0 else { return false }
-        dpotrs_("U", &dim, &one, &gram, &dim, &rhs, &dim, &info)
-        guard info == 0 else { return false }
-        // Step from β towards the face minimiser β', stopping where the first
-        // coordinate would change sign (it becomes 0): P decreases along the
-        // segment because it is a convex quadratic on the face minimised at β'.
-        var step = 1.0
-        var blocking: [Int] = []
-        for (a, j) in support.enumerated() {
-            let v = rhs[a], b = beta[j]
-            guard v.isFinite else { return false }
-            let constrained = model.lambda1[j] > 0 || model.positive
-            if constrained && (b > 0 ? v <= 0 : v >= 0) {
-                let t = b / (b - v)
-                if t < step {
-                    step = t
-                    blocking = [a]
-                } else if t == step {
-                    blocking.append(a)
-                }
-            }
-        }
-        var newBeta = [Double](repeating: 0, count: k)
-        for a in 0..<k {
-            let b = beta[support[a]]
-            newBeta[a] = step == 1 ? rhs[a] : b + step * (rhs[a] - b)
-        }
-        for a in blocking { newBeta[a] = 0 }
+        let current = support.map { beta[$0] }
+        let constrained = support.map { model.lambda1[$0] > 0 || model.positive }
+        guard let newBeta = supportPolishingStep(matrix: gram, rhs: rhs, current: current, constrained: constrained)
+        else { return false }
         let candidate = DoubleBuffer(n)
         candidate.base.update(from: model.y.base, count: n)
         cblas_dgemv(CblasColMajor, CblasNoTrans, n32, k32, -1, xs.base, n32, newBeta, 1, 1, candidate.base, 1)
