@@ -21,16 +21,17 @@ private func asVector<Op: MatrixProximalOperator>(_ op: Op, rows: Int, columns: 
     try MatrixAsVector(op, rows: rows, columns: columns)
 }
 
-/// Builds the smooth loss named `kind` on the dense design (see nonsmooth.h) and runs `body`.
-func withLoss<R>(_ kind: UnsafePointer<CChar>?, _ a: UnsafePointer<Double>?, _ rows: Int64, _ columns: Int64,
-                 _ rowStride: Int64, _ columnStride: Int64, _ b: UnsafePointer<Double>?, _ delta: Double,
-                 _ lipschitz: Double, _ body: (any SmoothLoss) throws -> R) throws -> R {
+/// Builds the smooth loss named `kind` (see nonsmooth.h) on the design `a`, an
+/// `ns_matrix` (dense or CSC), and runs `body`. One construction path for every
+/// solver that takes a loss, so each of them accepts every layout.
+func withLoss<R>(_ kind: UnsafePointer<CChar>?, _ a: UnsafeRawPointer?, _ b: UnsafePointer<Double>?,
+                 _ delta: Double, _ lipschitz: Double, _ body: (any SmoothLoss) throws -> R) throws -> R {
     let kind = String(cString: try nonNull(kind, "loss"))
-    let view = try stridedMatrix(a, rows, columns, rowStride, columnStride, "A")
-    try require(view.rows > 0 && view.columns > 0, "A", "must not be empty, got (\(rows), \(columns))")
-    let target = Array(UnsafeBufferPointer(start: try nonNull(b, "b"), count: view.rows))
     let l: Double? = lipschitz.isNaN ? nil : lipschitz
-    return try withColumnMajor(view) { design in
+    return try withMatrix(a, "A") { design in
+        try require(design.rows > 0 && design.columns > 0, "A",
+                    "must not be empty, got (\(design.rows), \(design.columns))")
+        let target = Array(UnsafeBufferPointer(start: try nonNull(b, "b"), count: design.rows))
         switch kind {
         case "least_squares": return try body(try LeastSquaresLoss(design: design, target: target, lipschitz: l))
         case "logistic": return try body(try LogisticLoss(design: design, labels: target, lipschitz: l))
@@ -61,8 +62,8 @@ func finish(_ reason: StopReason, _ message: @autoclosure () -> String) throws {
 
 @_cdecl("ns_prox_gradient")
 public func ns_prox_gradient(
-    _ loss: UnsafePointer<CChar>?, _ a: UnsafePointer<Double>?, _ rows: Int64, _ columns: Int64,
-    _ rowStride: Int64, _ columnStride: Int64, _ b: UnsafePointer<Double>?, _ delta: Double, _ lipschitz: Double,
+    _ loss: UnsafePointer<CChar>?, _ a: UnsafeRawPointer?, _ b: UnsafePointer<Double>?, _ delta: Double,
+    _ lipschitz: Double,
     _ regularizer: OpaquePointer?, _ matrixRows: Int64, _ method: Int32, _ stepRule: Int32, _ stepValue: Double,
     _ shrink: Double, _ growth: Double, _ restart: Int32, _ tol: Double, _ relativeTol: Int32,
     _ maxIter: Int64, _ x: UnsafeMutablePointer<Double>?, _ warmStart: Int32,
@@ -70,7 +71,6 @@ public func ns_prox_gradient(
     _ callback: ProgressCallback?, _ context: UnsafeMutableRawPointer?, _ every: Int64
 ) -> Int32 {
     guarded {
-        let g = try vectorOperator(regularizer, "prox", matrixRows: matrixRows, length: columns)
         let x = try nonNull(x, "x")
         let info = try nonNull(info, "info")
         try require(method == 0 || method == 1, "method", "must be 0 (ista) or 1 (fista), got \(method)")
@@ -94,9 +94,10 @@ public func ns_prox_gradient(
             relativeTolerance: relativeTol != 0, maxIterations: Int(clamping: maxIter),
             recordHistory: history != nil && historyCapacity > 0,
             historyCapacity: Int(clamping: max(historyCapacity, 0)))
-        let result = try withLoss(loss, a, rows, columns, rowStride, columnStride, b, delta, lipschitz) { f in
+        let result = try withLoss(loss, a, b, delta, lipschitz) { f in
+            let g = try vectorOperator(regularizer, "prox", matrixRows: matrixRows, length: Int64(f.dimension))
             return try solveProximalGradient(
-                loss: f, regularizer: g, initial: startingPoint(x, Int(columns), warmStart), options: options,
+                loss: f, regularizer: g, initial: startingPoint(x, f.dimension, warmStart), options: options,
                 progress: observer(callback, context, every: every))
         }
         for (i, v) in result.x.enumerated() { x[i] = v }
@@ -112,8 +113,8 @@ public func ns_prox_gradient(
 
 @_cdecl("ns_subgradient_method")
 public func ns_subgradient_method(
-    _ loss: UnsafePointer<CChar>?, _ a: UnsafePointer<Double>?, _ rows: Int64, _ columns: Int64,
-    _ rowStride: Int64, _ columnStride: Int64, _ b: UnsafePointer<Double>?, _ delta: Double, _ lipschitz: Double,
+    _ loss: UnsafePointer<CChar>?, _ a: UnsafeRawPointer?, _ b: UnsafePointer<Double>?, _ delta: Double,
+    _ lipschitz: Double,
     _ regularizer: OpaquePointer?, _ rule: Int32, _ p1: Double, _ p2: Double, _ tol: Double, _ maxIter: Int64,
     _ x: UnsafeMutablePointer<Double>?, _ warmStart: Int32, _ average: UnsafeMutablePointer<Double>?,
     _ history: UnsafeMutablePointer<Double>?, _ historyCapacity: Int64, _ info: UnsafeMutablePointer<Double>?,
@@ -138,8 +139,8 @@ public func ns_subgradient_method(
         let options = SubgradientOptions(stepRule: stepRule, maxIterations: Int(clamping: maxIter), tolerance: tol,
                                          recordHistory: history != nil && historyCapacity > 0,
                                          historyCapacity: Int(clamping: max(historyCapacity, 0)))
-        let result = try withLoss(loss, a, rows, columns, rowStride, columnStride, b, delta, lipschitz) { f in
-            try solveSubgradient(loss: f, regularizer: g, initial: startingPoint(x, Int(columns), warmStart),
+        let result = try withLoss(loss, a, b, delta, lipschitz) { f in
+            try solveSubgradient(loss: f, regularizer: g, initial: startingPoint(x, f.dimension, warmStart),
                                  options: options, progress: observer(callback, context, every: every))
         }
         for (i, v) in result.best.enumerated() { x[i] = v }

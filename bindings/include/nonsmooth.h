@@ -70,6 +70,40 @@ int32_t ns_get_num_threads(void);
  */
 typedef int32_t (*ns_progress_callback)(void *context, int64_t iteration, double certificate);
 
+/* ---- Matrices ------------------------------------------------------------------ */
+
+/*
+ * A read-only n×p matrix described once for entry points that accept either a
+ * dense or a sparse matrix (the smooth losses of the generic solvers):
+ *   NS_MATRIX_DENSE  entry (i, j) is values[i*row_stride + j*column_stride]
+ *                    (strides in elements, as everywhere); indices, indptr and
+ *                    nnz are unused (NULL / 0). Every entry must be finite.
+ *   NS_MATRIX_CSC    compressed sparse columns as SciPy stores them, with int64
+ *                    indices: column j holds values[k] at row indices[k] for k in
+ *                    [indptr[j], indptr[j+1]); indptr has p + 1 entries, values
+ *                    and indices nnz (NULL allowed when nnz = 0). A row may appear
+ *                    at most once per column (SciPy's canonical format; order
+ *                    within a column is free). Strides are unused. Read in place,
+ *                    never densified.
+ * Every index is checked before use: a malformed matrix gives NS_INVALID_ARGUMENT
+ * with a message naming the argument and the array ("A: indices entry 3 is 9,
+ * outside [0, 5) (column 1)").
+ * The layout is part of the ABI: 72 bytes, fields in this order (reserved = 0).
+ */
+#define NS_MATRIX_DENSE 0
+#define NS_MATRIX_CSC   1
+
+typedef struct ns_matrix {
+    int32_t format;
+    int32_t reserved;
+    int64_t rows, columns;
+    const double *values;
+    int64_t row_stride, column_stride;
+    const int64_t *indices;
+    const int64_t *indptr;
+    int64_t nnz;
+} ns_matrix;
+
 /* ---- Proximal operators ---------------------------------------------------- */
 
 /*
@@ -178,9 +212,17 @@ ns_status ns_prox_subgradient(const ns_prox *prox,
  * columns are not contiguous), or CSC as SciPy stores it (data, indices, indptr
  * with int64 indices; never densified). y has n entries.
  * coef (p entries) holds the warm start on entry when warm_start != 0 and the
- * solution on exit; *intercept receives b. info (5 entries, may be NULL)
+ * solution on exit; *intercept receives b. info (6 entries, may be NULL)
  * receives: [duality gap, gap tolerance, epochs, 1 if the Gram variant ran,
- * number of features discarded by screening].
+ * number of features discarded by screening, rows written to history].
+ * history (may be NULL) receives up to history_capacity rows (epoch, duality
+ * gap), row-major: the full-problem gaps the solver evaluated (coordinate
+ * descent: at each working-set update; ADMM: every few iterations, the epoch
+ * column then counting ADMM iterations), in the scaling of info[0], clipped at
+ * 0, one row per epoch (the last evaluation at that epoch), the last row being
+ * (info[2], info[0]): the returned certificate. When they do not fit, the first
+ * history_capacity - 1 rows and the last are kept. The solver evaluates these
+ * gaps anyway: asking for them costs a copy.
  * Returns NS_NOT_CONVERGED when max_iter epochs did not reach the tolerance and
  * NS_CANCELLED when the callback asked to stop; in both cases coef, intercept
  * and info hold the last iterate and its certificate.
@@ -200,6 +242,7 @@ ns_status ns_enet_fit_dense(const double *X, int64_t n, int64_t p, int64_t row_s
                             int32_t positive, int32_t fit_intercept, double tol, int64_t max_iter,
                             int32_t options, int32_t gram,
                             double *coef, int32_t warm_start, double *intercept, double *info,
+                            double *history, int64_t history_capacity,
                             ns_progress_callback callback, void *context, int64_t callback_every);
 
 ns_status ns_enet_fit_csc(const double *data, const int64_t *indices, const int64_t *indptr, int64_t nnz,
@@ -208,6 +251,7 @@ ns_status ns_enet_fit_csc(const double *data, const int64_t *indices, const int6
                           int32_t positive, int32_t fit_intercept, double tol, int64_t max_iter,
                           int32_t options,
                           double *coef, int32_t warm_start, double *intercept, double *info,
+                          double *history, int64_t history_capacity,
                           ns_progress_callback callback, void *context, int64_t callback_every);
 
 /*
@@ -306,12 +350,13 @@ ns_status ns_bilevel_hypergradient_csc(
 /* ---- Generic solvers: proximal gradient, subgradient method, ADMM ---------------- */
 
 /*
- * The smooth loss f of the generic solvers is named by `loss` on a dense design
- * A (n×p, element strides) and a vector b (n entries):
+ * The smooth loss f of the generic solvers is named by `loss` on a design A
+ * (n×p, an ns_matrix: dense or CSC, read in place) and a vector b (n entries):
  *   "least_squares"  f(x) = ||Ax - b||² / (2n)
  *   "logistic"       f(x) = mean log(1 + exp(-b_i (Ax)_i)),  b_i ∈ {-1, +1}
  *   "huber"          f(x) = mean huber_δ((Ax - b)_i)
- * `lipschitz` is the Lipschitz constant of ∇f, or NaN to estimate it (power iteration).
+ * `lipschitz` is the Lipschitz constant of ∇f, or NaN to estimate it (power
+ * iteration on AᵀA by products with A and Aᵀ, so sparse A stays sparse).
  * The regularizer g is any vector ns_prox. x (p entries) holds the starting
  * point on entry when warm_start != 0 and the answer on exit.
  * NS_NOT_CONVERGED / NS_CANCELLED leave the last iterate and its certificate in
@@ -331,8 +376,7 @@ ns_status ns_bilevel_hypergradient_csc(
  * tolerance, iterations, final step, restarts, backtracks, gradient evaluations,
  * number of history entries written.
  */
-ns_status ns_prox_gradient(const char *loss, const double *A, int64_t n, int64_t p,
-                           int64_t row_stride, int64_t column_stride, const double *b, double delta,
+ns_status ns_prox_gradient(const char *loss, const ns_matrix *A, const double *b, double delta,
                            double lipschitz, const ns_prox *g, int64_t matrix_rows, int32_t method, int32_t step_rule,
                            double step_value, double shrink, double growth, int32_t restart, double tol,
                            int32_t relative_tol, int64_t max_iter, double *x, int32_t warm_start,
@@ -350,8 +394,7 @@ ns_status ns_prox_gradient(const char *loss, const double *A, int64_t n, int64_t
  * iterations, history entries written. Running out of iterations is not an
  * error here: the method has no certificate to reach.
  */
-ns_status ns_subgradient_method(const char *loss, const double *A, int64_t n, int64_t p,
-                                int64_t row_stride, int64_t column_stride, const double *b, double delta,
+ns_status ns_subgradient_method(const char *loss, const ns_matrix *A, const double *b, double delta,
                                 double lipschitz, const ns_prox *g, int32_t rule, double p1, double p2,
                                 double tol, int64_t max_iter, double *x, int32_t warm_start, double *average,
                                 double *history, int64_t history_capacity, double *info,

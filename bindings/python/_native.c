@@ -12,6 +12,9 @@
 #define NONSMOOTH_NATIVE_MAIN
 #include "native.h"
 
+#include <stddef.h>
+#include <string.h>
+
 static PyObject *NumericalError;
 static PyObject *NotConvergedError;
 static PyObject *CancelledError;
@@ -78,6 +81,61 @@ int ns_optional_vector(PyObject *obj, int type, const char *name, PyArrayObject 
     return 0;
 }
 
+/* The Swift side reads ns_matrix by byte offset (MatrixABI.swift). */
+_Static_assert(sizeof(ns_matrix) == 72 && offsetof(ns_matrix, rows) == 8 && offsetof(ns_matrix, values) == 24 &&
+                   offsetof(ns_matrix, row_stride) == 32 && offsetof(ns_matrix, indices) == 48 &&
+                   offsetof(ns_matrix, indptr) == 56 && offsetof(ns_matrix, nnz) == 64,
+               "ns_matrix layout is part of the ABI");
+
+int ns_matrix_from_python(PyObject *X, PyObject *shape, const char *name, ns_matrix *m, ns_matrix_refs *refs)
+{
+    memset(m, 0, sizeof *m);
+    memset(refs, 0, sizeof *refs);
+    if (shape == Py_None) {
+        refs->dense = ns_as_double_array(X, 2, name);
+        if (refs->dense == NULL || ns_element_strides(refs->dense, &m->row_stride, &m->column_stride, name) < 0)
+            return -1;
+        m->format = NS_MATRIX_DENSE;
+        m->rows = PyArray_DIM(refs->dense, 0);
+        m->columns = PyArray_DIM(refs->dense, 1);
+        m->values = PyArray_DATA(refs->dense);
+        return 0;
+    }
+    Py_ssize_t n, p;
+    PyObject *d, *i, *ip;
+    if (!PyArg_ParseTuple(shape, "nn", &n, &p) || !PyArg_ParseTuple(X, "OOO", &d, &i, &ip)) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "%s: expected (data, indices, indptr) and a shape (n, p)", name);
+        return -1;
+    }
+    if (ns_optional_vector(d, NPY_DOUBLE, name, &refs->data) < 0 ||
+        ns_optional_vector(i, NPY_INT64, name, &refs->indices) < 0 ||
+        ns_optional_vector(ip, NPY_INT64, name, &refs->indptr) < 0)
+        return -1;
+    /* Only what the core cannot check itself: the lengths of the arrays. */
+    if (refs->data == NULL || refs->indices == NULL || refs->indptr == NULL || n < 0 || p < 0 ||
+        PyArray_SIZE(refs->indptr) != p + 1 || PyArray_SIZE(refs->indices) != PyArray_SIZE(refs->data)) {
+        PyErr_Format(PyExc_ValueError, "%s: inconsistent CSC arrays (data, indices, indptr, shape)", name);
+        return -1;
+    }
+    m->format = NS_MATRIX_CSC;
+    m->rows = n;
+    m->columns = p;
+    m->values = PyArray_DATA(refs->data);
+    m->indices = PyArray_DATA(refs->indices);
+    m->indptr = PyArray_DATA(refs->indptr);
+    m->nnz = PyArray_SIZE(refs->data);
+    return 0;
+}
+
+void ns_matrix_release(ns_matrix_refs *refs)
+{
+    Py_XDECREF(refs->dense);
+    Py_XDECREF(refs->data);
+    Py_XDECREF(refs->indices);
+    Py_XDECREF(refs->indptr);
+    memset(refs, 0, sizeof *refs);
+}
 
 /* ---- progress trampoline ------------------------------------------------------- */
 

@@ -3,11 +3,13 @@
 
 /* Arguments shared by the dense and CSC entry points. */
 typedef struct {
-    PyObject *y_obj, *weights_obj, *coef_obj, *callback;
+    PyObject *y_obj, *weights_obj, *coef_obj, *callback, *history_obj;
     double alpha, l1_ratio, tol;
     int positive, fit_intercept, options, warm_start;
     long long max_iter, every;
     PyArrayObject *y, *weights, *coef;
+    double *history;          /* rows (epoch, gap) of the optional history array, or NULL */
+    int64_t history_capacity;
 } enet_args;
 
 static int enet_prepare(enet_args *a, npy_intp n, npy_intp p)
@@ -34,6 +36,19 @@ static int enet_prepare(enet_args *a, npy_intp n, npy_intp p)
     }
     a->coef = (PyArrayObject *)a->coef_obj;
     Py_INCREF(a->coef);
+    /* history (optional) is written in place too: a writable C-contiguous float64 array of shape (k, 2). */
+    a->history = NULL;
+    a->history_capacity = 0;
+    if (a->history_obj != NULL && a->history_obj != Py_None) {
+        PyArrayObject *h = (PyArrayObject *)a->history_obj;
+        if (!PyArray_Check(a->history_obj) || PyArray_TYPE(h) != NPY_DOUBLE || PyArray_NDIM(h) != 2 ||
+            PyArray_DIM(h, 1) != 2 || !PyArray_ISCARRAY(h)) {
+            PyErr_SetString(PyExc_ValueError, "history: expected a writable C-contiguous float64 array of shape (k, 2)");
+            return -1;
+        }
+        a->history = PyArray_DATA(h);
+        a->history_capacity = PyArray_DIM(h, 0);
+    }
     return 0;
 }
 
@@ -49,7 +64,7 @@ static PyObject *enet_result(ns_status status, ns_progress_context *ctx, double 
 {
     if (ctx->failed) return NULL; /* KeyboardInterrupt or the callback's exception */
     if (status != NS_OK && status != NS_NOT_CONVERGED && status != NS_CANCELLED) return ns_raise_status(status);
-    return Py_BuildValue("id(ddddd)", (int)status, intercept, info[0], info[1], info[2], info[3], info[4]);
+    return Py_BuildValue("id(dddddd)", (int)status, intercept, info[0], info[1], info[2], info[3], info[4], info[5]);
 }
 
 static PyObject *py_enet_fit_dense(PyObject *self, PyObject *args)
@@ -57,24 +72,26 @@ static PyObject *py_enet_fit_dense(PyObject *self, PyObject *args)
     PyObject *X_obj;
     enet_args a;
     int gram;
-    if (!PyArg_ParseTuple(args, "OOddOppdLiiOpOL:enet_fit_dense", &X_obj, &a.y_obj, &a.alpha, &a.l1_ratio,
+    a.history_obj = NULL;
+    if (!PyArg_ParseTuple(args, "OOddOppdLiiOpOL|O:enet_fit_dense", &X_obj, &a.y_obj, &a.alpha, &a.l1_ratio,
                           &a.weights_obj, &a.positive, &a.fit_intercept, &a.tol, &a.max_iter, &a.options, &gram,
-                          &a.coef_obj, &a.warm_start, &a.callback, &a.every))
+                          &a.coef_obj, &a.warm_start, &a.callback, &a.every, &a.history_obj))
         return NULL;
     PyArrayObject *X = ns_as_double_array(X_obj, 2, "X");
     if (X == NULL) return NULL;
     PyObject *result = NULL;
+    a.y = a.weights = a.coef = NULL; /* released at done even when the strides are refused */
     int64_t rs, cs;
     if (ns_element_strides(X, &rs, &cs, "X") < 0 || enet_prepare(&a, PyArray_DIM(X, 0), PyArray_DIM(X, 1)) < 0)
         goto done;
-    double intercept = 0.0, info[5] = {0};
+    double intercept = 0.0, info[6] = {0};
     ns_progress_context ctx = {a.callback, 0};
     ns_status status;
     Py_BEGIN_ALLOW_THREADS
     status = ns_enet_fit_dense(PyArray_DATA(X), PyArray_DIM(X, 0), PyArray_DIM(X, 1), rs, cs,
                                PyArray_DATA(a.y), a.alpha, a.l1_ratio, NS_VEC_DATA(a.weights),
                                a.positive, a.fit_intercept, a.tol, a.max_iter, a.options, gram,
-                               PyArray_DATA(a.coef), a.warm_start, &intercept, info,
+                               PyArray_DATA(a.coef), a.warm_start, &intercept, info, a.history, a.history_capacity,
                                ns_progress_trampoline, &ctx, a.every);
     Py_END_ALLOW_THREADS
     result = enet_result(status, &ctx, intercept, info);
@@ -89,9 +106,11 @@ static PyObject *py_enet_fit_csc(PyObject *self, PyObject *args)
     PyObject *data_obj, *indices_obj, *indptr_obj;
     Py_ssize_t n, p;
     enet_args a;
-    if (!PyArg_ParseTuple(args, "OOOnnOddOppdLiOpOL:enet_fit_csc", &data_obj, &indices_obj, &indptr_obj, &n, &p,
+    a.history_obj = NULL;
+    if (!PyArg_ParseTuple(args, "OOOnnOddOppdLiOpOL|O:enet_fit_csc", &data_obj, &indices_obj, &indptr_obj, &n, &p,
                           &a.y_obj, &a.alpha, &a.l1_ratio, &a.weights_obj, &a.positive, &a.fit_intercept,
-                          &a.tol, &a.max_iter, &a.options, &a.coef_obj, &a.warm_start, &a.callback, &a.every))
+                          &a.tol, &a.max_iter, &a.options, &a.coef_obj, &a.warm_start, &a.callback, &a.every,
+                          &a.history_obj))
         return NULL;
     PyArrayObject *data = NULL, *indices = NULL, *indptr = NULL;
     PyObject *result = NULL;
@@ -106,14 +125,14 @@ static PyObject *py_enet_fit_csc(PyObject *self, PyObject *args)
         goto done;
     }
     if (enet_prepare(&a, n, p) < 0) goto done;
-    double intercept = 0.0, info[5] = {0};
+    double intercept = 0.0, info[6] = {0};
     ns_progress_context ctx = {a.callback, 0};
     ns_status status;
     Py_BEGIN_ALLOW_THREADS
     status = ns_enet_fit_csc(PyArray_DATA(data), PyArray_DATA(indices), PyArray_DATA(indptr), PyArray_SIZE(data),
                              n, p, PyArray_DATA(a.y), a.alpha, a.l1_ratio, NS_VEC_DATA(a.weights),
                              a.positive, a.fit_intercept, a.tol, a.max_iter, a.options,
-                             PyArray_DATA(a.coef), a.warm_start, &intercept, info,
+                             PyArray_DATA(a.coef), a.warm_start, &intercept, info, a.history, a.history_capacity,
                              ns_progress_trampoline, &ctx, a.every);
     Py_END_ALLOW_THREADS
     result = enet_result(status, &ctx, intercept, info);
@@ -182,10 +201,10 @@ done:
 PyMethodDef ns_enet_methods[] = {
     {"enet_fit_dense", py_enet_fit_dense, METH_VARARGS,
      "enet_fit_dense(X, y, alpha, l1_ratio, weights, positive, fit_intercept, tol, max_iter, options, gram, "
-     "coef, warm_start, callback, every) -> (status, intercept, info)"},
+     "coef, warm_start, callback, every, history=None) -> (status, intercept, info)"},
     {"enet_fit_csc", py_enet_fit_csc, METH_VARARGS,
      "enet_fit_csc(data, indices, indptr, n, p, y, alpha, l1_ratio, weights, positive, fit_intercept, tol, "
-     "max_iter, options, coef, warm_start, callback, every) -> (status, intercept, info)"},
+     "max_iter, options, coef, warm_start, callback, every, history=None) -> (status, intercept, info)"},
     {"enet_alpha_max", py_enet_alpha_max, METH_VARARGS,
      "enet_alpha_max(X or (data, indices, indptr), y, l1_ratio, weights, positive, fit_intercept, shape or None)"},
     {NULL, NULL, 0, NULL},

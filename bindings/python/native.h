@@ -28,6 +28,18 @@ int ns_element_strides(PyArrayObject *array, int64_t *row_stride, int64_t *colum
 /* Optional contiguous 1-D array of the given NumPy type; None gives NULL. */
 int ns_optional_vector(PyObject *obj, int type, const char *name, PyArrayObject **out);
 
+/* The arrays behind an ns_matrix built by ns_matrix_from_python (owned references). */
+typedef struct {
+    PyArrayObject *dense, *data, *indices, *indptr;
+} ns_matrix_refs;
+
+/* An ns_matrix from Python: X is a 2-D float64 array (any strides) when shape is None,
+ * else the tuple (data, indices, indptr) of a CSC matrix of shape (n, p) (1-D float64 /
+ * int64 arrays). Errors name the argument. Release the references with ns_matrix_release
+ * (also after a failure). */
+int ns_matrix_from_python(PyObject *X, PyObject *shape, const char *name, ns_matrix *m, ns_matrix_refs *refs);
+void ns_matrix_release(ns_matrix_refs *refs);
+
 #define NS_VEC_DATA(a) ((a) ? PyArray_DATA(a) : NULL)
 #define NS_VEC_SIZE(a) ((a) ? (int64_t)PyArray_SIZE(a) : 0)
 

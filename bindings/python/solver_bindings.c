@@ -32,43 +32,49 @@ static PyObject *solver_status(ns_status status, ns_progress_context *ctx)
     return PyLong_FromLong(status);
 }
 
-/* Common loss arguments: A (2-D), b (1-D). */
+/* Common loss arguments: A (dense, or CSC arrays with its shape), b (1-D). */
 typedef struct {
-    PyArrayObject *A, *b;
-    int64_t rs, cs;
+    ns_matrix A;
+    ns_matrix_refs refs;
+    PyArrayObject *b;
 } loss_data;
 
-static int loss_prepare(loss_data *d, PyObject *A_obj, PyObject *b_obj)
+static int loss_prepare(loss_data *d, PyObject *A_obj, PyObject *shape_obj, PyObject *b_obj)
 {
-    d->A = NULL;
     d->b = NULL;
-    d->A = ns_as_double_array(A_obj, 2, "A");
-    if (d->A == NULL || ns_element_strides(d->A, &d->rs, &d->cs, "A") < 0) return -1;
+    if (ns_matrix_from_python(A_obj, shape_obj, "A", &d->A, &d->refs) < 0) return -1;
     if (ns_optional_vector(b_obj, NPY_DOUBLE, "b", &d->b) < 0) return -1;
-    if (d->b == NULL || PyArray_SIZE(d->b) != PyArray_DIM(d->A, 0)) {
+    if (d->b == NULL || PyArray_SIZE(d->b) != d->A.rows) {
         PyErr_SetString(PyExc_ValueError, "b: must have one entry per row of A");
         return -1;
     }
     return 0;
 }
 
+static void loss_release(loss_data *d)
+{
+    ns_matrix_release(&d->refs);
+    Py_XDECREF(d->b);
+}
+
 static PyObject *py_prox_gradient(PyObject *self, PyObject *args)
 {
     const char *loss;
-    PyObject *A_obj, *b_obj, *g_obj, *x_obj, *history_obj, *info_obj, *callback;
+    PyObject *A_obj, *shape_obj, *b_obj, *g_obj, *x_obj, *history_obj, *info_obj, *callback;
     double delta, lipschitz, step_value, shrink, growth, tol;
     int method, step_rule, restart, relative, warm;
     long long max_iter, every, matrix_rows;
-    if (!PyArg_ParseTuple(args, "sOOddOLiidddidpLOpOOOL:prox_gradient", &loss, &A_obj, &b_obj, &delta, &lipschitz,
-                          &g_obj, &matrix_rows, &method, &step_rule, &step_value, &shrink, &growth, &restart, &tol, &relative,
-                          &max_iter, &x_obj, &warm, &history_obj, &info_obj, &callback, &every))
+    if (!PyArg_ParseTuple(args, "sOOOddOLiidddidpLOpOOOL:prox_gradient", &loss, &A_obj, &shape_obj, &b_obj, &delta,
+                          &lipschitz, &g_obj, &matrix_rows, &method, &step_rule, &step_value, &shrink, &growth,
+                          &restart, &tol, &relative, &max_iter, &x_obj, &warm, &history_obj, &info_obj, &callback,
+                          &every))
         return NULL;
     ns_prox *g = prox_arg(g_obj, "prox");
     if (g == NULL) return NULL;
     loss_data d;
     PyObject *result = NULL;
-    if (loss_prepare(&d, A_obj, b_obj) < 0) goto done;
-    npy_intp p = PyArray_DIM(d.A, 1);
+    if (loss_prepare(&d, A_obj, shape_obj, b_obj) < 0) goto done;
+    npy_intp p = (npy_intp)d.A.columns;
     npy_intp capacity = history_obj == Py_None ? 0 : PyArray_Check(history_obj) ? PyArray_SIZE((PyArrayObject *)history_obj) : -1;
     if (out_vector(x_obj, p, "x") < 0 || out_vector(info_obj, 9, "info") < 0 ||
         (history_obj != Py_None && out_vector(history_obj, capacity, "history") < 0))
@@ -76,27 +82,26 @@ static PyObject *py_prox_gradient(PyObject *self, PyObject *args)
     ns_progress_context ctx = {callback, 0};
     ns_status status;
     Py_BEGIN_ALLOW_THREADS
-    status = ns_prox_gradient(loss, PyArray_DATA(d.A), PyArray_DIM(d.A, 0), p, d.rs, d.cs, PyArray_DATA(d.b), delta,
-                              lipschitz, g, matrix_rows, method, step_rule, step_value, shrink, growth, restart, tol, relative,
-                              max_iter, PyArray_DATA((PyArrayObject *)x_obj), warm,
+    status = ns_prox_gradient(loss, &d.A, PyArray_DATA(d.b), delta, lipschitz, g, matrix_rows, method, step_rule,
+                              step_value, shrink, growth, restart, tol, relative, max_iter, PyArray_DATA((PyArrayObject *)x_obj), warm,
                               history_obj == Py_None ? NULL : PyArray_DATA((PyArrayObject *)history_obj), capacity,
                               PyArray_DATA((PyArrayObject *)info_obj), ns_progress_trampoline, &ctx, every);
     Py_END_ALLOW_THREADS
     result = solver_status(status, &ctx);
 done:
-    Py_XDECREF(d.A);
-    Py_XDECREF(d.b);
+    loss_release(&d);
     return result;
 }
 
 static PyObject *py_subgradient_method(PyObject *self, PyObject *args)
 {
     const char *loss;
-    PyObject *A_obj, *b_obj, *g_obj, *x_obj, *avg_obj, *history_obj, *info_obj, *callback;
+    PyObject *A_obj, *shape_obj, *b_obj, *g_obj, *x_obj, *avg_obj, *history_obj, *info_obj, *callback;
     double delta, lipschitz, p1, p2, tol;
     int rule, warm;
     long long max_iter, every;
-    if (!PyArg_ParseTuple(args, "sOOddOidddLOpOOOOL:subgradient_method", &loss, &A_obj, &b_obj, &delta, &lipschitz,
+    if (!PyArg_ParseTuple(args, "sOOOddOidddLOpOOOOL:subgradient_method", &loss, &A_obj, &shape_obj, &b_obj, &delta,
+                          &lipschitz,
                           &g_obj, &rule, &p1, &p2, &tol, &max_iter, &x_obj, &warm, &avg_obj, &history_obj,
                           &info_obj, &callback, &every))
         return NULL;
@@ -104,8 +109,8 @@ static PyObject *py_subgradient_method(PyObject *self, PyObject *args)
     if (g == NULL) return NULL;
     loss_data d;
     PyObject *result = NULL;
-    if (loss_prepare(&d, A_obj, b_obj) < 0) goto done;
-    npy_intp p = PyArray_DIM(d.A, 1);
+    if (loss_prepare(&d, A_obj, shape_obj, b_obj) < 0) goto done;
+    npy_intp p = (npy_intp)d.A.columns;
     npy_intp capacity = history_obj == Py_None ? 0 : PyArray_Check(history_obj) ? PyArray_SIZE((PyArrayObject *)history_obj) : -1;
     if (out_vector(x_obj, p, "x") < 0 || out_vector(avg_obj, p, "average") < 0 || out_vector(info_obj, 7, "info") < 0 ||
         (history_obj != Py_None && out_vector(history_obj, capacity, "history") < 0))
@@ -113,8 +118,7 @@ static PyObject *py_subgradient_method(PyObject *self, PyObject *args)
     ns_progress_context ctx = {callback, 0};
     ns_status status;
     Py_BEGIN_ALLOW_THREADS
-    status = ns_subgradient_method(loss, PyArray_DATA(d.A), PyArray_DIM(d.A, 0), p, d.rs, d.cs, PyArray_DATA(d.b),
-                                   delta, lipschitz, g, rule, p1, p2, tol, max_iter,
+    status = ns_subgradient_method(loss, &d.A, PyArray_DATA(d.b), delta, lipschitz, g, rule, p1, p2, tol, max_iter,
                                    PyArray_DATA((PyArrayObject *)x_obj), warm, PyArray_DATA((PyArrayObject *)avg_obj),
                                    history_obj == Py_None ? NULL : PyArray_DATA((PyArrayObject *)history_obj),
                                    capacity, PyArray_DATA((PyArrayObject *)info_obj), ns_progress_trampoline, &ctx,
@@ -122,8 +126,7 @@ static PyObject *py_subgradient_method(PyObject *self, PyObject *args)
     Py_END_ALLOW_THREADS
     result = solver_status(status, &ctx);
 done:
-    Py_XDECREF(d.A);
-    Py_XDECREF(d.b);
+    loss_release(&d);
     return result;
 }
 

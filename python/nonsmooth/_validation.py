@@ -71,3 +71,56 @@ def as_axis(axis, ndim: int, name: str = "axis") -> int | None:
     if not -ndim <= axis < ndim:
         raise ValueError(f"{name}: {axis} is out of range for an array with {ndim} dimension(s)")
     return int(axis) % ndim
+
+
+def is_sparse(value) -> bool:
+    """Whether `value` is a SciPy sparse matrix or array (False without SciPy)."""
+    try:
+        import scipy.sparse as sp
+    except ImportError:  # pragma: no cover
+        return False
+    return sp.issparse(value)
+
+
+def as_csc(matrix, name: str):
+    """A SciPy sparse matrix of any format as the native core reads it, never densified.
+
+    Returns ``(csc, data, indices, indptr)``: ``csc`` is the matrix in canonical
+    CSC format with float64 values — the input itself when it already is one,
+    otherwise a converted copy (other formats converted, integer and boolean
+    values cast, duplicate entries summed, indices sorted) — and its three
+    arrays for the core, the indices as int64 (copied when SciPy stored int32).
+
+    Raises TypeError for complex or non-numeric values, and ValueError naming
+    `name` for a matrix that is not 2-D, NaN or infinite values, or a malformed
+    structure met during the conversion. The core checks every index of the
+    CSC arrays again before reading them (out-of-range or repeated rows raise
+    ValueError naming `name` too).
+    """
+    kind = matrix.dtype.kind
+    if kind == "c":
+        raise TypeError(f"{name}: complex matrices are not supported (dtype {matrix.dtype})")
+    if kind not in "fiub":
+        raise TypeError(f"{name}: expected a real numeric sparse matrix, got dtype {matrix.dtype}")
+    if matrix.ndim != 2:
+        raise ValueError(f"{name}: expected a 2-D sparse matrix, got {matrix.ndim}-D")
+    try:
+        if matrix.format != "csc" and hasattr(matrix, "check_format"):
+            # SciPy's conversions trust the indices of CSR/BSR input (out-of-range
+            # entries crash them), so check the structure before converting.
+            matrix.check_format(full_check=True)
+        matrix = matrix.tocsc()
+        matrix.check_format(full_check=False)  # the array lengths (O(1))
+        if not matrix.has_canonical_format:
+            # Canonicalizing trusts the structure as well; it costs O(nnz) anyway.
+            matrix.check_format(full_check=True)
+            matrix = matrix.copy()
+            matrix.sum_duplicates()
+    except ValueError as exc:
+        raise ValueError(f"{name}: malformed sparse matrix ({exc})") from None
+    if matrix.dtype != np.float64:
+        matrix = matrix.astype(np.float64)
+    if not np.isfinite(matrix.data).all():
+        raise ValueError(f"{name}: contains NaN or infinity")
+    return (matrix, np.ascontiguousarray(matrix.data), np.ascontiguousarray(matrix.indices, dtype=np.int64),
+            np.ascontiguousarray(matrix.indptr, dtype=np.int64))

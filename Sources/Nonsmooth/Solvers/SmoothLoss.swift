@@ -44,11 +44,16 @@ extension SmoothLoss {
 
 /// The matrix A ∈ ℝ^{n×p} of a data-fitting loss f(x) = φ(Ax): an owned dense
 /// column-major copy, a `DenseColumnMajor` view (read in place, products by
-/// cblas_dgemv) or any other `DesignMatrix` (products column by column).
+/// cblas_dgemv), a `SparseCSC` view (products over the stored entries only, so
+/// a sparse A is never densified) or any other `DesignMatrix` (products column
+/// by column through the protocol).
 struct LinearMap {
     enum Storage {
         case owned([Double])
         case dense(DenseColumnMajor)
+        // Its own case rather than `.general`, so that the products' inner loops
+        // are specialized to CSC instead of dispatched through the existential.
+        case sparse(SparseCSC)
         case general(any DesignMatrix)
     }
 
@@ -79,6 +84,8 @@ struct LinearMap {
         }
         if let d = design as? DenseColumnMajor {
             storage = .dense(d)
+        } else if let s = design as? SparseCSC {
+            storage = .sparse(s)
         } else {
             storage = .general(design)
         }
@@ -98,10 +105,16 @@ struct LinearMap {
         case let .dense(d):
             cblas_dgemv(CblasColMajor, CblasNoTrans, Int32(rows), Int32(columns), 1, d.base,
                         Int32(d.leadingDimension), x, 1, 0, out, 1)
-        case let .general(d):
-            out.update(repeating: 0, count: rows)
-            for j in 0..<columns where x[j] != 0 { d.columnAxpy(j, x[j], out) }
+        case let .sparse(s): multiplyByColumns(s, x, into: out)
+        case let .general(d): multiplyByColumns(d, x, into: out)
         }
+    }
+
+    /// out = A x as a sum of the columns with x_j ≠ 0 (zero coefficients cost nothing).
+    private func multiplyByColumns<X: DesignMatrix>(_ a: X, _ x: UnsafePointer<Double>,
+                                                    into out: UnsafeMutablePointer<Double>) {
+        out.update(repeating: 0, count: rows)
+        for j in 0..<columns where x[j] != 0 { a.columnAxpy(j, x[j], out) }
     }
 
     /// out = Aᵀ v  (v: n entries, out: p entries).
@@ -116,6 +129,8 @@ struct LinearMap {
         case let .dense(d):
             cblas_dgemv(CblasColMajor, CblasTrans, Int32(rows), Int32(columns), 1, d.base,
                         Int32(d.leadingDimension), v, 1, 0, out, 1)
+        case let .sparse(s):
+            for j in 0..<columns { out[j] = s.columnDot(j, v) }
         case let .general(d):
             d.transposeMultiply(v, vectors: 1, into: out)
         }
@@ -126,15 +141,16 @@ struct LinearMap {
         switch storage {
         case let .owned(a):
             return a.withUnsafeBufferPointer { denseDotSelf($0) }
-        case let .dense(d):
-            var s = 0.0
-            for j in 0..<columns { s += d.columnSquaredNorm(j) }
-            return s
-        case let .general(d):
-            var s = 0.0
-            for j in 0..<columns { s += d.columnSquaredNorm(j) }
-            return s
+        case let .dense(d): return sumOfColumnSquaredNorms(d)
+        case let .sparse(d): return sumOfColumnSquaredNorms(d)
+        case let .general(d): return sumOfColumnSquaredNorms(d)
         }
+    }
+
+    private func sumOfColumnSquaredNorms<X: DesignMatrix>(_ a: X) -> Double {
+        var s = 0.0
+        for j in 0..<columns { s += a.columnSquaredNorm(j) }
+        return s
     }
 
     /// An estimate of σ_max(A)² from above: power iteration on AᵀA (the Rayleigh

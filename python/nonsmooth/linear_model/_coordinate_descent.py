@@ -112,19 +112,23 @@ class _Problem:
         return _native.enet_alpha_max(d.matrix, self.y, l1_ratio, w, positive, self.native_intercept, None)
 
     def solve(self, alpha, l1_ratio, weights, positive, tol, max_iter, options, gram, coef, intercept, warm_start,
-              callback, every):
-        """Solve in place into `coef` (n_features entries); returns (status, intercept, info)."""
+              callback, every, history=None):
+        """Solve in place into `coef` (n_features entries); returns (status, intercept, info).
+
+        `history`, a C-contiguous float64 array of shape (k, 2), receives up to k
+        rows (epoch, duality gap); ``info[5]`` says how many were written.
+        """
         d, w = self.design, self.native_weights(weights, positive)
         x = np.append(coef, intercept) if self.intercept_column else coef
         tol = tol * self.tol_scale
         if d.sparse:
             status, b, info = _native.enet_fit_csc(
                 d.data, d.indices, d.indptr, d.shape[0], d.shape[1], self.y, alpha, l1_ratio, w, positive,
-                self.native_intercept, tol, max_iter, options, x, warm_start, callback, every)
+                self.native_intercept, tol, max_iter, options, x, warm_start, callback, every, history)
         else:
             status, b, info = _native.enet_fit_dense(
                 d.matrix, self.y, alpha, l1_ratio, w, positive, self.native_intercept, tol, max_iter,
-                options, gram, x, warm_start, callback, every)
+                options, gram, x, warm_start, callback, every, history)
         if self.intercept_column:
             coef[:] = x[:-1]
             b = float(x[-1])
@@ -202,7 +206,15 @@ class ElasticNet(RegressorMixin, BaseEstimator):
     gap_tolerance_ : float
         The gap the solver was asked to reach, ``tol * ||y||² / n``.
     n_iter_ : int
-        Number of coordinate descent epochs.
+        Number of coordinate descent epochs (ADMM iterations with ``solver="admm"``).
+    gap_history_ : ndarray of shape (k, 2)
+        The convergence record: one row (epoch, duality gap) per epoch at which
+        the solver evaluated the full problem's duality gap — at each
+        working-set update for coordinate descent, every few iterations for
+        ADMM (the first column then counts ADMM iterations) — in the scaling of
+        ``dual_gap_``. Epochs increase; the last row is ``(n_iter_, dual_gap_)``.
+        The solver computes these gaps anyway, so recording them costs nothing;
+        a refit (also with ``warm_start``) records a new history.
     n_features_in_ : int
     """
 
@@ -273,13 +285,17 @@ class ElasticNet(RegressorMixin, BaseEstimator):
             coef[:] = self.coef_
             intercept = float(self.intercept_)
         name = type(self).__name__
+        # One row per distinct epoch in 0..n_iter_ ≤ max_iter, so it always fits;
+        # np.empty does not touch the rows that stay unused.
+        history = np.empty((max_iter + 2, 2))
         status, intercept, info = problem.solve(
             alpha, l1_ratio, weights, bool(self.positive), tol, max_iter, options, gram, coef, intercept, warm,
-            _progress_callback(self.verbose, self.callback, name), 10)
+            _progress_callback(self.verbose, self.callback, name), 10, history)
         self.coef_ = coef
         self.intercept_ = float(intercept) if self.fit_intercept else 0.0
         self.dual_gap_, self.gap_tolerance_ = info[0], info[1]
         self.n_iter_ = int(info[2])
+        self.gap_history_ = history[:int(info[5])].copy()
         self.n_features_in_ = p
         if status == _STATUS_NOT_CONVERGED:
             warnings.warn(
@@ -322,6 +338,14 @@ class Lasso(ElasticNet):
 
     Same solver, parameters and attributes as :class:`ElasticNet` with
     ``l1_ratio=1``.
+
+    Attributes
+    ----------
+    coef_, intercept_, dual_gap_, gap_tolerance_, n_iter_, n_features_in_
+        As for :class:`ElasticNet`.
+    gap_history_ : ndarray of shape (k, 2)
+        Rows (epoch, duality gap) of the gaps the solver evaluated, epochs
+        increasing, the last row ``(n_iter_, dual_gap_)`` (see :class:`ElasticNet`).
     """
 
     def __init__(self, alpha=1.0, *, fit_intercept=True, weights=None, positive=False, tol=1e-4,

@@ -5,21 +5,13 @@ import warnings
 
 import numpy as np
 
-from .._validation import as_float_array
+from .._validation import as_csc, as_float_array, is_sparse
 
 try:
     from sklearn.exceptions import DataConversionWarning
 except ImportError:  # pragma: no cover
     class DataConversionWarning(UserWarning):
         """Input data was converted (e.g. a column vector raveled)."""
-
-
-def is_sparse(X) -> bool:
-    try:
-        import scipy.sparse as sp
-    except ImportError:  # pragma: no cover
-        return False
-    return sp.issparse(X)
 
 
 def _numeric(X, name):
@@ -57,20 +49,9 @@ class Design:
     def __init__(self, X, name: str = "X"):
         self.sparse = is_sparse(X)
         if self.sparse:
-            X = X.tocsc()
-            if X.dtype != np.float64:
-                X = X.astype(np.float64)
-            if not X.has_canonical_format:
-                X = X.copy()
-                X.sum_duplicates()
-            if X.ndim != 2:
-                raise ValueError(f"{name}: expected a 2-D matrix, got {X.ndim}-D")
-            if not np.isfinite(X.data).all():
-                raise ValueError(f"{name}: contains NaN or infinity")
-            self.data = np.ascontiguousarray(X.data)
-            self.indices = X.indices.astype(np.int64)
-            self.indptr = X.indptr.astype(np.int64)
-            self.matrix = X
+            if X.dtype.kind == "c":
+                raise ValueError(f"{name}: Complex data not supported")  # scikit-learn's error for estimators
+            self.matrix, self.data, self.indices, self.indptr = as_csc(X, name)
         else:
             X = _numeric(X, name)
             X = as_float_array(X, name, allow_empty=True)

@@ -121,7 +121,8 @@ def minimize(loss: SmoothLoss, prox: ProximalOperator | None = None, x0=None, *,
     Parameters
     ----------
     loss : LeastSquares, Logistic or Huber
-        The smooth part f.
+        The smooth part f; its design may be dense or ``scipy.sparse`` (read as
+        CSC, never densified).
     prox : nonsmooth.prox operator, default=None (g = 0)
         The nonsmooth part g, used only through its prox.
     x0 : array-like, default=zeros

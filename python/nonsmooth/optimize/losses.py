@@ -6,16 +6,33 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import as_float_array, as_scalar
+from .._validation import as_csc, as_float_array, as_scalar, is_sparse
 
 
 class SmoothLoss:
-    """A smooth data-fit term f(x) of a design A (n × p) and a vector b (n)."""
+    """A smooth data-fit term f(x) of a design A (n × p) and a vector b (n).
+
+    A is a dense array (any memory order; Fortran order is read in place) or a
+    SciPy sparse matrix or array of any format, which the solvers read as CSC
+    without ever densifying it: products with A and Aᵀ cost O(nnz), and so does
+    each step of the power iteration that estimates the Lipschitz constant.
+    CSR, COO and other formats are converted to CSC once, here (a copy of the
+    stored entries only); so are integer values and non-canonical matrices
+    (duplicate entries summed, indices sorted). ``A`` holds the matrix the
+    solvers read.
+    """
 
     kind = ""
 
     def __init__(self, A, b, *, lipschitz: float | None = None):
-        A = as_float_array(A, "A", ndim=2)
+        if is_sparse(A):
+            A, data, indices, indptr = as_csc(A, "A")
+            if min(A.shape) < 1:
+                raise ValueError(f"A: is empty (shape {A.shape})")
+            self._matrix = ((data, indices, indptr), A.shape)
+        else:
+            A = as_float_array(A, "A", ndim=2)
+            self._matrix = (A, None)
         b = np.ascontiguousarray(as_float_array(b, "b", ndim=1))
         if b.shape[0] != A.shape[0]:
             raise ValueError(f"b: has {b.shape[0]} entries but A has {A.shape[0]} rows")
@@ -28,10 +45,13 @@ class SmoothLoss:
         return self.A.shape[1]
 
     def _native_args(self):
-        return (self.kind, self.A, self.b, self.delta, np.nan if self.lipschitz is None else self.lipschitz)
+        """(kind, A or its CSC arrays, shape for CSC else None, b, δ, L or NaN), as the native solvers take them."""
+        matrix, shape = self._matrix
+        return (self.kind, matrix, shape, self.b, self.delta, np.nan if self.lipschitz is None else self.lipschitz)
 
     def __repr__(self):
-        return f"{type(self).__name__}(A: {self.A.shape[0]}×{self.A.shape[1]})"
+        layout = f", sparse, {self.A.nnz} stored" if is_sparse(self.A) else ""
+        return f"{type(self).__name__}(A: {self.A.shape[0]}×{self.A.shape[1]}{layout})"
 
 
 class LeastSquares(SmoothLoss):
