@@ -741,6 +741,8 @@ final class CoordinateDescentTests: XCTestCase {
         XCTAssertThrowsError(try csc([0, 2, 1], [0, 2, 4]))      // beyond the stored values
         XCTAssertThrowsError(try csc([0, 2, 1], [-1, 2, 3]))     // negative start
         XCTAssertThrowsError(try csc([1, 1, 0], [0, 2, 3]))      // duplicate row in a column
+        XCTAssertThrowsError(try csc([2, 0, 1], [0, 2, 3]))      // unsorted rows in a column
+        XCTAssertNoThrow(try csc([2, 0, 1], [0, 1, 2, 3]))       // one entry per column
         XCTAssertThrowsError(try DenseColumnMajor(base: d.x.withUnsafeBufferPointer { $0.baseAddress! },
                                                   rows: 10, columns: 5, leadingDimension: 9))
     }
