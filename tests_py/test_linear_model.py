@@ -56,6 +56,28 @@ def test_lasso_matches_sklearn(layout, fit_intercept, alpha_ratio):
     assert kkt_violation(X, y, ours.coef_, ours.intercept_, alpha) < 1e-6
 
 
+def test_sparse_int64_indices_give_the_int32_answer_and_out_of_range_entries_are_reported():
+    # The core reads int32 row indices; wider ones are range-checked, then narrowed.
+    X, y = make_data()
+    X32 = sp.csc_matrix(X)
+    def with_int64(m):
+        out = sp.csc_matrix(m.shape)   # arrays set directly: SciPy would narrow them again
+        out.data, out.indices, out.indptr = m.data.copy(), m.indices.astype(np.int64), m.indptr.astype(np.int64)
+        return out
+
+    X64 = with_int64(X32)
+    assert X64.indices.dtype == np.int64
+    alpha = 0.05 * np.abs(X.T @ (y - y.mean())).max() / len(y)
+    a = ns.Lasso(alpha, tol=1e-12).fit(X32, y)
+    b = ns.Lasso(alpha, tol=1e-12).fit(X64, y)
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+    bad = with_int64(X32)
+    bad.indices[3] = 2 ** 32 + 1   # would wrap to row 1 if narrowed blindly
+    bad.has_canonical_format = True   # a stale flag: SciPy's own check is skipped
+    with pytest.raises(ValueError, match=r"^X: indices entry 3 is 4294967297, outside \[0, 60\)"):
+        ns.Lasso(alpha).fit(bad, y)
+
+
 @pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("l1_ratio", [0.2, 0.8])
 def test_elastic_net_matches_sklearn(sparse, l1_ratio):

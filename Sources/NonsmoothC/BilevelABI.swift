@@ -121,7 +121,7 @@ public func ns_bilevel_hypergradient_dense(
 
 @_cdecl("ns_bilevel_hypergradient_csc")
 public func ns_bilevel_hypergradient_csc(
-    _ values: UnsafePointer<Double>?, _ rowIndices: UnsafePointer<Int64>?, _ columnPointers: UnsafePointer<Int64>?,
+    _ values: UnsafePointer<Double>?, _ rowIndices: UnsafePointer<Int32>?, _ columnPointers: UnsafePointer<Int64>?,
     _ nonzeros: Int64, _ rows: Int64, _ columns: Int64,
     _ y: UnsafePointer<Double>?, _ means: UnsafePointer<Double>?,
     _ beta: UnsafePointer<Double>?, _ criterionGradient: UnsafePointer<Double>?,

@@ -147,13 +147,13 @@ func withColumnMajor<R>(_ x: StridedMatrix, _ body: (DenseColumnMajor) throws ->
 
 /// A validated CSC view (data, indices, indptr as SciPy stores them); empty matrices may pass null data.
 /// Structural errors name the matrix (`name`) and its SciPy array: "X: indices entry 3 is 9, outside [0, 5)".
-func withCSC<R>(_ values: UnsafePointer<Double>?, _ rowIndices: UnsafePointer<Int64>?,
+func withCSC<R>(_ values: UnsafePointer<Double>?, _ rowIndices: UnsafePointer<Int32>?,
                 _ columnPointers: UnsafePointer<Int64>?, _ nonzeros: Int64, _ rows: Int64, _ columns: Int64,
                 name: String = "X", _ body: (SparseCSC) throws -> R) throws -> R {
     try require(rows >= 0 && columns >= 0 && nonzeros >= 0, name,
                 "has a negative dimension (\(rows), \(columns), nnz \(nonzeros))")
     let empty = UnsafeMutablePointer<Double>.allocate(capacity: 1)
-    let emptyIndex = UnsafeMutablePointer<Int64>.allocate(capacity: 1)
+    let emptyIndex = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
     defer { empty.deallocate(); emptyIndex.deallocate() }
     let data = nonzeros == 0 ? UnsafePointer(empty) : try nonNull(values, "\(name).data")
     let indices = nonzeros == 0 ? UnsafePointer(emptyIndex) : try nonNull(rowIndices, "\(name).indices")
@@ -193,7 +193,7 @@ public func ns_enet_fit_dense(
 
 @_cdecl("ns_enet_fit_csc")
 public func ns_enet_fit_csc(
-    _ values: UnsafePointer<Double>?, _ rowIndices: UnsafePointer<Int64>?, _ columnPointers: UnsafePointer<Int64>?,
+    _ values: UnsafePointer<Double>?, _ rowIndices: UnsafePointer<Int32>?, _ columnPointers: UnsafePointer<Int64>?,
     _ nonzeros: Int64, _ rows: Int64, _ columns: Int64,
     _ y: UnsafePointer<Double>?, _ alpha: Double, _ l1Ratio: Double, _ weights: UnsafePointer<Double>?,
     _ positive: Int32, _ fitIntercept: Int32, _ tol: Double, _ maxIter: Int64, _ flags: Int32,
@@ -233,7 +233,7 @@ public func ns_enet_alpha_max_dense(
 
 @_cdecl("ns_enet_alpha_max_csc")
 public func ns_enet_alpha_max_csc(
-    _ values: UnsafePointer<Double>?, _ rowIndices: UnsafePointer<Int64>?, _ columnPointers: UnsafePointer<Int64>?,
+    _ values: UnsafePointer<Double>?, _ rowIndices: UnsafePointer<Int32>?, _ columnPointers: UnsafePointer<Int64>?,
     _ nonzeros: Int64, _ rows: Int64, _ columns: Int64,
     _ y: UnsafePointer<Double>?, _ l1Ratio: Double, _ weights: UnsafePointer<Double>?,
     _ positive: Int32, _ fitIntercept: Int32, _ out: UnsafeMutablePointer<Double>?

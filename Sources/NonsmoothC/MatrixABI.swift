@@ -28,7 +28,7 @@ func withMatrix<R>(_ raw: UnsafeRawPointer?, _ name: String,
         let view = try stridedMatrix(values, rows, columns, int64(32), int64(40), name)
         return try withColumnMajor(view) { try body($0) }
     case NS_MATRIX_CSC:
-        return try withCSC(values, pointer(48, Int64.self), pointer(56, Int64.self), int64(64), rows, columns,
+        return try withCSC(values, pointer(48, Int32.self), pointer(56, Int64.self), int64(64), rows, columns,
                            name: name) { try body($0) }
     default:
         throw invalid(name, "unknown matrix format \(format) (0: dense, 1: CSC)")

@@ -66,11 +66,11 @@ final class ADMMTests: XCTestCase {
         var d = SolverFixtures.Regression(n: 30, p: 45, seed: 34)
         for k in stride(from: 1, to: d.x.count, by: 2) { d.x[k] = 0 }
         let alpha = 0.1 * d.lambdaMax
-        var values: [Double] = [], pointers: [Int64] = [0], rows: [Int64] = []
+        var values: [Double] = [], pointers: [Int64] = [0], rows: [Int32] = []
         for j in 0..<d.p {
             for i in 0..<d.n where d.x[j * d.n + i] != 0 {
                 values.append(d.x[j * d.n + i])
-                rows.append(Int64(i))
+                rows.append(Int32(i))
             }
             pointers.append(Int64(values.count))
         }

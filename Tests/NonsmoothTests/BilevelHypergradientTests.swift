@@ -239,11 +239,11 @@ final class BilevelHypergradientTests: XCTestCase {
         let (_, g) = data.criterion(beta)
         let dense = try data.hypergradient(l1: l1, l2: 0, model: .lasso, method: .implicit, beta: beta)
         // The same matrix in CSC (every entry stored), solved by CG (choleskyMaxSize = 0).
-        var values: [Double] = [], rows: [Int64] = [], pointers: [Int64] = [0]
+        var values: [Double] = [], rows: [Int32] = [], pointers: [Int64] = [0]
         for j in 0..<data.p {
             for i in 0..<data.n {
                 values.append(data.x[j * data.n + i])
-                rows.append(Int64(i))
+                rows.append(Int32(i))
             }
             pointers.append(Int64(values.count))
         }

@@ -131,14 +131,14 @@ func maxDifference(_ a: [Double], _ b: [Double]) -> Double {
 /// Column-major dense → CSC with 64-bit indices.
 struct CSC {
     var values: [Double] = []
-    var rowIndices: [Int64] = []
+    var rowIndices: [Int32] = []
     var columnPointers: [Int64] = [0]
 
     init(dense x: [Double], rows n: Int, columns p: Int) {
         for j in 0..<p {
             for i in 0..<n where x[j * n + i] != 0 {
                 values.append(x[j * n + i])
-                rowIndices.append(Int64(i))
+                rowIndices.append(Int32(i))
             }
             columnPointers.append(Int64(values.count))
         }
@@ -724,7 +724,7 @@ final class CoordinateDescentTests: XCTestCase {
 
         // Sparse: malformed structure never crashes.
         let values: [Double] = [1, 2, 3]
-        func csc(_ rows: [Int64], _ pointers: [Int64], n: Int = 3) throws {
+        func csc(_ rows: [Int32], _ pointers: [Int64], n: Int = 3) throws {
             _ = try values.withUnsafeBufferPointer { v in
                 try rows.withUnsafeBufferPointer { r in
                     try pointers.withUnsafeBufferPointer { c in
@@ -783,7 +783,7 @@ final class CoordinateDescentBenchmarkTests: XCTestCase {
             var rows = Set<Int>()
             while rows.count < perColumn { rows.insert(Int.random(in: 0..<n, using: &rng)) }
             for i in rows.sorted() {
-                csc.rowIndices.append(Int64(i))
+                csc.rowIndices.append(Int32(i))
                 csc.values.append(gaussian(&rng))
             }
             csc.columnPointers.append(Int64(csc.values.count))

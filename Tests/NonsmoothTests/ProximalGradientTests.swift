@@ -56,11 +56,11 @@ final class SmoothLossTests: XCTestCase {
     func testSparseDesignGivesTheSameLoss() throws {
         var d = SolverFixtures.Regression(n: 30, p: 8, seed: 4)
         for k in stride(from: 0, to: d.x.count, by: 3) { d.x[k] = 0 }   // some structural zeros
-        var values: [Double] = [], pointers: [Int64] = [0], rowIndices: [Int64] = []
+        var values: [Double] = [], pointers: [Int64] = [0], rowIndices: [Int32] = []
         for j in 0..<d.p {
             for i in 0..<d.n where d.x[j * d.n + i] != 0 {
                 values.append(d.x[j * d.n + i])
-                rowIndices.append(Int64(i))
+                rowIndices.append(Int32(i))
             }
             pointers.append(Int64(values.count))
         }

@@ -78,13 +78,14 @@ typedef int32_t (*ns_progress_callback)(void *context, int64_t iteration, double
  *   NS_MATRIX_DENSE  entry (i, j) is values[i*row_stride + j*column_stride]
  *                    (strides in elements, as everywhere); indices, indptr and
  *                    nnz are unused (NULL / 0). Every entry must be finite.
- *   NS_MATRIX_CSC    compressed sparse columns as SciPy stores them, with int64
- *                    indices: column j holds values[k] at row indices[k] for k in
- *                    [indptr[j], indptr[j+1]); indptr has p + 1 entries, values
- *                    and indices nnz (NULL allowed when nnz = 0). A row may appear
- *                    at most once per column (SciPy's canonical format; order
- *                    within a column is free). Strides are unused. Read in place,
- *                    never densified.
+ *   NS_MATRIX_CSC    compressed sparse columns as SciPy stores them, with int32
+ *                    row indices and int64 column pointers: column j holds
+ *                    values[k] at row indices[k] for k in [indptr[j], indptr[j+1]);
+ *                    indptr has p + 1 entries, values and indices nnz (NULL
+ *                    allowed when nnz = 0). Rows strictly increase within a
+ *                    column (SciPy's canonical format: sorted, no duplicates);
+ *                    n ≤ 2³¹ − 1. Strides are unused. Read in place, never
+ *                    densified.
  * Every index is checked before use: a malformed matrix gives NS_INVALID_ARGUMENT
  * with a message naming the argument and the array ("A: indices entry 3 is 9,
  * outside [0, 5) (column 1)").
@@ -99,7 +100,7 @@ typedef struct ns_matrix {
     int64_t rows, columns;
     const double *values;
     int64_t row_stride, column_stride;
-    const int64_t *indices;
+    const int32_t *indices;
     const int64_t *indptr;
     int64_t nnz;
 } ns_matrix;
@@ -209,8 +210,8 @@ ns_status ns_prox_subgradient(const ns_prox *prox,
  * most tol·||y||²/n (y centred when fitting an intercept).
  *
  * X is n×p: dense with element strides (copied to column-major only when its
- * columns are not contiguous), or CSC as SciPy stores it (data, indices, indptr
- * with int64 indices; never densified). y has n entries.
+ * columns are not contiguous), or CSC as SciPy stores it (data, int32 row
+ * indices sorted within each column, int64 indptr; never densified). y has n entries.
  * coef (p entries) holds the warm start on entry when warm_start != 0 and the
  * solution on exit; *intercept receives b. info (6 entries, may be NULL)
  * receives: [duality gap, gap tolerance, epochs, 1 if the Gram variant ran,
@@ -245,7 +246,7 @@ ns_status ns_enet_fit_dense(const double *X, int64_t n, int64_t p, int64_t row_s
                             double *history, int64_t history_capacity,
                             ns_progress_callback callback, void *context, int64_t callback_every);
 
-ns_status ns_enet_fit_csc(const double *data, const int64_t *indices, const int64_t *indptr, int64_t nnz,
+ns_status ns_enet_fit_csc(const double *data, const int32_t *indices, const int64_t *indptr, int64_t nnz,
                           int64_t n, int64_t p,
                           const double *y, double alpha, double l1_ratio, const double *weights,
                           int32_t positive, int32_t fit_intercept, double tol, int64_t max_iter,
@@ -264,7 +265,7 @@ ns_status ns_enet_alpha_max_dense(const double *X, int64_t n, int64_t p, int64_t
                                   const double *y, double l1_ratio, const double *weights,
                                   int32_t positive, int32_t fit_intercept, double *out);
 
-ns_status ns_enet_alpha_max_csc(const double *data, const int64_t *indices, const int64_t *indptr, int64_t nnz,
+ns_status ns_enet_alpha_max_csc(const double *data, const int32_t *indices, const int64_t *indptr, int64_t nnz,
                                 int64_t n, int64_t p, const double *y, double l1_ratio, const double *weights,
                                 int32_t positive, int32_t fit_intercept, double *out);
 
@@ -338,7 +339,7 @@ ns_status ns_bilevel_hypergradient_dense(
     ns_progress_callback callback, void *context, int64_t callback_every);
 
 ns_status ns_bilevel_hypergradient_csc(
-    const double *data, const int64_t *indices, const int64_t *indptr, int64_t nnz, int64_t n, int64_t p,
+    const double *data, const int32_t *indices, const int64_t *indptr, int64_t nnz, int64_t n, int64_t p,
     const double *y, const double *means, const double *beta, const double *criterion_gradient,
     const double *l1, double l2, int32_t model, int32_t method,
     double tol, int64_t max_iter, double equicorrelation_tol, double rcond_threshold,

@@ -75,7 +75,7 @@ int ns_optional_vector(PyObject *obj, int type, const char *name, PyArrayObject 
     if (*out == NULL) {
         PyErr_Clear();
         PyErr_Format(PyExc_TypeError, "%s: expected a 1-D %s array", name,
-                     type == NPY_DOUBLE ? "float64" : "int64");
+                     type == NPY_DOUBLE ? "float64" : type == NPY_INT32 ? "int32" : "int64");
         return -1;
     }
     return 0;
@@ -109,7 +109,7 @@ int ns_matrix_from_python(PyObject *X, PyObject *shape, const char *name, ns_mat
         return -1;
     }
     if (ns_optional_vector(d, NPY_DOUBLE, name, &refs->data) < 0 ||
-        ns_optional_vector(i, NPY_INT64, name, &refs->indices) < 0 ||
+        ns_optional_vector(i, NPY_INT32, name, &refs->indices) < 0 ||
         ns_optional_vector(ip, NPY_INT64, name, &refs->indptr) < 0)
         return -1;
     /* Only what the core cannot check itself: the lengths of the arrays. */

@@ -116,7 +116,7 @@ static PyObject *py_enet_fit_csc(PyObject *self, PyObject *args)
     PyObject *result = NULL;
     a.y = a.weights = a.coef = NULL;
     if (ns_optional_vector(data_obj, NPY_DOUBLE, "X.data", &data) < 0 ||
-        ns_optional_vector(indices_obj, NPY_INT64, "X.indices", &indices) < 0 ||
+        ns_optional_vector(indices_obj, NPY_INT32, "X.indices", &indices) < 0 ||
         ns_optional_vector(indptr_obj, NPY_INT64, "X.indptr", &indptr) < 0)
         goto done;
     if (data == NULL || indices == NULL || indptr == NULL || n < 0 || p < 0 ||
@@ -176,7 +176,7 @@ static PyObject *py_enet_alpha_max(PyObject *self, PyObject *args)
         PyObject *d, *i, *ip;
         if (!PyArg_ParseTuple(sparse_shape, "nn", &n, &p) || !PyArg_ParseTuple(X_obj, "OOO", &d, &i, &ip)) goto done;
         if (ns_optional_vector(d, NPY_DOUBLE, "X.data", &data) < 0 ||
-            ns_optional_vector(i, NPY_INT64, "X.indices", &indices) < 0 ||
+            ns_optional_vector(i, NPY_INT32, "X.indices", &indices) < 0 ||
             ns_optional_vector(ip, NPY_INT64, "X.indptr", &indptr) < 0)
             goto done;
         if (data == NULL || indices == NULL || indptr == NULL || n < 0 || p < 0 ||

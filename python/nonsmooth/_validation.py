@@ -89,7 +89,8 @@ def as_csc(matrix, name: str):
     CSC format with float64 values — the input itself when it already is one,
     otherwise a converted copy (other formats converted, integer and boolean
     values cast, duplicate entries summed, indices sorted) — and its three
-    arrays for the core, the indices as int64 (copied when SciPy stored int32).
+    arrays for the core: int32 row indices (SciPy's own for all but gigantic
+    matrices, so no copy) and int64 column pointers.
 
     Raises TypeError for complex or non-numeric values, and ValueError naming
     `name` for a matrix that is not 2-D, NaN or infinite values, or a malformed
@@ -122,5 +123,21 @@ def as_csc(matrix, name: str):
         matrix = matrix.astype(np.float64)
     if not np.isfinite(matrix.data).all():
         raise ValueError(f"{name}: contains NaN or infinity")
-    return (matrix, np.ascontiguousarray(matrix.data), np.ascontiguousarray(matrix.indices, dtype=np.int64),
-            np.ascontiguousarray(matrix.indptr, dtype=np.int64))
+    return matrix, np.ascontiguousarray(matrix.data), _row_indices(matrix, name), \
+        np.ascontiguousarray(matrix.indptr, dtype=np.int64)
+
+
+def _row_indices(matrix, name: str) -> np.ndarray:
+    """The row indices as the core reads them: int32 (SciPy's own type for all but
+    gigantic matrices, passed without a copy). Wider indices are range-checked
+    before they are narrowed, so an out-of-range entry is reported, never wrapped."""
+    n = matrix.shape[0]
+    if n > np.iinfo(np.int32).max:
+        raise ValueError(f"{name}: sparse input supports at most 2**31 - 1 rows, got {n}")
+    indices = matrix.indices
+    if indices.dtype != np.int32 and indices.size:
+        bad = np.flatnonzero((indices < 0) | (indices >= n))
+        if bad.size:
+            k = int(bad[0])
+            raise ValueError(f"{name}: indices entry {k} is {int(indices[k])}, outside [0, {n})")
+    return np.ascontiguousarray(indices, dtype=np.int32)

@@ -44,7 +44,7 @@ def as_target(y, n: int, name: str = "y", estimator: str = "This estimator") -> 
 class Design:
     """X ready for the native core: a dense float64 array (any memory order; the
     core reads Fortran order in place and copies C order once) or CSC arrays
-    with int64 indices (never densified)."""
+    with int32 row indices (never densified)."""
 
     def __init__(self, X, name: str = "X"):
         self.sparse = is_sparse(X)
