@@ -249,10 +249,17 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
             }
         }
         let aug: Double
-        if let f = features {
-            for j in f {
+        @inline(__always) func correlate(_ j: Int) {
+            if k == 2 {
+                let (u, v) = X.columnDots(j, cb, cb + n)
+                corr[j] = u - means[j] * sums[0]
+                corr[p + j] = v - means[j] * sums[1]
+            } else {
                 for c in 0..<k { corr[c * p + j] = X.columnDot(j, cb + c * n) - means[j] * sums[c] }
             }
+        }
+        if let f = features {
+            for j in f { correlate(j) }
             aug = model.augmentedSquare(b, over: f)
         } else {
             let active = p - excluded.count(where: { $0 })
@@ -264,8 +271,8 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
                     }
                 }
             } else {
-                for j in 0..<p where !excluded[j] {
-                    for c in 0..<k { corr[c * p + j] = X.columnDot(j, cb + c * n) - means[j] * sums[c] }
+                excluded.withUnsafeBufferPointer { e in
+                    for j in 0..<p where !e[j] { correlate(j) }
                 }
             }
             aug = model.augmentedSquare(b)

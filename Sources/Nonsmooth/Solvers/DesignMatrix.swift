@@ -14,6 +14,8 @@ public protocol DesignMatrix {
     var columns: Int { get }
     /// x_jᵀ r.
     func columnDot(_ j: Int, _ r: UnsafePointer<Double>) -> Double
+    /// (x_jᵀa, x_jᵀb) in one pass over the column.
+    func columnDots(_ j: Int, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>) -> (Double, Double)
     /// r ← r + a·x_j.
     func columnAxpy(_ j: Int, _ a: Double, _ r: UnsafeMutablePointer<Double>)
     /// ‖x_j‖².
@@ -36,6 +38,10 @@ public protocol DesignMatrix {
 }
 
 extension DesignMatrix {
+    public func columnDots(_ j: Int, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>) -> (Double, Double) {
+        (columnDot(j, a), columnDot(j, b))
+    }
+
     public func centeredColumnSquaredNorm(_ j: Int, mean: Double) -> Double {
         max(columnSquaredNorm(j) - Double(rows) * mean * mean, 0)
     }
@@ -303,6 +309,31 @@ public struct SparseCSC: DesignMatrix {
             k &+= 1
         }
         return (s0 + s1) + (s2 + s3)
+    }
+
+    /// Each index and value is loaded once for both vectors (dual certificates
+    /// evaluate two candidates on every feature).
+    @inline(__always)
+    public func columnDots(_ j: Int, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>) -> (Double, Double) {
+        let range = range(j)
+        var k = range.lowerBound
+        let end = range.upperBound
+        var a0 = 0.0, a1 = 0.0, b0 = 0.0, b1 = 0.0
+        while k &+ 2 <= end {
+            let i0 = Int(truncatingIfNeeded: rowIndices[k]), i1 = Int(truncatingIfNeeded: rowIndices[k &+ 1])
+            let v0 = values[k], v1 = values[k &+ 1]
+            a0 += v0 * a[i0]
+            b0 += v0 * b[i0]
+            a1 += v1 * a[i1]
+            b1 += v1 * b[i1]
+            k &+= 2
+        }
+        if k < end {
+            let i = Int(truncatingIfNeeded: rowIndices[k])
+            a0 += values[k] * a[i]
+            b0 += values[k] * b[i]
+        }
+        return (a0 + a1, b0 + b1)
     }
 
     @inline(__always)
