@@ -396,7 +396,8 @@ final class Workspace<S: ADScalar> {
     func load(_ inputs: [UnsafePointer<Double>]) {
         for (k, id) in program.inputNodes.enumerated() {
             if S.self == Double.self {
-                nodeValues[id] = unsafeBitCast(UnsafeMutablePointer(mutating: inputs[k]), to: UnsafeMutablePointer<S>.self)
+                // S is Double here, so the memory is already bound to S.
+                nodeValues[id] = UnsafeMutableRawPointer(mutating: inputs[k]).assumingMemoryBound(to: S.self)
             } else {
                 let p = values + program.valueOffsets[id]
                 for i in 0..<program.nodes[id].count { p[i] = S(inputs[k][i]) }

@@ -121,7 +121,7 @@ extension Program {
             var identity = [Double](repeating: 0, count: n * n)
             for i in 0..<n { identity[i * n + i] = 1 }
             var result = [Double](repeating: 0, count: m * n)
-            try identity.withUnsafeBufferPointer { idp in
+            _ = try identity.withUnsafeBufferPointer { idp in
                 try result.withUnsafeMutableBufferPointer { r in
                     try lexicographicDerivative(inputs: p, wrt: [wrt], directions: [idp.baseAddress!],
                                                 directionCount: n, output: output, result: r.baseAddress!)
