@@ -216,6 +216,46 @@ def test_callback_exception_propagates():
         ns.Lasso(0.001, tol=1e-15, max_iter=10_000, callback=boom).fit(X, y)
 
 
+def _used_gram(X, y, alpha, tol, **kw):
+    """Whether the automatic choice ran a Gram-form subproblem (the solver's info[3])."""
+    from nonsmooth import _native
+
+    X = np.asfortranarray(X)
+    _, _, info = _native.enet_fit_dense(X, np.ascontiguousarray(y), alpha, 1.0, None, kw.get("positive", False),
+                                        kw.get("fit_intercept", True), tol, 100_000, 7, -1, np.zeros(X.shape[1]),
+                                        False, None, 10)
+    return bool(info[3])
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("case", ["plain", "sample_weight", "positive", "warm_start", "sparse", "C"])
+def test_n_much_larger_than_p_matches_sklearn(fit_intercept, case):
+    """n ≫ p with strong correlation and a small α: the automatic choice runs the
+    subproblems on the Gram matrix of the working sets (or of all features);
+    the answer and its certificate match scikit-learn (large offsets check the
+    explicit centring of the Gram entries)."""
+    X, y = make_data(n=2000, p=60, seed=21, rho=0.9)
+    if fit_intercept:
+        X = X + 20.0  # (without an intercept such columns would be nearly collinear)
+    alpha = 0.002 * np.abs(X.T @ (y - y.mean())).max() / len(y)
+    kwargs = dict(fit_intercept=fit_intercept, tol=1e-12, max_iter=100_000)
+    sw = np.random.default_rng(22).uniform(0.2, 2.0, size=len(y)) if case == "sample_weight" else None
+    positive = case == "positive"
+    Xl = {"sparse": sp.csc_matrix(X), "C": np.ascontiguousarray(X)}.get(case, np.asfortranarray(X))
+    ours = ns.Lasso(alpha, positive=positive, warm_start=case == "warm_start", **kwargs)
+    if case == "warm_start":
+        ours.fit(Xl, y + 0.1)
+    ours.fit(Xl, y, sample_weight=sw)
+    ref = sk.Lasso(alpha=alpha, positive=positive, **kwargs).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-6, rtol=1e-6)
+    assert abs(ours.intercept_ - ref.intercept_) < 1e-5
+    assert ours.dual_gap_ <= ours.gap_tolerance_
+    if sw is None:
+        assert kkt_violation(X, y, ours.coef_, ours.intercept_, alpha, positive=positive) < 1e-6
+    if case == "plain":
+        assert _used_gram(X, y, alpha, 1e-12, fit_intercept=fit_intercept)
+
+
 def test_warm_start_uses_previous_solution():
     X, y = make_data(seed=14)
     m = ns.Lasso(0.05, tol=1e-10, warm_start=True).fit(X, y)

@@ -283,9 +283,82 @@ final class CoordinateDescentTests: XCTestCase {
         }
     }
 
-    func testAutomaticGramHandsOverWhenCoordinateDescentIsSlow() throws {
-        // Strongly correlated, n = 16p, small alpha: plain epochs are slow, so
-        // the automatic choice switches to the Gram form part-way.
+    /// Subproblems in Gram form — on the working set's entries (grown as the
+    /// working set grows) or on the whole XᵀX — reach the residual form's
+    /// solution and certificate: with an intercept and means far larger than the
+    /// spread (the entries are centred explicitly), weights, positivity, the
+    /// elastic net, warm starts; and sparse X (no BLAS 3) never switches.
+    func testWorkingSetGramAgreesWithResidualForm() throws {
+        var d = LassoData(n: 600, p: 60, correlation: 0.8, support: 8, seed: 97, xOffset: 30, yOffset: 5)
+        var rng = SplitMix64(seed: 5)
+        let w = (0..<d.p).map { _ in Double.random(in: 0.5...2, using: &rng) }
+        let policies: [CoordinateDescentOptions.GramPurchasePolicy] = [.workingSet, .whole]
+        for trial in 0..<8 {
+            // (Without an intercept every x_jᵀy < 0 here, so positive trials fit one.)
+            let intercept = trial % 2 == 0, positive = trial % 4 == 2
+            let rho = trial % 3 == 2 ? 0.7 : 1.0, weights = trial % 4 == 3 ? w : nil
+            let lmax = try d.lambdaMax(l1Ratio: rho, weights: weights, fitIntercept: intercept, positive: positive)
+            let pen = try ElasticNetPenalty(alpha: lmax * [0.2, 0.02, 0.002][trial % 3], l1Ratio: rho,
+                                            weights: weights, positive: positive)
+            let plain = try d.solve(pen, options(intercept: intercept, gram: false))
+            assertCertified(plain)
+            XCTAssertFalse(plain.usedGram)
+            for policy in policies {
+                var o = options(intercept: intercept, gram: nil)
+                o.gramPurchases = policy
+                let warm = plain.coefficients.map { 0.8 * $0 + 0.01 }
+                for start in [nil, warm] {
+                    let res = try d.solve(pen, o, warmStart: start)
+                    assertCertified(res)
+                    XCTAssertTrue(res.usedGram, "trial \(trial) \(policy)")
+                    XCTAssertLessThan(maxDifference(res.coefficients, plain.coefficients), 1e-6, "trial \(trial) \(policy)")
+                    XCTAssertEqual(res.intercept, plain.intercept, accuracy: 1e-6)
+                    XCTAssertLessThan(kktViolation(d, res, pen, fitIntercept: intercept), 1e-6)
+                    assertIndependentCertificate(d, res, pen, intercept: intercept)
+                }
+            }
+        }
+        // Unpenalized features keep every subproblem on the residual (their dual
+        // constraint is enforced on explicit vectors).
+        var wz = w
+        wz[4] = 0
+        let pen = try ElasticNetPenalty(alpha: 0.01 * (try d.lambdaMax(weights: wz)), weights: wz)
+        var o = options(gram: nil)
+        o.gramPurchases = .workingSet
+        let unpenalized = try d.solve(pen, o)
+        assertCertified(unpenalized)
+        XCTAssertFalse(unpenalized.usedGram)
+        // Sparse storage has no fast Gram product.
+        for k in d.x.indices where Double.random(in: 0..<1, using: &rng) > 0.5 { d.x[k] = 0 }
+        let lasso = try ElasticNetPenalty(alpha: 0.01 * (try d.lambdaMax()))
+        let sparse = try CSC(dense: d.x, rows: d.n, columns: d.p).solve(rows: d.n, columns: d.p, y: d.y, lasso, o)
+        let dense = try d.solve(lasso, o)
+        assertCertified(sparse)
+        assertCertified(dense)
+        XCTAssertFalse(sparse.usedGram)
+        XCTAssertTrue(dense.usedGram)
+        XCTAssertLessThan(maxDifference(sparse.coefficients, dense.coefficients), 1e-6)
+    }
+
+    /// When the tolerance lies below the rounding level of the Gram formulas
+    /// (noise-free data, tol 1e-16), the Gram subproblem notices that it stopped
+    /// making progress and the residual form finishes the solve.
+    func testGramFormHandsBackAtItsRoundingLevel() throws {
+        let d = LassoData(n: 800, p: 40, correlation: 0.5, support: 4, noise: 0, seed: 61)
+        let pen = try ElasticNetPenalty(alpha: 1e-3 * (try d.lambdaMax()))
+        var o = options(tol: 1e-16, gram: nil, maxIter: 20_000)
+        o.gramPurchases = .whole
+        let res = try d.solve(pen, o)
+        let plain = try d.solve(pen, options(tol: 1e-16, gram: false, maxIter: 20_000))
+        XCTAssertTrue(res.usedGram)
+        XCTAssertEqual(res.stopReason, plain.stopReason)
+        XCTAssertLessThanOrEqual(res.dualityGap, max(plain.dualityGap, res.gapTolerance) * 10 + 1e-300)
+        XCTAssertLessThan(maxDifference(res.coefficients, plain.coefficients), 1e-9)
+    }
+
+    /// With the automatic choice, a hard solve (n ≫ p, strong correlation, tiny
+    /// α, many epochs) pays for Gram entries and agrees with the residual form.
+    func testAutomaticGramOnAHardProblem() throws {
         let d = LassoData(n: 4000, p: 200, correlation: 0.97, support: 40, seed: 83)
         let pen = try ElasticNetPenalty(alpha: 1e-5 * (try d.lambdaMax()))
         let auto = try d.solve(pen, options(tol: 1e-14, gram: nil))
@@ -293,9 +366,7 @@ final class CoordinateDescentTests: XCTestCase {
         assertCertified(auto)
         let plain = try d.solve(pen, options(tol: 1e-14, gram: false))
         XCTAssertLessThan(maxDifference(auto.coefficients, plain.coefficients), 1e-6)
-        // A very sparse solution at a loose tolerance is found before the hand-over.
         let easy = try d.solve(try ElasticNetPenalty(alpha: 0.7 * (try d.lambdaMax())), options(tol: 1e-4, gram: nil))
-        XCTAssertFalse(easy.usedGram)
         assertCertified(easy)
     }
 
@@ -584,42 +655,54 @@ final class CoordinateDescentTests: XCTestCase {
                                             positive: positive)
             for tol in [1e-2, 1e-10] {
                 let res = try d.solve(pen, options(tol: tol, intercept: intercept))
-                let n = Double(d.n), theta = res.dualPoint, s = res.dualScale
-                XCTAssertEqual(theta.count, d.n)
-                var ym = 0.0
-                for v in d.y { ym += v }
-                ym = intercept ? ym / n : 0
-                if intercept { XCTAssertEqual(theta.reduce(0, +), 0, accuracy: 1e-9 * (1 + theta.map(abs).reduce(0, +))) }
-                var aug = 0.0
-                for j in 0..<d.p {
-                    let wj = pen.weights?[j] ?? 1
-                    var mean = 0.0
-                    if intercept { for i in 0..<d.n { mean += d.x[j * d.n + i] }; mean /= n }
-                    var c = 0.0
-                    for i in 0..<d.n { c += (d.x[j * d.n + i] - mean) * theta[i] }
-                    let l1 = n * pen.alpha * pen.l1Ratio * wj, l2 = n * pen.alpha * (1 - pen.l1Ratio) * wj
-                    let a = c - s * l2 * res.coefficients[j]
-                    aug += l2 * res.coefficients[j] * res.coefficients[j]
-                    let slack = 1e-8 * (1 + l1)
-                    if wj > 0 {
-                        XCTAssertLessThanOrEqual(positive ? a : abs(a), l1 + slack, "trial \(trial) feature \(j)")
-                    } else if positive && res.coefficients[j] == 0 {
-                        XCTAssertLessThanOrEqual(c, slack)
-                    } else {
-                        XCTAssertEqual(c, 0, accuracy: slack)
-                    }
-                }
-                var yTheta = 0.0, thetaSquare = 0.0
-                for i in 0..<d.n {
-                    yTheta += (d.y[i] - ym) * theta[i]
-                    thetaSquare += theta[i] * theta[i]
-                }
-                let dual = (yTheta - 0.5 * thetaSquare - 0.5 * s * s * aug) / n
-                let primal = enetObjective(d, res.coefficients, res.intercept, pen)
-                XCTAssertEqual(primal - dual, res.dualityGap, accuracy: 1e-9 * max(1, primal))
+                assertIndependentCertificate(d, res, pen, intercept: intercept, context: "trial \(trial)")
                 XCTAssertLessThanOrEqual(res.dualityGap, res.gapTolerance)
             }
         }
+    }
+
+    /// Checks the dual point of `res` against the documented formulas only: it is
+    /// feasible for every feature and P(β) − D(θ) equals `dualityGap`.
+    func assertIndependentCertificate(_ d: LassoData, _ res: CoordinateDescentResult, _ pen: ElasticNetPenalty,
+                                      intercept: Bool, context: String = "",
+                                      file: StaticString = #filePath, line: UInt = #line) {
+        let positive = pen.positive
+        let n = Double(d.n), theta = res.dualPoint, s = res.dualScale
+        XCTAssertEqual(theta.count, d.n, file: file, line: line)
+        guard theta.count == d.n else { return }
+        var ym = 0.0
+        for v in d.y { ym += v }
+        ym = intercept ? ym / n : 0
+        if intercept {
+            XCTAssertEqual(theta.reduce(0, +), 0, accuracy: 1e-9 * (1 + theta.map(abs).reduce(0, +)), file: file, line: line)
+        }
+        var aug = 0.0
+        for j in 0..<d.p {
+            let wj = pen.weights?[j] ?? 1
+            var mean = 0.0
+            if intercept { for i in 0..<d.n { mean += d.x[j * d.n + i] }; mean /= n }
+            var c = 0.0
+            for i in 0..<d.n { c += (d.x[j * d.n + i] - mean) * theta[i] }
+            let l1 = n * pen.alpha * pen.l1Ratio * wj, l2 = n * pen.alpha * (1 - pen.l1Ratio) * wj
+            let a = c - s * l2 * res.coefficients[j]
+            aug += l2 * res.coefficients[j] * res.coefficients[j]
+            let slack = 1e-8 * (1 + l1)
+            if wj > 0 {
+                XCTAssertLessThanOrEqual(positive ? a : abs(a), l1 + slack, "\(context) feature \(j)", file: file, line: line)
+            } else if positive && res.coefficients[j] == 0 {
+                XCTAssertLessThanOrEqual(c, slack, file: file, line: line)
+            } else {
+                XCTAssertEqual(c, 0, accuracy: slack, file: file, line: line)
+            }
+        }
+        var yTheta = 0.0, thetaSquare = 0.0
+        for i in 0..<d.n {
+            yTheta += (d.y[i] - ym) * theta[i]
+            thetaSquare += theta[i] * theta[i]
+        }
+        let dual = (yTheta - 0.5 * thetaSquare - 0.5 * s * s * aug) / n
+        let primal = enetObjective(d, res.coefficients, res.intercept, pen)
+        XCTAssertEqual(primal - dual, res.dualityGap, accuracy: 1e-9 * max(1, primal), context, file: file, line: line)
     }
 
     func testSelectionMatchesSorting() {

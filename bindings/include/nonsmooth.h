@@ -214,7 +214,7 @@ ns_status ns_prox_subgradient(const ns_prox *prox,
  * indices sorted within each column, int64 indptr; never densified). y has n entries.
  * coef (p entries) holds the warm start on entry when warm_start != 0 and the
  * solution on exit; *intercept receives b. info (6 entries, may be NULL)
- * receives: [duality gap, gap tolerance, epochs, 1 if the Gram variant ran,
+ * receives: [duality gap, gap tolerance, epochs, 1 if a Gram form ran,
  * number of features discarded by screening, rows written to history].
  * history (may be NULL) receives up to history_capacity rows (epoch, duality
  * gap), row-major: the full-problem gaps the solver evaluated (coordinate
@@ -227,7 +227,9 @@ ns_status ns_prox_subgradient(const ns_prox *prox,
  * Returns NS_NOT_CONVERGED when max_iter epochs did not reach the tolerance and
  * NS_CANCELLED when the callback asked to stop; in both cases coef, intercept
  * and info hold the last iterate and its certificate.
- * gram: -1 chooses automatically (dense, n ≥ 4p), 0 never, 1 always.
+ * gram: -1 chooses automatically (dense X: the Gram form of a working set, or
+ * of all features, once the work so far has cost as much as forming it;
+ * n ≥ 4·|working set|), 0 never, 1 always (the full XᵀX from the start).
  */
 #define NS_CD_WORKING_SETS   1
 #define NS_CD_SCREENING      2

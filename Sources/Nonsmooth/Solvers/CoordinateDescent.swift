@@ -15,7 +15,7 @@
 /// Algorithm (the techniques of celer and skglm, written for this library):
 /// - working sets: the subproblem restricted to a few features, ranked by their
 ///   distance to the dual constraint, is solved to a fraction of the current gap;
-///   the set is rebuilt from the full gap (size max(50, 2·|support|));
+///   the set is rebuilt from the full gap (size max(min(50, max(10, p/10)), 2·|support|));
 /// - Anderson extrapolation of the primal iterates every 5 epochs, kept only when
 ///   it lowers the objective (Bertrand & Massias, AISTATS 2021), and Anderson
 ///   extrapolation of the residuals as a second dual candidate (Massias, Gramfort
@@ -33,8 +33,11 @@
 ///   fixed fit, until a feature leaves the support (`supportPolishingStep`).
 ///   Its cost is amortised against the epochs run (at most about as much time
 ///   as the epochs themselves);
-/// - a Gram variant for n ≫ p (coordinate descent on XᵀX, whose final
-///   certificate is always recomputed from the explicit residual).
+/// - Gram-form subproblems for n ≫ |working set|: coordinate descent on
+///   X_WᵀX_W for the working set W (entries formed as W grows), or on the
+///   whole XᵀX, bought once the epochs and evaluations run so far have cost as
+///   much (see CoordinateDescentWorkingSetGram.swift); the certificate is
+///   always computed from the explicit residual.
 ///
 /// The intercept is eliminated exactly rather than updated as a coordinate: the
 /// solver works on the implicitly centred design X − 1x̄ᵀ and target y − ȳ
@@ -82,10 +85,23 @@ public struct CoordinateDescentOptions {
     /// `every` field is not used here).
     public var progressEvery: Int = 10
     /// Coordinate descent on the Gram matrix XᵀX: true forces it (p ≤ 8192),
-    /// false never uses it, nil decides automatically: for a dense design with
-    /// n ≥ 4p and p ≤ 1024 the working-set solver starts and hands over to the
-    /// Gram form once its epochs have cost about as much as forming XᵀX.
+    /// false never uses it, nil decides automatically: on a dense design with
+    /// n ≥ 4·|working set|, a subproblem switches to the Gram form of its
+    /// working set (or of all features) once the epochs and evaluations run so
+    /// far have cost as much as those Gram entries (see
+    /// CoordinateDescentWorkingSetGram.swift).
     public var useGram: Bool? = nil
+    /// With `useGram == nil`: buy Gram entries by price (the default) or, for
+    /// tests, at every eligible subproblem.
+    var gramPurchases: GramPurchasePolicy = .priced
+
+    enum GramPurchasePolicy {
+        case priced
+        /// The working set's entries, at every eligible subproblem.
+        case workingSet
+        /// The whole matrix, at the first eligible subproblem.
+        case whole
+    }
 
     public init(tolerance: Double = 1e-4, maxIterations: Int = 1000, fitIntercept: Bool = false,
                 useWorkingSets: Bool = true, useScreening: Bool = true, useExtrapolation: Bool = true,

@@ -43,3 +43,18 @@ func andersonWeights(_ gram: inout [Double], _ k: Int, into c: inout [Double]) -
     for i in 0..<k where !c[i].isFinite { return false }
     return true
 }
+
+/// M = UᵀU (K×K, row-major) for the differences u_k = z_{k+1} − z_k of K + 1
+/// iterates stored one after the other (z_k at `history + k·m`, m entries each):
+/// the matrix `andersonWeights` takes.
+func andersonDifferenceGram(_ history: UnsafePointer<Double>, length m: Int, depth K: Int, into gram: inout [Double]) {
+    for k in 0..<K {
+        for l in k..<K {
+            var s = 0.0
+            let a0 = history + k * m, a1 = history + (k + 1) * m, b0 = history + l * m, b1 = history + (l + 1) * m
+            for i in 0..<m { s += (a1[i] - a0[i]) * (b1[i] - b0[i]) }
+            gram[k * K + l] = s
+            gram[l * K + k] = s
+        }
+    }
+}

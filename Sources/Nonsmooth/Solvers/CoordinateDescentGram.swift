@@ -290,15 +290,7 @@ final class GramCoordinateDescent<X: DesignMatrix> {
             guard stored == K + 1 else { continue }
             stored = 0
             let hist = betaHistory.base
-            for k in 0..<K {
-                for l in k..<K {
-                    var s = 0.0
-                    let a0 = hist + k * m, a1 = hist + (k + 1) * m, b0 = hist + l * m, b1 = hist + (l + 1) * m
-                    for i in 0..<m { s += (a1[i] - a0[i]) * (b1[i] - b0[i]) }
-                    gramK[k * K + l] = s
-                    gramK[l * K + k] = s
-                }
-            }
+            andersonDifferenceGram(hist, length: m, depth: K, into: &gramK)
             guard andersonWeights(&gramK, K, into: &c) else { continue }
             // Extrapolated β (zero off the active set) and g = q − Qβ (affine in β).
             accBeta.base.update(repeating: 0, count: p)
@@ -347,41 +339,20 @@ func solveElasticNetSpecialized<X: DesignMatrix>(
         for j in 0..<p { buffer[j] = w[j] }
         warm = buffer
     }
-    // Gram: forced, never, or (auto, dense, n ≥ 4p, p ≤ 1024) adaptively: the
-    // working-set solver runs first and hands over to the Gram form once its
-    // work (level-1/2 BLAS multiply-adds) has taken about as long as forming
-    // XᵀX would (n·p²/2 multiply-adds of dsyrk, taken as ~8× faster per flop),
-    // so the automatic choice costs at most about twice the better one.
-    var gramMode: Bool
-    var adaptive = false
-    switch options.useGram {
-    case .none:
-        gramMode = design.hasFastGram && n >= 4 * p && p <= 1024
-        adaptive = gramMode
-    case .some(true):
+    // Gram: forced (the full XᵀX first), never, or automatically per subproblem:
+    // the working-set solver switches a subproblem to the Gram form of its
+    // working set, or of all features, once the work so far has cost as much as
+    // those entries (dense designs with n ≥ 4·|working set|; see
+    // CoordinateDescentWorkingSetGram.swift).
+    let gramMode = options.useGram == true
+    if gramMode {
         try require(p <= 8192, "useGram", "the Gram matrix of \(p) features is too large (at most 8192)")
-        gramMode = true
-    case .some(false): gramMode = false
     }
-
-    var stop: StopReason = .maxIterations
-    var first: ResidualCoordinateDescent<X>? = nil
-    if !gramMode || adaptive {
-        let solver = ResidualCoordinateDescent(model: model, options: options, progress: progress,
-                                               warmStart: warm.map { UnsafePointer($0.base) })
-        if adaptive { solver.workLimit = Double(n) * Double(p) * Double(p) / 16 }
-        stop = try solver.run()
-        if adaptive {
-            gramMode = solver.outOfWork && stop == .maxIterations && solver.epochs < options.maxIterations
-        }
-        first = solver
-    }
+    var stop: StopReason
     var solver: ResidualCoordinateDescent<X>
     if gramMode {
-        let start = first.map { UnsafePointer($0.beta.base) } ?? warm.map { UnsafePointer($0.base) }
-        let gram = GramCoordinateDescent(model: model, options: options, progress: progress, warmStart: start)
-        gram.epochs = first?.epochs ?? 0
-        gram.history = first?.history ?? []
+        let gram = GramCoordinateDescent(model: model, options: options, progress: progress,
+                                         warmStart: warm.map { UnsafePointer($0.base) })
         let gramStop = try gram.run()
         // The Gram solver's screening relied on gaps computed through cancelling
         // formulas, so it is not carried over: the explicit certificate checks
@@ -389,7 +360,7 @@ func solveElasticNetSpecialized<X: DesignMatrix>(
         solver = ResidualCoordinateDescent(model: model, options: options, progress: progress,
                                            warmStart: gram.beta.base, epochs: gram.epochs,
                                            unpenalizedGram: gram.unpenalizedGram)
-        solver.screenedCount = (first?.screenedCount ?? 0) + gram.screenedCount
+        solver.screenedCount = gram.screenedCount
         solver.history = gram.history
         if gramStop == .converged {
             stop = try solver.run()   // certifies from the explicit residual, iterates only if needed
@@ -398,10 +369,12 @@ func solveElasticNetSpecialized<X: DesignMatrix>(
             stop = model.converged(gap: e.gap, primal: e.primal, tolerance: options.tolerance) ? .converged : gramStop
         }
     } else {
-        guard let f = first else { throw NonsmoothError.numericalError("internal: no solver ran") }
-        solver = f
+        solver = ResidualCoordinateDescent(model: model, options: options, progress: progress,
+                                           warmStart: warm.map { UnsafePointer($0.base) })
+        solver.gramAllowed = options.useGram == nil
+        stop = try solver.run()
     }
-    let usedGram = gramMode
+    let usedGram = gramMode || solver.usedGram
 
     // The returned certificate is re-checked against every feature (screened
     // ones included). Should that fail after a converged run (screening is safe
@@ -414,6 +387,8 @@ func solveElasticNetSpecialized<X: DesignMatrix>(
         let resumed = ResidualCoordinateDescent(model: model, options: retry, progress: progress,
                                                 warmStart: solver.beta.base, epochs: solver.epochs,
                                                 unpenalizedGram: solver.unpenalizedGram)
+        resumed.gramAllowed = solver.gramAllowed
+        resumed.workingSetGram = solver.workingSetGram
         resumed.history = solver.history
         stop = try resumed.run()
         solver = resumed

@@ -61,12 +61,25 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
     var lastPrimal = Double.infinity
     var cancelled = false
     var outOfBudget = false
-    /// Work done so far, in multiply-adds (epochs, gap evaluations, polishing);
-    /// when `workLimit` is set and reached, the solve stops with `outOfWork`
-    /// (the caller then switches to the Gram form).
+    /// Work done so far, in multiply-adds (epochs, gap evaluations, polishing).
     var work = 0.0
-    var workLimit: Double? = nil
-    var outOfWork = false
+    /// Subproblems may switch to the Gram form (see CoordinateDescentWorkingSetGram.swift).
+    var gramAllowed = false
+    /// The Gram form stopped making progress at its rounding level: the
+    /// remaining subproblems run on the residual.
+    var gramStalled = false
+    /// Some subproblem ran in Gram form.
+    var usedGram = false
+    /// The cost of the residual epochs and of the full evaluations so far, and
+    /// the price paid for Gram entries (see `gramPurchase`).
+    var epochWork = 0.0
+    var evaluationWork = 0.0
+    var gramSpent = 0.0
+    var workingSetGram: WorkingSetGram? = nil
+    /// The full gap before the last Gram subproblem, and how many Gram
+    /// subproblems in a row did not lower it.
+    var gapBeforeGramSubproblem: Double? = nil
+    var gramFailures = 0
     /// Support-polishing bookkeeping (see `polish`).
     var polishedSignature = 0
     var workSincePolish = 0
@@ -75,7 +88,12 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
 
     static var andersonDepth: Int { 5 }
     static var gapFrequency: Int { 10 }
-    static var initialWorkingSet: Int { 50 }
+    /// The smallest working set: 50 features, but at most a tenth of them (and
+    /// at least 10), so that a full evaluation (a product with every column)
+    /// costs at least ten epochs of the first working set. With few features
+    /// (n ≫ p) cheap epochs on a small set win over fewer evaluations; celer and
+    /// skglm start from 10.
+    var initialWorkingSet: Int { min(50, max(10, p / 10)) }
     /// A subproblem is solved until its gap is this fraction of the full gap.
     static var innerGapRatio: Double { 0.3 }
 
@@ -341,7 +359,9 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
         hasInnerBest = false
         for c in 0..<k { try prepare(candidates.base + c * n) }
         let duals = evaluateCandidates(k, features: nil)
-        work += Double(k) * Double(n) * Double(p - excluded.count(where: { $0 }))
+        let evaluationCost = Double(k) * Double(n) * Double(p - excluded.count(where: { $0 }))
+        work += evaluationCost
+        evaluationWork += evaluationCost
         var best = 0
         for c in 0..<k where duals[c].value > duals[best].value { best = c }
         if duals[best].value > bestDual {
@@ -432,15 +452,16 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
 
     /// The unpenalized features, the penalized support, and the penalized
     /// features closest to violating their dual constraint (distance
-    /// (λ1_j − |x̃_jᵀθ̃|)/‖x̃_j‖), max(50, 2·|support|) penalized ones in all
+    /// (λ1_j − |x̃_jᵀθ̃|)/‖x̃_j‖), max(`initialWorkingSet`, 2·|support|) penalized ones in all
     /// (celer's "prune" rule, as in skglm).
     func workingSet(_ e: FullEvaluation) -> (features: [Int], isFull: Bool) {
         var ws: [Int] = model.unpenalized.filter { !excluded[$0] }
         let candidatesList = model.penalized.filter { !excluded[$0] }
         var support = 0
         for j in candidatesList where beta[j] != 0 { support += 1 }
-        let size = options.useWorkingSets
-            ? min(max(Self.initialWorkingSet, 2 * support), candidatesList.count)
+        // With the whole Gram matrix at hand an epoch over every feature is cheap.
+        let size = options.useWorkingSets && (workingSetGram?.isComplete != true || gramStalled)
+            ? min(max(initialWorkingSet, 2 * support), candidatesList.count)
             : candidatesList.count
         if size == candidatesList.count {
             ws.append(contentsOf: candidatesList)
@@ -521,6 +542,11 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
     func solveSubproblem(_ initial: [Int], tolerance: Double, isFull: Bool) throws {
         var ws = initial
         guard !ws.isEmpty else { return }
+        // Residual epochs until buying Gram entries has become worthwhile.
+        let gramPossible = gramEligible(ws)
+        if gramPossible, let purchase = gramPurchase(ws) {
+            return try solveSubproblemGram(ws, tolerance: tolerance, isFull: isFull, purchase: purchase)
+        }
         let K = Self.andersonDepth
         let capacity = ws.count
         let useAnderson = options.useExtrapolation && capacity >= 2
@@ -551,9 +577,9 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
             epochs += 1
             local += 1
             work += 2 * Double(cost)
-            if let limit = workLimit, work >= limit {
-                outOfWork = true
-                return
+            epochWork += Self.epochEntryCost * Double(cost)
+            if gramPossible, let purchase = gramPurchase(ws) {
+                return try solveSubproblemGram(ws, tolerance: tolerance, isFull: isFull, purchase: purchase)
             }
             if epochs % options.progressEvery == 0,
                !progress.observe(epochs, lastFullGap / Double(n)) {
@@ -658,15 +684,7 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
         let K = Self.andersonDepth, m = ws.count, X = model.design
         var gram = [Double](repeating: 0, count: K * K)
         var c = [Double](repeating: 0, count: K)
-        for k in 0..<K {
-            for l in k..<K {
-                var s = 0.0
-                let a0 = bh + k * m, a1 = bh + (k + 1) * m, b0 = bh + l * m, b1 = bh + (l + 1) * m
-                for i in 0..<m { s += (a1[i] - a0[i]) * (b1[i] - b0[i]) }
-                gram[k * K + l] = s
-                gram[l * K + k] = s
-            }
-        }
+        andersonDifferenceGram(bh, length: m, depth: K, into: &gram)
         if andersonWeights(&gram, K, into: &c) {
             var feasible = true
             for i in 0..<m {
@@ -852,9 +870,16 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
         let tolerance = options.tolerance
         while true {
             let e = try evaluateFull()
+            if let before = gapBeforeGramSubproblem {
+                // Twice in a row no progress of the explicit gap across a Gram
+                // subproblem: its formulas have reached their rounding level.
+                gapBeforeGramSubproblem = nil
+                gramFailures = e.gap < 0.99 * before ? 0 : gramFailures + 1
+                if gramFailures >= 2 { gramStalled = true }
+            }
             if model.converged(gap: e.gap, primal: e.primal, tolerance: tolerance) { return .converged }
             if cancelled { return .cancelled }
-            if outOfBudget || epochs >= options.maxIterations || outOfWork { return .maxIterations }
+            if outOfBudget || epochs >= options.maxIterations { return .maxIterations }
             if options.useScreening { screen(e) }
             let (ws, isFull) = workingSet(e)
             if ws.isEmpty {

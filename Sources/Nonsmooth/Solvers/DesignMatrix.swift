@@ -150,11 +150,26 @@ public struct DenseColumnMajor: DesignMatrix {
             return
         }
         let n = Int32(rows), p = Int32(columns), ld = Int32(leadingDimension)
-        if k == 1 || rows > 4096 {
-            // dgemv per vector: dgemm would first pack (copy) all of X for so few
-            // right-hand sides, which costs more than the product itself.
-            for c in 0..<k {
-                cblas_dgemv(CblasColMajor, CblasTrans, n, p, 1, base, ld, v + c * rows, 1, 0, out + c * columns, 1)
+        if k == 1 {
+            cblas_dgemv(CblasColMajor, CblasTrans, n, p, 1, base, ld, v, 1, 0, out, 1)
+            return
+        }
+        if rows > 4096 {
+            // dgemv per vector on tiles of 4096 rows × 32 columns (1 MiB): each
+            // tile is read from memory once and stays in L2 for the k products
+            // (dgemm would first pack — copy — all of X for so few right-hand
+            // sides, and k whole dgemv passes read X k times).
+            let tileRows = 4096, tileColumns = 32
+            for j0 in stride(from: 0, to: columns, by: tileColumns) {
+                let width = Int32(min(tileColumns, columns - j0))
+                for i0 in stride(from: 0, to: rows, by: tileRows) {
+                    let height = Int32(min(tileRows, rows - i0))
+                    let tile = base + i0 + j0 * leadingDimension
+                    for c in 0..<k {
+                        cblas_dgemv(CblasColMajor, CblasTrans, height, width, 1, tile, ld, v + c * rows + i0, 1,
+                                    i0 == 0 ? 0 : 1, out + c * columns + j0, 1)
+                    }
+                }
             }
             return
         }

@@ -185,7 +185,10 @@ class ElasticNet(RegressorMixin, BaseEstimator):
     warm_start : bool, default=False
         Start from the previous ``coef_``.
     precompute : {"auto", True, False}, default="auto"
-        Work on the Gram matrix XᵀX (fast when n ≫ p; dense X only).
+        Work on the Gram matrix XᵀX (fast when n ≫ p; dense X only). "auto"
+        switches a working set's subproblem to the Gram form of its features
+        (or of all features) once the solve has spent as much as forming it;
+        True forms the whole XᵀX first.
     working_set, screening, extrapolation : bool, default=True
         The acceleration techniques; turn one off to study its effect.
     solver : {"cd", "admm"}, default="cd"

@@ -142,6 +142,11 @@ class _Objective:
             return self.tol
         return max(self.tol, 1e-3 * 0.25 ** self.n_accepted)  # HOAG: summable tolerances
 
+    def at_final_tol(self):
+        """Whether the inner problems are solved to the final tolerance (always,
+        unless the tolerances decrease)."""
+        return self.inner_tol() <= self.tol
+
     def __call__(self, theta):
         theta = np.array(theta, dtype=float)
         for record in reversed(self.history[-12:]):  # a point evaluated again (e.g. the best scan point)

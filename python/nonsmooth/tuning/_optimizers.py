@@ -6,7 +6,9 @@ inner problems and computes their hypergradients, so calls are the cost). The
 objective records every call in the estimator's ``history_``; optimizers mark
 the calls they accept. They stop with a sentence saying why (``stop_reason_``):
 
-- the criterion decreased by less than ``rtol`` (relative) over an accepted step;
+- the criterion decreased by less than ``rtol`` (relative) over an accepted step,
+  once the inner tolerance is the final one (with decreasing tolerances, earlier
+  criteria are inexact by more than ``rtol``: a small decrease there means nothing);
 - the projected hypergradient is small: max_j |θ_j − P(θ_j − ∂C/∂θ_j)| ≤ gtol·|C|
   (zero when every inner solution is 0: a flat region);
 - ``max_outer`` evaluations were used;
@@ -124,7 +126,7 @@ class GradientDescent:
                 # is positive, else a longer step; the line search keeps it safe.
                 t = float(s @ s) / curvature if curvature > 0 else t * self.increase
                 theta, f, g = new, fn, gn
-                if decrease < rule.rtol:
+                if decrease < rule.rtol and objective.at_final_tol():
                     return theta, f"the criterion decreased by {decrease:.1e} < rtol = {rule.rtol:.0e} (relative)"
         except _Budget:
             return theta, f"max_outer = {rule.max_outer} evaluations used"
@@ -162,7 +164,7 @@ class Adam:
                     return theta, reason
                 if len(best) > self.patience:
                     old = best[-1 - self.patience]
-                    if (old - best[-1]) / max(abs(old), 1e-300) < rule.rtol:
+                    if (old - best[-1]) / max(abs(old), 1e-300) < rule.rtol and objective.at_final_tol():
                         return theta, (f"the best criterion improved by less than rtol = {rule.rtol:.0e} over "
                                        f"{self.patience} steps")
                 k += 1
@@ -285,7 +287,7 @@ class LBFGS:
                         y_list.pop(0)
                 decrease = (f - fn) / max(abs(f), 1e-300)
                 theta, f, g = new, fn, gn
-                if decrease < rule.rtol:
+                if decrease < rule.rtol and objective.at_final_tol():
                     return theta, f"the criterion decreased by {decrease:.1e} < rtol = {rule.rtol:.0e} (relative)"
         except _Budget:
             return theta, f"max_outer = {rule.max_outer} evaluations used"
