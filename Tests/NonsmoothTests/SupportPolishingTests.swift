@@ -78,6 +78,14 @@ final class SupportPolishingTests: XCTestCase {
         XCTAssertEqual(quadratic(a, b, out), quadratic(a, b, current) - lambda * 0.5, accuracy: 1e-12)
     }
 
+    func testSingularFaceIsLeftAloneWhenItsDecompositionIsNotAffordable() {
+        let x = [1.0, 0, 1,
+                 0, 1, 1]
+        let a = gram(x, n: 2, k: 3)
+        XCTAssertNil(supportPolishingStep(matrix: a, rhs: [0.9, 1.9, 2.9], current: [0.5, 1.0, 0.4],
+                                          constrained: [true, true, true], allowSingular: false))
+    }
+
     func testSingularFaceWithoutNullComponentReachesAMinimiserClosestToBeta() throws {
         // Duplicated column and λ = 0 (unconstrained): b = Xᵀy is in the range of
         // A, the minimisers form a line; the step lands on it, at the point

@@ -800,15 +800,22 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
         }
         let signature = hasher.finalize()
         guard k > 0, signature != polishedSignature else { return false }
-        // A support larger than n makes the face system singular: the step then
+        // A support larger than the rank of X_c makes the face system singular: the step then
         // needs an eigendecomposition (about 4k³ flops instead of k³/3).
+        // With k ≤ rank the face is singular only for collinear columns, found when
+        // Cholesky fails; the eigendecomposition is then allowed only if the
+        // epochs have paid for it too.
+        // Centred columns have rank at most n − 1.
+        let rank = model.fitIntercept ? n - 1 : n
         let kd = Double(k), nd = Double(n)
-        let cost = kd * kd * nd / 2 + 2 * kd * nd + (k > n ? 4 * kd * kd * kd : 0)
+        let eigen = 4 * kd * kd * kd
+        let cost = kd * kd * nd / 2 + 2 * kd * nd + (k > rank ? eigen : 0)
         guard Double(workSincePolish) >= cost, nd * kd <= 2e7, k <= 4096, n <= Int(Int32.max) else { return false }
+        let allowSingular = k > rank || Double(workSincePolish) >= cost + eigen
         polishedSignature = signature
         workSincePolish = 0
         work += cost / 4   // BLAS 3 (dsyrk) runs several times faster per flop
-        return try polish(ws)
+        return try polish(ws, allowSingular: allowSingular)
     }
 
     /// An active-set step on the orthant face of the current support S and
@@ -817,7 +824,7 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
     /// The step is kept only if P decreased. Once the support is right it is
     /// the exact solution, whose residual is the optimal dual point; with more
     /// features than samples in S it removes one from the support.
-    func polish(_ ws: [Int]) throws -> Bool {
+    func polish(_ ws: [Int], allowSingular: Bool = true) throws -> Bool {
         polishAttempts += 1
         let support = ws.filter { beta[$0] != 0 }
         let k = support.count, X = model.design
@@ -841,7 +848,8 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
         }
         let current = support.map { beta[$0] }
         let constrained = support.map { model.lambda1[$0] > 0 || model.positive }
-        guard let newBeta = supportPolishingStep(matrix: gram, rhs: rhs, current: current, constrained: constrained)
+        guard let newBeta = supportPolishingStep(matrix: gram, rhs: rhs, current: current, constrained: constrained,
+                                                 allowSingular: allowSingular)
         else { return false }
         let candidate = DoubleBuffer(n)
         candidate.base.update(from: model.y.base, count: n)

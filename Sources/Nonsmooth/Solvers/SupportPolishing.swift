@@ -29,8 +29,11 @@ import COpenBLAS
 ///   - rhs: b.
 ///   - current: β_S (no zero entries).
 ///   - constrained: whether each coordinate is sign-constrained on the face.
+///   - allowSingular: whether a singular A may be decomposed (about 4k³ flops,
+///     twelve times a Cholesky factorization); if not, the step gives up.
 /// - Returns: the new β_S, or nil when no finite step is found.
-func supportPolishingStep(matrix: [Double], rhs: [Double], current: [Double], constrained: [Bool]) -> [Double]? {
+func supportPolishingStep(matrix: [Double], rhs: [Double], current: [Double], constrained: [Bool],
+                          allowSingular: Bool = true) -> [Double]? {
     let k = rhs.count
     guard k > 0 else { return nil }
     var factor = matrix
@@ -44,7 +47,7 @@ func supportPolishingStep(matrix: [Double], rhs: [Double], current: [Double], co
         guard info == 0 else { return nil }
         for a in 0..<k { direction[a] = solution[a] - current[a] }
     } else {
-        guard singularFaceDirection(matrix, rhs: rhs, current: current, into: &direction, maxStep: &maxStep) else {
+        guard allowSingular, singularFaceDirection(matrix, rhs: rhs, current: current, into: &direction, maxStep: &maxStep) else {
             return nil
         }
     }
