@@ -183,7 +183,7 @@ final class GramCoordinateDescent<X: DesignMatrix> {
         }
     }
 
-    /// Support polishing as in `ResidualCoordinateDescent.polish`, with the
+    /// Support polishing (`supportPolishingStep`) as in `ResidualCoordinateDescent.polish`, with the
     /// face system read from the Gram matrix: (Q_SS + diag λ2_S) β_S = q_S − λ1_S∘s_S.
     /// Attempted when the support changed since the last attempt and the
     /// epochs run since then cost at least as much (O(k³/3 + pk) vs O(p·active)).
@@ -209,34 +209,15 @@ final class GramCoordinateDescent<X: DesignMatrix> {
             a[c * k + c] += model.lambda2[j]
             rhs[c] = xty[j] - (beta[j] > 0 ? model.lambda1[j] : -model.lambda1[j])
         }
-        var info: Int32 = 0, dim = Int32(k), one: Int32 = 1
-        dpotrf_("U", &dim, &a, &dim, &info)
-        guard info == 0 else { return false }
-        dpotrs_("U", &dim, &one, &a, &dim, &rhs, &dim, &info)
-        guard info == 0 else { return false }
-        var step = 1.0
-        var blocking: [Int] = []
-        for (c, j) in support.enumerated() {
-            let v = rhs[c], b = beta[j]
-            guard v.isFinite else { return false }
-            if (model.lambda1[j] > 0 || model.positive) && (b > 0 ? v <= 0 : v >= 0) {
-                let t = b / (b - v)
-                if t < step {
-                    step = t
-                    blocking = [c]
-                } else if t == step {
-                    blocking.append(c)
-                }
-            }
-        }
+        // The Gram form runs for n ≫ p, where a singular face means collinear
+        // columns: not worth an eigendecomposition here.
+        guard let step = supportPolishingStep(matrix: a, rhs: rhs, current: support.map { beta[$0] },
+                                              constrained: support.map { model.lambda1[$0] > 0 || model.positive },
+                                              allowSingular: false) else { return false }
         let newBeta = DoubleBuffer(p), newG = DoubleBuffer(p)
         newBeta.base.update(from: beta.base, count: p)
         newG.base.update(from: g.base, count: p)
-        for (c, j) in support.enumerated() {
-            let b = beta[j]
-            newBeta[j] = step == 1 ? rhs[c] : b + step * (rhs[c] - b)
-        }
-        for c in blocking { newBeta[support[c]] = 0 }
+        for (c, j) in support.enumerated() { newBeta[j] = step[c] }
         for j in support where newBeta[j] != beta[j] {
             denseAxpy(beta[j] - newBeta[j], gram.base + j * p, newG.base, p)
         }

@@ -394,6 +394,7 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
     /// against every feature (screened ones included), and the better one
     /// gives `dualPoint`, `dualScale` and the returned gap P(β) − D(θ̃).
     func certify() throws -> (gap: Double, primal: Double) {
+        // Screening after the evaluation zeroes coefficients without an epoch, hence the re-check.
         if let c = reusable, c.epoch == epochs, c.value >= bestDual, screenedCount == 0, excluded == baseExcluded {
             dualPoint = (0..<n).map { c.scale * reusableTheta[$0] }
             dualScale = c.scale
