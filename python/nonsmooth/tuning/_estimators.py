@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from .._estimator import BaseEstimator, RegressorMixin, check_is_fitted
+from .._estimator import BaseEstimator, FeatureCheckMixin, RegressorMixin, check_is_fitted
 from .._validation import as_scalar
 from ..exceptions import ConvergenceWarning
 from ..linear_model._coordinate_descent import ElasticNet
@@ -223,7 +223,7 @@ def _check_bool(value, name):
     return bool(value)
 
 
-class _TunedBase(RegressorMixin, BaseEstimator):
+class _TunedBase(FeatureCheckMixin, RegressorMixin, BaseEstimator):
     """Shared fit/predict/plot of the tuned estimators (see :class:`LassoTuned`)."""
 
     _Parametrization = _Lasso
@@ -348,7 +348,7 @@ class _TunedBase(RegressorMixin, BaseEstimator):
         self.coef_ = refit.coef_
         self.intercept_ = refit.intercept_
         self.dual_gap_ = refit.dual_gap_
-        self.n_features_in_ = p
+        self._reset_features(X, p)
         self._plot_state = (bound, param)
         return self
 
@@ -378,9 +378,7 @@ class _TunedBase(RegressorMixin, BaseEstimator):
         """X @ coef_ + intercept_."""
         check_is_fitted(self)
         design = Design(X)
-        if design.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {design.shape[1]} features, but {type(self).__name__} "
-                             f"is expecting {self.n_features_in_} features as input.")
+        self._check_features(X, design.shape[1])
         return design.matvec(self.coef_) + self.intercept_
 
     def plot(self, path=None, *, grid=50, curve=None, ax=None):
@@ -432,10 +430,13 @@ _COMMON_DOC = """
         forward-mode iterations on the support warm-started across outer steps,
         forward mode through coordinate descent from scratch, or reverse mode
         through the stored iterations.
-    optimizer : {"gd", "adam", "lbfgs"} or optimizer object, default="gd"
-        Gradient descent with backtracking line search (HOAG-style), Adam, or
-        L-BFGS with bounds (SciPy's L-BFGS-B when installed), all in log-space,
-        projected onto the search range ``[log α_max − ln 10⁶, log α_max)``.
+    optimizer : {"gd", "adam", "lbfgs"}, nonsmooth.optim optimizer or optimizer object, default="gd"
+        Gradient descent with backtracking line search (HOAG-style),
+        ``nonsmooth.Adam(0.2)``, or L-BFGS with bounds (SciPy's L-BFGS-B when
+        installed); or any optimizer of :mod:`nonsmooth.optim` (``ns.Adam(1e-2)``,
+        ``ns.Momentum(0.1)``, ...), whose native update rule then runs on a fresh
+        copy. All work in log-space, projected onto the search range
+        ``[log α_max − ln 10⁶, log α_max)``.
     max_outer : int, default=50
         Largest number of outer steps (criterion + hypergradient evaluations,
         line-search trials included).
