@@ -146,6 +146,7 @@ FACTORIES = {
     ns.KinkError: lambda: ns.KinkError("relu at 0"),
     ns.ConvergenceWarning: lambda: ns.ConvergenceWarning("gap 1e-3"),
     ns.DivergenceWarning: lambda: ns.DivergenceWarning("diverged"),
+    ns.StuckAtKinkWarning: lambda: ns.StuckAtKinkWarning("never moved"),
     ns.ImplicitDifferentiationWarning: lambda: ns.ImplicitDifferentiationWarning("fallback"),
     implicit.ImplicitFunctionWarning: lambda: implicit.ImplicitFunctionWarning("gmres"),
 }
