@@ -307,17 +307,35 @@ def test_functions_pickled_by_value_are_retraced():
     assert copy.deepcopy(relu_loss) is not relu_loss
 
 
-def test_optimizer_state_is_not_silently_lost():
+@pytest.mark.parametrize("make", [lambda: optim.SGD(optim.diminishing(0.3)), lambda: optim.Momentum(0.1),
+                                  lambda: optim.Nesterov(0.1, 0.5), lambda: optim.AdaGrad(0.2),
+                                  lambda: optim.RMSProp(0.05, rho=0.8), lambda: optim.Adam(0.1, beta1=0.7)],
+                         ids=["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam"])
+@pytest.mark.parametrize("how", list(ROUND_TRIPS))
+def test_a_stepped_optimizer_continues_exactly_after_a_round_trip(make, how):
+    """Moments and accumulators travel with the optimizer (per parameter array)."""
+    rng = np.random.default_rng(0)
+    grads = [{"a": rng.standard_normal(3), "b": rng.standard_normal((2, 2))} for _ in range(6)]
+    opt = make()
+    params = {"a": np.ones(3), "b": np.zeros((2, 2))}
+    for g in grads[:3]:
+        opt.step(params, g)
+    copied, copied_params = ROUND_TRIPS[how](opt), copy.deepcopy(params)
+    assert copied.steps == opt.steps == 3
+    for g in grads[3:]:
+        opt.step(params, g)
+        copied.step(copied_params, g)
+    for key in params:
+        assert np.array_equal(params[key], copied_params[key]), key
+
+
+def test_a_malformed_optimizer_state_is_refused():
     opt = optim.Adam(0.1)
     opt.step(np.ones(2), np.ones(2))
-    with pytest.warns(UserWarning, match="state after 1 step"):
-        copied = copy.deepcopy(opt)
-    assert copied.steps == 1 and repr(copied) == repr(opt)
-    sgd = optim.SGD(0.1)
-    sgd.step(np.ones(2), np.ones(2))
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        assert pickle.loads(pickle.dumps(sgd)).steps == 1  # SGD has no state to lose
+    state = opt.__getstate__()
+    state["_handles"] = {None: np.array([0.5, 0.5, 1.0, -1.0])}  # a negative second moment
+    with pytest.raises(ValueError, match="state"):
+        optim.Adam.__new__(optim.Adam).__setstate__(state)
 
 
 def test_history_attribute_access_after_unpickling():
@@ -325,3 +343,42 @@ def test_history_attribute_access_after_unpickling():
     assert history.loss.shape == history["loss"].shape
     with pytest.raises(AttributeError):
         history.no_such_column
+
+
+def test_optimizer_state_through_the_c_abi():
+    """ns_optimizer_get_state / _set_state called directly: size query, short buffer,
+    malformed states give NS_INVALID_ARGUMENT, never a crash."""
+    import ctypes
+    import pathlib
+
+    lib = ctypes.CDLL(str(pathlib.Path(ns.__file__).parent / "libNonsmoothC.so"))
+    D = ctypes.POINTER(ctypes.c_double)
+    lib.ns_optimizer_create.argtypes = [ctypes.c_char_p, D, ctypes.c_int64, ctypes.POINTER(ctypes.c_void_p)]
+    lib.ns_optimizer_step.argtypes = [ctypes.c_void_p, D, D, ctypes.c_int64, ctypes.c_double]
+    lib.ns_optimizer_get_state.argtypes = [ctypes.c_void_p, D, ctypes.c_int64, ctypes.POINTER(ctypes.c_int64)]
+    lib.ns_optimizer_set_state.argtypes = [ctypes.c_void_p, D, ctypes.c_int64]
+    lib.ns_optimizer_destroy.argtypes = [ctypes.c_void_p]
+    hyper = (ctypes.c_double * 3)(0.9, 0.999, 1e-8)
+    handle = ctypes.c_void_p()
+    assert lib.ns_optimizer_create(b"adam", hyper, 3, ctypes.byref(handle)) == 0
+    try:
+        size = ctypes.c_int64(-1)
+        assert lib.ns_optimizer_get_state(handle, None, 0, ctypes.byref(size)) == 0 and size.value == 0
+        w, g = (ctypes.c_double * 2)(1.0, 2.0), (ctypes.c_double * 2)(0.5, -0.5)
+        assert lib.ns_optimizer_step(handle, w, g, 2, 0.1) == 0
+        assert lib.ns_optimizer_get_state(handle, None, 0, ctypes.byref(size)) == 0 and size.value == 6
+        short = (ctypes.c_double * 3)()
+        assert lib.ns_optimizer_get_state(handle, short, 3, ctypes.byref(size)) == 1  # NS_INVALID_ARGUMENT
+        assert lib.ns_optimizer_get_state(handle, None, 6, ctypes.byref(size)) == 1   # NULL buffer
+        assert lib.ns_optimizer_get_state(handle, None, 0, None) == 1                 # NULL size
+        state = (ctypes.c_double * 6)()
+        assert lib.ns_optimizer_get_state(handle, state, 6, ctypes.byref(size)) == 0
+        assert state[0] == pytest.approx(0.9) and state[1] == pytest.approx(0.999)
+        assert lib.ns_optimizer_set_state(handle, state, 6) == 0
+        assert lib.ns_optimizer_set_state(handle, state, 5) == 1          # odd length
+        assert lib.ns_optimizer_set_state(handle, None, 4) == 1           # NULL with n > 0
+        assert lib.ns_optimizer_set_state(handle, state, -1) == 1
+        assert lib.ns_optimizer_set_state(None, state, 6) == 1            # NULL handle
+        assert lib.ns_optimizer_set_state(handle, None, 0) == 0           # a reset
+    finally:
+        lib.ns_optimizer_destroy(handle)

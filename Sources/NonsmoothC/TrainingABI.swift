@@ -114,6 +114,33 @@ public func ns_optimizer_reset(_ handle: OpaquePointer?) -> Int32 {
     }
 }
 
+@_cdecl("ns_optimizer_get_state")
+public func ns_optimizer_get_state(
+    _ handle: OpaquePointer?, _ out: UnsafeMutablePointer<Double>?, _ capacity: Int64,
+    _ size: UnsafeMutablePointer<Int64>?
+) -> Int32 {
+    guarded {
+        let size = try nonNull(size, "size")
+        let state = try optimizerHandle(handle).state.withLock { $0.state }
+        size.pointee = Int64(state.count)
+        try require(capacity >= 0, "capacity", "must be non-negative, got \(capacity)")
+        if capacity == 0 || state.isEmpty { return }  // a size query
+        try require(capacity >= Int64(state.count), "capacity", "\(capacity) < the \(state.count) numbers of the state")
+        let out = try nonNull(out, "state")
+        state.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: state.count) }
+    }
+}
+
+@_cdecl("ns_optimizer_set_state")
+public func ns_optimizer_set_state(_ handle: OpaquePointer?, _ state: UnsafePointer<Double>?, _ n: Int64) -> Int32 {
+    guarded {
+        let h = try optimizerHandle(handle)
+        try require(n >= 0 && n <= 1 << 40, "n", "has invalid length \(n)")
+        let values = try optionalArray(state, n, "state") ?? []
+        try h.state.withLock { try $0.restore(values) }
+    }
+}
+
 @_cdecl("ns_optimizer_step")
 public func ns_optimizer_step(
     _ handle: OpaquePointer?, _ params: UnsafeMutablePointer<Double>?, _ grads: UnsafePointer<Double>?,

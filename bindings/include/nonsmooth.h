@@ -659,6 +659,17 @@ ns_status ns_optimizer_reset(ns_optimizer *optimizer);
 ns_status ns_optimizer_step(ns_optimizer *optimizer, double *params, const double *grads, int64_t n, double rate);
 
 /*
+ * The state as numbers, to save it (pickling) and give it back: *size receives
+ * its length; with capacity 0 that is all (a size query, state may be NULL),
+ * else state receives it (capacity < *size: NS_INVALID_ARGUMENT). Layout: sgd none; momentum/nesterov v;
+ * adagrad G; rmsprop s; adam [β1ᵗ, β2ᵗ, m, v] (all empty before the first step).
+ * ns_optimizer_set_state restores one read from an optimizer of the same kind
+ * (checked: length, finiteness, signs); n = 0 is a reset.
+ */
+ns_status ns_optimizer_get_state(ns_optimizer *optimizer, double *state, int64_t capacity, int64_t *size);
+ns_status ns_optimizer_set_state(ns_optimizer *optimizer, const double *state, int64_t n);
+
+/*
  * Learning-rate schedules α_k, k = 0, 1, … the step counter:
  *
  *  kind           parameters                    α_k

@@ -98,6 +98,40 @@ static PyObject *py_optimizer_reset(PyObject *self, PyObject *capsule)
     Py_RETURN_NONE;
 }
 
+/* optimizer_get_state(optimizer) -> float64 array (see ns_optimizer_get_state) */
+static PyObject *py_optimizer_get_state(PyObject *self, PyObject *capsule)
+{
+    ns_optimizer *optimizer = optimizer_from_capsule(capsule);
+    if (optimizer == NULL) return NULL;
+    int64_t size = 0;
+    ns_status status = ns_optimizer_get_state(optimizer, NULL, 0, &size);
+    if (status != NS_OK) return ns_raise_status(status);
+    npy_intp dims[1] = {(npy_intp)size};
+    PyArrayObject *state = (PyArrayObject *)PyArray_SimpleNew(1, dims, NPY_DOUBLE);
+    if (state == NULL || size == 0) return (PyObject *)state;
+    status = ns_optimizer_get_state(optimizer, PyArray_DATA(state), size, &size);
+    if (status != NS_OK) {
+        Py_DECREF(state);
+        return ns_raise_status(status);
+    }
+    return (PyObject *)state;
+}
+
+/* optimizer_set_state(optimizer, state) */
+static PyObject *py_optimizer_set_state(PyObject *self, PyObject *args)
+{
+    PyObject *capsule, *state_obj;
+    if (!PyArg_ParseTuple(args, "OO:optimizer_set_state", &capsule, &state_obj)) return NULL;
+    ns_optimizer *optimizer = optimizer_from_capsule(capsule);
+    if (optimizer == NULL) return NULL;
+    PyArrayObject *state = (PyArrayObject *)PyArray_FROMANY(state_obj, NPY_DOUBLE, 1, 1, NPY_ARRAY_IN_ARRAY);
+    if (state == NULL) return NULL;
+    ns_status status = ns_optimizer_set_state(optimizer, PyArray_DATA(state), (int64_t)PyArray_SIZE(state));
+    Py_DECREF(state);
+    if (status != NS_OK) return ns_raise_status(status);
+    Py_RETURN_NONE;
+}
+
 /* learning_rate(kind, parameters, step) -> float */
 static PyObject *py_learning_rate(PyObject *self, PyObject *args)
 {
@@ -305,6 +339,8 @@ PyMethodDef ns_training_methods[] = {
     {"optimizer_create", py_optimizer_create, METH_VARARGS, "optimizer_create(kind, hyperparameters) -> handle"},
     {"optimizer_step", py_optimizer_step, METH_VARARGS, "optimizer_step(optimizer, params, grads, rate)"},
     {"optimizer_reset", py_optimizer_reset, METH_O, "optimizer_reset(optimizer)"},
+    {"optimizer_get_state", py_optimizer_get_state, METH_O, "optimizer_get_state(optimizer) -> state"},
+    {"optimizer_set_state", py_optimizer_set_state, METH_VARARGS, "optimizer_set_state(optimizer, state)"},
     {"learning_rate", py_learning_rate, METH_VARARGS, "learning_rate(kind, parameters, step) -> float"},
     {"train", py_train, METH_VARARGS, "train(...) -> (status, kinks, exception or None); see training/_train.py"},
     {NULL, NULL, 0, NULL},

@@ -24,7 +24,18 @@ class StuckAtKinkWarning(UserWarning):
     gradient at the starting point is exactly zero *and* inputs sat on kinks
     there: the zero is the kink policy's choice (e.g. relu'(0) = 0 at w = 0),
     not a stationary point. Start away from the kinks (small random weights)
-    or choose another :class:`nonsmooth.Kinks` policy."""
+    or choose another :class:`nonsmooth.Kinks` policy.
+
+    Examples
+    --------
+    >>> import numpy as np, nonsmooth as ns, warnings
+    >>> loss = ns.function(lambda w, X: ns.mean(ns.relu(X @ w)))
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     res = ns.train(loss, np.zeros(2), np.ones((4, 2)), optimizer=ns.SGD(0.1), steps=5)
+    >>> caught[0].category.__name__, res.params["w"]
+    ('StuckAtKinkWarning', array([0., 0.]))
+    """
 
 
 __all__ = ["CancelledError", "ConvergenceWarning", "DivergenceWarning", "KinkError", "NotConvergedError",

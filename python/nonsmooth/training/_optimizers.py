@@ -2,8 +2,6 @@
 runs the very same native update rules in its loop."""
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from .. import _native
@@ -85,19 +83,20 @@ class Optimizer:
         return fresh
 
     def __getstate__(self):
-        """The configuration and the step counter; the native state (moments,
-        accumulators) cannot be read back from the core, so a copy starts it
-        afresh, and says so when there was some."""
-        if self._handles and self.kind != "sgd":
-            warnings.warn(f"{type(self).__name__}: its state after {self.steps} step(s) (moments, accumulators) "
-                          "is not copied or pickled; the copy starts it from zero at its next step (call reset() "
-                          "before copying to silence this)", UserWarning, stacklevel=3)
+        """The configuration, the step counter and the native state (moments,
+        accumulators) of every parameter array, as NumPy arrays: a copy or an
+        unpickled optimizer continues exactly where this one is."""
         state = self.__dict__.copy()
-        state["_handles"] = {}
+        state["_handles"] = {key: _native.optimizer_get_state(h) for key, h in self._handles.items()}
         return state
 
     def __setstate__(self, state):
+        saved = state.pop("_handles", {})
         self.__dict__.update(state)
+        self._handles = {}
+        for key, numbers in saved.items():
+            handle = self._handles[key] = self._native_handle()
+            _native.optimizer_set_state(handle, numbers)
 
     def __repr__(self) -> str:
         extra = "".join(f", {k}={v!r}" for k, v in self._repr_params().items())

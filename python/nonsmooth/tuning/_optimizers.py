@@ -145,6 +145,14 @@ class FirstOrder:
     is never stepped. One evaluation per step; stops on ``max_outer``, on a small
     projected hypergradient, or when the best criterion improved by less than
     ``rtol`` (relative) over the last ``patience`` steps.
+
+    Examples
+    --------
+    >>> import nonsmooth as ns
+    >>> d = ns.datasets.load_diabetes()
+    >>> model = ns.LassoTuned(optimizer=ns.Adam(0.2), max_outer=10).fit(d.data, d.target)  # FirstOrder(ns.Adam(0.2))
+    >>> model.n_outer_ <= 10
+    True
     """
 
     name = "first_order"
