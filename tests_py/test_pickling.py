@@ -132,6 +132,8 @@ FACTORIES = {
     tuning.GradientDescent: lambda: tuning.GradientDescent(first_step=0.5),
     tuning.LBFGS: lambda: tuning.LBFGS(memory=5),
     tuning.FirstOrder: lambda: tuning.FirstOrder(ns.Adam(0.1), patience=3),
+    # data sets (not in an __all__, returned by public functions)
+    ns.datasets.Dataset: lambda: [ns.datasets.load_diabetes(), ns.datasets.load_digits()],
     # lab records (small runs)
     lab.ToyL1Result: lambda: lab.toy_l1(n_features=4, steps=50, lams=(0.5, 1.0), decay_steps=20),
     lab.LassoResult: lambda: lab.lasso(n_samples=10, n_features=30, lams=(0.1, 1.0), steps=50),
