@@ -94,9 +94,9 @@ def as_csc(matrix, name: str):
 
     Raises TypeError for complex or non-numeric values, and ValueError naming
     `name` for a matrix that is not 2-D, NaN or infinite values, or a malformed
-    structure met during the conversion. The core checks every index of the
-    CSC arrays again before reading them (out-of-range or repeated rows raise
-    ValueError naming `name` too).
+    structure (every index array is checked against the shape before SciPy
+    converts the matrix; the core checks the CSC arrays again before reading
+    them).
     """
     kind = matrix.dtype.kind
     if kind == "c":
@@ -106,19 +106,19 @@ def as_csc(matrix, name: str):
     if matrix.ndim != 2:
         raise ValueError(f"{name}: expected a 2-D sparse matrix, got {matrix.ndim}-D")
     try:
-        if matrix.format != "csc" and hasattr(matrix, "check_format"):
-            # SciPy's conversions trust the indices of CSR/BSR input (out-of-range
-            # entries crash them), so check the structure before converting.
-            matrix.check_format(full_check=True)
+        # SciPy's conversions and operations trust the index arrays of their
+        # input (an out-of-range entry crashes them or wraps around), and the
+        # estimators use SciPy on X (means, row subsets), so check first:
+        # 0.6 ms per 10⁶ stored entries.
+        matrix = _checked_structure(matrix)
         matrix = matrix.tocsc()
-        matrix.check_format(full_check=False)  # the array lengths (O(1))
         if not matrix.has_canonical_format:
-            # Canonicalizing trusts the structure as well; it costs O(nnz) anyway.
-            matrix.check_format(full_check=True)
             matrix = matrix.copy()
             matrix.sum_duplicates()
     except ValueError as exc:
         raise ValueError(f"{name}: malformed sparse matrix ({exc})") from None
+    except TypeError as exc:
+        raise TypeError(f"{name}: {exc}") from None
     if matrix.dtype != np.float64:
         matrix = matrix.astype(np.float64)
     if not np.isfinite(matrix.data).all():
@@ -127,17 +127,55 @@ def as_csc(matrix, name: str):
         np.ascontiguousarray(matrix.indptr, dtype=np.int64)
 
 
+def _checked_structure(matrix):
+    """`matrix` (any SciPy format) with every index checked against its shape, so
+    that converting it cannot read or write out of bounds: CSC/CSR/BSR by SciPy's
+    full check, COO, LIL and DIA here; DOK is first turned into COO (built from
+    its keys). Raises ValueError (TypeError for an unknown format)."""
+    if matrix.format == "dok":
+        matrix = matrix.tocoo()
+    n, p = matrix.shape
+    if matrix.format in ("csc", "csr", "bsr"):
+        matrix.check_format(full_check=True)
+    elif matrix.format == "coo":
+        row, col = matrix.row, matrix.col
+        if not (row.ndim == col.ndim == 1 and row.shape == col.shape == matrix.data.shape):
+            raise ValueError("row, col and data differ in length")
+        _check_index_range(row, n, "row index")
+        _check_index_range(col, p, "col index")
+    elif matrix.format == "lil":
+        rows, data = matrix.rows, matrix.data
+        if rows.shape != (n,) or data.shape != (n,) or any(len(r) != len(d) for r, d in zip(rows, data)):
+            raise ValueError("LIL rows and data differ in shape")
+        columns = [c for r in rows for c in r]
+        for k, c in enumerate(columns):
+            if isinstance(c, (bool, np.bool_)) or not isinstance(c, numbers.Integral) or not 0 <= c < p:
+                raise ValueError(f"LIL column index {k} is {c!r}, not an integer in [0, {p})")
+    elif matrix.format == "dia":
+        data, offsets = matrix.data, matrix.offsets
+        if data.ndim != 2 or offsets.ndim != 1 or offsets.shape[0] != data.shape[0] \
+                or (offsets.size and offsets.dtype.kind not in "iu"):
+            raise ValueError("DIA data must be 2-D with one row per offset")
+    else:
+        raise TypeError(f"unsupported sparse format {matrix.format!r}")
+    return matrix
+
+
+def _check_index_range(indices: np.ndarray, size: int, label: str) -> None:
+    """ValueError "<label> k is i, outside [0, size)" for the first bad entry."""
+    if indices.size and indices.dtype.kind not in "iu":
+        raise ValueError(f"{label}s must be integers, got dtype {indices.dtype}")
+    bad = np.flatnonzero((indices < 0) | (indices >= size)) if indices.size else ()
+    if len(bad):
+        k = int(bad[0])
+        raise ValueError(f"{label} {k} is {int(indices[k])}, outside [0, {size})")
+
+
 def _row_indices(matrix, name: str) -> np.ndarray:
     """The row indices as the core reads them: int32 (SciPy's own type for all but
-    gigantic matrices, passed without a copy). Wider indices are range-checked
-    before they are narrowed, so an out-of-range entry is reported, never wrapped."""
+    gigantic matrices, passed without a copy). Wider indices were range-checked
+    with the structure, so narrowing them cannot wrap."""
     n = matrix.shape[0]
     if n > np.iinfo(np.int32).max:
         raise ValueError(f"{name}: sparse input supports at most 2**31 - 1 rows, got {n}")
-    indices = matrix.indices
-    if indices.dtype != np.int32 and indices.size:
-        bad = np.flatnonzero((indices < 0) | (indices >= n))
-        if bad.size:
-            k = int(bad[0])
-            raise ValueError(f"{name}: indices entry {k} is {int(indices[k])}, outside [0, {n})")
-    return np.ascontiguousarray(indices, dtype=np.int32)
+    return np.ascontiguousarray(matrix.indices, dtype=np.int32)
