@@ -2,6 +2,7 @@
 argument's name, before anything reaches native code."""
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -41,6 +42,19 @@ def as_float_array(value, name: str, *, ndim: int | None = None, allow_empty: bo
     return array
 
 
+# The scalar validators: every public function and estimator checks its numbers
+# here, so a bad value gives the same kind of error everywhere (TypeError for the
+# wrong type, ValueError naming the argument for a value out of range).
+
+INT64_MAX = 2**63 - 1
+
+
+class ParameterTypeError(TypeError, ValueError):
+    """A parameter of the wrong type. Both a TypeError and a ValueError, as
+    scikit-learn's InvalidParameterError is, so that code catching either (and
+    scikit-learn's own checks) sees it."""
+
+
 def as_scalar(value, name: str, *, low: float | None = None, high: float | None = None,
               low_open: bool = False, high_open: bool = False, finite: bool = True) -> float:
     """A real number within [low, high] (open ends where asked)."""
@@ -48,8 +62,11 @@ def as_scalar(value, name: str, *, low: float | None = None, high: float | None 
         if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "fiu":
             value = value.item()
         else:
-            raise TypeError(f"{name}: expected a real number, got {type(value).__name__}")
-    x = float(value)
+            raise ParameterTypeError(f"{name}: expected a real number, got {type(value).__name__}")
+    try:
+        x = float(value)
+    except OverflowError:  # a Python int or Fraction beyond the float range
+        x = math.inf if value > 0 else -math.inf
     if np.isnan(x) or (finite and not np.isfinite(x)):
         raise ValueError(f"{name}: must be finite, got {x}")
     if low is not None and (x < low or (low_open and x == low)):
@@ -57,6 +74,23 @@ def as_scalar(value, name: str, *, low: float | None = None, high: float | None 
     if high is not None and (x > high or (high_open and x == high)):
         raise ValueError(f"{name}: must be {'<' if high_open else '<='} {high}, got {x}")
     return x
+
+
+def as_int(value, name: str, *, low: int | None = None, high: int | None = INT64_MAX) -> int:
+    """An integer within [low, high] (by default at most what int64 holds, since
+    counts cross the C ABI as int64). Booleans and floats, even integral ones,
+    raise ParameterTypeError (a TypeError and a ValueError); NumPy integers are
+    accepted."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iu":
+            value = value.item()
+        else:
+            raise ParameterTypeError(f"{name}: expected an int, got {type(value).__name__}")
+    n = int(value)
+    if (low is not None and n < low) or (high is not None and n > high):
+        bounds = " and ".join(b for b in (low is not None and f">= {low}", high is not None and f"<= {high}") if b)
+        raise ValueError(f"{name}: must be {bounds}, got {n}")
+    return n
 
 
 def as_step(step) -> float:

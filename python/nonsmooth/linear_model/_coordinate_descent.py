@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import _native
 from .._estimator import BaseEstimator, RegressorMixin, check_is_fitted
-from .._validation import as_float_array, as_scalar
+from .._validation import as_float_array, as_int, as_scalar
 from ..exceptions import ConvergenceWarning
 from ._data import Design, as_target
 
@@ -246,8 +246,7 @@ class ElasticNet(RegressorMixin, BaseEstimator):
     def _solver_settings(self):
         alpha = as_scalar(self.alpha, "alpha", low=0.0)
         tol = as_scalar(self.tol, "tol", low=0.0)
-        if isinstance(self.max_iter, bool) or not isinstance(self.max_iter, numbers.Integral) or self.max_iter < 1:
-            raise ValueError(f"max_iter: must be a positive integer, got {self.max_iter!r}")
+        max_iter = as_int(self.max_iter, "max_iter", low=1)
         gram = {"auto": -1, True: 1, False: 0}.get(self.precompute if isinstance(self.precompute, (str, bool))
                                                   else None)
         if gram is None:
@@ -257,7 +256,7 @@ class ElasticNet(RegressorMixin, BaseEstimator):
             raise ValueError(f"solver: must be 'cd' or 'admm', got {self.solver!r}")
         if self.solver == "admm":
             options |= _SOLVER_ADMM
-        return alpha, tol, int(self.max_iter), options, gram
+        return alpha, tol, max_iter, options, gram
 
     def fit(self, X, y, sample_weight=None):
         """Fit the model.
@@ -288,9 +287,10 @@ class ElasticNet(RegressorMixin, BaseEstimator):
             coef[:] = self.coef_
             intercept = float(self.intercept_)
         name = type(self).__name__
-        # One row per distinct epoch in 0..n_iter_ ≤ max_iter, so it always fits;
-        # np.empty does not touch the rows that stay unused.
-        history = np.empty((max_iter + 2, 2))
+        # One row per distinct epoch in 0..n_iter_ ≤ max_iter; beyond 10⁴ rows the
+        # core keeps the first ones and the last (the certificate). np.empty does
+        # not touch the rows that stay unused.
+        history = np.empty((min(max_iter + 2, 10_000), 2))
         status, intercept, info = problem.solve(
             alpha, l1_ratio, weights, bool(self.positive), tol, max_iter, options, gram, coef, intercept, warm,
             _progress_callback(self.verbose, self.callback, name), 10, history)
@@ -373,6 +373,19 @@ class Lasso(ElasticNet):
         return 1.0
 
 
+def alpha_grid(alpha_max: float, eps, n_alphas) -> np.ndarray:
+    """The default grid of the paths: ``n_alphas`` values from α_max down to
+    eps·α_max, geometrically spaced. As in scikit-learn, an α_max below the float
+    resolution (y ≈ 0, e.g. y = [5e-324], where eps·α_max underflows to 0) gives
+    the constant grid of that resolution."""
+    eps = as_scalar(eps, "eps", low=0.0, low_open=True)
+    n_alphas = as_int(n_alphas, "n_alphas", low=1)
+    resolution = np.finfo(float).resolution
+    if alpha_max <= resolution:
+        return np.full(n_alphas, resolution)
+    return np.geomspace(alpha_max, max(alpha_max * eps, np.finfo(float).tiny), n_alphas)
+
+
 def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None, fit_intercept=False, weights=None,
               positive=False, tol=1e-4, max_iter=1000, precompute="auto", return_n_iter=False, verbose=False):
     """Elastic net solutions over a grid of α, from the largest, with warm starts.
@@ -402,13 +415,7 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None, fit_in
     p = problem.n_features
     w = _check_weights(weights, p)
     if alphas is None:
-        eps = as_scalar(eps, "eps", low=0.0, low_open=True)
-        if isinstance(n_alphas, bool) or not isinstance(n_alphas, numbers.Integral) or n_alphas < 1:
-            raise ValueError(f"n_alphas: must be a positive integer, got {n_alphas!r}")
-        alpha_max = problem.alpha_max(l1_ratio, w, bool(positive))
-        if alpha_max <= 0:
-            alpha_max = np.finfo(float).eps
-        alphas = np.geomspace(alpha_max, alpha_max * eps, int(n_alphas))
+        alphas = alpha_grid(problem.alpha_max(l1_ratio, w, bool(positive)), eps, n_alphas)
     else:
         alphas = np.sort(as_float_array(alphas, "alphas").ravel())[::-1]
         if (alphas < 0).any():

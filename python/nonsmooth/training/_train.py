@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import math
-import numbers
 import sys
 import warnings
 
 import numpy as np
 
 from .. import _native
-from .._validation import as_float_array, as_scalar
+from .._validation import as_float_array, as_int, as_scalar
 from ..autodiff import Function, KinkReport
 from ..autodiff._policy import _resolve
 from ..exceptions import DivergenceWarning
@@ -24,15 +23,6 @@ _STOPS = ("completed", "diverged", "cancelled")
 #: How often (seconds) the native loop checks for Ctrl-C between history records.
 _POLL_SECONDS = 0.02
 _MAX_HISTORY_ROWS = 10**7
-
-
-def _int(value, name: str, low: int, high: int | None = None) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name}: expected an int, got {type(value).__name__}")
-    if value < low or (high is not None and value > high):
-        raise ValueError(f"{name}: must be {'at least ' + str(low) if high is None else f'in [{low}, {high}]'}, "
-                         f"got {value}")
-    return int(value)
 
 
 def _assign(loss: Function, groups) -> dict:
@@ -182,9 +172,9 @@ def train(loss, params, data=None, *, fixed=None, optimizer: Optimizer | None = 
         optimizer = Adam(1e-3)
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer: expected a nonsmooth.optim optimizer (SGD, Adam, ...), got {type(optimizer).__name__}")
-    steps = _int(steps, "steps", 0, 2**52)
-    record_every = _int(record_every, "record_every", 1)
-    seed = _int(seed, "seed", 0, 2**64 - 1)
+    steps = as_int(steps, "steps", low=0, high=2**52)
+    record_every = as_int(record_every, "record_every", low=1)
+    seed = as_int(seed, "seed", low=0, high=2**64 - 1)
     threshold = as_scalar(threshold, "threshold", low=0.0)
     if not isinstance(replacement, (bool, np.bool_)):
         raise TypeError(f"replacement: expected a bool, got {type(replacement).__name__}")
@@ -214,7 +204,7 @@ def train(loss, params, data=None, *, fixed=None, optimizer: Optimizer | None = 
                 raise ValueError(f"data[{n!r}]: has {r} rows, data[{data_names[0]!r}] has {rows}")
         if batch_size is None:
             batch_size = rows
-        batch_size = _int(batch_size, "batch_size", 1)
+        batch_size = as_int(batch_size, "batch_size", low=1)
         if not replacement and batch_size > rows:
             raise ValueError(f"batch_size: {batch_size} exceeds the {rows} rows of the data; "
                              "lower it or sample with replacement=True")

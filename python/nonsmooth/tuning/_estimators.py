@@ -13,7 +13,6 @@ References
 """
 from __future__ import annotations
 
-import numbers
 import os
 import time
 import warnings
@@ -22,8 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from .._estimator import BaseEstimator, RegressorMixin, check_is_fitted
-from .._validation import as_scalar
-from ..exceptions import ConvergenceWarning
+from .._validation import as_int, as_scalar
+from ..exceptions import ConvergenceWarning, NumericalError
 from ..linear_model._coordinate_descent import ElasticNet
 from ..linear_model._data import Design, as_target
 from ._criteria import make_criterion
@@ -169,7 +168,7 @@ class _Objective:
             diagnostics.append(d)
             self.hypergradient_not_converged += not converged
         if not np.isfinite(value) or not np.all(np.isfinite(total)):
-            raise FloatingPointError(f"the criterion or its hypergradient is not finite at θ = {theta}")
+            raise NumericalError(f"the criterion or its hypergradient is not finite at θ = {theta}")
         record = {"step": self.n_evaluations, "theta": theta.copy(), **self.param.describe(theta),
                   "criterion": float(value), "hypergradient": total.copy(),
                   "support_size": [d.support_size for d in diagnostics],
@@ -212,9 +211,10 @@ class _Objective:
 def _check_n_jobs(n_jobs):
     if n_jobs is None:
         return 1
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0 or n_jobs < -1:
-        raise ValueError(f"n_jobs: must be None, -1 or a positive integer, got {n_jobs!r}")
-    return os.cpu_count() or 1 if n_jobs == -1 else int(n_jobs)
+    n_jobs = as_int(n_jobs, "n_jobs", low=-1)
+    if n_jobs == 0:
+        raise ValueError("n_jobs: must be None, -1 or a positive integer, got 0")
+    return os.cpu_count() or 1 if n_jobs == -1 else n_jobs
 
 
 def _check_bool(value, name):
@@ -693,14 +693,11 @@ def lasso_criterion_path(X, y, *, criterion="cv", cv=5, alphas=None, n_alphas=10
 
 
 def _criterion_on_grid(bound, design, y, alphas, n_alphas, eps, fit_intercept, tol, max_iter):
-    from ..linear_model._coordinate_descent import _Problem
+    from ..linear_model._coordinate_descent import _Problem, alpha_grid
 
     if alphas is None:
-        n_alphas = check_positive_int(n_alphas, "n_alphas")
-        eps = as_scalar(eps, "eps", low=0.0, low_open=True)
-        alpha_max = _Problem(design.matrix, y, None, bool(fit_intercept)).alpha_max(1.0, None, False)
-        alpha_max = alpha_max if alpha_max > 0 else 1.0
-        alphas = np.geomspace(alpha_max, alpha_max * eps, n_alphas)
+        alphas = alpha_grid(_Problem(design.matrix, y, None, bool(fit_intercept)).alpha_max(1.0, None, False),
+                            eps, n_alphas)
     else:
         alphas = np.sort(np.asarray(alphas, dtype=float).ravel())[::-1]
         if alphas.size == 0 or not np.all(np.isfinite(alphas)) or (alphas <= 0).any():
