@@ -137,6 +137,28 @@ class _Problem:
         return status, b, info
 
 
+def _warn_unless_certified(who, status, gap, tolerance, iterations, max_iter, unit="epochs"):
+    """The ConvergenceWarning of a solve whose certificate is short of the tolerance.
+
+    Three ways to fall short: the budget ran out, the callback stopped the
+    solve, or the solver reached the rounding floor of the gap (1e-13 of the
+    objective) above a tolerance smaller than that; the last reports success
+    natively, so the gap itself is compared here.
+    """
+    if status == _STATUS_NOT_CONVERGED:
+        message = (f"{who} did not converge in max_iter={max_iter} {unit}: duality gap {gap:.3e} "
+                   f"> tolerance {tolerance:.3e}. Increase max_iter, loosen tol, or scale the features.")
+    elif status == _STATUS_CANCELLED:
+        message = f"{who} stopped by its callback after {iterations} {unit} with duality gap {gap:.3e}."
+    elif gap > tolerance:
+        message = (f"{who} stopped at the rounding floor of the duality gap (about 1e-13 of the objective): "
+                   f"duality gap {gap:.3e} > tolerance {tolerance:.3e}. A smaller tol cannot be certified in "
+                   f"float64; loosen tol or rescale y.")
+    else:
+        return
+    warnings.warn(message, ConvergenceWarning, stacklevel=3)
+
+
 def _progress_callback(verbose, callback, name):
     """The Python callable the native loop calls every few epochs, or None."""
     if not verbose and callback is None:
@@ -167,7 +189,8 @@ class ElasticNet(RegressorMixin, BaseEstimator):
     Parameters
     ----------
     alpha : float, default=1.0
-        Overall penalty strength α ≥ 0.
+        Overall penalty strength α ≥ 0; α = 0 is least squares (every feature
+        unpenalized, at most 2048 of them), certified like any other fit.
     l1_ratio : float, default=0.5
         ρ ∈ (0, 1]; 1 gives the Lasso.
     fit_intercept : bool, default=True
@@ -179,7 +202,12 @@ class ElasticNet(RegressorMixin, BaseEstimator):
     positive : bool, default=False
         Constrain the coefficients to be non-negative.
     tol : float, default=1e-4
-        Stop when the duality gap is at most ``tol * ||y||² / n`` (scikit-learn's rule).
+        Stop when the duality gap is at most ``tol * ||y||² / n`` (scikit-learn's
+        rule; y centred when an intercept is fitted). The gap is computed in
+        floating point, so it cannot be resolved below about 1e-13 of the
+        objective: a fit that reaches that floor above the requested tolerance
+        stops there and raises a ConvergenceWarning naming the gap reached
+        (``dual_gap_ > gap_tolerance_``).
     max_iter : int, default=1000
         Budget of coordinate descent epochs.
     warm_start : bool, default=False
@@ -300,14 +328,8 @@ class ElasticNet(RegressorMixin, BaseEstimator):
         self.n_iter_ = int(info[2])
         self.gap_history_ = history[:int(info[5])].copy()
         self.n_features_in_ = p
-        if status == _STATUS_NOT_CONVERGED:
-            warnings.warn(
-                f"{name} did not converge in max_iter={max_iter} epochs: duality gap {self.dual_gap_:.3e} "
-                f"> tolerance {self.gap_tolerance_:.3e}. Increase max_iter, loosen tol, or scale the features.",
-                ConvergenceWarning, stacklevel=2)
-        elif status == _STATUS_CANCELLED:
-            warnings.warn(f"{name} stopped by its callback after {self.n_iter_} epochs with duality gap "
-                          f"{self.dual_gap_:.3e}.", ConvergenceWarning, stacklevel=2)
+        _warn_unless_certified(name, status, self.dual_gap_, self.gap_tolerance_, self.n_iter_, max_iter,
+                               "iterations" if self.solver == "admm" else "epochs")
         return self
 
     def predict(self, X):
@@ -399,6 +421,11 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None, fit_in
         Explicit grid (sorted in decreasing order before solving).
     fit_intercept : bool, default=False
         scikit-learn's paths assume centred data; set True to fit an intercept.
+    tol : float, default=1e-4
+        Each fit stops when its duality gap is at most ``tol * ||y||² / n``, or
+        at the gap's rounding floor (about 1e-13 of the objective) with a
+        ConvergenceWarning when that floor lies above the tolerance (see
+        :class:`ElasticNet`).
 
     Returns
     -------
@@ -429,9 +456,8 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None, fit_in
         status, b, info = problem.solve(float(alpha), l1_ratio, w, bool(positive), tol, max_iter, options, gram,
                                         coef, b if k else 0.0, k > 0, _progress_callback(verbose, None, "path"),
                                         10)
-        if status == _STATUS_NOT_CONVERGED:
-            warnings.warn(f"enet_path: α={alpha:.3e} did not converge: duality gap {info[0]:.3e} > "
-                          f"{info[1]:.3e}", ConvergenceWarning, stacklevel=2)
+        _warn_unless_certified(f"enet_path at alpha={alpha:.3e}", status, info[0], info[1], int(info[2]),
+                               max_iter)
         coefs[:, k] = coef
         gaps[k] = info[0]
         n_iters.append(int(info[2]))
