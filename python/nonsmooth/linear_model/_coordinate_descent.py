@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 
 from .. import _native
-from .._estimator import BaseEstimator, RegressorMixin, check_is_fitted
+from .._estimator import BaseEstimator, FeatureCheckMixin, RegressorMixin, check_is_fitted
 from .._validation import as_float_array, as_int, as_scalar
 from ..exceptions import ConvergenceWarning
 from ._data import Design, as_target
@@ -174,7 +174,7 @@ def _progress_callback(verbose, callback, name):
     return report
 
 
-class ElasticNet(RegressorMixin, BaseEstimator):
+class ElasticNet(FeatureCheckMixin, RegressorMixin, BaseEstimator):
     """Linear regression with combined ℓ1 and ℓ2 penalties, certified by its duality gap.
 
     Minimizes, as :class:`sklearn.linear_model.ElasticNet` does,
@@ -311,9 +311,9 @@ class ElasticNet(RegressorMixin, BaseEstimator):
         intercept = 0.0
         warm = bool(self.warm_start) and getattr(self, "coef_", None) is not None \
             and np.shape(self.coef_) == (p,)
-        if warm:
-            coef[:] = self.coef_
-            intercept = float(self.intercept_)
+        if warm:  # a user may set coef_ alone (a list, without intercept_), as scikit-learn allows
+            coef[:] = np.asarray(self.coef_, dtype=float)
+            intercept = float(getattr(self, "intercept_", 0.0))
         name = type(self).__name__
         # One row per distinct epoch in 0..n_iter_ ≤ max_iter; beyond 10⁴ rows the
         # core keeps the first ones and the last (the certificate). np.empty does
@@ -327,7 +327,7 @@ class ElasticNet(RegressorMixin, BaseEstimator):
         self.dual_gap_, self.gap_tolerance_ = info[0], info[1]
         self.n_iter_ = int(info[2])
         self.gap_history_ = history[:int(info[5])].copy()
-        self.n_features_in_ = p
+        self._reset_features(X, p)
         _warn_unless_certified(name, status, self.dual_gap_, self.gap_tolerance_, self.n_iter_, max_iter,
                                "iterations" if self.solver == "admm" else "epochs")
         return self
@@ -336,10 +336,8 @@ class ElasticNet(RegressorMixin, BaseEstimator):
         """Predict with the fitted linear model: X @ coef_ + intercept_."""
         check_is_fitted(self)
         design = Design(X)
-        if design.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {design.shape[1]} features, but {type(self).__name__} "
-                             f"is expecting {self.n_features_in_} features as input.")
-        return design.matvec(self.coef_) + self.intercept_
+        self._check_features(X, design.shape[1])
+        return design.matvec(np.asarray(self.coef_, dtype=float)) + self.intercept_
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -352,7 +350,7 @@ class ElasticNet(RegressorMixin, BaseEstimator):
         import scipy.sparse as sp
 
         check_is_fitted(self)
-        return sp.csr_matrix(self.coef_[None, :])
+        return sp.csr_matrix(np.asarray(self.coef_, dtype=float)[None, :])
 
 
 class Lasso(ElasticNet):

@@ -27,6 +27,9 @@ class Schedule:
     def __setattr__(self, name, value):
         raise AttributeError("schedules are immutable")
 
+    def __reduce__(self):
+        return Schedule, (self.kind, self.parameters)
+
     def __call__(self, k: int) -> float:
         """α_k (k ≥ 0)."""
         return _native.learning_rate(self.kind, self.parameters, int(k))

@@ -11,7 +11,7 @@ from .. import _native
 from .._validation import as_float_array, as_int, as_scalar
 from ..autodiff import Function, KinkReport
 from ..autodiff._policy import _resolve
-from ..exceptions import DivergenceWarning
+from ..exceptions import DivergenceWarning, StuckAtKinkWarning
 from ..prox._base import ProximalOperator
 from ._optimizers import Adam, Optimizer
 from ._result import COLUMNS, History, TrainResult
@@ -23,6 +23,19 @@ _STOPS = ("completed", "diverged", "cancelled")
 #: How often (seconds) the native loop checks for Ctrl-C between history records.
 _POLL_SECONDS = 0.02
 _MAX_HISTORY_ROWS = 10**7
+
+
+def _warn_if_stuck_on_kinks(loss: Function, arrays, params: list, policy) -> None:
+    """The parameters never moved: say so when the gradient at the start is exactly
+    zero only because inputs sat on kinks (checked on all the data, once)."""
+    _, grads, kinks = loss.value_and_grad(*arrays, wrt=tuple(params), policy=policy)
+    if kinks and not any(np.any(g) for g in grads):
+        warnings.warn(
+            f"train: {loss.__name__}'s parameters never moved: its gradient at the initial parameters is exactly "
+            f"zero, where {kinks.total} input(s) sit on a kink ({', '.join(f'{k}={v}' for k, v in kinks.items())}). "
+            "That zero is the kink policy's choice (e.g. relu'(0) = 0 at w = 0), not a stationary point: start away "
+            "from the kinks (e.g. small random weights) or choose another ns.Kinks policy.",
+            StuckAtKinkWarning, stacklevel=3)
 
 
 def _assign(loss: Function, groups) -> dict:
@@ -284,6 +297,9 @@ def train(loss, params, data=None, *, fixed=None, optimizer: Optimizer | None = 
         except AttributeError:  # pragma: no cover - exceptions with __slots__
             pass
         raise exception
+    if result.stop == "completed" and result.steps > 0 and all(
+            np.array_equal(result.params[nm], arrays[names.index(nm)]) for nm in param_names):
+        _warn_if_stuck_on_kinks(loss, arrays, [names.index(nm) for nm in param_names], policy)
     if result.stop == "diverged":
         warnings.warn(f"training diverged at step {result.steps}: the loss or a parameter is no longer finite "
                       "(lower the learning rate)", DivergenceWarning, stacklevel=2)
