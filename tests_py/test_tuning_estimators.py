@@ -199,12 +199,13 @@ def test_sparse_input_gives_the_dense_result():
     np.testing.assert_allclose(sparse.predict(sp.csr_matrix(X)), dense.predict(X), rtol=1e-5, atol=1e-6)
 
 
-def test_verbose_prints_one_line_per_outer_step(capsys):
+def test_verbose_shows_one_progress_line_over_the_outer_steps(capsys):
     X, y = diabetes_expanded()
     m = ns.LassoTuned(verbose=True).fit(X, y)
-    out = capsys.readouterr().out
-    assert out.count("[LassoTuned] step") == m.n_outer_
-    assert "stopped:" in out and "α=" in out and "|S|=" in out
+    captured = capsys.readouterr()
+    assert captured.out.count("\n") == 2 and "stopped:" in captured.out  # the search and its stop reason
+    assert captured.err.count("\n") == 1 and f"{m.n_outer_}" in captured.err
+    assert "α=" in captured.err and "|S|=" in captured.err
 
 
 def test_plot_returns_a_figure_and_saves_it(tmp_path):
