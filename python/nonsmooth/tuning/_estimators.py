@@ -401,10 +401,15 @@ class _TunedBase(RegressorMixin, BaseEstimator):
         curve : (alphas, values), default=None
             A precomputed curve to draw instead of evaluating ``grid``.
         ax : matplotlib Axes, default=None
+            Draw the first panel only, into this Axes.
 
         Returns
         -------
-        matplotlib.figure.Figure
+        ax or ndarray of Axes
+            ``ax`` when given, else the two panels (the figure is
+            ``axes[0].figure``). Axes rather than the Figure, as matplotlib's
+            and pandas' plotting functions return: a notebook cell ending in
+            ``model.plot()`` shows the figure once.
         """
         from ._plot import plot_tuning
 
