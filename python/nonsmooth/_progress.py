@@ -125,7 +125,7 @@ class Reporter:
 
     def __call__(self, k: int, value: float) -> bool:
         if self.progress is not None:
-            self.progress.update(k, **{self.name: float(value)})
+            self.progress.update(k, "", **{self.name: float(value)})
         return True if self.callback is None else self.callback(k, value) is not False
 
     def close(self) -> None:

@@ -133,6 +133,14 @@ def _dot(a: Any, b: Any, out: Any = None) -> Any:
     return P.matmul(a, b)
 
 
+def _joining(prim: Callable[..., Any], name: str) -> Callable[..., Any]:
+    def join(arrays: Any, axis: int = 0, out: Any = None, **rest: Any) -> Any:
+        _no_extras(name, out=out, **rest)
+        return prim(arrays, axis)
+
+    return join
+
+
 def _like(fill: float) -> Callable[..., Any]:
     def like(a: Any, dtype: Any = None, order: Any = "K", subok: bool = True, shape: Any = None) -> np.ndarray:
         return np.full(np.shape(a) if shape is None else shape, fill, dtype=np.float64 if dtype is None else dtype)
@@ -148,10 +156,7 @@ FUNCTIONS: dict[Any, Callable[..., Any]] = {
     np.transpose: lambda a, axes=None: P.transpose(a, axes), np.reshape: _reshape,
     np.ravel: lambda a, order="C": P.reshape(a, -1), np.expand_dims: _expand_dims, np.squeeze: _squeeze,
     np.broadcast_to: lambda array, shape, subok=False: P.broadcast_to(array, shape),
-    np.concatenate: lambda arrays, axis=0, out=None, **kw: (_no_extras("concatenate", out=out, **kw),
-                                                            P.concatenate(arrays, axis))[1],
-    np.stack: lambda arrays, axis=0, out=None, **kw: (_no_extras("stack", out=out, **kw),
-                                                      P.stack(arrays, axis))[1],
+    np.concatenate: _joining(P.concatenate, "concatenate"), np.stack: _joining(P.stack, "stack"),
     np.shape: lambda a: a.shape, np.ndim: lambda a: a.ndim, np.size: lambda a, axis=None: (
         a.size if axis is None else a.shape[axis]),
     np.zeros_like: _like(0.0), np.ones_like: _like(1.0),

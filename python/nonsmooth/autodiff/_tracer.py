@@ -286,7 +286,7 @@ class Tracer:
 
     def transpose(self, *axes) -> Tracer:
         if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
-            axes = axes[0] or ()
+            axes = tuple(axes[0] or ())
         return self._trace.op("transpose", [self], ints=[int(a) for a in axes])
 
     def __getitem__(self, key) -> Tracer:

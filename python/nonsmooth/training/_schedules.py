@@ -13,7 +13,7 @@ from .._validation import as_scalar
 def _count(value, name: str) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name}: expected an int, got {type(value).__name__}")
-    if not 1 <= value <= 2**53:
+    if not 1 <= int(value) <= 2**53:
         raise ValueError(f"{name}: must be at least 1, got {value}")
     return int(value)
 
@@ -26,6 +26,8 @@ class Schedule:
     """
 
     __slots__ = ("kind", "parameters")
+    kind: str
+    parameters: tuple[float, ...]
 
     def __init__(self, kind: str, parameters):
         object.__setattr__(self, "kind", kind)

@@ -28,7 +28,7 @@ _MAX_HISTORY_ROWS = 10**7
 def _int(value, name: str, low: int, high: int | None = None) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name}: expected an int, got {type(value).__name__}")
-    if value < low or (high is not None and value > high):
+    if int(value) < low or (high is not None and int(value) > high):
         raise ValueError(f"{name}: must be {'at least ' + str(low) if high is None else f'in [{low}, {high}]'}, "
                          f"got {value}")
     return int(value)
