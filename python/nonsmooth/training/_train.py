@@ -1,13 +1,11 @@
 """``nonsmooth.train``: the whole optimization loop of a traced loss in native code."""
 from __future__ import annotations
 
-import math
-import sys
 import warnings
 
 import numpy as np
 
-from .. import _native
+from .. import _native, _progress
 from .._validation import as_float_array, as_int, as_scalar
 from ..autodiff import Function, KinkReport
 from ..autodiff._policy import _resolve
@@ -146,7 +144,8 @@ def train(loss, params, data=None, *, fixed=None, optimizer: Optimizer | None = 
         Called at every history row with the mean minibatch loss since the
         previous row; returning False stops the run (``stop="cancelled"``).
     progress : bool, default False
-        Print a progress line (to stderr) at every history row.
+        Show one updating progress line on stderr (step, loss), a tqdm bar
+        when tqdm is installed.
 
     Returns
     -------
@@ -265,21 +264,16 @@ def train(loss, params, data=None, *, fixed=None, optimizer: Optimizer | None = 
 
     label = getattr(loss, "__name__", "train")
 
-    def report(step, value):
-        if progress:
-            print(f"\r{label}: step {step}/{steps}  loss {value:.6g}", end="", file=sys.stderr, flush=True)
-        if callback is not None:
-            return callback(int(step), float(value)) is not False
-        return True
+    user_callback = None if callback is None else (lambda step, value: callback(int(step), float(value)))
+    report = _progress.reporter(progress, user_callback, label, "loss", unit="step", total=steps)
 
     schedule = optimizer.lr
     status, kinks, exception = _native.train(
         compiled.handle, None if evaluation is None else evaluation.handle, arrays, roles, rows, prox_handles,
         optimizer._native_handle(), schedule.kind, schedule.parameters, steps, batch_size, bool(replacement), seed,
         record_every, threshold, _AVERAGING[averaging], native_policy, outputs, averaged, history, info,
-        report if (progress or callback is not None) else None, _POLL_SECONDS)
-    if progress:
-        print(file=sys.stderr)
+        report, _POLL_SECONDS)
+    _progress.close(report)
 
     n = int(info[2])
     columns = {name: history[c, :n].copy() for c, name in enumerate(COLUMNS)}
