@@ -41,8 +41,10 @@ def _check_sample_weight(sample_weight, n):
         raise ValueError(f"sample_weight: has {s.shape[0]} entries but X has {n} samples")
     if (s < 0).any():
         raise ValueError("sample_weight: must be non-negative")
-    if s.sum() <= 0:
+    top = s.max()
+    if top <= 0:
         raise ValueError("sample_weight: all weights are zero; at least one must be positive")
+    s = s / top  # first to [0, 1]: the sum of huge weights would overflow, n / Σ tiny ones too
     return s * (n / s.sum())  # scikit-learn's normalization: weights sum to n
 
 
