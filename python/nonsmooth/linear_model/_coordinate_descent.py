@@ -23,7 +23,7 @@ _SOLVER_ADMM = 8
 def _check_weights(weights, p, name="weights"):
     if weights is None:
         return None
-    w = np.ascontiguousarray(as_float_array(weights, name).ravel())
+    w = np.ascontiguousarray(as_float_array(weights, name, ndim=1))
     if w.shape[0] != p:
         raise ValueError(f"{name}: has {w.shape[0]} entries but X has {p} features")
     if (w < 0).any():
@@ -36,13 +36,15 @@ def _check_sample_weight(sample_weight, n):
         return None
     if isinstance(sample_weight, numbers.Number):
         sample_weight = np.full(n, float(sample_weight))
-    s = as_float_array(sample_weight, "sample_weight").ravel()
+    s = as_float_array(sample_weight, "sample_weight", ndim=1)
     if s.shape[0] != n:
         raise ValueError(f"sample_weight: has {s.shape[0]} entries but X has {n} samples")
     if (s < 0).any():
         raise ValueError("sample_weight: must be non-negative")
-    if s.sum() <= 0:
+    top = s.max()
+    if top <= 0:
         raise ValueError("sample_weight: all weights are zero; at least one must be positive")
+    s = s / top  # first to [0, 1]: the sum of huge weights would overflow, n / Σ tiny ones too
     return s * (n / s.sum())  # scikit-learn's normalization: weights sum to n
 
 
