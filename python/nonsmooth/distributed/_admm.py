@@ -76,60 +76,28 @@ def duality_gap(beta, rr, yr, sr, g, yy, n, penalty, fit_intercept, inert):
     return (primal - dual) / n, primal / n
 
 
-class DistributedProblem:
-    """The shards of one fit on the cluster and the driver's global summaries.
+class ShardedProblem:
+    """Shards held by Dask futures, one actor per shard answering ADMM's
+    x-updates; a shard whose worker dies is rebuilt from its graph."""
 
-    Building it costs one pass over the data: each row chunk is reduced to its
-    centred statistics where it lives, the driver combines the (rows, Σs, Σs·x,
-    Σs·y) of every chunk into the global means, and the chunks of each worker
-    are merged into one shard there (a Gram matrix, or the rows themselves when
-    the shard has fewer rows than columns), held by a Dask actor.
-    """
+    actor_class = None
 
-    def __init__(self, client, data, fit_intercept):
-        from dask import delayed
-
-        self.client, self.data, self.fit_intercept = client, data, fit_intercept
-        chunks = data.delayed()
-        stats = client.compute([delayed(_shards.chunk_stats, pure=False)(x, y, s, fit_intercept, i)
-                                for i, (x, y, s) in enumerate(chunks)])
-        summaries = client.gather(client.map(_shards.chunk_summary, stats, pure=False))
-        n = sum(s[0] for s in summaries)
-        weight = sum(s[1] for s in summaries)
-        if not weight > 0:
-            raise ValueError("sample_weight: all weights are zero; at least one must be positive")
-        p = data.n_features
-        self.n, self.p = n, p
-        self.mean = sum(s[2] for s in summaries) / weight if fit_intercept else np.zeros(p)
-        self.ymean = sum(s[3] for s in summaries) / weight if fit_intercept else 0.0
-        self.scale = n / weight  # scikit-learn normalizes the weights to sum to n
-        groups = defaultdict(list)
-        for key, holders in client.who_has(stats).items():
-            groups[holders[0] if holders else None].append(key)
-        by_key = {f.key: f for f in stats}
-        self.shards = [client.submit(_shards.make_shard, self.mean, self.ymean, self.scale,
-                                     *[by_key[k] for k in sorted(keys, key=str)],
-                                     workers=None if w is None else [w], allow_other_workers=True, pure=False)
-                       for w, keys in groups.items()]
-        del stats, by_key
-        parts = client.gather(client.map(_shards.shard_summary, self.shards, pure=False))
-        self.b = sum(q[0] for q in parts)
-        self.yy = float(sum(q[1] for q in parts))
-        self.diag = sum(q[2] for q in parts)
-        self.inert = self.diag <= 1e-26 * max(float(self.diag.max()), 1e-300)
-        self.actors = [None] * len(self.shards)
-        self._actor_futures = [None] * len(self.shards)
-        for i in range(len(self.shards)):
-            self._start_actor(i)
+    def _start_actors(self, client, shards, n):
+        self.client, self.shards, self.n = client, shards, n
+        self.actors = [None] * len(shards)
+        self._actor_futures = [None] * len(shards)
         self.recoveries = 0
+        for i in range(len(shards)):
+            self._start_actor(i)
 
     def _start_actor(self, i):
-        f = self.client.submit(_shards.ShardSolver, self.shards[i], self.n, actor=True, pure=False)
+        f = self.client.submit(self.actor_class, self.shards[i], self.n, actor=True, pure=False)
         self._actor_futures[i] = f
         self.actors[i] = f.result()
 
-    def step(self, rho, V, z):
-        """x-updates of every shard at v_i = V[i] and G z (summed): (X, Gz)."""
+    def _call_all(self, rho, V, z):
+        """One actor call per shard, recovering shards whose worker died:
+        (the stacked first p entries of each answer, the sum of the rest)."""
         todo = list(range(len(self.actors)))
         out = [None] * len(todo)
         while todo:
@@ -148,9 +116,84 @@ class DistributedProblem:
                 for i in failed:
                     self._start_actor(i)
             todo = failed
-        X = np.array([o[:self.p] for o in out])
-        Gz = sum(o[self.p:] for o in out)
-        return X, Gz
+        k = V.shape[1]
+        return np.array([o[:k] for o in out]), sum(o[k:] for o in out)
+
+    def close(self):
+        futures = [f for f in self._actor_futures + self.shards if f is not None]
+        self.actors, self._actor_futures, self.shards = [], [], []
+        try:
+            self.client.cancel(futures)
+        except Exception:  # pragma: no cover - the client may already be closing
+            pass
+
+    def factorizations(self):
+        return sum(a.count_factorizations().result() for a in self.actors)
+
+
+def shards_by_worker(client, futures, make, *args):
+    """One `make(*args, *futures of a worker)` task per worker holding some of
+    `futures`, placed there (other workers allowed if it dies)."""
+    groups = defaultdict(list)
+    for key, holders in client.who_has(futures).items():
+        groups[holders[0] if holders else None].append(key)
+    by_key = {f.key: f for f in futures}
+    return [client.submit(make, *args, *[by_key[k] for k in sorted(keys, key=str)],
+                          workers=None if w is None else [w], allow_other_workers=True, pure=False)
+            for w, keys in groups.items()]
+
+
+class DistributedProblem(ShardedProblem):
+    """The least-squares shards of one fit on the cluster and the driver's
+    global summaries.
+
+    Building it costs one pass over the data: each row chunk is reduced to its
+    centred statistics where it lives, the driver combines the (rows, Σs, Σs·x,
+    Σs·y) of every chunk into the global means, and the chunks of each worker
+    are merged into one shard there (a Gram matrix, or the rows themselves when
+    the shard has fewer rows than columns), held by a Dask actor.
+    """
+
+    actor_class = _shards.ShardSolver
+
+    def __init__(self, client, data, fit_intercept):
+        from dask import delayed
+
+        self.data, self.fit_intercept = data, fit_intercept
+        chunks = data.delayed()
+        stats = client.compute([delayed(_shards.chunk_stats, pure=False)(x, y, s, fit_intercept, i)
+                                for i, (x, y, s) in enumerate(chunks)])
+        summaries = client.gather(client.map(_shards.chunk_summary, stats, pure=False))
+        n = sum(s[0] for s in summaries)
+        weight = sum(s[1] for s in summaries)
+        if not weight > 0:
+            raise ValueError("sample_weight: all weights are zero; at least one must be positive")
+        p = data.n_features
+        self.p = p
+        self.mean = sum(s[2] for s in summaries) / weight if fit_intercept else np.zeros(p)
+        self.ymean = sum(s[3] for s in summaries) / weight if fit_intercept else 0.0
+        self.scale = n / weight  # scikit-learn normalizes the weights to sum to n
+        shards = shards_by_worker(client, stats, _shards.make_shard, self.mean, self.ymean, self.scale)
+        del stats
+        parts = client.gather(client.map(_shards.shard_summary, shards, pure=False))
+        self.b = sum(q[0] for q in parts)
+        self.yy = float(sum(q[1] for q in parts))
+        self.diag = sum(q[2] for q in parts)
+        self.inert = self.diag <= 1e-26 * max(float(self.diag.max()), 1e-300)
+        self._start_actors(client, shards, n)
+
+    def tolerance(self, tol):
+        return tol * self.yy / self.n
+
+    def step(self, rho, V, z, penalty):
+        """x-updates of every shard at v_i = V[i], and the duality gap at z
+        from the shards' G_i z: (X, (gap, primal))."""
+        X, Gz = self._call_all(rho, V, z)
+        return X, self.gram_gap(z, Gz, penalty)
+
+    def certify(self, z, penalty, estimate):
+        del estimate  # from the Gram summaries, which cancel: recompute from the rows
+        return self.data_gap(z, penalty)
 
     def gram_gap(self, beta, Gz, penalty):
         """Duality gap at β from the Gram summaries (no pass over the data):
@@ -175,19 +218,6 @@ class DistributedProblem:
     def intercept(self, beta):
         return float(self.ymean - self.mean @ beta) if self.fit_intercept else 0.0
 
-    def factorizations(self):
-        return sum(a.count_factorizations().result() for a in self.actors)
-
-    def close(self):
-        futures = [f for f in self._actor_futures + self.shards if f is not None]
-        self.actors = []
-        self._actor_futures = []
-        self.shards = []
-        try:
-            self.client.cancel(futures)
-        except Exception:  # pragma: no cover - the client may already be closing
-            pass
-
 
 def _sum(*parts):
     return np.sum(parts, axis=0)
@@ -207,8 +237,9 @@ class ADMMState:
 
 def consensus_admm(problem, penalty, state, *, tol, max_iter, relaxation, balancing=True,
                    threshold=10.0, factor=2.0, interval=5, max_updates=30, report=None):
-    """Run until the duality gap at z is at most tol·‖y_c‖²/n (Gram summaries,
-    then confirmed by the data pass) or max_iter iterations.
+    """Run until the duality gap at z is at most ``problem.tolerance(tol)``
+    (the problem's per-iteration estimate, confirmed by ``problem.certify``)
+    or max_iter iterations.
 
     Returns a dict with the certified gap, the history and the stop reason.
     Residual balancing follows ``ns.admm``'s core: every `interval`
@@ -217,7 +248,7 @@ def consensus_admm(problem, penalty, state, *, tol, max_iter, relaxation, balanc
     reverse), at most `max_updates` times; u is rescaled so ρu is unchanged.
     """
     N, p = state.U.shape
-    tolerance = tol * problem.yy / problem.n
+    tolerance = problem.tolerance(tol)
     floor_tol = lambda primal: max(tolerance, 1e-13 * primal)  # noqa: E731  (rounding floor, as the core)
     gaps, residuals = [], []
     certified = None
@@ -228,14 +259,13 @@ def consensus_admm(problem, penalty, state, *, tol, max_iter, relaxation, balanc
     while True:
         z = state.z
         V = z[None, :] - state.U
-        Xn, Gz = problem.step(state.rho, V, z)
-        gap, primal = problem.gram_gap(z, Gz, penalty)
+        Xn, (gap, primal) = problem.step(state.rho, V, z, penalty)
         gaps.append((it, gap))
         if report is not None and report(it, gap) is False:
             reason = "callback"
             break
         if gap <= floor_tol(primal):
-            certified = problem.data_gap(z, penalty)
+            certified = problem.certify(z, penalty, (gap, primal))
             certifications += 1
             if certified[0] <= floor_tol(certified[1]):
                 reason = "converged"
@@ -269,6 +299,6 @@ def consensus_admm(problem, penalty, state, *, tol, max_iter, relaxation, balanc
                 state.U /= change
                 state.updates += 1
     if certified is None:
-        certified = problem.data_gap(state.z, penalty)
+        certified = problem.certify(state.z, penalty, None)
     return {"gap": certified[0], "primal": certified[1], "tolerance": tolerance, "iterations": it,
             "reason": reason, "gaps": gaps, "residuals": residuals}
