@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import nonsmooth as ns
+import nonsmooth.distributed  # noqa: F401
 
 pytest.importorskip("distributed")
 da = pytest.importorskip("dask.array")
@@ -222,3 +223,44 @@ def test_worker_killed_mid_fit(client, rng):
     ref = ns.Lasso(alpha=0.02, tol=1e-9).fit(X, y)
     _check_against_local(model, ref, X, y, 0.02)
     client.wait_for_workers(2, timeout=60)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_sparse_logistic_matches_sklearn(client, rng, fit_intercept):
+    from sklearn.linear_model import LogisticRegression
+
+    n, p = 500, 8
+    X = rng.normal(size=(n, p))
+    w = np.zeros(p)
+    w[:3] = [2.0, -1.0, 1.5]
+    y = np.where(X @ w + 0.5 + rng.logistic(size=n) > 0, "yes", "no")
+    alpha = 0.02
+    model = ns.distributed.SparseLogisticRegression(alpha=alpha, tol=1e-9, fit_intercept=fit_intercept).fit(
+        da.from_array(X, chunks=(125, p)), y)
+    with warnings.catch_warnings():  # scikit-learn ≥ 1.8 deprecates penalty= in favour of l1_ratio=
+        warnings.simplefilter("ignore", (UserWarning, FutureWarning))
+        ref = LogisticRegression(penalty="l1", C=1 / (n * alpha), solver="saga", tol=1e-11, max_iter=100_000,
+                                 fit_intercept=fit_intercept).fit(X, y)
+    assert list(model.classes_) == ["no", "yes"]
+    signs = np.where(y == "yes", 1.0, -1.0)
+
+    def objective(coef, b):
+        return np.mean(np.logaddexp(0, -signs * (X @ coef + b))) + alpha * np.abs(coef).sum()
+
+    ours, theirs = objective(model.coef_[0], model.intercept_[0]), objective(ref.coef_[0], ref.intercept_[0])
+    # The gap bounds the suboptimality, which saga's nearly exact solution measures from below.
+    assert 0 <= model.dual_gap_ <= model.gap_tolerance_
+    assert ours - theirs <= model.dual_gap_ + 1e-12
+    np.testing.assert_allclose(model.coef_, ref.coef_, atol=2e-4)
+    np.testing.assert_allclose(model.intercept_, ref.intercept_, atol=2e-4)
+    # KKT at the exact zeros of the prox output: |∇_j loss| ≤ α.
+    grad = X.T @ (-signs / (1 + np.exp(signs * (X @ model.coef_[0] + model.intercept_[0])))) / n
+    zero = model.coef_[0] == 0
+    assert zero.sum() >= 3 and (np.abs(grad[zero]) <= alpha * (1 + 1e-3)).all()
+    assert (model.predict(X) == ref.predict(X)).mean() > 0.99
+    np.testing.assert_allclose(model.predict_proba(X)[:, 1], ref.predict_proba(X)[:, 1], atol=1e-3)
+
+
+def test_sparse_logistic_needs_two_classes(client, rng):
+    with pytest.raises(ValueError, match="two classes"):
+        ns.distributed.SparseLogisticRegression().fit(rng.normal(size=(30, 3)), np.arange(30) % 3)

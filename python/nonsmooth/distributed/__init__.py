@@ -17,5 +17,6 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra
 
 from ._data import get_client
 from ._linear import ElasticNet, Lasso
+from ._logistic import SparseLogisticRegression
 
-__all__ = ["ElasticNet", "Lasso", "get_client"]
+__all__ = ["ElasticNet", "Lasso", "SparseLogisticRegression", "get_client"]

@@ -20,6 +20,84 @@ def _positive_int(value, name):
     return int(value)
 
 
+def features_for(model, X):
+    """X checked against a fitted model: a dask array, or a float NumPy array."""
+    check_is_fitted(model)
+    X = _to_dask_array(X)
+    if not _is_dask_collection(X):
+        X = as_float_array(X, "X", ndim=2)
+    if X.ndim != 2 or X.shape[1] != model.n_features_in_:
+        raise ValueError(f"X has {X.shape[-1]} features, but {type(model).__name__} "
+                         f"is expecting {model.n_features_in_} features as input.")
+    return X
+
+
+def _reporter(model):
+    """The per-iteration hook: verbose printing and the user's callback."""
+    every = 0 if not model.verbose else (10 if model.verbose is True else max(1, int(model.verbose)))
+    name, callback = type(model).__name__, model.callback
+    if not every and callback is None:
+        return None
+
+    def report(iteration, gap):
+        if every and iteration % every == 0:
+            print(f"[distributed.{name}] iteration {iteration}: duality gap {gap:.3e}", flush=True)
+        if callback is not None:
+            return callback(iteration, gap) is not False
+        return True
+
+    return report
+
+
+def run_admm(model, problem, penalty, z0, rho, tol, max_iter, relaxation):
+    """Consensus ADMM for `model` on `problem`; sets the fitted attributes
+    (also on Ctrl-C, re-raised with ``.result = model``) and warns when the
+    certificate was not reached. Closes the problem's actors and shards."""
+    name = type(model).__name__
+    try:
+        state = _admm.ADMMState(z0, len(problem.shards), rho)
+        model.n_shards_ = len(problem.shards)
+        try:
+            result = _admm.consensus_admm(problem, penalty, state, tol=tol, max_iter=max_iter,
+                                          relaxation=relaxation, report=_reporter(model))
+        except KeyboardInterrupt as interrupt:
+            model._set_state(problem, state, None)
+            warnings.warn(f"{name} interrupted; coef_ holds the last iterate (not certified)",
+                          ConvergenceWarning, stacklevel=3)
+            interrupt.result = model
+            raise
+        model._set_state(problem, state, result)
+    finally:
+        problem.close()
+    if result["reason"] == "max_iter":
+        warnings.warn(
+            f"distributed.{name} did not converge in max_iter={max_iter} iterations: duality gap "
+            f"{model.dual_gap_:.3e} > tolerance {model.gap_tolerance_:.3e}. Increase max_iter or loosen tol.",
+            ConvergenceWarning, stacklevel=3)
+    elif result["reason"] == "callback":
+        warnings.warn(f"distributed.{name} stopped by its callback after {model.n_iter_} iterations with "
+                      f"duality gap {model.dual_gap_:.3e}.", ConvergenceWarning, stacklevel=3)
+    return model
+
+
+def set_history(model, problem, state, result):
+    """rho_, n_recoveries_ and the certificate's attributes (NaN when interrupted)."""
+    model.rho_ = state.rho
+    model.n_recoveries_ = problem.recoveries
+    if result is None:
+        model.dual_gap_ = model.gap_tolerance_ = np.nan
+        model.n_iter_ = 0
+        model.gap_history_ = np.empty((0, 2))
+        model.residual_history_ = np.empty((0, 3))
+        return
+    model.dual_gap_ = float(result["gap"])
+    model.gap_tolerance_ = float(result["tolerance"])
+    model.n_iter_ = int(result["iterations"])
+    history = [row for row in result["gaps"] if row[0] < model.n_iter_] + [(model.n_iter_, model.dual_gap_)]
+    model.gap_history_ = np.array(history, dtype=float)
+    model.residual_history_ = np.array(result["residuals"], dtype=float).reshape(-1, 3)
+
+
 class ElasticNet(RegressorMixin, BaseEstimator):
     """Elastic net fitted on a Dask cluster by consensus ADMM, certified by its
     duality gap exactly as :class:`nonsmooth.ElasticNet`.
@@ -158,21 +236,6 @@ class ElasticNet(RegressorMixin, BaseEstimator):
         penalty = _admm.Penalty(alpha, self._l1_ratio(), weights, bool(self.positive), p)
         return penalty, tol, max_iter, rho, relaxation
 
-    def _reporter(self):
-        every = 0 if not self.verbose else (10 if self.verbose is True else max(1, int(self.verbose)))
-        name, callback = type(self).__name__, self.callback
-        if not every and callback is None:
-            return None
-
-        def report(iteration, gap):
-            if every and iteration % every == 0:
-                print(f"[distributed.{name}] iteration {iteration}: duality gap {gap:.3e}", flush=True)
-            if callback is not None:
-                return callback(iteration, gap) is not False
-            return True
-
-        return report
-
     def fit(self, X, y, sample_weight=None):
         """Fit the model on the active Dask client.
 
@@ -197,68 +260,22 @@ class ElasticNet(RegressorMixin, BaseEstimator):
         if self.persist:
             data.persist(client)
         problem = _admm.DistributedProblem(client, data, bool(self.fit_intercept))
-        try:
-            z0 = np.zeros(p)
-            if self.warm_start and getattr(self, "coef_", None) is not None and np.shape(self.coef_) == (p,):
-                z0[:] = self.coef_
-            N = len(problem.shards)
-            if rho is None:
-                rho = float(problem.diag.sum()) / (problem.n * p * N)
-                rho = rho if rho > 0 else 1.0
-            state = _admm.ADMMState(z0, N, rho)
-            self.n_features_in_ = p
-            self.n_shards_ = N
-            try:
-                result = _admm.consensus_admm(problem, penalty, state, tol=tol, max_iter=max_iter,
-                                              relaxation=relaxation, report=self._reporter())
-            except KeyboardInterrupt as interrupt:
-                self._set_state(problem, state, None)
-                warnings.warn(f"{type(self).__name__} interrupted; coef_ holds the last iterate (not certified)",
-                              ConvergenceWarning, stacklevel=2)
-                interrupt.result = self
-                raise
-            self._set_state(problem, state, result)
-        finally:
-            problem.close()
-        name = type(self).__name__
-        if result["reason"] == "max_iter":
-            warnings.warn(
-                f"distributed.{name} did not converge in max_iter={max_iter} iterations: duality gap "
-                f"{self.dual_gap_:.3e} > tolerance {self.gap_tolerance_:.3e}. Increase max_iter or loosen tol.",
-                ConvergenceWarning, stacklevel=2)
-        elif result["reason"] == "callback":
-            warnings.warn(f"distributed.{name} stopped by its callback after {self.n_iter_} iterations with "
-                          f"duality gap {self.dual_gap_:.3e}.", ConvergenceWarning, stacklevel=2)
-        return self
+        z0 = np.zeros(p)
+        if self.warm_start and getattr(self, "coef_", None) is not None and np.shape(self.coef_) == (p,):
+            z0[:] = self.coef_
+        if rho is None:  # the mean curvature of one shard's data fit
+            rho = float(problem.diag.sum()) / (problem.n * p * len(problem.shards)) or 1.0
+        self.n_features_in_ = p
+        return run_admm(self, problem, penalty, z0, rho, tol, max_iter, relaxation)
 
     def _set_state(self, problem, state, result):
         self.coef_ = state.z.copy()
         self.intercept_ = problem.intercept(self.coef_)
-        self.rho_ = state.rho
-        self.n_recoveries_ = problem.recoveries
-        if result is None:
-            self.dual_gap_ = np.nan
-            self.gap_tolerance_ = np.nan
-            self.n_iter_ = 0
-            self.gap_history_ = np.empty((0, 2))
-            self.residual_history_ = np.empty((0, 3))
-            return
-        self.dual_gap_ = float(result["gap"])
-        self.gap_tolerance_ = float(result["tolerance"])
-        self.n_iter_ = int(result["iterations"])
-        history = [row for row in result["gaps"] if row[0] < self.n_iter_] + [(self.n_iter_, self.dual_gap_)]
-        self.gap_history_ = np.array(history, dtype=float)
-        self.residual_history_ = np.array(result["residuals"], dtype=float).reshape(-1, 3)
+        set_history(self, problem, state, result)
 
     def predict(self, X):
         """X @ coef_ + intercept_: a dask array for dask input, NumPy otherwise."""
-        check_is_fitted(self)
-        X = _to_dask_array(X)
-        if not _is_dask_collection(X):
-            X = as_float_array(X, "X", ndim=2)
-        if X.ndim != 2 or X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[-1]} features, but {type(self).__name__} "
-                             f"is expecting {self.n_features_in_} features as input.")
+        X = features_for(self, X)
         return X @ self.coef_ + self.intercept_
 
     def score(self, X, y, sample_weight=None):
