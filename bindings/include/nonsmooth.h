@@ -511,6 +511,9 @@ ns_status ns_graph_shape(const ns_graph *graph, int64_t id, int64_t *shape, int6
  *    soft_threshold  ; -           ; t ≥ 0 (sign(x)·max(|x| − t, 0))
  *    huber           ; -           ; δ > 0 (x²/2 for |x| ≤ δ, δ(|x| − δ/2) beyond)
  *    round, floor    ; straight_through (0: derivative 0, 1: derivative 1) ; -
+ *    sign_ste        ; clipped (0: derivative 1, 1: derivative 1 on |x| ≤ 1) ; -
+ *                    (sign with a straight-through derivative)
+ *    stop_gradient   ; -           ; - (identity, derivative 0)
  *  elementwise, two operands (broadcast):
  *    add subtract multiply divide maximum minimum power
  *    less less_equal greater greater_equal equal not_equal (1.0 / 0.0, derivative 0)
@@ -528,6 +531,14 @@ ns_status ns_graph_shape(const ns_graph *graph, int64_t id, int64_t *shape, int6
  *                  along axis, which the output drops
  *  max_pool1d      (x; window, stride): over the last axis, valid windows only
  *  max_pool2d      (x; window0, window1, stride0, stride1): over the last two axes
+ *  avg_pool1d, avg_pool2d: as max_pool1d, max_pool2d with the window mean
+ *  conv2d          (x (N, C, H, W), w (F, C, kh, kw); stride_h, stride_w,
+ *                  padding_h, padding_w): cross-correlation with zero padding,
+ *                  (N, F, Ho, Wo), by im2col and one matrix product
+ *  codebook_lookup (z (..., d), codebook (K, d); straight_through): each row of
+ *                  z replaced by its nearest codebook row (ties: lowest index);
+ *                  the codebook gets the exact derivative, z the cotangent
+ *                  unchanged when straight_through = 1, else nothing
  */
 ns_status ns_graph_op(ns_graph *graph, const char *op,
                       int64_t n_inputs, const int64_t *inputs,
