@@ -688,6 +688,15 @@ ns_status ns_learning_rate(const char *schedule, const double *parameters, int64
 #define NS_TRAIN_PARAMETER 0   /* trained; inputs[k] holds its initial value        */
 #define NS_TRAIN_DATA      1   /* sampled by rows: inputs[k] holds `rows` rows      */
 #define NS_TRAIN_FIXED     2   /* held fixed; inputs[k] holds its value             */
+/* Filled by the loop before every step (inputs[k] holds its traced count of
+ * entries, ignored): noise from a SplitMix64 generator seeded with
+ * seed ^ 0x6E6F6973655F7331 (independent of the minibatches), drawn for the
+ * noise arguments in argument order, entry by entry; or the step index k.
+ * With u = (x >> 11)·2⁻⁵³ and u° = ((x >> 11) + ½)·2⁻⁵³ for successive draws x: */
+#define NS_TRAIN_NOISE_UNIFORM 3   /* u ∈ [0, 1)                                      */
+#define NS_TRAIN_NOISE_NORMAL  4   /* √(−2 ln u°₁)·cos(2π u₂), two draws per entry    */
+#define NS_TRAIN_NOISE_GUMBEL  5   /* −log(−log u°)                                   */
+#define NS_TRAIN_STEP          6   /* every entry = k, the step index (0, 1, ...)     */
 
 #define NS_AVERAGE_NONE          0
 #define NS_AVERAGE_UNIFORM       1   /* (1/K) Σ_{k=1..K} w_k, the iterates after each step             */
