@@ -133,3 +133,48 @@ def test_noise_argument_errors():
         ns.train(loss, {"w": np.zeros(2)})
     with pytest.raises(TypeError, match="step_counter"):
         ns.train(loss, {"w": np.zeros(2)}, fixed={"u": np.ones(2)}, step_counter=3)
+
+
+# ---- momentum schedules (stochastic heavy ball) ----------------------------------------------
+
+@pytest.mark.parametrize("nesterov", [False, True])
+@pytest.mark.parametrize("beta", [ns.optim.one_minus(ns.optim.diminishing(1.0, b=2.0, power=1.0)),
+                                  ns.optim.step_decay(0.9, 0.5, 7), ns.optim.cosine(0.95, 0.1, 30)])
+def test_momentum_schedule_matches_the_textbook_update(beta, nesterov):
+    """Stochastic heavy ball on a nonsmooth loss with Gaussian gradient noise
+    from the native stream: v ← β_k v + g_k, w ← w − α_k v (Nesterov:
+    w ← w − α_k (g_k + β_k v)), against a Python loop on the same noise."""
+    rng = np.random.default_rng(0)
+    A, b = rng.normal(size=(8, 3)), rng.normal(size=8)
+
+    @ns.function
+    def loss(w, xi):
+        return ns.mean(ns.abs(A @ w - b)) + 0.1 * ns.sum(xi * w)
+
+    lr = ns.optim.diminishing(0.05, power=0.75)
+    opt = (ns.optim.Nesterov if nesterov else ns.optim.Momentum)(lr, momentum=beta)
+    steps, w0 = 30, rng.normal(size=3)
+    res = ns.train(loss, {"w": w0}, noise={"xi": ("normal", 3)}, optimizer=opt, steps=steps, seed=5)
+    stream, w, v = SplitMix64(5), w0.copy(), np.zeros(3)
+    for k in range(steps):
+        g = loss.grad(w, stream.draw("normal", 3))
+        mu = beta(k)
+        v = mu * v + g
+        w = w - lr(k) * (g + mu * v if nesterov else v)
+    np.testing.assert_allclose(res.params["w"], w, rtol=1e-15, atol=1e-15)
+    # the optimizer object used step by step runs the same rule
+    opt.reset()
+    stream, w2 = SplitMix64(5), w0.copy()
+    for k in range(steps):
+        opt.step(w2, loss.grad(w2, stream.draw("normal", 3)))
+    np.testing.assert_array_equal(w2, res.params["w"])
+
+
+def test_momentum_schedule_validation():
+    with pytest.raises(ValueError, match="momentum"):
+        ns.optim.Momentum(0.1, momentum=ns.optim.constant(1.0))
+    with pytest.raises(ValueError, match="momentum"):      # β_0 = 1 − 2 < 0
+        ns.optim.Momentum(0.1, momentum=ns.optim.one_minus(ns.optim.diminishing(2.0, b=1.0)))
+    with pytest.raises(TypeError, match="schedule"):
+        ns.optim.one_minus(0.5)
+    assert repr(ns.optim.one_minus(ns.optim.constant(0.1))) == "one_minus(constant(lr=0.1))"

@@ -135,6 +135,24 @@ public func ns_optimizer_step(
     }
 }
 
+@_cdecl("ns_optimizer_momentum_schedule")
+public func ns_optimizer_momentum_schedule(
+    _ handle: OpaquePointer?, _ kind: UnsafePointer<CChar>?, _ parameters: UnsafePointer<Double>?, _ n: Int64,
+    _ complement: Int32
+) -> Int32 {
+    guarded {
+        let h = try optimizerHandle(handle)
+        let schedule = MomentumSchedule(try learningRate(kind, parameters, n), complement: complement != 0)
+        try h.state.withLock { state in
+            guard var momentum = state as? Momentum else {
+                throw invalid("optimizer", "a momentum schedule needs a momentum or nesterov optimizer, got \(state.name)")
+            }
+            try momentum.setSchedule(schedule)
+            state = momentum
+        }
+    }
+}
+
 @_cdecl("ns_learning_rate")
 public func ns_learning_rate(
     _ kind: UnsafePointer<CChar>?, _ parameters: UnsafePointer<Double>?, _ n: Int64, _ step: Int64,

@@ -643,6 +643,7 @@ ns_status ns_program_lexicographic(const ns_program *program,
  *  kind         hyperparameters          update of w from the (sub)gradient g, step α
  *  "sgd"        -                        w ← w − α g
  *  "momentum"   μ ∈ [0, 1)               v ← μ v + g,  w ← w − α v       (Polyak 1964, Sutskever et al. 2013)
+ *                                        (μ = β_k with ns_optimizer_momentum_schedule)
  *  "nesterov"   μ ∈ [0, 1)               v ← μ v + g,  w ← w − α (g + μ v)
  *  "adagrad"    ε ≥ 0                    G ← G + g²,   w ← w − α g / (√G + ε)    (Duchi, Hazan & Singer 2011)
  *  "rmsprop"    ρ ∈ [0, 1), ε ≥ 0        s ← ρ s + (1 − ρ) g²,  w ← w − α g / (√s + ε)  (Tieleman & Hinton 2012)
@@ -662,6 +663,13 @@ typedef struct ns_optimizer ns_optimizer;
 ns_status ns_optimizer_create(const char *kind, const double *hyperparameters, int64_t n_hyperparameters,
                               ns_optimizer **out);
 void ns_optimizer_destroy(ns_optimizer *optimizer);   /* NULL is ignored */
+
+/* Momentum schedule of a "momentum" or "nesterov" optimizer: β_k = r_k, or
+ * β_k = 1 − r_k with complement ≠ 0, where r_k is the learning-rate schedule
+ * (schedule, parameters) below and k counts the steps since creation or reset.
+ * β_k must lie in [0, 1) for every k (checked on r_0: schedules are nonincreasing). */
+ns_status ns_optimizer_momentum_schedule(ns_optimizer *optimizer, const char *schedule, const double *parameters,
+                                         int64_t n_parameters, int32_t complement);
 
 /* Forgets the state (the next step is a first step again). */
 ns_status ns_optimizer_reset(ns_optimizer *optimizer);

@@ -267,7 +267,7 @@ def gumbel_softmax(logits, tau=1.0, noise=None, hard: bool = False, axis: int = 
     >>> y = ns.gumbel_softmax(np.log([0.2, 0.8]), tau=0.5, rng=0)
     >>> bool(abs(y.sum() - 1.0) < 1e-12)
     True
-    >>> ns.gumbel_softmax(np.log([0.2, 0.8]), tau=0.5, rng=0, hard=True).sum()
+    >>> float(ns.gumbel_softmax(np.log([0.2, 0.8]), tau=0.5, rng=0, hard=True).sum())
     1.0
     """
     a = _int(axis, "axis")
