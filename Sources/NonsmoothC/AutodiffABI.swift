@@ -23,13 +23,11 @@ final class GraphHandle: Sendable {
 }
 
 private func graphHandle(_ handle: OpaquePointer?) throws -> GraphHandle {
-    guard let handle else { throw invalid("graph", "is a null handle") }
-    return Unmanaged<GraphHandle>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
+    try handles.object(handle, as: GraphHandle.self, "graph")
 }
 
 func programHandle(_ handle: OpaquePointer?) throws -> Program {
-    guard let handle else { throw invalid("program", "is a null handle") }
-    return Unmanaged<Program>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
+    try handles.object(handle, as: Program.self, "program")
 }
 
 /// Element count of `shape`, rejecting negative dimensions, overflow and arrays
@@ -62,14 +60,13 @@ private func shapeArray(_ pointer: UnsafePointer<Int64>?, _ ndim: Int64, _ name:
 public func ns_graph_create(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     guarded {
         let out = try nonNull(out, "out")
-        out.pointee = OpaquePointer(Unmanaged.passRetained(GraphHandle()).toOpaque())
+        out.pointee = handles.register(GraphHandle())
     }
 }
 
 @_cdecl("ns_graph_destroy")
-public func ns_graph_destroy(_ handle: OpaquePointer?) {
-    guard let handle else { return }
-    Unmanaged<GraphHandle>.fromOpaque(UnsafeRawPointer(handle)).release()
+public func ns_graph_destroy(_ handle: OpaquePointer?) -> Int32 {
+    handles.destroy(handle, as: GraphHandle.self, "graph")
 }
 
 /// Records `value` as handed out and writes its id.
@@ -395,14 +392,13 @@ public func ns_program_create(
             let values = try ids.map { try operand(Int64($0), state, "outputs") }
             return try Program(state.graph, outputs: values)
         }
-        out.pointee = OpaquePointer(Unmanaged.passRetained(program).toOpaque())
+        out.pointee = handles.register(program)
     }
 }
 
 @_cdecl("ns_program_destroy")
-public func ns_program_destroy(_ handle: OpaquePointer?) {
-    guard let handle else { return }
-    Unmanaged<Program>.fromOpaque(UnsafeRawPointer(handle)).release()
+public func ns_program_destroy(_ handle: OpaquePointer?) -> Int32 {
+    handles.destroy(handle, as: Program.self, "program")
 }
 
 @_cdecl("ns_program_arity")

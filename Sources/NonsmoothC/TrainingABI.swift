@@ -18,8 +18,7 @@ final class OptimizerHandle: Sendable {
 }
 
 private func optimizerHandle(_ handle: OpaquePointer?) throws -> OptimizerHandle {
-    guard let handle else { throw invalid("optimizer", "is a null handle") }
-    return Unmanaged<OptimizerHandle>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
+    try handles.object(handle, as: OptimizerHandle.self, "optimizer")
 }
 
 /// Reads a NUL-terminated name of at most 64 bytes.
@@ -97,14 +96,13 @@ public func ns_optimizer_create(
         try require(n >= 0 && n <= 8, "hyperparameters", "has invalid length \(n)")
         let h = try optionalArray(hyperparameters, n, "hyperparameters") ?? []
         let handle = OptimizerHandle(try makeOptimizer(kind, h))
-        out.pointee = OpaquePointer(Unmanaged.passRetained(handle).toOpaque())
+        out.pointee = handles.register(handle)
     }
 }
 
 @_cdecl("ns_optimizer_destroy")
-public func ns_optimizer_destroy(_ handle: OpaquePointer?) {
-    guard let handle else { return }
-    Unmanaged<OptimizerHandle>.fromOpaque(UnsafeRawPointer(handle)).release()
+public func ns_optimizer_destroy(_ handle: OpaquePointer?) -> Int32 {
+    handles.destroy(handle, as: OptimizerHandle.self, "optimizer")
 }
 
 @_cdecl("ns_optimizer_reset")

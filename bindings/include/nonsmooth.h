@@ -11,8 +11,16 @@
  *   The message is thread-local and valid until the next ns_* call on the
  *   same thread.
  * - No input can crash the process: null pointers, negative or overflowing
- *   sizes, NaN parameters, mismatched lengths all give NS_INVALID_ARGUMENT.
- *   (Pointers must of course point to as many elements as their sizes say.)
+ *   sizes (element counts above 2^31·64, strides whose farthest entry is not
+ *   addressable), NaN parameters, mismatched lengths all give
+ *   NS_INVALID_ARGUMENT. (Pointers must of course point to as many elements
+ *   as their sizes say.)
+ * - Handles (ns_prox*, ns_graph*, ns_program*, ns_optimizer*) are checked
+ *   on every use: they are ids in a registry of live objects, never reused, not
+ *   addresses. A handle that was destroyed, never created, or is of another
+ *   kind gives NS_INVALID_ARGUMENT, from ns_*_destroy too (destroying twice is
+ *   reported, never a double free). A call in flight keeps its object alive
+ *   even if another thread destroys the handle meanwhile.
  * - Arrays are passed as (pointer, shape, strides) with strides counted in
  *   elements, not bytes; strides may be negative or zero. The core reads strided
  *   input in place and copies only when an algorithm needs another layout.
@@ -56,6 +64,9 @@ const char *ns_version(void);
  */
 ns_status ns_set_num_threads(int32_t n);
 int32_t ns_get_num_threads(void);
+
+/* Number of live handles of every kind (created and not yet destroyed): for leak checks. */
+int64_t ns_live_handles(void);
 
 /* ---- Progress and cancellation -------------------------------------------- */
 
@@ -160,8 +171,8 @@ ns_status ns_prox_create(const char *kind,
                          const int64_t *group_indices, int64_t n_group_indices,
                          ns_prox **out);
 
-/* Releases a handle (NULL is ignored). */
-void ns_prox_destroy(ns_prox *prox);
+/* Releases a handle (NULL is ignored: NS_OK). See "Handles" above. */
+ns_status ns_prox_destroy(ns_prox *prox);
 
 /* *out = 1 for matrix operators, 0 for vector operators. */
 ns_status ns_prox_is_matrix(const ns_prox *prox, int32_t *out);
@@ -473,7 +484,7 @@ typedef struct ns_kink_policy {
 } ns_kink_policy;
 
 ns_status ns_graph_create(ns_graph **out);
-void ns_graph_destroy(ns_graph *graph);   /* NULL is ignored; programs outlive their graph */
+ns_status ns_graph_destroy(ns_graph *graph);   /* NULL is ignored; programs outlive their graph */
 
 /* The next argument of the program (arguments are numbered in creation order). */
 ns_status ns_graph_input(ns_graph *graph, const int64_t *shape, int64_t ndim, int64_t *out_id);
@@ -553,7 +564,7 @@ ns_status ns_graph_op(ns_graph *graph, const char *op,
  * destroyed afterwards.
  */
 ns_status ns_program_create(const ns_graph *graph, int64_t n_outputs, const int64_t *outputs, ns_program **out);
-void ns_program_destroy(ns_program *program);   /* NULL is ignored */
+ns_status ns_program_destroy(ns_program *program);   /* NULL is ignored */
 
 ns_status ns_program_arity(const ns_program *program, int64_t *n_inputs, int64_t *n_outputs);
 
@@ -662,7 +673,7 @@ typedef struct ns_optimizer ns_optimizer;
 
 ns_status ns_optimizer_create(const char *kind, const double *hyperparameters, int64_t n_hyperparameters,
                               ns_optimizer **out);
-void ns_optimizer_destroy(ns_optimizer *optimizer);   /* NULL is ignored */
+ns_status ns_optimizer_destroy(ns_optimizer *optimizer);   /* NULL is ignored */
 
 /* Momentum schedule of a "momentum" or "nesterov" optimizer: β_k = r_k, or
  * β_k = 1 − r_k with complement ≠ 0, where r_k is the learning-rate schedule

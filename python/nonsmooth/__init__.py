@@ -34,7 +34,8 @@ import os as _os
 
 from . import _native
 from ._native import version as _native_version
-from .exceptions import CancelledError, ConvergenceWarning, DivergenceWarning, KinkError, NotConvergedError, NumericalError
+from .exceptions import (CancelledError, ConvergenceWarning, DivergenceWarning, KinkError, NotConvergedError,
+                         NumericalError, StuckAtKinkWarning)
 from . import optim, training
 from .training import TrainResult, train
 from .optim import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSProp
@@ -89,6 +90,7 @@ __all__ = [
     "autodiff",
     "KinkError",
     "DivergenceWarning",
+    "StuckAtKinkWarning",
     "optim",
     "training",
     "train",

@@ -68,6 +68,9 @@ class Kinks:
     def __setattr__(self, name, value):
         raise AttributeError("Kinks policies are immutable; create a new one")
 
+    def __reduce__(self):
+        return Kinks, (self.relu_at_zero, self.abs_at_zero, self.ties, self.norm2_at_zero, self.strict)
+
     def _native(self) -> tuple:
         return (self.relu_at_zero, self.abs_at_zero, self.norm2_at_zero, _TIES[self.ties], int(self.strict))
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .._validation import INT64_MAX, as_int
 from ._tracer import Tracer, _as_axes, eager, find_trace
 
 
@@ -439,9 +440,7 @@ def softmax_cross_entropy(logits, targets, axis: int = -1):
 
 
 def _int(value, name: str) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name}: expected an int, got {type(value).__name__}")
-    return int(value)
+    return as_int(value, name, low=-INT64_MAX)
 
 
 def _window(value, d: int, name: str) -> list[int]:

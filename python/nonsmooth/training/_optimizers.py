@@ -2,6 +2,8 @@
 runs the very same native update rules in its loop."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import _native
@@ -75,6 +77,27 @@ class Optimizer:
         """Forget the state: the next step is a first step again."""
         self._handles.clear()
         self.steps = 0
+
+    def _fresh(self) -> "Optimizer":
+        """A copy with the same configuration and no state (step counter 0)."""
+        fresh = object.__new__(type(self))
+        fresh.__dict__.update(self.__dict__, _handles={}, steps=0)
+        return fresh
+
+    def __getstate__(self):
+        """The configuration and the step counter; the native state (moments,
+        accumulators) cannot be read back from the core, so a copy starts it
+        afresh, and says so when there was some."""
+        if self._handles and self.kind != "sgd":
+            warnings.warn(f"{type(self).__name__}: its state after {self.steps} step(s) (moments, accumulators) "
+                          "is not copied or pickled; the copy starts it from zero at its next step (call reset() "
+                          "before copying to silence this)", UserWarning, stacklevel=3)
+        state = self.__dict__.copy()
+        state["_handles"] = {}
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
 
     def __repr__(self) -> str:
         extra = "".join(f", {k}={v!r}" for k, v in self._repr_params().items())

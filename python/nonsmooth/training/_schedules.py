@@ -2,20 +2,12 @@
 same native code the training loop uses."""
 from __future__ import annotations
 
-import numbers
-
-import numpy as np
-
 from .. import _native
-from .._validation import as_scalar
+from .._validation import as_int, as_scalar
 
 
 def _count(value, name: str) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name}: expected an int, got {type(value).__name__}")
-    if not 1 <= value <= 2**53:
-        raise ValueError(f"{name}: must be at least 1, got {value}")
-    return int(value)
+    return as_int(value, name, low=1, high=2**53)
 
 
 class Schedule:
@@ -34,6 +26,9 @@ class Schedule:
 
     def __setattr__(self, name, value):
         raise AttributeError("schedules are immutable")
+
+    def __reduce__(self):
+        return Schedule, (self.kind, self.parameters)
 
     def __call__(self, k: int) -> float:
         """α_k (k ≥ 0)."""

@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 import math
-import numbers
 import sys
 import warnings
 
 import numpy as np
 
 from .. import _native
-from .._validation import as_float_array, as_scalar
+from .._validation import as_float_array, as_int, as_scalar
 from ..autodiff import Function, KinkReport
 from ..autodiff._policy import _resolve
-from ..exceptions import DivergenceWarning
+from ..exceptions import DivergenceWarning, StuckAtKinkWarning
 from ..prox._base import ProximalOperator
 from ._optimizers import Adam, Optimizer
 from ._result import COLUMNS, History, TrainResult
@@ -30,13 +29,17 @@ _POLL_SECONDS = 0.02
 _MAX_HISTORY_ROWS = 10**7
 
 
-def _int(value, name: str, low: int, high: int | None = None) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name}: expected an int, got {type(value).__name__}")
-    if value < low or (high is not None and value > high):
-        raise ValueError(f"{name}: must be {'at least ' + str(low) if high is None else f'in [{low}, {high}]'}, "
-                         f"got {value}")
-    return int(value)
+def _warn_if_stuck_on_kinks(loss: Function, arrays, params: list, policy) -> None:
+    """The parameters never moved: say so when the gradient at the start is exactly
+    zero only because inputs sat on kinks (checked on all the data, once)."""
+    _, grads, kinks = loss.value_and_grad(*arrays, wrt=tuple(params), policy=policy)
+    if kinks and not any(np.any(g) for g in grads):
+        warnings.warn(
+            f"train: {loss.__name__}'s parameters never moved: its gradient at the initial parameters is exactly "
+            f"zero, where {kinks.total} input(s) sit on a kink ({', '.join(f'{k}={v}' for k, v in kinks.items())}). "
+            "That zero is the kink policy's choice (e.g. relu'(0) = 0 at w = 0), not a stationary point: start away "
+            "from the kinks (e.g. small random weights) or choose another ns.Kinks policy.",
+            StuckAtKinkWarning, stacklevel=3)
 
 
 def _assign(loss: Function, groups) -> dict:
@@ -201,9 +204,9 @@ def train(loss, params, data=None, *, fixed=None, optimizer: Optimizer | None = 
         optimizer = Adam(1e-3)
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer: expected a nonsmooth.optim optimizer (SGD, Adam, ...), got {type(optimizer).__name__}")
-    steps = _int(steps, "steps", 0, 2**52)
-    record_every = _int(record_every, "record_every", 1)
-    seed = _int(seed, "seed", 0, 2**64 - 1)
+    steps = as_int(steps, "steps", low=0, high=2**52)
+    record_every = as_int(record_every, "record_every", low=1)
+    seed = as_int(seed, "seed", low=0, high=2**64 - 1)
     threshold = as_scalar(threshold, "threshold", low=0.0)
     if not isinstance(replacement, (bool, np.bool_)):
         raise TypeError(f"replacement: expected a bool, got {type(replacement).__name__}")
@@ -249,7 +252,7 @@ def train(loss, params, data=None, *, fixed=None, optimizer: Optimizer | None = 
                 raise ValueError(f"data[{n!r}]: has {r} rows, data[{data_names[0]!r}] has {rows}")
         if batch_size is None:
             batch_size = rows
-        batch_size = _int(batch_size, "batch_size", 1)
+        batch_size = as_int(batch_size, "batch_size", low=1)
         if not replacement and batch_size > rows:
             raise ValueError(f"batch_size: {batch_size} exceeds the {rows} rows of the data; "
                              "lower it or sample with replacement=True")
@@ -329,6 +332,9 @@ def train(loss, params, data=None, *, fixed=None, optimizer: Optimizer | None = 
         except AttributeError:  # pragma: no cover - exceptions with __slots__
             pass
         raise exception
+    if result.stop == "completed" and result.steps > 0 and all(
+            np.array_equal(result.params[nm], arrays[names.index(nm)]) for nm in param_names):
+        _warn_if_stuck_on_kinks(loss, arrays, [names.index(nm) for nm in param_names], policy)
     if result.stop == "diverged":
         warnings.warn(f"training diverged at step {result.steps}: the loss or a parameter is no longer finite "
                       "(lower the learning rate)", DivergenceWarning, stacklevel=2)
