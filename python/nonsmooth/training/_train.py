@@ -15,7 +15,11 @@ from ._optimizers import Adam, Optimizer
 from ._result import COLUMNS, History, TrainResult
 
 _PARAMETER, _DATA, _FIXED = 0, 1, 2
-_ROLE_NAMES = {_PARAMETER: "params", _DATA: "data", _FIXED: "fixed"}
+#: Arguments the native loop fills before every step (roles of nonsmooth.h).
+_NOISE = {"uniform": 3, "normal": 4, "gumbel": 5}
+_STEP = 6
+_ROLE_NAMES = {_PARAMETER: "params", _DATA: "data", _FIXED: "fixed", **{r: "noise" for r in _NOISE.values()},
+               _STEP: "step_counter"}
 _AVERAGING = {None: 0, "none": 0, "uniform": 1, "step_weighted": 2}
 _STOPS = ("completed", "diverged", "cancelled")
 #: How often (seconds) the native loop checks for Ctrl-C between history records.
@@ -65,14 +69,16 @@ def _assign(loss: Function, groups) -> dict:
     count = max(last + 1, loss._required)
     for name in names[:count]:
         if name not in assigned:
-            raise ValueError(f"{loss.__name__}() argument {name!r} is not given: put it in params, data or fixed")
+            raise ValueError(f"{loss.__name__}() argument {name!r} is not given: put it in params, data, fixed, "
+                             "noise or step_counter")
     return {name: assigned[name] for name in names[:count]}
 
 
 def train(loss, params, data=None, *, fixed=None, optimizer: Optimizer | None = None, prox=None,
           steps: int = 1000, batch_size: int | None = None, replacement: bool = False, seed: int = 0,
           record_every: int = 100, threshold: float = 1e-5, averaging: str | None = None, policy=None,
-          full_loss: bool = False, callback=None, progress: bool = False) -> TrainResult:
+          full_loss: bool = False, callback=None, progress: bool = False, noise=None,
+          step_counter: str | None = None) -> TrainResult:
     """Minimize a traced loss over its parameters with minibatches, entirely in native code.
 
     At every step k a minibatch B_k of ``batch_size`` rows is drawn from the
@@ -146,6 +152,19 @@ def train(loss, params, data=None, *, fixed=None, optimizer: Optimizer | None = 
     progress : bool, default False
         Show one updating progress line on stderr (step, loss), a tqdm bar
         when tqdm is installed.
+    noise : dict name → (kind, shape), optional
+        Arguments that the native loop redraws before every step, with ``kind``
+        ``"uniform"`` (U[0, 1)), ``"normal"`` (standard Gaussian) or
+        ``"gumbel"`` (standard Gumbel, for :func:`nonsmooth.gumbel_softmax`),
+        from its own SplitMix64 stream seeded by ``seed`` (independent of the
+        minibatches; the exact transforms are in ``nonsmooth.h``). The loop
+        thus stays native for stochastic programs, and the same seed gives
+        the same noise. ``full_loss`` evaluates with the noise of the last step.
+    step_counter : str, optional
+        Name of an argument that receives the step index k (0, 1, …) before
+        every step, so that schedules are written in the program itself, e.g.
+        a Gumbel-softmax temperature ``tau = ns.maximum(0.5, ns.exp(-1e-3 * k))``
+        (Jang, Gu & Poole 2017). Any shape; every entry gets k.
 
     Returns
     -------
@@ -196,7 +215,23 @@ def train(loss, params, data=None, *, fixed=None, optimizer: Optimizer | None = 
         raise TypeError(f"callback: expected a callable(step, loss), got {type(callback).__name__}")
     native_policy = _resolve(policy)._native()
 
-    arguments = _assign(loss, [(_PARAMETER, params), (_DATA, data), (_FIXED, fixed)])
+    generated = []
+    if noise is not None:
+        if not isinstance(noise, dict):
+            raise TypeError("noise: expected a dict argument name → (kind, shape)")
+        for name, spec in noise.items():
+            if not (isinstance(spec, tuple) and len(spec) == 2 and spec[0] in _NOISE):
+                raise ValueError(f"noise[{name!r}]: expected (kind, shape) with kind 'uniform', 'normal' or "
+                                 f"'gumbel', got {spec!r}")
+            shape = (spec[1],) if isinstance(spec[1], numbers.Integral) else tuple(spec[1])
+            generated.append((_NOISE[spec[0]], {name: np.zeros(tuple(_int(d, f"noise[{name!r}] shape", 0)
+                                                                     for d in shape))}))
+    if step_counter is not None:
+        if not isinstance(step_counter, str):
+            raise TypeError(f"step_counter: expected an argument name, got {type(step_counter).__name__}")
+        generated.append((_STEP, {step_counter: np.zeros(())}))
+    # Named first, so that positional params/data/fixed fill the other arguments.
+    arguments = _assign(loss, generated + [(_PARAMETER, params), (_DATA, data), (_FIXED, fixed)])
     names = list(arguments)
     roles = [arguments[n][0] for n in names]
     arrays = []
