@@ -13,6 +13,7 @@ import copy
 import dataclasses
 import importlib
 import pickle
+import pkgutil
 import types
 import warnings
 from collections.abc import Mapping
@@ -27,9 +28,21 @@ from prox_cases import CASES
 
 cloudpickle = pytest.importorskip("cloudpickle")
 
-MODULES = ["nonsmooth", "nonsmooth.prox", "nonsmooth.optimize", "nonsmooth.optimize.losses", "nonsmooth.autodiff",
-           "nonsmooth.training", "nonsmooth.optim", "nonsmooth.implicit", "nonsmooth.lab", "nonsmooth.linear_model",
-           "nonsmooth.exceptions", "nonsmooth.tuning", "nonsmooth.datasets"]
+
+def public_modules():
+    """nonsmooth and every public subpackage/module (optional ones when installed)."""
+    names = ["nonsmooth"]
+    for info in pkgutil.walk_packages(ns.__path__, "nonsmooth."):
+        if not any(part.startswith("_") or part.startswith("lib") for part in info.name.split(".")):
+            names.append(info.name)
+    modules = []
+    for name in names:
+        try:
+            modules.append(importlib.import_module(name))
+        except ImportError:  # an optional extra (nonsmooth.distributed without dask)
+            continue
+    return modules
+
 
 # Classes whose instances cannot be meaningfully copied, with the reason; pickling
 # them must raise TypeError saying so.
@@ -89,6 +102,16 @@ def _bound_sure():
     return tuning.SURE(sigma=0.1)
 
 
+def _distributed():
+    try:
+        from nonsmooth import distributed
+    except ImportError:
+        return {}
+    return {distributed.ElasticNet: lambda: distributed.ElasticNet(0.1, l1_ratio=0.3),
+            distributed.Lasso: lambda: distributed.Lasso(0.2, weights=np.ones(3)),
+            distributed.SparseLogisticRegression: lambda: distributed.SparseLogisticRegression(0.05)}
+
+
 FACTORIES = {
     # estimators, fitted
     ns.Lasso: lambda: _fitted(ns.Lasso(0.05)),
@@ -116,6 +139,7 @@ FACTORIES = {
     optim.AdaGrad: lambda: optim.AdaGrad(0.1, eps=1e-6),
     optim.RMSProp: lambda: optim.RMSProp(0.01, rho=0.9),
     optim.Adam: lambda: optim.Adam(optim.step_decay(0.1, 0.5, 10)),
+    optim.OneMinus: lambda: optim.one_minus(optim.diminishing(0.5, power=0.5)),
     optim.Schedule: lambda: [optim.constant(0.1), optim.diminishing(1.0, 2.0, 0.7), optim.step_decay(0.1, 0.5, 3),
                              optim.cosine(0.1, 0.01, 20)],
     ns.TrainResult: _train_result,
@@ -132,6 +156,8 @@ FACTORIES = {
     tuning.GradientDescent: lambda: tuning.GradientDescent(first_step=0.5),
     tuning.LBFGS: lambda: tuning.LBFGS(memory=5),
     tuning.FirstOrder: lambda: tuning.FirstOrder(ns.Adam(0.1), patience=3),
+    # distributed estimators (fitted on a cluster in test_distributed.py)
+    **_distributed(),
     # data sets (not in an __all__, returned by public functions)
     ns.datasets.Dataset: lambda: [ns.datasets.load_diabetes(), ns.datasets.load_digits()],
     # lab records (small runs)
@@ -156,12 +182,11 @@ FACTORIES = {
 
 def public_classes():
     found = {}
-    for name in MODULES:
-        module = importlib.import_module(name)
+    for module in public_modules():
         for attr in getattr(module, "__all__", ()):
             obj = getattr(module, attr)
             if isinstance(obj, type):
-                found.setdefault(obj, f"{name}.{attr}")
+                found.setdefault(obj, f"{module.__name__}.{attr}")
     return found
 
 
@@ -205,8 +230,10 @@ def _behaviour(obj, original):
         probe.__dict__.update(fresh, _handles={})
         probe.step(w, np.array([1.0, -2.0, 0.5]))
         return ("optimizer", repr(obj), obj.steps, w.tolist())
-    if isinstance(obj, optim.Schedule):
+    if isinstance(obj, (optim.Schedule, optim.OneMinus)):
         return ("schedule", [obj(k) for k in (0, 3, 50)])
+    if hasattr(obj, "get_params") and not hasattr(obj, "coef_"):  # an estimator not fitted (e.g. distributed)
+        return ("estimator", repr(obj), plain(vars(obj)))
     if hasattr(obj, "predict") and hasattr(obj, "get_params"):
         return ("estimator", repr(obj), obj.predict(X_PROBE).tolist(), plain(vars(obj)))
     return plain(obj)

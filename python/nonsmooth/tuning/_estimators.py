@@ -13,7 +13,6 @@ References
 """
 from __future__ import annotations
 
-import numbers
 import os
 import time
 import warnings
@@ -21,9 +20,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from .. import _progress
 from .._estimator import BaseEstimator, FeatureCheckMixin, RegressorMixin, check_is_fitted
-from .._validation import as_scalar
-from ..exceptions import ConvergenceWarning
+from .._validation import as_int, as_scalar
+from ..exceptions import ConvergenceWarning, NumericalError
 from ..linear_model._coordinate_descent import ElasticNet, _check_sample_weight
 from ..linear_model._data import Design, as_target
 from ._criteria import make_criterion
@@ -129,7 +129,8 @@ class _Objective:
         self.bound, self.param, self.method, self.settings = bound, param, method, settings
         self.pool = pool
         self.tol, self.tol_decrease, self.max_iter = tol, tol_decrease, max_iter
-        self.verbose, self.label = verbose, label
+        self.label = label
+        self.bar = _progress.Progress(label, unit="step") if verbose else None
         self.history = []
         self.n_evaluations = 0
         self.n_accepted = 0
@@ -170,7 +171,7 @@ class _Objective:
             diagnostics.append(d)
             self.hypergradient_not_converged += not converged
         if not np.isfinite(value) or not np.all(np.isfinite(total)):
-            raise FloatingPointError(f"the criterion or its hypergradient is not finite at θ = {theta}")
+            raise NumericalError(f"the criterion or its hypergradient is not finite at θ = {theta}")
         record = {"step": self.n_evaluations, "theta": theta.copy(), **self.param.describe(theta),
                   "criterion": float(value), "parts": parts, "hypergradient": total.copy(),
                   "support_size": [d.support_size for d in diagnostics],
@@ -181,11 +182,11 @@ class _Objective:
                   "phase": "descent"}
         self.history.append(record)
         self.n_evaluations += 1
-        if self.verbose:
+        if self.bar is not None:
             sizes = record["support_size"]
             support = str(sizes[0]) if len(sizes) == 1 else f"{min(sizes)}–{max(sizes)}"
-            print(f"[{self.label}] step {record['step']:3d}  {self.param.short(theta, total)}  "
-                  f"{self.bound.name}={value:.6g}  |S|={support}  {record['time']:.2f} s", flush=True)
+            self.bar.update(self.n_evaluations, self.param.short(theta, total),
+                            **{self.bound.name: float(value), "|S|": support})
         return float(value), total
 
     def accept(self, theta=None):
@@ -213,9 +214,10 @@ class _Objective:
 def _check_n_jobs(n_jobs):
     if n_jobs is None:
         return 1
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0 or n_jobs < -1:
-        raise ValueError(f"n_jobs: must be None, -1 or a positive integer, got {n_jobs!r}")
-    return os.cpu_count() or 1 if n_jobs == -1 else int(n_jobs)
+    n_jobs = as_int(n_jobs, "n_jobs", low=-1)
+    if n_jobs == 0:
+        raise ValueError("n_jobs: must be None, -1 or a positive integer, got 0")
+    return os.cpu_count() or 1 if n_jobs == -1 else n_jobs
 
 
 def _check_bool(value, name):
@@ -334,6 +336,8 @@ class _TunedBase(FeatureCheckMixin, RegressorMixin, BaseEstimator):
         finally:
             if pool is not None:
                 pool.shutdown()
+            if objective.bar is not None:
+                objective.bar.close()
         best = objective.best()
         self.history_ = objective.history
         self._set_paths(objective.history)
@@ -420,10 +424,15 @@ class _TunedBase(FeatureCheckMixin, RegressorMixin, BaseEstimator):
         curve : (alphas, values), default=None
             A precomputed curve to draw instead of evaluating ``grid``.
         ax : matplotlib Axes, default=None
+            Draw the first panel only, into this Axes.
 
         Returns
         -------
-        matplotlib.figure.Figure
+        ax or ndarray of Axes
+            ``ax`` when given, else the two panels (the figure is
+            ``axes[0].figure``). Axes rather than the Figure, as matplotlib's
+            and pandas' plotting functions return: a notebook cell ending in
+            ``model.plot()`` shows the figure once.
         """
         from ._plot import plot_tuning
 
@@ -479,8 +488,10 @@ _COMMON_DOC = """
         Threads solving the inner problems (folds) of a step in parallel (the
         native calls release the GIL); None is 1, -1 is every CPU.
     verbose : bool, default=False
-        Print one line per outer step (hyperparameters, criterion, hypergradient,
-        support size, time).
+        Show one updating progress line on stderr (outer step, hyperparameters,
+        hypergradient, criterion, support size; a tqdm bar when tqdm is
+        installed), between a line describing the search and one giving the
+        stop reason.
     random_state : int or None, default=None
         Seeds the hold-out split and the Monte-Carlo direction of ``"sure_fd"``.
 
@@ -732,14 +743,11 @@ def lasso_criterion_path(X, y, *, criterion="cv", cv=5, alphas=None, n_alphas=10
 
 
 def _criterion_on_grid(bound, design, y, alphas, n_alphas, eps, fit_intercept, tol, max_iter, sample_weight=None):
-    from ..linear_model._coordinate_descent import _Problem
+    from ..linear_model._coordinate_descent import _Problem, alpha_grid
 
     if alphas is None:
-        n_alphas = check_positive_int(n_alphas, "n_alphas")
-        eps = as_scalar(eps, "eps", low=0.0, low_open=True)
-        alpha_max = _Problem(design.matrix, y, sample_weight, bool(fit_intercept)).alpha_max(1.0, None, False)
-        alpha_max = alpha_max if alpha_max > 0 else 1.0
-        alphas = np.geomspace(alpha_max, alpha_max * eps, n_alphas)
+        alphas = alpha_grid(_Problem(design.matrix, y, sample_weight, bool(fit_intercept)).alpha_max(1.0, None, False),
+                            eps, n_alphas)
     else:
         alphas = np.sort(np.asarray(alphas, dtype=float).ravel())[::-1]
         if alphas.size == 0 or not np.all(np.isfinite(alphas)) or (alphas <= 0).any():

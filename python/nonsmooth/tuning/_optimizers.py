@@ -19,11 +19,11 @@ the calls they accept. They stop with a sentence saying why (``stop_reason_``):
 from __future__ import annotations
 
 import dataclasses
-import numbers
 import warnings
 
 import numpy as np
 
+from .._validation import as_int
 from ..training._optimizers import Adam as AdamRule
 from ..training._optimizers import Optimizer
 
@@ -343,6 +343,4 @@ def make_optimizer(optimizer):
 
 
 def check_positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name}: must be a positive integer, got {value!r}")
-    return int(value)
+    return as_int(value, name, low=1)
