@@ -25,8 +25,9 @@ public struct SCAD: ProximalOperator {
     @inline(__always) func penalty(_ u: Double) -> Double {
         let m = abs(u), l = strength
         if m <= l { return l * m }
-        if m <= a * l { return (2 * a * l * m - m * m - l * l) / (2 * (a - 1)) }
-        return l * l * (a + 1) / 2
+        // l·m − (m − l)²/(2(a − 1)), ordered so that a large a cannot overflow.
+        if m <= a * l { return l * m - (m - l) / (a - 1) * (m - l) / 2 }
+        return (a + 1) / 2 * l * l
     }
 
     public func value(_ x: UnsafeBufferPointer<Double>) -> Double {
@@ -45,7 +46,9 @@ public struct SCAD: ProximalOperator {
             for i in v.indices {
                 let u = v[i], m = abs(u), sign: Double = u > 0 ? 1 : -1
                 if m <= l * (1 + t) { out[i] = softThreshold(u, t * l) }
-                else if m <= a * l { out[i] = ((a - 1) * u - sign * t * a * l) / (a - 1 - t) }
+                // ((a − 1)u − sign·t·a·l)/(a − 1 − t), divided through by a − 1
+                // so that a large a or u cannot overflow.
+                else if m <= a * l { out[i] = (u - sign * t * l * (a / (a - 1))) / (1 - t / (a - 1)) }
                 else { out[i] = u }
             }
             return
