@@ -152,7 +152,7 @@ class Momentum(Optimizer):
 
     def __init__(self, lr, momentum=0.9, nesterov: bool = False):
         if isinstance(momentum, (Schedule, OneMinus)):
-            self.momentum = momentum
+            self.momentum: Schedule | OneMinus | float = momentum
             if momentum(0) >= 1 or momentum(0) < 0:
                 raise ValueError(f"momentum: the schedule must stay in [0, 1), it starts at {momentum(0)}")
         else:

@@ -94,6 +94,7 @@ class OneMinus:
     """
 
     __slots__ = ("schedule",)
+    schedule: Schedule
 
     def __init__(self, schedule: Schedule):
         if not isinstance(schedule, Schedule):
