@@ -29,7 +29,17 @@ from ._gmres import gmres
 
 
 class ImplicitFunctionWarning(RuntimeWarning):
-    """The linear system of the implicit function theorem was solved only approximately."""
+    """The linear system of the implicit function theorem was solved only
+    approximately (GMRES stopped before its tolerance, or ∂F/∂x is singular and
+    a least-squares solution was used); the message gives the residual.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from nonsmooth.implicit import ImplicitFunctionWarning
+    >>> warnings.simplefilter("error", ImplicitFunctionWarning)   # fail instead of approximating
+    >>> warnings.resetwarnings()
+    """
 
 
 @dataclass

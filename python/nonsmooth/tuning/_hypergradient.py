@@ -38,7 +38,19 @@ class ImplicitDifferentiationWarning(UserWarning):
     """The conditions of the implicit function theorem failed numerically at the
     inner solution (a singular system on the support or the equicorrelation set),
     and a documented fallback produced the hypergradient. The message says which
-    fallback and what it means."""
+    fallback and what it means.
+
+    Examples
+    --------
+    Turn it into an error to stop a tuning run at the first fallback:
+
+    >>> import warnings, nonsmooth as ns
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("error", ns.ImplicitDifferentiationWarning)
+    ...     model = ns.LassoTuned(cv=3, max_outer=5).fit(np.eye(6)[:, :3], np.arange(6.0))
+    >>> model.alpha_ > 0
+    True
+    """
 
 
 @dataclasses.dataclass(frozen=True)
