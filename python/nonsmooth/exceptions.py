@@ -4,7 +4,7 @@ from ._native import CancelledError, KinkError, NotConvergedError, NumericalErro
 try:  # subclass scikit-learn's warning when present, so its filters apply to us too
     from sklearn.exceptions import ConvergenceWarning as _Base
 except ImportError:  # pragma: no cover
-    _Base = UserWarning  # type: ignore[assignment,misc]
+    _Base = UserWarning
 
 # The four exceptions are created by the C extension; their documentation lives here.
 CancelledError.__doc__ = """A long-running native computation was stopped by its callback (it returned
