@@ -250,8 +250,8 @@ def implicit_vjp(F, x, *params, cotangent, wrt=0, fixed_point: bool = False, sol
     >>> T = lambda x, y, lam: ns.soft_threshold(x - (x - y), lam)
     >>> y, lam = np.array([3.0, 0.5, -2.0]), np.array(1.0)
     >>> x = ns.soft_threshold(y, 1.0)
-    >>> implicit_vjp(T, x, y, lam, cotangent=np.array([1.0, 0.0, 1.0]), wrt=(0, 1), fixed_point=True).value
-    (array([ 1., -0.,  1.]), np.float64(-0.0))
+    >>> implicit_vjp(T, x, y, lam, cotangent=np.array([1.0, 0.0, 0.0]), wrt=(0, 1), fixed_point=True).value
+    (array([ 1., -0., -0.]), np.float64(-1.0))
     """
     lin = _Linearisation(F, x, params, fixed_point, policy)
     idx, single = _indices(params, wrt, len(params))
