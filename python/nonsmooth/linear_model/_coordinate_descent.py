@@ -346,8 +346,9 @@ class Lasso(ElasticNet):
     ----------
     alpha : float, default=1.0
         The penalty strength α ≥ 0.
-    fit_intercept, weights, positive, tol, max_iter, warm_start, precompute, working_set, screening, \
-extrapolation, solver, callback, verbose
+    fit_intercept, weights, positive, tol, max_iter, warm_start, precompute
+        As for :class:`ElasticNet`.
+    working_set, screening, extrapolation, solver, callback, verbose
         As for :class:`ElasticNet`.
 
     Attributes
@@ -363,12 +364,12 @@ extrapolation, solver, callback, verbose
     >>> X = np.array([[1.0, 0.0, 0.5], [0.0, 1.0, 0.0], [1.0, 1.0, 1.0], [2.0, 1.0, 0.0]])
     >>> y = np.array([1.0, -1.0, 0.0, 1.0])
     >>> model = ns.Lasso(alpha=0.1, tol=1e-10).fit(X, y)
-    array([ 0.8   , -0.4667,  0.    ])
     >>> model.coef_.round(4)                              # exact zeros
-    gap 0.0e+00 ≤ 6.9e-11 after 3 epochs
+    array([ 0.8   , -0.4667,  0.    ])
     >>> print(f"gap {model.dual_gap_:.1e} ≤ {model.gap_tolerance_:.1e} after {model.n_iter_} epochs")
-    np.True_
-    >>> ns.Lasso(alpha=0.1, weights=[0.0, 1.0, 1.0]).fit(X, y).coef_[0] != 0   # unpenalized feature
+    gap 0.0e+00 ≤ 6.9e-11 after 3 epochs
+    >>> bool(ns.Lasso(alpha=0.1, weights=[0.0, 1.0, 1.0]).fit(X, y).coef_[0] != 0)   # unpenalized
+    True
     """
 
     def __init__(self, alpha=1.0, *, fit_intercept=True, weights=None, positive=False, tol=1e-4,

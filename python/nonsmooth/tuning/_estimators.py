@@ -711,12 +711,37 @@ def lasso_criterion_path(X, y, *, criterion="cv", cv=5, alphas=None, n_alphas=10
     The default grid is scikit-learn's ``LassoCV`` grid: ``n_alphas`` values
     from α_max of the whole data down to ``eps·α_max``, geometrically spaced.
 
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    criterion, cv, validation_fraction, sigma, random_state
+        As for :class:`LassoTuned`.
+    alphas : array-like, optional
+        An explicit grid (default: the ``LassoCV`` grid).
+    n_alphas : int, default=100
+    eps : float, default=1e-3
+    fit_intercept : bool, default=True
+    tol : float, default=1e-10
+        Inner tolerance.
+    max_iter : int, default=10000
+
     Returns
     -------
     alphas : ndarray of shape (n_alphas,), decreasing
     values : ndarray of shape (n_alphas,)
     best_alpha : float
     best_value : float
+
+    Examples
+    --------
+    >>> d = ns.datasets.load_diabetes()
+    >>> X, y = (d.data - d.data.mean(0)) / d.data.std(0), d.target
+    >>> alphas, values, best_alpha, best_value = ns.tuning.lasso_criterion_path(X, y, n_alphas=20)
+    >>> print(f"grid: α = {best_alpha:.3f}, CV MSE {best_value:.1f}")
+    grid: α = 0.065, CV MSE 2991.9
+    >>> print(f"LassoTuned: CV MSE {ns.LassoTuned().fit(X, y).criterion_:.1f}")   # at least as good
+    LassoTuned: CV MSE 2991.8
     """
     design = Design(X)
     n, p = design.shape
