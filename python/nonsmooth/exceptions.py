@@ -92,5 +92,24 @@ class DivergenceWarning(RuntimeWarning):
     """
 
 
+class StuckAtKinkWarning(UserWarning):
+    """A training run never moved its parameters because the conservative
+    gradient at the starting point is exactly zero *and* inputs sat on kinks
+    there: the zero is the kink policy's choice (e.g. relu'(0) = 0 at w = 0),
+    not a stationary point. Start away from the kinks (small random weights)
+    or choose another :class:`nonsmooth.Kinks` policy.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> loss = ns.function(lambda w: ns.sum(ns.relu(w)))
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     run = ns.train(loss, np.zeros(2), optimizer=ns.SGD(0.1), steps=10)
+    >>> run.params, [w.category.__name__ for w in caught]
+    ({'w': array([0., 0.])}, ['StuckAtKinkWarning'])
+    """
+
+
 __all__ = ["CancelledError", "ConvergenceWarning", "DivergenceWarning", "KinkError", "NotConvergedError",
-           "NumericalError"]
+           "NumericalError", "StuckAtKinkWarning"]

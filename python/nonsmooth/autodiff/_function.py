@@ -3,9 +3,11 @@ differentiate natively."""
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 import numbers
 import re
+import sys
 import threading
 from dataclasses import dataclass
 
@@ -116,6 +118,20 @@ class Function:
 
     def __get__(self, obj, objtype=None):
         return self if obj is None else functools.partial(self, obj)
+
+    # ---- pickling: the Python function travels; programs are traced again when used ----
+    def __reduce__(self):
+        name = getattr(self, "__module__", None)
+        if name and name != "__main__" and _lookup(name, self.__qualname__) is self:
+            return _load, (name, self.__qualname__)  # a decorated module-level function: by reference
+        try:  # by value (lambdas, closures, notebooks' __main__), as joblib/loky and Dask do
+            import cloudpickle
+        except ImportError:
+            return Function, (self._fn,)
+        return _from_cloudpickle, (cloudpickle.dumps(self._fn),)
+
+    def __deepcopy__(self, memo):
+        return Function(self._fn)
 
     # ---- arguments -------------------------------------------------------------------
     def _name(self, k: int) -> str:
@@ -448,6 +464,30 @@ class Function:
             results.append(np.ascontiguousarray(r[:, offset:offset + c]).reshape(out_shape + compiled.input_shapes[k]))
             offset += c
         return _select(results, single)
+
+
+def _lookup(module: str, qualname: str):
+    """The object named ``module.qualname``, or None."""
+    try:
+        obj = sys.modules.get(module) or importlib.import_module(module)
+        for part in qualname.split("."):
+            obj = getattr(obj, part)
+    except Exception:  # noqa: BLE001 - any failure means "not importable by name"
+        return None
+    return obj
+
+
+def _load(module: str, qualname: str) -> Function:
+    obj = _lookup(module, qualname)
+    if not isinstance(obj, Function):
+        raise AttributeError(f"cannot unpickle the nonsmooth.function {module}.{qualname}: not found")
+    return obj
+
+
+def _from_cloudpickle(payload: bytes) -> Function:
+    import pickle
+
+    return Function(pickle.loads(payload))
 
 
 def function(fn=None):

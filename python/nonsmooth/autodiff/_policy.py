@@ -77,6 +77,9 @@ class Kinks:
     def __setattr__(self, name, value):
         raise AttributeError("Kinks policies are immutable; create a new one")
 
+    def __reduce__(self):
+        return Kinks, (self.relu_at_zero, self.abs_at_zero, self.ties, self.norm2_at_zero, self.strict)
+
     def _native(self) -> tuple:
         return (self.relu_at_zero, self.abs_at_zero, self.norm2_at_zero, _TIES[self.ties], int(self.strict))
 
@@ -210,6 +213,12 @@ class KinkReport(Mapping):
     true one; a nonempty report says the derivative is a choice made by the
     :class:`Kinks` policy.
 
+    NaN propagates as in NumPy (``max`` of an array with NaN is NaN, ``sort``
+    puts NaN last, ``maximum`` and ``clip`` return NaN) and is reported under
+    ``"label[nan]"``: the elements where a primitive's decision met NaN, or
+    where it made NaN from a number (log or sqrt of a negative number).
+    :attr:`nans` sums those entries; a strict policy raises on them.
+
     Parameters
     ----------
     counts : mapping label → int, optional
@@ -241,6 +250,11 @@ class KinkReport(Mapping):
             label, _, count = entry.rpartition("=")
             counts[label] = counts.get(label, 0) + int(count)
         return cls(counts)
+
+    @property
+    def nans(self) -> int:
+        """Elements that met or produced NaN (the ``"label[nan]"`` entries)."""
+        return sum(c for label, c in self._counts.items() if label.endswith("[nan]"))
 
     @property
     def total(self) -> int:

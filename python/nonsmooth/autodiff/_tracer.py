@@ -150,6 +150,10 @@ class Tracer:
         self._id = node
         self.shape = tuple(shape)
 
+    def __reduce__(self):
+        raise TypeError("a nonsmooth Tracer exists only while a function is being traced: it cannot be pickled "
+                        "or copied (pickle the nonsmooth.function instead; it is traced again where it is loaded)")
+
     # ---- array attributes ------------------------------------------------------
     @property
     def ndim(self) -> int:

@@ -3,7 +3,6 @@ operator of :mod:`nonsmooth.prox`. The iterations run natively; each result
 carries its certificate."""
 from __future__ import annotations
 
-import numbers
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -11,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import _native, _progress
-from .._validation import as_float_array, as_scalar
+from .._validation import as_float_array, as_int, as_scalar
 from ..exceptions import ConvergenceWarning
 from ..prox import ProximalOperator, Zero
 from .losses import SmoothLoss
@@ -76,9 +75,7 @@ class OptimizeResult:
 
 
 def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name}: must be a positive integer, got {value!r}")
-    return int(value)
+    return as_int(value, name, low=1)
 
 
 def _check(loss, prox, x0, shape=None, allow_matrix=False):

@@ -7,6 +7,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from .._validation import as_float_array
 from . import _operators as ops
 
 
@@ -22,6 +23,14 @@ def _op(cls, *params):
     if all(p is None or (isinstance(p, (int, float)) and not isinstance(p, bool)) for p in params):
         return _cached(cls, *params)
     return cls(*params)
+
+
+def _matrix(M, square: bool = False) -> np.ndarray:
+    """M checked under its own name (the operators call their argument v)."""
+    M = as_float_array(M, "M")
+    if M.ndim != 2 or (square and M.shape[0] != M.shape[1]):
+        raise ValueError(f"M: expected a {'square' if square else '2-D'} matrix, got shape {M.shape}")
+    return M
 
 
 def l1(v, step=1.0, weights=None, *, axis=None) -> np.ndarray:
@@ -416,7 +425,7 @@ def nuclear(M, step=1.0) -> np.ndarray:
     array([[2., 0.],
            [0., 0.]])
     """
-    return _op(ops.Nuclear, 1.0).prox(M, step)
+    return _op(ops.Nuclear, 1.0).prox(_matrix(M), step)
 
 
 def project_box(v, lower=-np.inf, upper=np.inf, *, axis=None) -> np.ndarray:
@@ -652,4 +661,4 @@ def project_psd(M) -> np.ndarray:
     array([[1., 0.],
            [0., 0.]])
     """
-    return _op(ops.PSD).prox(M)
+    return _op(ops.PSD).prox(_matrix(M, square=True))
