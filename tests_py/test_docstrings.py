@@ -3,6 +3,7 @@ takes any, an Examples section) and every example in it runs as a doctest, with
 fixed NumPy print options."""
 import doctest
 import importlib
+import importlib.util
 import inspect
 
 import numpy as np
@@ -13,6 +14,8 @@ import nonsmooth
 MODULES = ["nonsmooth", "nonsmooth.prox", "nonsmooth.optimize", "nonsmooth.optim", "nonsmooth.training",
            "nonsmooth.tuning", "nonsmooth.implicit", "nonsmooth.lab", "nonsmooth.autodiff", "nonsmooth.datasets",
            "nonsmooth.linear_model", "nonsmooth.exceptions"]
+if importlib.util.find_spec("distributed") is not None:  # the optional dask extra
+    MODULES.append("nonsmooth.distributed")
 
 PRINT_OPTIONS = dict(edgeitems=3, infstr="inf", linewidth=75, nanstr="nan", precision=8, suppress=False,
                      threshold=1000, formatter=None, sign="-", floatmode="maxprec", legacy=False)
