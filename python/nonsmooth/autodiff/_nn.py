@@ -20,6 +20,14 @@ from ._tracer import Tracer, find_trace
 def stop_gradient(x):
     """x itself, with derivative 0 (JAX's ``stop_gradient``, PyTorch's ``detach``).
 
+    Parameters
+    ----------
+    x : array_like or Tracer
+
+    Returns
+    -------
+    ndarray or Tracer
+
     Examples
     --------
     >>> import nonsmooth as ns
@@ -32,6 +40,15 @@ def stop_gradient(x):
 
 def softmax(x, axis: int = -1):
     """exp(x − logsumexp(x)) along ``axis``: probabilities, computed stably. Smooth.
+
+    Parameters
+    ----------
+    x : array_like or Tracer
+    axis : int, default=-1
+
+    Returns
+    -------
+    ndarray or Tracer
 
     Examples
     --------
@@ -97,7 +114,25 @@ def conv2d(x, w, b=None, stride=1, padding=0):
 def avg_pool1d(x, window: int, stride: int | None = None):
     """Average pooling over the last axis (valid windows only, stride defaults
     to ``window``), like ``lax.reduce_window`` with ``add`` divided by the
-    window size. Linear: no kink."""
+    window size. Linear: no kink.
+
+    Parameters
+    ----------
+    x : array_like or Tracer
+    window : int
+        The window length.
+    stride : int, optional
+        The step between windows (default: ``window``).
+
+    Returns
+    -------
+    ndarray or Tracer
+
+    Examples
+    --------
+    >>> ns.avg_pool1d(np.array([1.0, 3.0, 2.0, 0.0, 5.0]), 2)
+    array([2., 1.])
+    """
     w = _window(window, 1, "window")
     s = _window(stride if stride is not None else window, 1, "stride")
     return _unary("avg_pool1d", x, ints=w + s)
@@ -106,6 +141,16 @@ def avg_pool1d(x, window: int, stride: int | None = None):
 def avg_pool2d(x, window, stride=None):
     """Average pooling over the last two axes with a (h, w) window (an int
     means square) and strides (default: the window). Linear: no kink.
+
+    Parameters
+    ----------
+    x : array_like or Tracer
+    window : int or (int, int)
+    stride : int or (int, int), optional
+
+    Returns
+    -------
+    ndarray or Tracer
 
     Examples
     --------
@@ -190,7 +235,23 @@ def batch_norm(x, gamma=None, beta=None, axis: int = 1, eps: float = 1e-5, retur
 def sign_straight_through(x, clipped: bool = False):
     """sign(x) whose derivative is 1 (``clipped=False``) or 1 on |x| ≤ 1 and 0
     beyond (``clipped=True``, the estimator of binarized networks, Hubara et
-    al. 2016). Equivalent to ``sign(x, straight_through=...)``."""
+    al. 2016). Equivalent to ``sign(x, straight_through=...)``.
+
+    Parameters
+    ----------
+    x : array_like or Tracer
+    clipped : bool, default=False
+
+    Returns
+    -------
+    ndarray or Tracer
+
+    Examples
+    --------
+    >>> f = ns.function(lambda x: ns.sum(ns.sign_straight_through(x, clipped=True)))
+    >>> f(np.array([0.5, -2.0])), f.grad(np.array([0.5, -2.0]))
+    (np.float64(0.0), array([1., 0.]))
+    """
     return _unary("sign_ste", x, ints=[int(bool(clipped))])
 
 
@@ -299,6 +360,21 @@ def gumbel_noise(rng, shape):
 
     The same transform the native training loop applies to its own uniform
     stream (see ``nonsmooth.train(noise=...)``).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    shape : int or tuple of ints
+
+    Returns
+    -------
+    ndarray of float64
+
+    Examples
+    --------
+    >>> g = ns.gumbel_noise(np.random.default_rng(0), (2, 3))
+    >>> g.shape, g.dtype
+    ((2, 3), dtype('float64'))
     """
     u = rng.random(shape)
     # U = 0 has probability 2⁻⁵³; map it to the smallest positive double so g stays finite.

@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 
+from .. import _progress
 from .._estimator import BaseEstimator, FeatureCheckMixin, RegressorMixin, check_is_fitted
 from .._validation import as_float_array, as_scalar
 from ..exceptions import ConvergenceWarning
@@ -35,20 +36,9 @@ def features_for(model, X):
 
 
 def _reporter(model):
-    """The per-iteration hook: verbose printing and the user's callback."""
-    every = 0 if not model.verbose else (10 if model.verbose is True else max(1, int(model.verbose)))
-    name, callback = type(model).__name__, model.callback
-    if not every and callback is None:
-        return None
-
-    def report(iteration, gap):
-        if every and iteration % every == 0:
-            print(f"[distributed.{name}] iteration {iteration}: duality gap {gap:.3e}", flush=True)
-        if callback is not None:
-            return callback(iteration, gap) is not False
-        return True
-
-    return report
+    """The per-iteration hook: one progress line (``verbose``) and the user's callback."""
+    return _progress.reporter(bool(model.verbose), model.callback, f"distributed.{type(model).__name__}", "gap",
+                              unit="iteration")
 
 
 def run_admm(model, problem, penalty, z0, rho, tol, max_iter, relaxation):
@@ -56,12 +46,13 @@ def run_admm(model, problem, penalty, z0, rho, tol, max_iter, relaxation):
     (also on Ctrl-C, re-raised with ``.result = model``) and warns when the
     certificate was not reached. Closes the problem's actors and shards."""
     name = type(model).__name__
+    report = _reporter(model)
     try:
         state = _admm.ADMMState(z0, len(problem.shards), rho)
         model.n_shards_ = len(problem.shards)
         try:
             result = _admm.consensus_admm(problem, penalty, state, tol=tol, max_iter=max_iter,
-                                          relaxation=relaxation, report=_reporter(model))
+                                          relaxation=relaxation, report=report)
         except KeyboardInterrupt as interrupt:
             model._set_state(problem, state, None)
             warnings.warn(f"{name} interrupted; coef_ holds the last iterate (not certified)",
@@ -70,6 +61,7 @@ def run_admm(model, problem, penalty, z0, rho, tol, max_iter, relaxation):
             raise
         model._set_state(problem, state, result)
     finally:
+        _progress.close(report)
         problem.close()
     if result["reason"] == "max_iter":
         warnings.warn(
@@ -161,7 +153,7 @@ class ElasticNet(FeatureCheckMixin, RegressorMixin, BaseEstimator):
     callback : callable, default=None
         ``callback(iteration, duality_gap)`` at every iteration; return False to stop.
     verbose : bool or int, default=False
-        Print the duality gap every ``verbose`` iterations (every 10 for True).
+        Show one updating progress line on stderr (iteration, duality gap).
 
     Attributes
     ----------
@@ -301,7 +293,15 @@ class Lasso(ElasticNet):
 
     .. math:: \\frac{1}{2n}\\|y - X\\beta - b\\|^2 + \\alpha \\sum_j w_j |\\beta_j|
 
-    Parameters and attributes are those of :class:`ElasticNet` without ``l1_ratio``.
+    Parameters
+    ----------
+    alpha : float, default=1.0
+    fit_intercept, weights, positive, tol, max_iter, rho, relaxation, warm_start
+        As for :class:`ElasticNet`.
+    persist, callback, verbose
+        As for :class:`ElasticNet`.
+
+    Attributes are those of :class:`ElasticNet`.
 
     Examples
     --------

@@ -16,7 +16,7 @@ from ._shards import _check_chunk
 try:
     from sklearn.base import ClassifierMixin
 except ImportError:  # pragma: no cover
-    class ClassifierMixin:
+    class ClassifierMixin:  # type: ignore[no-redef]
         _estimator_type = "classifier"
 
         def score(self, X, y, sample_weight=None):

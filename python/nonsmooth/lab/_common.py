@@ -118,7 +118,7 @@ class Record(abc.ABC):
 
     @abc.abstractmethod
     def plot(self, out: str | Path | None = None, **kwargs):
-        """The experiment's figure (see its ``plot_*`` function)."""
+        """The experiment's figure, written to ``out`` if given; returns its Axes (see its ``plot_*`` function)."""
 
     @abc.abstractmethod
     def summary(self) -> str:

@@ -61,6 +61,14 @@ def two_point_cycle(beta0, lam: float, lr: float) -> tuple[np.ndarray, np.ndarra
         docstring: s = sign β₀, n = ⌊|β₀|/h⌋, r = |β₀| − n h).
     start : ndarray of int, shape (p,)
         n for each coordinate. Coordinates with β₀ᵢ = 0 stay at 0 (both rows 0).
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> cycle, start = lab.two_point_cycle(np.array([0.003, -0.5]), lam=1.0, lr=0.01)
+    >>> cycle, start
+    (array([[ 0.003, -0.   ],
+           [-0.007,  0.01 ]]), array([ 0, 50]))
     """
     b0 = np.asarray(beta0, dtype=np.float64).ravel()
     h = float(lr) * float(lam)
@@ -94,6 +102,15 @@ class ToyL1Result(Record):
     overshoot : method → (p,) the largest |β_k,j| / (αλ) over the constant phase
         after coordinate j first reaches or crosses 0 (≤ 1 for SGD's two-point
         cycle; above 1 when the method jumps away from 0, as momentum does).
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.toy_l1(steps=60, decay_steps=20, lams=(1.0, 4.0), methods=("sgd", "prox_sgd"))
+    >>> r.methods, r.exact_zeros["prox_sgd"], r.exact_zeros["sgd"]
+    (('sgd', 'prox_sgd'), array([4., 8.]), array([0., 0.]))
+    >>> print(r.summary().splitlines()[0])
+    λ‖β‖₁ from a random start (p = 8), constant step α = 0.01 for 60 steps, then α = 0.001 for 20; minimizer: β = 0
     """
 
     beta0: np.ndarray
@@ -191,6 +208,13 @@ def toy_l1(beta0=None, *, n_features: int = 8, lam: float = 1.0, lr: float = 0.0
     affects neural network training". Bolte & Pauwels, "Conservative set valued
     fields, automatic differentiation, stochastic gradient methods and deep
     learning", Math. Program. 2021. Parikh & Boyd, "Proximal algorithms", 2014.
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.toy_l1(steps=60, decay_steps=20, lams=(1.0, 4.0), methods=("sgd", "prox_sgd"))
+    >>> r.final_l1["sgd"].round(3), r.final_l1["prox_sgd"]    # mean ‖β‖₁ of the last steps, per λ
+    (array([0.977, 0.16 ]), array([0.95704931, 0.        ]))
     """
     methods = check_methods(methods)
     rng = np.random.default_rng(seed)
@@ -265,7 +289,19 @@ def plot_toy_l1(result: ToyL1Result, out: str | Path | None = None, *, coordinat
 
     Returns
     -------
-    matplotlib.figure.Figure
+    ndarray of matplotlib Axes
+        The panels; the figure is ``axes[0].figure``. Axes rather than the
+        Figure, so that a notebook cell ending in this call shows the figure
+        once.
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.toy_l1(steps=60, decay_steps=20, lams=(1.0, 4.0), methods=("sgd", "prox_sgd"))
+    >>> axes = lab.plot_toy_l1(r, "toy_l1.png")
+    >>> axes.shape
+    (4,)
+    >>> import matplotlib.pyplot as plt; plt.close(axes[0].figure)
     """
     plt = pyplot()
     r = result
