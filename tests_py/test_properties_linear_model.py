@@ -10,7 +10,7 @@ from hypothesis import assume, given, strategies as st
 
 import nonsmooth as ns
 from properties_common import FEW, NON_FINITE, SETTINGS, assert_raises_isolated, finite_arrays, no_silent_nan, \
-    poisoned, raises_naming
+    poisoned, raises_naming, run_isolated
 
 # ---- sample weights ------------------------------------------------------------------------
 
@@ -171,16 +171,25 @@ def test_predict_rejects_wrong_feature_count_and_non_finite_input():
         model.predict(np.array([[1.0, np.nan]]))
 
 
-@pytest.mark.parametrize("fmt, field", [("csr", "indices"), ("csc", "indices"), ("csr", "indptr"), ("csc", "indptr")])
-@pytest.mark.parametrize("value", [-3, 99])
-def test_malformed_compressed_sparse_raises_naming_x(fmt, field, value):
-    code = f"""
+def test_malformed_compressed_sparse_raises_naming_x():
+    """Out-of-range indices or pointers of CSR/CSC input: a ValueError naming X, not a
+    crash (in a subprocess: a crash fails this test only; one interpreter for all)."""
+    proc = run_isolated("""
         import numpy as np, scipy.sparse as sp, nonsmooth as ns
-        X = sp.random(6, 4, density=0.6, format={fmt!r}, random_state=0)
-        X.{field}[1] = {value}
-        ns.Lasso(0.1).fit(X, np.ones(6))
-    """
-    assert_raises_isolated(code, "ValueError", "X")
+        for fmt in ("csr", "csc"):
+            for field in ("indices", "indptr"):
+                for value in (-3, 99):
+                    X = sp.random(6, 4, density=0.6, format=fmt, random_state=0)
+                    getattr(X, field)[1] = value
+                    try:
+                        ns.Lasso(0.1).fit(X, np.ones(6))
+                        print(fmt, field, value, "no error", flush=True)
+                    except Exception as exc:
+                        print(fmt, field, value, type(exc).__name__, str(exc).split(":")[0], flush=True)
+    """)
+    assert proc.returncode == 0, f"crashed (signal {-proc.returncode}) after:\n{proc.stdout}"
+    lines = proc.stdout.split("\n")[:-1]
+    assert len(lines) == 8 and all(line.endswith("ValueError X") for line in lines), proc.stdout
 
 
 @pytest.mark.xfail(strict=True, reason="issue 12 item 7: X = sp.coo_matrix(np.ones((6, 4))); X.col[0] = -3; "
@@ -208,3 +217,14 @@ def test_extreme_scales_give_no_silent_nan(problem, scale, target):
         except (ValueError, ns.NumericalError):
             return
         check(model.coef_, model.intercept_, model.dual_gap_, model.predict(X))
+
+
+@pytest.mark.xfail(strict=True, reason="issue 12 item 7 class, new reproduction (found by scripts/fuzz_native.py): "
+                                       "a CSR matrix with a decreasing indptr [0, 2, 0] passes SciPy's "
+                                       "check_format(full_check=True) and tocsc() segfaults in Lasso.fit (h-guards)")
+def test_item7_csr_with_decreasing_indptr_raises_naming_x():
+    assert_raises_isolated("""
+        import numpy as np, scipy.sparse as sp, nonsmooth as ns
+        X = sp.csr_matrix((np.array([2.3, 1.4, 0.1]), np.array([0, 2, 2]), np.array([0, 2, 0])), shape=(2, 4))
+        ns.Lasso(0.1).fit(X, np.ones(2))
+    """, "ValueError", "X")

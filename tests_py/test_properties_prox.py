@@ -18,7 +18,7 @@ from hypothesis import assume, given, strategies as st
 
 import nonsmooth as ns
 from prox_cases import CASES, NONCONVEX_CASES, Case, check_subdiff, penalty, value
-from properties_common import BAD_SCALARS, FEW, NON_FINITE, SETTINGS, finite_arrays, no_silent_nan, poisoned, \
+from properties_common import BAD_SCALARS, FEW, NO_SHRINK, NON_FINITE, SETTINGS, finite_arrays, no_silent_nan, poisoned, \
     raises_naming
 
 P = ns.prox
@@ -275,7 +275,7 @@ def _huge(case):
 
 
 @pytest.mark.parametrize("case", [_huge(c) for c in CASES], ids=repr)
-@SETTINGS
+@NO_SHRINK
 @given(data=st.data())
 def test_operator_huge_input_gives_finite_output(case, data):
     """Finite input near the float64 limit gives a finite prox (or an error)."""
