@@ -257,6 +257,8 @@ def resolve_folds(cv, X, y, groups=None):
         if n < k:
             raise ValueError(f"cv: {k} folds need at least {k} samples, got {n} sample(s)")
         return kfold_indices(n, k)
+    if isinstance(cv, (str, bytes)):  # str.split is not a splitter's split
+        raise ValueError(f"cv: expected an int, a splitter or an iterable of (train, test), got {cv!r}")
     if hasattr(cv, "split"):
         folds = list(cv.split(X, y, groups))
     else:
@@ -273,6 +275,8 @@ def resolve_folds(cv, X, y, groups=None):
             train = np.flatnonzero(train)
         if test.dtype == bool:
             test = np.flatnonzero(test)
+        if train.dtype.kind not in "iu" or test.dtype.kind not in "iu":
+            raise ValueError(f"cv: fold {i} has indices of dtype {train.dtype}/{test.dtype}; expected integers or booleans")
         if train.size < 1 or test.size < 1 or train.min() < 0 or test.min() < 0 or max(train.max(), test.max()) >= n:
             raise ValueError(f"cv: fold {i} has empty or out-of-range indices")
         checked.append((train.astype(np.intp), test.astype(np.intp)))
