@@ -261,6 +261,23 @@ def test_sparse_logistic_matches_sklearn(client, rng, fit_intercept):
     np.testing.assert_allclose(model.predict_proba(X)[:, 1], ref.predict_proba(X)[:, 1], atol=1e-3)
 
 
+def test_sparse_logistic_survives_a_killed_worker(client, rng):
+    X = rng.normal(size=(400, 5))
+    y = (X[:, 0] - X[:, 1] + rng.logistic(size=400) > 0).astype(int)
+    pids = list(client.run(os.getpid).values())
+
+    def kill(it, gap):
+        if it == 2:
+            os.kill(pids[-1], signal.SIGKILL)
+
+    model = ns.distributed.SparseLogisticRegression(alpha=0.01, tol=1e-8, callback=kill).fit(
+        da.from_array(X, chunks=(100, 5)), y)
+    reference = ns.distributed.SparseLogisticRegression(alpha=0.01, tol=1e-8).fit(X, y)
+    assert model.n_shards_ == 2 and model.n_recoveries_ >= 1 and model.dual_gap_ <= model.gap_tolerance_
+    np.testing.assert_allclose(model.coef_, reference.coef_, atol=1e-3)
+    client.wait_for_workers(2, timeout=60)
+
+
 def test_sparse_logistic_needs_two_classes(client, rng):
     with pytest.raises(ValueError, match="two classes"):
         ns.distributed.SparseLogisticRegression().fit(rng.normal(size=(30, 3)), np.arange(30) % 3)

@@ -82,8 +82,8 @@ class ShardedProblem:
 
     actor_class = None
 
-    def _start_actors(self, client, shards, n):
-        self.client, self.shards, self.n = client, shards, n
+    def _start_actors(self, client, shards, *actor_args):
+        self.client, self.shards, self._actor_args = client, shards, actor_args
         self.actors = [None] * len(shards)
         self._actor_futures = [None] * len(shards)
         self.recoveries = 0
@@ -91,7 +91,7 @@ class ShardedProblem:
             self._start_actor(i)
 
     def _start_actor(self, i):
-        f = self.client.submit(self.actor_class, self.shards[i], self.n, actor=True, pure=False)
+        f = self.client.submit(self.actor_class, self.shards[i], *self._actor_args, actor=True, pure=False)
         self._actor_futures[i] = f
         self.actors[i] = f.result()
 
@@ -180,6 +180,7 @@ class DistributedProblem(ShardedProblem):
         self.yy = float(sum(q[1] for q in parts))
         self.diag = sum(q[2] for q in parts)
         self.inert = self.diag <= 1e-26 * max(float(self.diag.max()), 1e-300)
+        self.n = n
         self._start_actors(client, shards, n)
 
     def tolerance(self, tol):

@@ -71,10 +71,10 @@ class LogisticSolver:
     x; and, in the same call, the shard's share of the duality gap at z.
     Weights are normalized by the driver's `scale` (to sum to n)."""
 
-    def __init__(self, shard, n_total):
+    def __init__(self, shard, n_total, scale):
         self.shard = shard
-        self.n = float(n_total[0])
-        self.scale = float(n_total[1])
+        self.n = float(n_total)
+        self.scale = float(scale)
         self.x = None
         self.newton_steps = 0
 
@@ -176,8 +176,8 @@ class LogisticProblem(_admm.ShardedProblem):
         self.inert = self.diag <= 1e-26 * max(float(self.diag.max()), 1e-300)
         if fit_intercept:
             self.inert[-1] = False
-        self._start_actors(client, shards, (n, self.scale))
         self.n = n
+        self._start_actors(client, shards, n, self.scale)
 
     def tolerance(self, tol):
         return tol * np.log(2.0)  # the loss at z = 0
