@@ -11,6 +11,7 @@ from .._estimator import BaseEstimator, RegressorMixin, check_is_fitted
 from .._validation import as_float_array, as_scalar
 from ..exceptions import ConvergenceWarning
 from . import _admm
+from ..linear_model._data import Design
 from ._data import ChunkedData, _is_dask_collection, _to_dask_array, get_client
 
 
@@ -25,7 +26,7 @@ def features_for(model, X):
     check_is_fitted(model)
     X = _to_dask_array(X)
     if not _is_dask_collection(X):
-        X = as_float_array(X, "X", ndim=2)
+        X = Design(X).matrix
     if X.ndim != 2 or X.shape[1] != model.n_features_in_:
         raise ValueError(f"X has {X.shape[-1]} features, but {type(model).__name__} "
                          f"is expecting {model.n_features_in_} features as input.")
@@ -254,7 +255,7 @@ class ElasticNet(RegressorMixin, BaseEstimator):
         self
         """
         client = get_client()
-        data = ChunkedData(X, y, sample_weight, len(client.scheduler_info()["workers"]))
+        data = ChunkedData(X, y, sample_weight, len(client.scheduler_info()["workers"]), type(self).__name__)
         p = data.n_features
         penalty, tol, max_iter, rho, relaxation = self._settings(p)
         if self.persist:

@@ -299,6 +299,8 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
         max_iter = _positive_int(self.max_iter, "max_iter")
         rho = None if self.rho is None else as_scalar(self.rho, "rho", low=0.0, low_open=True)
         relaxation = as_scalar(self.relaxation, "relaxation", low=0.0, high=2.0, low_open=True, high_open=True)
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
         labels = _to_dask_array(y)
         if _is_dask_collection(labels):
             import dask.array as da
@@ -311,8 +313,8 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
             classes = np.unique(labels)
         if classes.size != 2:
             raise ValueError(f"y: SparseLogisticRegression needs exactly two classes, got {classes.size}")
-        data = ChunkedData(X, _codes(labels, classes), sample_weight,
-                           len(client.scheduler_info()["workers"]))
+        data = ChunkedData(X, _codes(labels, classes), sample_weight, len(client.scheduler_info()["workers"]),
+                           type(self).__name__)
         p = data.n_features
         weights = np.ones(p)
         if self.weights is not None:
