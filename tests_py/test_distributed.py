@@ -91,6 +91,17 @@ def test_lasso_matches_single_machine(client, rng, fit_intercept):
     assert model.residual_history_.shape == (model.n_iter_, 3)
 
 
+def test_support_polishing_reaches_the_exact_solution(client, rng):
+    """At the default tolerance ADMM stops early; the exact minimizer on its
+    support (signs fixed) is certified better and returned."""
+    X, y = _data(rng, n=500, p=10)
+    model = Lasso(alpha=0.05).fit(X, y)
+    exact = ns.Lasso(alpha=0.05, tol=1e-14).fit(X, y)
+    np.testing.assert_allclose(model.coef_, exact.coef_, atol=1e-9)
+    gap, _, _ = _gap(X, y, model.coef_, model.intercept_, 0.05)
+    assert gap == pytest.approx(model.dual_gap_, abs=1e-12) and model.dual_gap_ < 1e-3 * model.gap_tolerance_
+
+
 def test_elastic_net_dask_chunks_and_weights(client, rng):
     X, y = _data(rng, n=900, p=15)
     w = rng.uniform(0.2, 3.0, size=X.shape[0])

@@ -119,6 +119,9 @@ class ElasticNet(RegressorMixin, BaseEstimator):
     iteration from the shards' summaries and certified at the end by one
     map-reduce over the rows (the gap of coordinate descent, computed from the
     residual), so ``dual_gap_`` means what it means for ``nonsmooth.ElasticNet``.
+    Once converged, the exact minimizer on the support of the solution with its
+    signs fixed (one |S|×|S| system from the shards' Gram blocks) replaces it
+    when its certified gap is smaller, which usually makes it exact to rounding.
 
     The fit runs on the active ``dask.distributed.Client``; when there is none,
     one is started on a new ``LocalCluster`` (``distributed.Client()``) and stays

@@ -192,6 +192,9 @@ class LogisticProblem(_admm.ShardedProblem):
         terms = sum(a.gap_terms(z).result() for a in self.actors)
         return self.gap(z, terms, penalty)
 
+    def polish(self, z, penalty, certified):
+        return None  # no closed form on the support
+
     def gap(self, z, terms, penalty):
         """Duality gap of ℓ1-logistic regression at z, an upper bound computed
         from one pass: the dual point θ_k = w_k y_k p_k (the negative gradient
