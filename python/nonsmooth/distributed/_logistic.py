@@ -4,10 +4,13 @@ it holds; the duality gap is exact at every iteration (one pass over the rows
 that the x-update makes anyway)."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .._estimator import BaseEstimator
 from .._validation import as_float_array, as_scalar
+from ..linear_model._data import DataConversionWarning
 from . import _admm
 from ._data import ChunkedData, _is_dask_collection, _to_dask_array, get_client
 from ._linear import _positive_int, features_for, run_admm, set_history
@@ -312,10 +315,16 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
         else:
             labels = np.asarray(labels)
             if labels.ndim == 2 and labels.shape[1] == 1:
+                warnings.warn("A column-vector y was passed when a 1d array was expected. Please change the shape "
+                              "of y to (n_samples,), for example using ravel().", DataConversionWarning, stacklevel=2)
                 labels = labels[:, 0]
             classes = np.unique(labels)
+        if classes.dtype.kind == "f" and not np.array_equal(classes, np.round(classes)):
+            raise ValueError("Unknown label type: continuous. y: SparseLogisticRegression is a classifier "
+                             "of two classes")
         if classes.size != 2:
-            raise ValueError(f"y: SparseLogisticRegression needs exactly two classes, got {classes.size}")
+            raise ValueError(f"y: SparseLogisticRegression needs exactly two classes, got {classes.size} "
+                             f"class{'es' if classes.size != 1 else ''}. Only binary classification is supported.")
         data = ChunkedData(X, _codes(labels, classes), sample_weight, len(client.scheduler_info()["workers"]),
                            type(self).__name__)
         p = data.n_features
@@ -344,6 +353,11 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
         self.coef_ = state.z[None, :p].copy()
         self.intercept_ = np.array([state.z[p] if self.fit_intercept else 0.0])
         set_history(self, problem, state, result)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        return tags
 
     def decision_function(self, X):
         """x_iᵀβ + b (a dask array for dask input)."""
