@@ -293,3 +293,20 @@ def test_sparse_logistic_survives_a_killed_worker(client, rng):
 def test_sparse_logistic_needs_two_classes(client, rng):
     with pytest.raises(ValueError, match="two classes"):
         ns.distributed.SparseLogisticRegression().fit(rng.normal(size=(30, 3)), np.arange(30) % 3)
+
+
+def test_many_fits_through_joblib_dask_backend(client, rng):
+    """scikit-learn's model selection with n_jobs runs single-machine ns.Lasso
+    fits as Dask tasks on the cluster (the estimators pickle) and finds what
+    the sequential search finds."""
+    joblib = pytest.importorskip("joblib")
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = _data(rng, n=200, p=8)
+    grid = {"alpha": [0.01, 0.05, 0.2]}
+    with joblib.parallel_backend("dask"):
+        on_dask = GridSearchCV(ns.Lasso(tol=1e-10), grid, cv=3, n_jobs=-1).fit(X, y)
+    local = GridSearchCV(ns.Lasso(tol=1e-10), grid, cv=3).fit(X, y)
+    assert on_dask.best_params_ == local.best_params_
+    np.testing.assert_allclose(on_dask.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"],
+                               rtol=1e-9)
