@@ -38,6 +38,8 @@ from .autodiff import (  # the primitives under NumPy's names, function, Kinks, 
     max_pool2d, maximum, mean, min, minimum, multiply, negative, norm1, norm2, norm_inf, not_equal, power,
     reciprocal, relu, reshape, round, sigmoid, sign, sin, soft_threshold, softmax_cross_entropy, softplus,
     sort, sqrt, square, stack, subtract, sum, tanh, transpose, where,
+    avg_pool1d, avg_pool2d, batch_norm, codebook_lookup, conv2d, gumbel_noise, gumbel_softmax,
+    sign_straight_through, softmax, stop_gradient,
 )
 import os as _os
 
@@ -120,6 +122,8 @@ __all__ = [
     "reciprocal", "relu", "reshape", "round", "sigmoid", "sign", "sin", "soft_threshold",
     "softmax_cross_entropy", "softplus", "sort", "sqrt", "square", "stack", "subtract", "sum", "tanh",
     "transpose", "where",
+    "avg_pool1d", "avg_pool2d", "batch_norm", "codebook_lookup", "conv2d", "gumbel_noise", "gumbel_softmax",
+    "sign_straight_through", "softmax", "stop_gradient",
 ]
 
 from . import lab  # noqa: E402  (the lab: experiments after Kumar, "GD doesn't make the cut")

@@ -167,6 +167,12 @@ class KinkReport(Mapping):
     true one; a nonempty report says the derivative is a choice made by the
     :class:`Kinks` policy.
 
+    NaN propagates as in NumPy (``max`` of an array with NaN is NaN, ``sort``
+    puts NaN last, ``maximum`` and ``clip`` return NaN) and is reported under
+    ``"label[nan]"``: the elements where a primitive's decision met NaN, or
+    where it made NaN from a number (log or sqrt of a negative number).
+    :attr:`nans` sums those entries; a strict policy raises on them.
+
     Examples
     --------
     >>> report = KinkReport.from_text("relu=2;max=1")
@@ -189,6 +195,11 @@ class KinkReport(Mapping):
             label, _, count = entry.rpartition("=")
             counts[label] = counts.get(label, 0) + int(count)
         return cls(counts)
+
+    @property
+    def nans(self) -> int:
+        """Elements that met or produced NaN (the ``"label[nan]"`` entries)."""
+        return sum(c for label, c in self._counts.items() if label.endswith("[nan]"))
 
     @property
     def total(self) -> int:
