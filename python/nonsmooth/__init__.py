@@ -7,6 +7,9 @@ A Python library with a Swift core:
 - ``nonsmooth.tuning`` — bilevel tuning of Lasso-type models (``LassoTuned``,
   ``ElasticNetTuned``, ``WeightedLassoTuned``) by implicit differentiation.
 - ``nonsmooth.Lasso``, ``ElasticNet``, ``lasso_path`` — certified coordinate descent.
+- ``nonsmooth.distributed`` (``pip install "nonsmooth[dask]"``, imported on
+  demand) — ``Lasso``, ``ElasticNet``, ``SparseLogisticRegression`` fitted on a
+  Dask cluster by consensus ADMM, certified by the same duality gaps.
 - ``nonsmooth.minimize``, ``subgradient_method``, ``admm`` — generic solvers for
   a smooth loss plus any prox operator.
 - ``nonsmooth.train`` — native training loops of traced losses (minibatches,

@@ -12,6 +12,7 @@ from .._estimator import BaseEstimator, FeatureCheckMixin, RegressorMixin, check
 from .._validation import as_float_array, as_scalar
 from ..exceptions import ConvergenceWarning
 from . import _admm
+from ..linear_model._data import Design
 from ._data import ChunkedData, _is_dask_collection, _to_dask_array, get_client
 
 
@@ -27,7 +28,7 @@ def features_for(model, X):
     original = X  # a (dask) DataFrame's column names are checked against fit's
     X = _to_dask_array(X)
     if not _is_dask_collection(X):
-        X = as_float_array(X, "X", ndim=2)
+        X = Design(X).matrix
     if X.ndim != 2:
         raise ValueError(f"X has {X.shape[-1]} features, but {type(model).__name__} "
                          f"is expecting {model.n_features_in_} features as input.")
@@ -112,6 +113,9 @@ class ElasticNet(FeatureCheckMixin, RegressorMixin, BaseEstimator):
     iteration from the shards' summaries and certified at the end by one
     map-reduce over the rows (the gap of coordinate descent, computed from the
     residual), so ``dual_gap_`` means what it means for ``nonsmooth.ElasticNet``.
+    Once converged, the exact minimizer on the support of the solution with its
+    signs fixed (one |S|×|S| system from the shards' Gram blocks) replaces it
+    when its certified gap is smaller, which usually makes it exact to rounding.
 
     The fit runs on the active ``dask.distributed.Client``; when there is none,
     one is started on a new ``LocalCluster`` (``distributed.Client()``) and stays
@@ -248,7 +252,7 @@ class ElasticNet(FeatureCheckMixin, RegressorMixin, BaseEstimator):
         self
         """
         client = get_client()
-        data = ChunkedData(X, y, sample_weight, len(client.scheduler_info()["workers"]))
+        data = ChunkedData(X, y, sample_weight, len(client.scheduler_info()["workers"]), type(self).__name__)
         p = data.n_features
         penalty, tol, max_iter, rho, relaxation = self._settings(p)
         if self.persist:
