@@ -101,6 +101,9 @@ class OneMinus:
     def __setattr__(self, name, value):
         raise AttributeError("schedules are immutable")
 
+    def __reduce__(self):
+        return OneMinus, (self.schedule,)
+
     def __call__(self, k: int) -> float:
         """1 − r_k (k ≥ 0), computed as the native loop does."""
         return 1.0 - self.schedule(k)
