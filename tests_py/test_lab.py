@@ -171,6 +171,8 @@ def test_every_plot_writes_a_png(tmp_path, toy, pruned):
         "huber": lab.huber(steps=50),
         "activations": lab.activations(depths=(1,), width=4, steps=20, record_every=10, n_samples=32),
         "pruning": pruned,
+        "edge_of_stability": lab.edge_of_stability(steps=20, every=5, power_iterations=20),
+        "le_dynamics": lab.le_dynamics(steps=100, runs=3),
     }
     import matplotlib.pyplot as plt
 

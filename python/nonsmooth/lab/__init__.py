@@ -15,6 +15,7 @@ from the library's own native solvers (:func:`nonsmooth.train`,
 ``huber``           Huber at steps 0.1 and 10: bounded oscillation vs quadratic divergence
 ``activations``     MLPs with ReLU vs GELU/softplus, same data and init
 ``pruning``         ℓ1 pruning of a digits MLP: SGD, RMSProp, Adam vs proximal SGD
+``edge_of_stability`` sharpness along GD, least squares vs Huber, against 2/α
 ==================  ===================================================================
 
 >>> from nonsmooth import lab
@@ -24,7 +25,9 @@ from the library's own native solvers (:func:`nonsmooth.train`,
 From the shell: ``python -m nonsmooth lab`` lists them, ``python -m nonsmooth
 lab toy_l1 --lam 2 --out toy.png`` runs one.
 """
+from .edge_of_stability import EdgeOfStabilityResult, edge_of_stability, plot_edge_of_stability, sharpness
 from .activations import ActivationsResult, activations, plot_activations, teacher_data
+from .le_dynamics import LeDynamicsResult, le_dynamics, plot_le_dynamics
 from .huber import HuberResult, huber, plot_huber
 from .lasso import LassoResult, lasso, plot_lasso, wide_design
 from .pruning import PruningResult, digits_split, plot_pruning, pruning
@@ -39,9 +42,12 @@ EXPERIMENTS = {
     "huber": (huber, plot_huber),
     "activations": (activations, plot_activations),
     "pruning": (pruning, plot_pruning),
+    "edge_of_stability": (edge_of_stability, plot_edge_of_stability),
+    "le_dynamics": (le_dynamics, plot_le_dynamics),
 }
 
-__all__ = ["EXPERIMENTS", "ActivationsResult", "HuberResult", "LassoResult", "PruningResult", "ReluRegressionResult",
+__all__ = ["EXPERIMENTS", "ActivationsResult", "EdgeOfStabilityResult", "edge_of_stability", "plot_edge_of_stability",
+           "sharpness", "LeDynamicsResult", "le_dynamics", "plot_le_dynamics", "HuberResult", "LassoResult", "PruningResult", "ReluRegressionResult",
            "ToyL1Result", "activations", "digits_split", "huber", "lasso", "plot_activations", "plot_huber",
            "plot_lasso", "plot_pruning", "plot_relu_regression", "plot_toy_l1", "pruning", "relu_regression",
            "teacher_data", "toy_l1", "two_point_cycle", "wide_design"]

@@ -1,0 +1,77 @@
+"""The lab experiments added from the remaining seeds: each against a closed
+form, an independent implementation or the paper's stated behaviour."""
+import numpy as np
+import pytest
+
+from nonsmooth import lab
+
+
+# ---- edge of stability -----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def eos():
+    return lab.edge_of_stability(steps=120, every=4)
+
+
+def test_edge_of_stability_sharpness_against_eigendecompositions(eos):
+    r = eos
+    A, y, delta, n = r.A, r.y, r.delta, r.A.shape[0]
+    finite = np.isfinite(r.squares_sharpness)
+    assert finite.sum() >= 5
+    # least squares: the Hessian AᵀA/N everywhere, whose top eigenvalue is ‖A‖₂²/N
+    np.testing.assert_allclose(r.squares_sharpness[finite], np.linalg.eigvalsh(A.T @ A / n)[-1], rtol=1e-8)
+    # Huber: gradient descent written out with NumPy, and λ_max(AᵀDA/N) at its iterates
+    b, sharp, loss = np.zeros(A.shape[1]), [], []
+    for k in range(int(r.steps[-1]) + 1):
+        res = A @ b - y
+        if k in set(r.steps.tolist()):
+            D = (np.abs(res) <= delta).astype(float)
+            sharp.append(np.linalg.eigvalsh(A.T @ (D[:, None] * A) / n)[-1])
+            a = np.abs(res)
+            loss.append(np.mean(np.where(a <= delta, 0.5 * res**2, delta * (a - 0.5 * delta))))
+        b = b - r.lr * A.T @ np.clip(res, -delta, delta) / n
+    np.testing.assert_allclose(r.huber_loss, loss, rtol=1e-9)
+    np.testing.assert_allclose(r.huber_sharpness, sharp, rtol=1e-6)
+
+
+def test_edge_of_stability_behaviour(eos):
+    r = eos
+    assert r.lipschitz > r.edge                                  # least squares is past its stability limit...
+    finite = r.squares_loss[np.isfinite(r.squares_loss)]
+    assert finite[-1] > 1e6 * finite[0]                          # ...and diverges
+    assert r.huber_sharpness[0] < 0.6 * r.edge                   # Huber starts flat,
+    assert abs(r.settled() / r.edge - 1) < 0.05                  # its sharpness settles at 2/α,
+    assert r.huber_loss[-1] < 0.5 * r.huber_loss[0]              # and its loss goes down
+    assert "2/α" in r.summary()
+
+
+# ---- Le's dynamics ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def le():
+    return lab.le_dynamics(steps=1500, runs=8)
+
+
+def test_le_artificial_critical_point_closed_forms(le):
+    r = le
+    assert r.x.mean() == 0.0 and r.program_at_zero == 0.0      # relu'(0) = 0 on both terms: derivative −mean(x)
+    assert r.clarke_at_zero == pytest.approx(r.c)              # the lexicographic (Clarke) derivative c − mean(x)
+    assert r.minimizer == pytest.approx(-r.c)
+    # full-batch gradient descent from the artifact never moves; every step hits both relu kinks
+    assert np.all(r.gd_from_zero == 0.0) and r.gd_kinks == 2 * (r.gd_from_zero.size - 1)
+    assert "kink" in r.gd_diagnosis
+
+
+def test_le_stochastic_methods_avoid_the_artifact(le):
+    r = le
+    for m in ("sgd", "heavy_ball"):
+        assert np.all(r.kinks[m] == 0), m                       # no iterate ever sat exactly on w = 0
+        np.testing.assert_allclose(r.finals[m], r.minimizer, atol=3e-2 if m == "heavy_ball" else 5e-3)
+    # a Python loop of the textbook stochastic heavy ball cannot be compared without the sampler; the
+    # update rule itself is checked in test_training_noise.py
+
+
+def test_le_integral_rule(le):
+    r = le
+    np.testing.assert_array_equal(r.sample_derivatives, np.stack([r.abs_at_zero, -r.abs_at_zero], axis=1))
+    np.testing.assert_array_equal(r.mean_derivative, 0.0)
