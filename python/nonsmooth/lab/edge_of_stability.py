@@ -22,7 +22,7 @@ import numpy as np
 
 from ..autodiff import function, huber as _huber, mean
 from ..optim import SGD
-from ._common import Record, finish, iterates, pyplot, style
+from ._common import Record, finish, gaussian_regression, iterates, pyplot, style
 
 
 @function
@@ -132,12 +132,7 @@ def edge_of_stability(A=None, y=None, *, n_samples: int = 60, n_features: int = 
     -------
     EdgeOfStabilityResult
     """
-    rng = np.random.default_rng(seed)
-    if A is None or y is None:
-        A = rng.normal(size=(n_samples, n_features))
-        y = A @ rng.normal(size=n_features) + noise * rng.normal(size=n_samples)
-    A = np.ascontiguousarray(A, dtype=np.float64)
-    y = np.ascontiguousarray(y, dtype=np.float64).ravel()
+    A, y = gaussian_regression(A, y, n_samples, n_features, noise, np.random.default_rng(seed))
     if A.ndim != 2 or y.shape[0] != A.shape[0]:
         raise ValueError(f"y: needs one entry per row of A ({A.shape[0]}), got shape {y.shape}")
     if not (np.isfinite(delta) and delta > 0):
