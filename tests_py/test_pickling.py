@@ -140,6 +140,9 @@ FACTORIES = {
     lab.ReluRegressionResult: lambda: lab.relu_regression(steps=20),
     lab.HuberResult: lambda: lab.huber(steps=30),
     lab.ActivationsResult: lambda: lab.activations(depths=(1,), width=4, steps=20, record_every=10, n_samples=32),
+    lab.EdgeOfStabilityResult: lambda: lab.edge_of_stability(steps=10, every=5, power_iterations=10),
+    lab.LeDynamicsResult: lambda: lab.le_dynamics(steps=50, runs=2),
+    lab.DEQResult: lambda: lab.deq(steps=2, n_train=30),
     lab.PruningResult: lambda: lab.pruning(steps=30, hidden=(8,), lams=(1e-2,), methods=("sgd", "prox_sgd")),
     # exceptions and warnings, with state attached as the library attaches it
     ns.CancelledError: _cancelled,

@@ -1,22 +1,25 @@
 """The nonsmooth lab: what gradient methods do on nonsmooth losses, next to the proximal fix.
 
-Six experiments after Kumar, "GD doesn't make the cut: three ways that
-non-differentiability affects neural network training". Each is a function
-returning a record of NumPy arrays (seeded, every parameter exposed, defaults
-that run in seconds) with ``.summary()`` and ``.plot(out)``; the numbers come
-from the library's own native solvers (:func:`nonsmooth.train`,
+Experiments after Kumar, "GD doesn't make the cut: three ways that
+non-differentiability affects neural network training", and the other seeds
+(Cohen et al.'s edge of stability, Le's stochastic dynamics, implicit layers).
+Each is a function returning a record of NumPy arrays (seeded, every parameter
+exposed, defaults that run in seconds) with ``.summary()`` and ``.plot(out)``;
+the numbers come from the library's own native solvers (:func:`nonsmooth.train`,
 :mod:`nonsmooth.optim`, :class:`nonsmooth.Lasso`, :func:`nonsmooth.minimize`,
-:mod:`nonsmooth.prox`).
+:mod:`nonsmooth.prox`, :mod:`nonsmooth.implicit`).
 
-==================  ===================================================================
-``toy_l1``          λ‖β‖₁ at constant step: two-point cycles, larger λ → larger ‖β‖₁
-``lasso``           a 20 × 500 Lasso: NDGMs vs coordinate descent / FISTA / proximal SGD
-``relu_regression`` a convex ReLU regression: loss down, ‖β‖∞ up
-``huber``           Huber at steps 0.1 and 10: bounded oscillation vs quadratic divergence
-``activations``     MLPs with ReLU vs GELU/softplus, same data and init
-``pruning``         ℓ1 pruning of a digits MLP: SGD, RMSProp, Adam vs proximal SGD
-``edge_of_stability`` sharpness along GD, least squares vs Huber, against 2/α
-==================  ===================================================================
+=====================  ================================================================
+``toy_l1``             λ‖β‖₁ at constant step: two-point cycles, larger λ → larger ‖β‖₁
+``lasso``              a 20 × 500 Lasso: NDGMs vs coordinate descent / FISTA / proximal SGD
+``relu_regression``    a convex ReLU regression: loss down, ‖β‖∞ up
+``huber``              Huber at steps 0.1 and 10: bounded oscillation vs quadratic divergence
+``activations``        MLPs with ReLU vs GELU/softplus, same data and init
+``pruning``            ℓ1 pruning of a digits MLP: SGD, RMSProp, Adam vs proximal SGD
+``edge_of_stability``  sharpness along GD, least squares vs Huber, against 2/α
+``le_dynamics``        stochastic subgradient / heavy ball avoid artificial critical points
+``deq``                a deep-equilibrium layer trained by implicit differentiation
+=====================  ================================================================
 
 >>> from nonsmooth import lab
 >>> result = lab.toy_l1(lam=2.0, lr=0.01)          # doctest: +SKIP
@@ -27,6 +30,7 @@ lab toy_l1 --lam 2 --out toy.png`` runs one.
 """
 from .edge_of_stability import EdgeOfStabilityResult, edge_of_stability, plot_edge_of_stability, sharpness
 from .activations import ActivationsResult, activations, plot_activations, teacher_data
+from .deq import DEQResult, deq, equilibrium, plot_deq
 from .le_dynamics import LeDynamicsResult, le_dynamics, plot_le_dynamics
 from .huber import HuberResult, huber, plot_huber
 from .lasso import LassoResult, lasso, plot_lasso, wide_design
@@ -44,10 +48,12 @@ EXPERIMENTS = {
     "pruning": (pruning, plot_pruning),
     "edge_of_stability": (edge_of_stability, plot_edge_of_stability),
     "le_dynamics": (le_dynamics, plot_le_dynamics),
+    "deq": (deq, plot_deq),
 }
 
 __all__ = ["EXPERIMENTS", "ActivationsResult", "EdgeOfStabilityResult", "edge_of_stability", "plot_edge_of_stability",
-           "sharpness", "LeDynamicsResult", "le_dynamics", "plot_le_dynamics", "HuberResult", "LassoResult", "PruningResult", "ReluRegressionResult",
+           "sharpness", "LeDynamicsResult", "le_dynamics", "plot_le_dynamics",
+           "DEQResult", "deq", "equilibrium", "plot_deq", "HuberResult", "LassoResult", "PruningResult", "ReluRegressionResult",
            "ToyL1Result", "activations", "digits_split", "huber", "lasso", "plot_activations", "plot_huber",
            "plot_lasso", "plot_pruning", "plot_relu_regression", "plot_toy_l1", "pruning", "relu_regression",
            "teacher_data", "toy_l1", "two_point_cycle", "wide_design"]
