@@ -97,6 +97,11 @@ def pyplot():
     return plt
 
 
+def panels(ncols: int, figsize: tuple[float, float]):
+    """A figure with one row of ``ncols`` axes: (figure, axes)."""
+    return pyplot().subplots(1, ncols, figsize=figsize)
+
+
 def finish(fig, out: str | Path | None):
     """Lay the figure out and write it to ``out`` (any format matplotlib knows) if given."""
     if out is not None:

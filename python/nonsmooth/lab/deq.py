@@ -27,7 +27,7 @@ import numpy as np
 from ..autodiff import function, mean, relu, softmax_cross_entropy
 from ..implicit import implicit_vjp
 from ..optim import Adam
-from ._common import Record, finish, pyplot, style
+from ._common import Record, finish, panels, style
 from .pruning import digits_split
 
 
@@ -169,9 +169,8 @@ def plot_deq(result: DEQResult, out: str | Path | None = None, *, figsize: tuple
     -------
     matplotlib.figure.Figure
     """
-    plt = pyplot()
+    fig, (a, b) = panels(2, figsize)
     r = result
-    fig, (a, b) = plt.subplots(1, 2, figsize=figsize)
     a.plot(r.loss, color="#1f77b4", lw=1.4)
     a.set(xlabel="Adam step", ylabel="training loss", title="(a) loss (implicit gradients)")
     b.plot(r.iterations, color="#2ca02c", lw=1.4, label="fixed-point iterations")

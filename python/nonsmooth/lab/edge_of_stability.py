@@ -22,7 +22,7 @@ import numpy as np
 
 from ..autodiff import function, huber as _huber, mean
 from ..optim import SGD
-from ._common import Record, finish, gaussian_regression, iterates, pyplot, style
+from ._common import Record, finish, gaussian_regression, iterates, panels, style
 
 
 @function
@@ -170,9 +170,8 @@ def plot_edge_of_stability(result: EdgeOfStabilityResult, out: str | Path | None
     -------
     matplotlib.figure.Figure
     """
-    plt = pyplot()
+    fig, (a, b) = panels(2, figsize)
     r = result
-    fig, (a, b) = plt.subplots(1, 2, figsize=figsize)
     a.plot(r.steps, r.huber_sharpness, color="#1f77b4", lw=1.4, label=f"Huber (δ = {r.delta:g})")
     a.plot(r.steps, r.squares_sharpness, color="#d62728", lw=1.4, label="least squares")
     a.axhline(r.edge, color="k", ls="--", lw=1.0, label="2/α")

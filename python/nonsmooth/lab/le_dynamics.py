@@ -34,7 +34,7 @@ from ..exceptions import StuckAtKinkWarning
 from ..autodiff import Kinks, abs as _abs, function, mean, relu, sum as _sum
 from ..optim import SGD, Momentum, diminishing, one_minus
 from ..training import train
-from ._common import Record, finish, pyplot, style
+from ._common import Record, finish, panels, style
 
 METHODS = ("sgd", "heavy_ball")
 
@@ -202,9 +202,8 @@ def plot_le_dynamics(result: LeDynamicsResult, out: str | Path | None = None, *,
     -------
     matplotlib.figure.Figure
     """
-    plt = pyplot()
+    fig, (a, b) = panels(2, figsize)
     r = result
-    fig, (a, b) = plt.subplots(1, 2, figsize=figsize)
     colors = {"sgd": "#1f77b4", "heavy_ball": "#ff7f0e"}
     for m, (k, w) in r.paths.items():
         a.plot(k, w, color=colors[m], lw=1.3, label=m.replace("_", " "))
