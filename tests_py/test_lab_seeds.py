@@ -124,3 +124,16 @@ def test_deq_trains_on_digits():
     assert np.all(r.spectral_norm <= 0.9 + 1e-12)
     assert r.train_accuracy > 0.95 and r.test_accuracy > 0.8
     assert "implicit" in r.summary()
+
+
+# ---- a correction to the seed: Kumar's eq. (9) -------------------------------------------------
+
+def test_kumar_eq9_bound_is_p_alpha_lambda_not_alpha_lambda():
+    toy = lab.toy_l1(n_features=6, lr=0.01, lam=1.0, lams=(1.0,), steps=400, decay_steps=10, seed=0)
+    h, p = toy.lr * toy.lam, toy.beta0.size
+    points, start = lab.two_point_cycle(toy.beta0, toy.lam, toy.lr)
+    late = np.abs(toy.trajectories["sgd"][int(start.max()):toy.steps + 1]).sum(axis=1)
+    assert np.all(late < p * h)                 # the correct bound, p·αλ
+    assert late.max() > h                       # eq. (9)'s ‖β‖₁ < αλ fails for p = 6
+    import importlib
+    assert "‖β‖₁ < p·αλ" in importlib.import_module("nonsmooth.lab.toy_l1").__doc__   # and the docs say so
