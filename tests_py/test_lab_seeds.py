@@ -137,3 +137,38 @@ def test_kumar_eq9_bound_is_p_alpha_lambda_not_alpha_lambda():
     assert late.max() > h                       # eq. (9)'s ‖β‖₁ < αλ fails for p = 6
     import importlib
     assert "‖β‖₁ < p·αλ" in importlib.import_module("nonsmooth.lab.toy_l1").__doc__   # and the docs say so
+
+
+# ---- pruning by every method -----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def pm():
+    return lab.pruning_methods(steps=200, lams_l1=(1e-3, 1e-2), lams_group=(3e-3, 3e-2), lams_l0=(1e-4, 3e-3), lr_l0=0.03,
+                               rounds=3, rate=0.5)
+
+
+def test_pruning_methods_closed_forms(pm):
+    d, h, k = 64, pm.settings["hidden"], 10
+    total = d * h + h * k
+    # iterative magnitude pruning: after r rounds exactly 1 − (1 − rate)^r of the weights are gone
+    expected = np.round((1 - 0.5 ** np.arange(1, 4)) * total) / total
+    np.testing.assert_allclose(pm.sparsity["imp"], expected, rtol=0, atol=0.5 / total)
+    # group Lasso: zeros come by whole neurons (incoming column and outgoing row); a neuron zeroed and
+    # revived by its bias keeps zeros where its minibatch gradients were 0 since, so count by neuron
+    for (W0, W1), sp, kept in zip(pm.weights["group"], pm.sparsity["group"], pm.neurons["group"]):
+        dead = ~np.any(W0 != 0, axis=0)
+        assert np.all(W1[dead] == 0) and kept == h - dead.sum()
+        in_dead = (h - kept) * (d + k)
+        assert sp * total >= in_dead and (kept == h or in_dead >= 0.8 * sp * total)
+    # hard-concrete test gates: exactly 0 iff σ(log α)(ζ − γ) + γ ≤ 0, i.e. log α ≤ log(−γ/ζ)
+    edge = np.log(0.1 / 1.1)
+    gates = lab.pruning_methods_test_gates(np.array([edge - 1e-9, edge + 1e-6, 0.0, 10.0]))
+    assert gates[0] == 0 and 0 < gates[1] < 1e-5 and gates[2] == pytest.approx(0.5 * 1.2 - 0.1) and gates[3] == 1
+
+
+def test_pruning_methods_behaviour(pm):
+    for m in ("l1", "group", "l0"):
+        assert np.all(np.diff(pm.sparsity[m]) > 0), m            # a larger λ prunes more
+    assert pm.sparsity["l1"][-1] > 0.3                           # exact zeros by the prox
+    assert pm.test_accuracy["imp"][0] > pm.dense_accuracy - 0.03  # a 50 % ticket matches the dense net
+    assert "iterative magnitude pruning" in pm.summary()

@@ -143,6 +143,8 @@ FACTORIES = {
     lab.EdgeOfStabilityResult: lambda: lab.edge_of_stability(steps=10, every=5, power_iterations=10),
     lab.LeDynamicsResult: lambda: lab.le_dynamics(steps=50, runs=2),
     lab.DEQResult: lambda: lab.deq(steps=2, n_train=30),
+    lab.PruningMethodsResult: lambda: lab.pruning_methods(steps=10, lams_l1=(1e-2,), lams_group=(1e-2,),
+                                                          lams_l0=(1e-3,), rounds=1),
     lab.PruningResult: lambda: lab.pruning(steps=30, hidden=(8,), lams=(1e-2,), methods=("sgd", "prox_sgd")),
     # exceptions and warnings, with state attached as the library attaches it
     ns.CancelledError: _cancelled,

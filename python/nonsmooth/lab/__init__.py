@@ -19,6 +19,7 @@ the numbers come from the library's own native solvers (:func:`nonsmooth.train`,
 ``edge_of_stability``  sharpness along GD, least squares vs Huber, against 2/α
 ``le_dynamics``        stochastic subgradient / heavy ball avoid artificial critical points
 ``deq``                a deep-equilibrium layer trained by implicit differentiation
+``pruning_methods``    ℓ1, group Lasso, iterative magnitude pruning, ℓ0 gates on one MLP
 =====================  ================================================================
 
 >>> from nonsmooth import lab
@@ -31,6 +32,8 @@ lab toy_l1 --lam 2 --out toy.png`` runs one.
 from .edge_of_stability import EdgeOfStabilityResult, edge_of_stability, plot_edge_of_stability, sharpness
 from .activations import ActivationsResult, activations, plot_activations, teacher_data
 from .deq import DEQResult, deq, equilibrium, plot_deq
+from .pruning_methods import PruningMethodsResult, plot_pruning_methods, pruning_methods
+from .pruning_methods import test_gates as pruning_methods_test_gates
 from .le_dynamics import LeDynamicsResult, le_dynamics, plot_le_dynamics
 from .huber import HuberResult, huber, plot_huber
 from .lasso import LassoResult, lasso, plot_lasso, wide_design
@@ -49,11 +52,13 @@ EXPERIMENTS = {
     "edge_of_stability": (edge_of_stability, plot_edge_of_stability),
     "le_dynamics": (le_dynamics, plot_le_dynamics),
     "deq": (deq, plot_deq),
+    "pruning_methods": (pruning_methods, plot_pruning_methods),
 }
 
 __all__ = ["EXPERIMENTS", "ActivationsResult", "EdgeOfStabilityResult", "edge_of_stability", "plot_edge_of_stability",
            "sharpness", "LeDynamicsResult", "le_dynamics", "plot_le_dynamics",
-           "DEQResult", "deq", "equilibrium", "plot_deq", "HuberResult", "LassoResult", "PruningResult", "ReluRegressionResult",
+           "DEQResult", "deq", "equilibrium", "plot_deq", "PruningMethodsResult", "plot_pruning_methods",
+           "pruning_methods", "pruning_methods_test_gates", "HuberResult", "LassoResult", "PruningResult", "ReluRegressionResult",
            "ToyL1Result", "activations", "digits_split", "huber", "lasso", "plot_activations", "plot_huber",
            "plot_lasso", "plot_pruning", "plot_relu_regression", "plot_toy_l1", "pruning", "relu_regression",
            "teacher_data", "toy_l1", "two_point_cycle", "wide_design"]

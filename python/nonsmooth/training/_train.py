@@ -224,9 +224,9 @@ def train(loss, params, data=None, *, fixed=None, optimizer: Optimizer | None = 
             if not (isinstance(spec, tuple) and len(spec) == 2 and spec[0] in _NOISE):
                 raise ValueError(f"noise[{name!r}]: expected (kind, shape) with kind 'uniform', 'normal' or "
                                  f"'gumbel', got {spec!r}")
-            shape = (spec[1],) if isinstance(spec[1], numbers.Integral) else tuple(spec[1])
-            generated.append((_NOISE[spec[0]], {name: np.zeros(tuple(_int(d, f"noise[{name!r}] shape", 0)
-                                                                     for d in shape))}))
+            shape = tuple(spec[1]) if isinstance(spec[1], (tuple, list)) else (spec[1],)
+            shape = tuple(as_int(d, f"noise[{name!r}] shape", low=0, high=2**40) for d in shape)
+            generated.append((_NOISE[spec[0]], {name: np.zeros(shape)}))
     if step_counter is not None:
         if not isinstance(step_counter, str):
             raise TypeError(f"step_counter: expected an argument name, got {type(step_counter).__name__}")
