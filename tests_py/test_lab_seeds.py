@@ -172,3 +172,51 @@ def test_pruning_methods_behaviour(pm):
     assert pm.sparsity["l1"][-1] > 0.3                           # exact zeros by the prox
     assert pm.test_accuracy["imp"][0] > pm.dense_accuracy - 0.03  # a 50 % ticket matches the dense net
     assert "iterative magnitude pruning" in pm.summary()
+
+
+# ---- Kumar's deep experiments on CNNs ----------------------------------------------------------
+
+def test_cnn_loss_matches_a_numpy_forward():
+    from nonsmooth.lab.cnn import cnn_loss, init_cnn
+
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(5, 1, 6, 6)), np.eye(3)[rng.integers(0, 3, 5)]
+    p = init_cnn(2, 1, 4, 3, True, seed=1)
+    p["s0"] = rng.normal(size=4)
+
+    def conv(h, K, b):                      # 3×3, padding 1, by explicit loops over the window
+        hp = np.pad(h, ((0, 0), (0, 0), (1, 1), (1, 1)))
+        out = np.zeros((h.shape[0], K.shape[0]) + h.shape[2:])
+        for u in range(3):
+            for v in range(3):
+                out += np.einsum("ncij,fc->nfij", hp[:, :, u:u + h.shape[2], v:v + h.shape[3]], K[:, :, u, v])
+        return out + b[None, :, None, None]
+
+    h = X
+    for i in range(2):
+        h = conv(h, p[f"K{i}"], p[f"b{i}"])
+        mu, var = h.mean(axis=(0, 2, 3), keepdims=True), h.var(axis=(0, 2, 3), keepdims=True)
+        h = (h - mu) / np.sqrt(var + 1e-5) * p[f"g{i}"][None, :, None, None] + p[f"s{i}"][None, :, None, None]
+        h = np.maximum(h, 0)
+    logits = h.mean(axis=(2, 3)) @ p["V"] + p["c"]
+    z = logits - logits.max(axis=1, keepdims=True)
+    expected = np.mean(-(Y * (z - np.log(np.exp(z).sum(axis=1, keepdims=True)))).sum(axis=1))
+    assert float(cnn_loss(2, "relu", bn=True)(*p.values(), X, Y)) == pytest.approx(expected, rel=1e-12)
+
+
+def test_cnn_depth_and_pruning_runs_and_paper_behaviour():
+    X, Y = lab.digits_split()[:2]
+    images, labels = X[:300].reshape(-1, 8, 8), Y[:300].argmax(axis=1)      # a user's arrays: (N, H, W) + labels
+    r = lab.cnn_depth(images, labels, depths=(1, 2), seeds=(0, 1), steps=30, channels=4)
+    for cfg in r.configs:
+        assert r.loss[cfg].shape == (2, 2) and np.all(np.isfinite(r.loss[cfg]))
+        assert np.all(r.loss[cfg] < np.log(10) + 0.05)           # below chance level after training
+    assert "± " in r.summary() and "not a reproduction" in r.summary()
+    p = lab.cnn_pruning(images, labels, lams=(1e-3, 3e-2), steps=60, channels=4, seeds=(0,))
+    for m in ("sgd", "rmsprop", "adam"):
+        assert np.all(p.exact_zeros[m] == 0), m                  # gradient methods: no exact zeros (Kumar)
+    assert np.all(np.diff(p.exact_zeros["prox_sgd"][:, 0]) > 0) and p.exact_zeros["prox_sgd"][-1, 0] > 0.2
+    assert np.isnan(p.test_accuracy["sgd"][0, 0])                # no held-out split for a user's arrays
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="labels"):
+        lab.cnn_depth(rng.normal(size=(40, 6, 6)), np.zeros(3), steps=1)

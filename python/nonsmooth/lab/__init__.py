@@ -20,6 +20,8 @@ the numbers come from the library's own native solvers (:func:`nonsmooth.train`,
 ``le_dynamics``        stochastic subgradient / heavy ball avoid artificial critical points
 ``deq``                a deep-equilibrium layer trained by implicit differentiation
 ``pruning_methods``    ℓ1, group Lasso, iterative magnitude pruning, ℓ0 gates on one MLP
+``cnn_depth``          Kumar Fig. 2 on digits CNNs: ReLU vs GELU, ± batch norm, by depth
+``cnn_pruning``        Kumar Fig. 3 / Table 2 on digits CNNs: small weights by optimizer and λ
 =====================  ================================================================
 
 >>> from nonsmooth import lab
@@ -31,6 +33,7 @@ lab toy_l1 --lam 2 --out toy.png`` runs one.
 """
 from .edge_of_stability import EdgeOfStabilityResult, edge_of_stability, plot_edge_of_stability, sharpness
 from .activations import ActivationsResult, activations, plot_activations, teacher_data
+from .cnn import CNNDepthResult, CNNPruningResult, cnn_depth, cnn_pruning, plot_cnn_depth, plot_cnn_pruning
 from .deq import DEQResult, deq, equilibrium, plot_deq
 from .pruning_methods import PruningMethodsResult, plot_pruning_methods, pruning_methods
 from .pruning_methods import test_gates as pruning_methods_test_gates
@@ -53,12 +56,15 @@ EXPERIMENTS = {
     "le_dynamics": (le_dynamics, plot_le_dynamics),
     "deq": (deq, plot_deq),
     "pruning_methods": (pruning_methods, plot_pruning_methods),
+    "cnn_depth": (cnn_depth, plot_cnn_depth),
+    "cnn_pruning": (cnn_pruning, plot_cnn_pruning),
 }
 
 __all__ = ["EXPERIMENTS", "ActivationsResult", "EdgeOfStabilityResult", "edge_of_stability", "plot_edge_of_stability",
            "sharpness", "LeDynamicsResult", "le_dynamics", "plot_le_dynamics",
            "DEQResult", "deq", "equilibrium", "plot_deq", "PruningMethodsResult", "plot_pruning_methods",
-           "pruning_methods", "pruning_methods_test_gates", "HuberResult", "LassoResult", "PruningResult", "ReluRegressionResult",
+           "pruning_methods", "pruning_methods_test_gates", "CNNDepthResult", "CNNPruningResult", "cnn_depth",
+           "cnn_pruning", "plot_cnn_depth", "plot_cnn_pruning", "HuberResult", "LassoResult", "PruningResult", "ReluRegressionResult",
            "ToyL1Result", "activations", "digits_split", "huber", "lasso", "plot_activations", "plot_huber",
            "plot_lasso", "plot_pruning", "plot_relu_regression", "plot_toy_l1", "pruning", "relu_regression",
            "teacher_data", "toy_l1", "two_point_cycle", "wide_design"]
