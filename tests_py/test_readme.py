@@ -61,9 +61,9 @@ def test_every_python_block_of_the_readme_runs(tmp_path, monkeypatch, capsys):
             except Exception as error:  # noqa: BLE001 - name the block in the failure
                 pytest.fail(f"README python block {k + 1} failed: {type(error).__name__}: {error}")
     # the training example trains: it leaves w = 0 (where it used to be stuck), with exact zeros from the prox
-    res = namespace["res"]
-    assert res.stop == "completed"
-    w = namespace["res"].params["w"]
+    run = namespace["run"]
+    assert run.stop == "completed"
+    w = run.params["w"]
     assert np.any(w != 0) and not np.array_equal(w, namespace["w0"])
 
 

@@ -426,6 +426,87 @@ ns_status ns_admm(const ns_prox *f, const ns_prox *g, int64_t dimension, double 
                   double *z, int32_t warm_start, double *x, double *info,
                   ns_progress_callback callback, void *context, int64_t callback_every);
 
+/* ---- Generalized linear models: one coordinate-descent engine ---------------- */
+
+/*
+ * min over β (p entries) and an optional intercept b of
+ *     F(Xβ + b·1) + Σ_j p_j(β_j)
+ * by coordinate descent on working sets with Anderson extrapolation, for any
+ * datafit × separable penalty × design (X: an ns_matrix, dense or CSC).
+ *
+ *  datafit                 F(η), S = Σ s_i (s_i = 1 without sample weights)
+ *  NS_DATAFIT_QUADRATIC 0  Σ s_i (y_i - η_i)² / (2S)
+ *  NS_DATAFIT_LOGISTIC  1  Σ s_i log(1 + exp(-y_i η_i)) / S,   y_i ∈ {-1, +1}
+ *
+ *  penalty                 p_j(b)                                   alpha / param / arrays
+ *  NS_PENALTY_L1       0   λ w_j |b|  (w_j = 0: unpenalized)         λ / - / feature_weights (optional)
+ *  NS_PENALTY_ENET     1   λ w_j (ρ|b| + (1-ρ) b²/2)                 λ / ρ ∈ [0,1] / feature_weights
+ *  NS_PENALTY_BOX      2   indicator of lower_j ≤ b ≤ upper_j       - / - / lower, upper (bounds_length 1 or p)
+ *  NS_PENALTY_MCP      3   minimax concave penalty (Zhang 2010)     λ / γ > 1
+ *  NS_PENALTY_SCAD     4   SCAD (Fan & Li 2001)                     λ / a > 2
+ *  NS_PENALTY_L0       5   λ [b ≠ 0]                                λ
+ * NS_GLM_POSITIVE adds b ≥ 0 to L1 and elastic net.
+ *
+ * The certificate (result->certificate_kind) is the duality gap for convex
+ * pairs whose conjugates allow one (every coordinate penalized, bounded boxes),
+ * otherwise the KKT violation max_j dist(-∂F/∂β_j, ∂p_j(β_j)) (and |∂F/∂b|).
+ * Both are absolute, in the units of the objective; the fit stops when the
+ * certificate is ≤ tol. NS_NOT_CONVERGED (epoch budget max_iter exhausted) and
+ * NS_CANCELLED leave the state reached and its certificate in every output.
+ * coef (p entries) holds the warm start on entry with NS_GLM_WARM_START (and
+ * *intercept the intercept's), and the answer on exit; returned zeros are the
+ * solver's exact zeros. history (may be NULL) receives up to history_capacity
+ * rows (epoch, certificate), the last being the returned point's.
+ */
+#define NS_DATAFIT_QUADRATIC 0
+#define NS_DATAFIT_LOGISTIC  1
+
+#define NS_PENALTY_L1   0
+#define NS_PENALTY_ENET 1
+#define NS_PENALTY_BOX  2
+#define NS_PENALTY_MCP  3
+#define NS_PENALTY_SCAD 4
+#define NS_PENALTY_L0   5
+
+#define NS_GLM_FIT_INTERCEPT   1
+#define NS_GLM_POSITIVE        2
+#define NS_GLM_WARM_START      4
+#define NS_GLM_NO_WORKING_SETS 8
+
+/* Layout part of the ABI (104 bytes); size = sizeof(ns_glm_options). */
+typedef struct ns_glm_options {
+    int64_t size;
+    int32_t datafit, penalty;
+    double alpha;                    /* penalty strength λ                              */
+    double param;                    /* ρ (elastic net), γ (MCP), a (SCAD)              */
+    const double *feature_weights;   /* p entries or NULL                               */
+    const double *lower, *upper;     /* box bounds                                      */
+    int64_t bounds_length;
+    const double *sample_weights;    /* n entries or NULL                               */
+    double tol;
+    int64_t max_iter;                /* budget of epochs                                */
+    int32_t flags;
+    int32_t anderson_depth;          /* extrapolation depth K (0: off; -1: default 5)   */
+    int64_t progress_every;          /* epochs between progress callbacks               */
+} ns_glm_options;
+
+/* Layout part of the ABI (64 bytes); set size = sizeof(ns_glm_result) before the call. */
+typedef struct ns_glm_result {
+    int64_t size;
+    double certificate;              /* duality gap or KKT violation at the answer      */
+    double kkt_violation;            /* the KKT violation, whatever the certificate     */
+    double objective;                /* primal objective                                */
+    double dual_objective;           /* best dual objective (-inf with a KKT certificate) */
+    int64_t n_iter;                  /* epochs run                                      */
+    int32_t certificate_kind;        /* 0 duality gap, 1 KKT violation                  */
+    int32_t status;                  /* 0 converged, 1 not converged, 2 cancelled       */
+    int64_t history_length;          /* rows written into history                       */
+} ns_glm_result;
+
+ns_status ns_glm_fit(const ns_matrix *X, const double *y, const ns_glm_options *options, double *coef,
+                     double *intercept, double *history, int64_t history_capacity, ns_glm_result *result,
+                     ns_progress_callback callback, void *context);
+
 /* ---- Conservative automatic differentiation --------------------------------- */
 
 /*

@@ -16,10 +16,10 @@ try:  # optional: full interoperability when scikit-learn is present
     from sklearn.base import BaseEstimator, RegressorMixin
     from sklearn.exceptions import NotFittedError
 except ImportError:  # pragma: no cover - exercised in environments without sklearn
-    class NotFittedError(ValueError, AttributeError):
+    class NotFittedError(ValueError, AttributeError):  # type: ignore[no-redef]
         """Raised when an estimator is used before `fit`."""
 
-    class BaseEstimator:
+    class BaseEstimator:  # type: ignore[no-redef]
         @classmethod
         def _get_param_names(cls):
             signature = inspect.signature(cls.__init__)
@@ -42,7 +42,7 @@ except ImportError:  # pragma: no cover - exercised in environments without skle
             params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
             return f"{type(self).__name__}({params})"
 
-    class RegressorMixin:
+    class RegressorMixin:  # type: ignore[no-redef]
         _estimator_type = "regressor"
 
         def score(self, X, y, sample_weight=None):

@@ -102,7 +102,7 @@ def as_axis(axis, ndim: int, name: str = "axis") -> int | None:
         return None
     if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, numbers.Integral):
         raise TypeError(f"{name}: expected an int or None, got {type(axis).__name__}")
-    if not -ndim <= axis < ndim:
+    if not -ndim <= int(axis) < ndim:
         raise ValueError(f"{name}: {axis} is out of range for an array with {ndim} dimension(s)")
     return int(axis) % ndim
 

@@ -77,6 +77,8 @@ class Function:
     that do not return it store it in :attr:`last_kinks`.
     """
 
+    __name__: str  # the traced function's, set by functools.update_wrapper
+
     def __init__(self, fn):
         if not callable(fn):
             raise TypeError(f"nonsmooth.function: expected a callable, got {type(fn).__name__}")
@@ -319,7 +321,7 @@ class Function:
         given = [tangent] if single else list(tangent) if isinstance(tangent, (tuple, list)) else None
         if given is None or len(given) != len(indices):
             raise ValueError(f"tangent: expected {'an array' if single else f'a tuple of {len(indices)} arrays'}")
-        tangents = [None] * len(arrays)
+        tangents: list[np.ndarray | None] = [None] * len(arrays)
         for k, t in zip(indices, given):
             tangents[k] = self._like(t, compiled.input_shapes[k], "tangent")
         out_tangents = compiled.output_buffers()

@@ -31,6 +31,8 @@ the numbers come from the library's own native solvers (:func:`nonsmooth.train`,
 From the shell: ``python -m nonsmooth lab`` lists them, ``python -m nonsmooth
 lab toy_l1 --lam 2 --out toy.png`` runs one.
 """
+from typing import Any, Callable
+
 from .edge_of_stability import EdgeOfStabilityResult, edge_of_stability, plot_edge_of_stability, sharpness
 from .activations import ActivationsResult, activations, plot_activations, teacher_data
 from .cnn import CNNDepthResult, CNNPruningResult, cnn_depth, cnn_pruning, plot_cnn_depth, plot_cnn_pruning
@@ -45,7 +47,7 @@ from .relu_regression import ReluRegressionResult, plot_relu_regression, relu_re
 from .toy_l1 import ToyL1Result, plot_toy_l1, toy_l1, two_point_cycle
 
 #: name → (experiment function, plotting function), in the order of the issue.
-EXPERIMENTS = {
+EXPERIMENTS: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
     "toy_l1": (toy_l1, plot_toy_l1),
     "lasso": (lasso, plot_lasso),
     "relu_regression": (relu_regression, plot_relu_regression),

@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 
-from .. import _native
+from .. import _native, _progress
 from .._estimator import BaseEstimator, FeatureCheckMixin, RegressorMixin, check_is_fitted
 from .._validation import as_float_array, as_int, as_scalar
 from ..exceptions import ConvergenceWarning
@@ -23,7 +23,7 @@ _SOLVER_ADMM = 8
 def _check_weights(weights, p, name="weights"):
     if weights is None:
         return None
-    w = np.ascontiguousarray(as_float_array(weights, name).ravel())
+    w = np.ascontiguousarray(as_float_array(weights, name, ndim=1))
     if w.shape[0] != p:
         raise ValueError(f"{name}: has {w.shape[0]} entries but X has {p} features")
     if (w < 0).any():
@@ -36,13 +36,15 @@ def _check_sample_weight(sample_weight, n):
         return None
     if isinstance(sample_weight, numbers.Number):
         sample_weight = np.full(n, float(sample_weight))
-    s = as_float_array(sample_weight, "sample_weight").ravel()
+    s = as_float_array(sample_weight, "sample_weight", ndim=1)
     if s.shape[0] != n:
         raise ValueError(f"sample_weight: has {s.shape[0]} entries but X has {n} samples")
     if (s < 0).any():
         raise ValueError("sample_weight: must be non-negative")
-    if s.sum() <= 0:
+    top = s.max()
+    if top <= 0:
         raise ValueError("sample_weight: all weights are zero; at least one must be positive")
+    s = s / top  # first to [0, 1]: the sum of huge weights would overflow, n / Σ tiny ones too
     return s * (n / s.sum())  # scikit-learn's normalization: weights sum to n
 
 
@@ -159,21 +161,6 @@ def _warn_unless_certified(who, status, gap, tolerance, iterations, max_iter, un
     warnings.warn(message, ConvergenceWarning, stacklevel=3)
 
 
-def _progress_callback(verbose, callback, name):
-    """The Python callable the native loop calls every few epochs, or None."""
-    if not verbose and callback is None:
-        return None
-
-    def report(epoch, gap):
-        if verbose:
-            print(f"[{name}] epoch {epoch}: duality gap {gap:.3e}", flush=True)
-        if callback is not None:
-            return callback(epoch, gap) is not False
-        return True
-
-    return report
-
-
 class ElasticNet(FeatureCheckMixin, RegressorMixin, BaseEstimator):
     """Linear regression with combined ℓ1 and ℓ2 penalties, certified by its duality gap.
 
@@ -226,7 +213,8 @@ class ElasticNet(FeatureCheckMixin, RegressorMixin, BaseEstimator):
     callback : callable, default=None
         ``callback(epoch, duality_gap)`` every few epochs; return False to stop.
     verbose : bool, default=False
-        Print the duality gap every few epochs.
+        Show one updating progress line on stderr (epoch, duality gap), a tqdm
+        bar when tqdm is installed.
 
     Attributes
     ----------
@@ -319,9 +307,11 @@ class ElasticNet(FeatureCheckMixin, RegressorMixin, BaseEstimator):
         # core keeps the first ones and the last (the certificate). np.empty does
         # not touch the rows that stay unused.
         history = np.empty((min(max_iter + 2, 10_000), 2))
+        report = _progress.reporter(self.verbose, self.callback, name, "gap", unit="epoch")
         status, intercept, info = problem.solve(
             alpha, l1_ratio, weights, bool(self.positive), tol, max_iter, options, gram, coef, intercept, warm,
-            _progress_callback(self.verbose, self.callback, name), 10, history)
+            report, 10, history)
+        _progress.close(report)
         self.coef_ = coef
         self.intercept_ = float(intercept) if self.fit_intercept else 0.0
         self.dual_gap_, self.gap_tolerance_ = info[0], info[1]
@@ -450,15 +440,19 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None, fit_in
     n_iters = []
     coef = np.zeros(p)
     b = 0.0
+    bar = _progress.Progress("enet_path", alphas.size, unit="alpha") if verbose else None
     for k, alpha in enumerate(alphas):
         status, b, info = problem.solve(float(alpha), l1_ratio, w, bool(positive), tol, max_iter, options, gram,
-                                        coef, b if k else 0.0, k > 0, _progress_callback(verbose, None, "path"),
-                                        10)
+                                        coef, b if k else 0.0, k > 0, None, 10)
+        if bar is not None:
+            bar.update(k + 1, alpha=float(alpha), gap=float(info[0]), epochs=int(info[2]))
         _warn_unless_certified(f"enet_path at alpha={alpha:.3e}", status, info[0], info[1], int(info[2]),
                                max_iter)
         coefs[:, k] = coef
         gaps[k] = info[0]
         n_iters.append(int(info[2]))
+    if bar is not None:
+        bar.close()
     if return_n_iter:
         return alphas, coefs, gaps, n_iters
     return alphas, coefs, gaps

@@ -18,6 +18,8 @@ class Schedule:
     """
 
     __slots__ = ("kind", "parameters")
+    kind: str
+    parameters: tuple[float, ...]
 
     def __init__(self, kind: str, parameters):
         object.__setattr__(self, "kind", kind)

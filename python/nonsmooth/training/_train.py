@@ -1,13 +1,11 @@
 """``nonsmooth.train``: the whole optimization loop of a traced loss in native code."""
 from __future__ import annotations
 
-import math
-import sys
 import warnings
 
 import numpy as np
 
-from .. import _native
+from .. import _native, _progress
 from .._validation import as_float_array, as_int, as_scalar
 from ..autodiff import Function, KinkReport
 from ..autodiff._policy import _resolve
@@ -153,7 +151,8 @@ def train(loss, params, data=None, *, fixed=None, optimizer: Optimizer | None = 
         Called at every history row with the mean minibatch loss since the
         previous row; returning False stops the run (``stop="cancelled"``).
     progress : bool, default False
-        Print a progress line (to stderr) at every history row.
+        Show one updating progress line on stderr (step, loss), a tqdm bar
+        when tqdm is installed.
     noise : dict name → (kind, shape), optional
         Arguments that the native loop redraws before every step, with ``kind``
         ``"uniform"`` (U[0, 1)), ``"normal"`` (standard Gaussian) or
@@ -234,9 +233,9 @@ def train(loss, params, data=None, *, fixed=None, optimizer: Optimizer | None = 
             if not (isinstance(spec, tuple) and len(spec) == 2 and spec[0] in _NOISE):
                 raise ValueError(f"noise[{name!r}]: expected (kind, shape) with kind 'uniform', 'normal' or "
                                  f"'gumbel', got {spec!r}")
-            shape = tuple(spec[1]) if isinstance(spec[1], (tuple, list)) else (spec[1],)
-            shape = tuple(as_int(d, f"noise[{name!r}] shape", low=0, high=2**40) for d in shape)
-            generated.append((_NOISE[spec[0]], {name: np.zeros(shape)}))
+            shape = (spec[1],) if np.ndim(spec[1]) == 0 else tuple(spec[1])
+            generated.append((_NOISE[spec[0]], {name: np.zeros(tuple(as_int(d, f"noise[{name!r}] shape", low=0)
+                                                                     for d in shape))}))
     if step_counter is not None:
         if not isinstance(step_counter, str):
             raise TypeError(f"step_counter: expected an argument name, got {type(step_counter).__name__}")
@@ -325,21 +324,16 @@ def train(loss, params, data=None, *, fixed=None, optimizer: Optimizer | None = 
 
     label = getattr(loss, "__name__", "train")
 
-    def report(step, value):
-        if progress:
-            print(f"\r{label}: step {step}/{steps}  loss {value:.6g}", end="", file=sys.stderr, flush=True)
-        if callback is not None:
-            return callback(int(step), float(value)) is not False
-        return True
+    user_callback = None if callback is None else (lambda step, value: callback(int(step), float(value)))
+    report = _progress.reporter(progress, user_callback, label, "loss", unit="step", total=steps)
 
     schedule = optimizer.lr
     status, kinks, exception = _native.train(
         compiled.handle, None if evaluation is None else evaluation.handle, arrays, roles, rows, prox_handles,
         state_outputs, state_momenta, optimizer._native_handle(), schedule.kind, schedule.parameters, steps, batch_size, bool(replacement), seed,
         record_every, threshold, _AVERAGING[averaging], native_policy, outputs, averaged, history, info,
-        report if (progress or callback is not None) else None, _POLL_SECONDS)
-    if progress:
-        print(file=sys.stderr)
+        report, _POLL_SECONDS)
+    _progress.close(report)
 
     n = int(info[2])
     columns = {name: history[c, :n].copy() for c, name in enumerate(COLUMNS)}

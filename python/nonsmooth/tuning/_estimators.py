@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from .. import _progress
 from .._estimator import BaseEstimator, FeatureCheckMixin, RegressorMixin, check_is_fitted
 from .._validation import as_int, as_scalar
 from ..exceptions import ConvergenceWarning, NumericalError
@@ -128,7 +129,8 @@ class _Objective:
         self.bound, self.param, self.method, self.settings = bound, param, method, settings
         self.pool = pool
         self.tol, self.tol_decrease, self.max_iter = tol, tol_decrease, max_iter
-        self.verbose, self.label = verbose, label
+        self.label = label
+        self.bar = _progress.Progress(label, unit="step") if verbose else None
         self.history = []
         self.n_evaluations = 0
         self.n_accepted = 0
@@ -180,11 +182,11 @@ class _Objective:
                   "phase": "descent"}
         self.history.append(record)
         self.n_evaluations += 1
-        if self.verbose:
+        if self.bar is not None:
             sizes = record["support_size"]
             support = str(sizes[0]) if len(sizes) == 1 else f"{min(sizes)}–{max(sizes)}"
-            print(f"[{self.label}] step {record['step']:3d}  {self.param.short(theta, total)}  "
-                  f"{self.bound.name}={value:.6g}  |S|={support}  {record['time']:.2f} s", flush=True)
+            self.bar.update(self.n_evaluations, self.param.short(theta, total),
+                            **{self.bound.name: float(value), "|S|": support})
         return float(value), total
 
     def accept(self, theta=None):
@@ -334,6 +336,8 @@ class _TunedBase(FeatureCheckMixin, RegressorMixin, BaseEstimator):
         finally:
             if pool is not None:
                 pool.shutdown()
+            if objective.bar is not None:
+                objective.bar.close()
         best = objective.best()
         self.history_ = objective.history
         self._set_paths(objective.history)
@@ -420,10 +424,15 @@ class _TunedBase(FeatureCheckMixin, RegressorMixin, BaseEstimator):
         curve : (alphas, values), default=None
             A precomputed curve to draw instead of evaluating ``grid``.
         ax : matplotlib Axes, default=None
+            Draw the first panel only, into this Axes.
 
         Returns
         -------
-        matplotlib.figure.Figure
+        ax or ndarray of Axes
+            ``ax`` when given, else the two panels (the figure is
+            ``axes[0].figure``). Axes rather than the Figure, as matplotlib's
+            and pandas' plotting functions return: a notebook cell ending in
+            ``model.plot()`` shows the figure once.
         """
         from ._plot import plot_tuning
 
@@ -479,8 +488,10 @@ _COMMON_DOC = """
         Threads solving the inner problems (folds) of a step in parallel (the
         native calls release the GIL); None is 1, -1 is every CPU.
     verbose : bool, default=False
-        Print one line per outer step (hyperparameters, criterion, hypergradient,
-        support size, time).
+        Show one updating progress line on stderr (outer step, hyperparameters,
+        hypergradient, criterion, support size; a tqdm bar when tqdm is
+        installed), between a line describing the search and one giving the
+        stop reason.
     random_state : int or None, default=None
         Seeds the hold-out split and the Monte-Carlo direction of ``"sure_fd"``.
 
