@@ -12,7 +12,7 @@ import numbers
 import numpy as np
 
 from ._primitives import (
-    _composite, _int, _op, _real, _unary, _window, equal, exp, logsumexp, max, mean, reshape, square,
+    _composite, _int, _op, _real, _unary, _window, equal, exp, logsumexp, max, mean as _mean, reshape, square,
 )
 from ._tracer import Tracer, find_trace
 
@@ -164,8 +164,10 @@ def avg_pool2d(x, window, stride=None):
     return _unary("avg_pool2d", x, ints=w + s)
 
 
-def batch_norm(x, gamma=None, beta=None, axis: int = 1, eps: float = 1e-5, return_stats: bool = False):
-    """Batch normalization with the statistics of the batch (training mode).
+def batch_norm(x, gamma=None, beta=None, axis: int = 1, eps: float = 1e-5, return_stats: bool = False,
+               mean=None, var=None):
+    """Batch normalization with the statistics of the batch (training mode), or
+    with given statistics (evaluation mode).
 
     y = γ · (x − μ) / √(σ² + ε) + β, with μ and σ² (biased) the mean and
     variance of x over every axis except ``axis`` (the channels), computed
@@ -182,7 +184,11 @@ def batch_norm(x, gamma=None, beta=None, axis: int = 1, eps: float = 1e-5, retur
     eps : float, default=1e-5
     return_stats : bool, default=False
         Also return the batch mean and variance, shape (C,) (what a training
-        loop averages into running statistics for evaluation mode).
+        loop averages into running statistics for evaluation mode:
+        ``nonsmooth.train(..., state={"rm": (zeros, 1, 0.1), "rv": (ones, 2, 0.1)})``).
+    mean, var : array_like of shape (C,), optional
+        Evaluation mode: normalize with these (running) statistics instead of
+        the batch's; both or neither.
 
     Smooth for ε > 0 (the square root never sees 0).
 
@@ -206,27 +212,36 @@ def batch_norm(x, gamma=None, beta=None, axis: int = 1, eps: float = 1e-5, retur
         raise ValueError(f"eps: must be non-negative, got {e}")
     reduce_axes = tuple(i for i in range(ndim) if i != a)
     view = tuple(-1 if i == a else 1 for i in range(ndim))
+    if (mean is None) != (var is None):
+        raise ValueError("batch_norm: give both mean and var (evaluation mode) or neither")
+    evaluation = mean is not None
+    if evaluation and return_stats:
+        raise ValueError("batch_norm: return_stats needs the batch statistics (training mode), not given mean/var")
     operands, names = [x], ["x"]
-    for value, name in ((gamma, "gamma"), (beta, "beta")):
+    for value, name in ((mean, "mean"), (var, "var"), (gamma, "gamma"), (beta, "beta")):
         if value is not None:
             operands.append(value)
             names.append(name)
 
-    def normalize(v, *affine):
-        mu = mean(v, axis=reduce_axes, keepdims=True)
+    def normalize(v, *rest):
+        rest = list(rest)
+        if evaluation:
+            mu, variance = reshape(rest.pop(0), view), reshape(rest.pop(0), view)
+        else:
+            mu = _mean(v, axis=reduce_axes, keepdims=True)
         centered = v - mu
-        var = mean(square(centered), axis=reduce_axes, keepdims=True)
-        y = centered * (var + e) ** -0.5
-        rest = list(affine)
+        if not evaluation:
+            variance = _mean(square(centered), axis=reduce_axes, keepdims=True)
+        y = centered * (variance + e) ** -0.5
         if gamma is not None:
             y = y * reshape(rest.pop(0), view)
         if beta is not None:
             y = y + reshape(rest.pop(0), view)
         if not return_stats:
             return y
-        return y, reshape(mu, (-1,)), reshape(var, (-1,))
+        return y, reshape(mu, (-1,)), reshape(variance, (-1,))
 
-    key = ("batch_norm", a, e, gamma is not None, beta is not None)
+    key = ("batch_norm", a, e, evaluation, gamma is not None, beta is not None)
     if return_stats and find_trace(operands) is None:
         return tuple(_composite(key + (k,), lambda *vs, k=k: normalize(*vs)[k], operands, names) for k in range(3))
     return _composite(key, normalize, operands, names)

@@ -24,7 +24,7 @@ from ..autodiff import function, huber as _huber, mean
 from ..exceptions import DivergenceWarning
 from ..optim import SGD
 from ..training import train
-from ._common import Record, finish, pyplot, style
+from ._common import Record, finish, gaussian_regression, pyplot, style
 
 
 @function
@@ -129,11 +129,7 @@ def huber(A=None, y=None, *, n_samples: int = 50, n_features: int = 200, noise: 
       Huber, α = 10       loss 10.68 → last half in [21.62, 29.37], max ‖β‖∞ 4.33
       least squares, α = 0.249 (1.05·2/L): loss 98.84 → 8.99 (diverges like |1 − αL|ᵏ = 1.1ᵏ)
     """
-    rng = np.random.default_rng(seed)
-    if A is None or y is None:
-        A = rng.normal(size=(n_samples, n_features))
-        y = A @ rng.normal(size=n_features) + noise * rng.normal(size=n_samples)
-    A, y = np.asarray(A, dtype=np.float64), np.asarray(y, dtype=np.float64).ravel()
+    A, y = gaussian_regression(A, y, n_samples, n_features, noise, np.random.default_rng(seed))
     lrs = np.asarray(lrs, dtype=np.float64).ravel()
     L = np.linalg.norm(A, 2) ** 2 / A.shape[0]
     p = A.shape[1]

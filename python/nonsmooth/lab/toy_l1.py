@@ -16,6 +16,14 @@ then, if r > 0, alternate forever between
 so |βᵢ| averages (r + h − r)/2 = h/2 over the cycle, whatever β₀: the mean of
 ‖β‖₁ over two consecutive late steps is exactly p·αλ/2, increasing in λ.
 After the step is lowered to fα the same argument gives p·fαλ/2.
+
+A correction to the seed: Kumar's eq. (9) bounds the late iterates by
+‖β‖₁ < αλ. That holds for p = 1 only. Each coordinate satisfies |βᵢ| < h = αλ
+on the cycle (one of its two points is within h of 0, the other too), so the
+bound for p coordinates is ‖β‖₁ < p·αλ, and it is attained up to a factor:
+coordinates with r close to h sit near h at every other step, giving
+‖β‖₁ → p·αλ on those steps (and p·αλ/2 on average, as above). The tests check
+the p·αλ bound and the p·αλ/2 mean on the runs of :func:`toy_l1`.
 """
 from __future__ import annotations
 

@@ -112,10 +112,12 @@ class TrainResult:
         the callback returned False (or Ctrl-C, see :func:`nonsmooth.train`).
     time : float
         Seconds spent in the native loop.
+    state : dict name → ndarray
+        Final values of the ``state=`` arguments (e.g. batch-norm running statistics); empty without.
 
     Parameters
     ----------
-    params, averaged_params, history, kinks, steps, stop, time
+    params, averaged_params, history, kinks, steps, stop, time, state
         The attributes above (built by :func:`nonsmooth.train`).
 
     Examples
@@ -126,10 +128,11 @@ class TrainResult:
     (array([0.99902344, 0.99902344]), 'completed', 10)
     """
 
-    __slots__ = ("params", "averaged_params", "history", "kinks", "steps", "stop", "time")
+    __slots__ = ("params", "averaged_params", "history", "kinks", "steps", "stop", "time", "state")
 
     def __init__(self, params, averaged_params, history: History, kinks: KinkReport, steps: int, stop: str,
-                 time: float):
+                 time: float, state=None):
+        self.state = {} if state is None else state
         self.params = params
         self.averaged_params = averaged_params
         self.history = history
