@@ -104,8 +104,8 @@ class GeneralizedLinearEstimator(BaseEstimator):
         if datafit.is_classification:
             classes, labels = as_labels(y, n, estimator=name)
             if classes.shape[0] != 2:
-                raise ValueError(f"y: {name} with the Logistic datafit needs exactly 2 classes, got "
-                                 f"{classes.shape[0]}; use SparseLogisticRegression for more")
+                raise ValueError(f"y: Only binary classification is supported by {name} with the Logistic "
+                                 f"datafit; got {classes.shape[0]} classes (use SparseLogisticRegression for more)")
             target = plus_minus(labels, classes[1])
             tolerance = tol
         else:
@@ -135,13 +135,19 @@ class GeneralizedLinearEstimator(BaseEstimator):
         warn_if_not_converged(name, fit, tolerance, max_iter)
         return self
 
-    def decision_function(self, X):
-        """X @ coef_ + intercept_."""
+    def _decision(self, X):
         return check_features(self, X).matvec(self.coef_) + self.intercept_
+
+    @property
+    def decision_function(self):
+        """X @ coef_ + intercept_ (classifiers only: the Logistic datafit)."""
+        if not isinstance(self.datafit, _datafits.Logistic):
+            raise AttributeError("decision_function is only available with the Logistic datafit")
+        return self._decision
 
     def predict(self, X):
         """X @ coef_ + intercept_ (Quadratic), or the class of its sign (Logistic)."""
-        scores = self.decision_function(X)
+        scores = self._decision(X)
         if hasattr(self, "classes_"):
             return self.classes_[(scores > 0).astype(int)]
         return scores

@@ -12,7 +12,6 @@ from .. import _native
 from .._estimator import BaseEstimator, RegressorMixin, check_is_fitted
 from ..exceptions import ConvergenceWarning
 from . import datafits as _datafits
-from . import penalties as _penalties
 from ._coordinate_descent import _check_sample_weight, _progress_callback
 from ._data import Design, as_target
 
@@ -43,6 +42,14 @@ def solve(design: Design, y, datafit_code: int, spec: dict, *, sample_weight=Non
     """
     n, p = design.shape
     coef = np.zeros(p) if coef is None else coef
+    if fit_intercept and not warm and datafit_code == _datafits.Logistic._code:
+        # Cold logistic starts from the intercept-only optimum log(S₊/S₋): above
+        # alpha_max the answer is then reached at once, with exact zeros.
+        s = np.ones(n) if sample_weight is None else sample_weight
+        positive, negative = s[y > 0].sum(), s[y < 0].sum()
+        if positive > 0 and negative > 0:
+            coef[:] = 0
+            intercept, warm = float(np.log(positive / negative)), True
     icpt = np.array([float(intercept)])
     flags = (_FIT_INTERCEPT if fit_intercept else 0) | (_POSITIVE if spec.get("positive") else 0) \
         | (_WARM_START if warm else 0)
