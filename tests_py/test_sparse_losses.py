@@ -178,14 +178,13 @@ def _csc(data, indices, indptr, shape, index_dtype=np.int64):
     (lambda: sp.coo_array(np.array([1.0, 0.0, 2.0])), ValueError, r"^A: expected a 2-D"),
     # A row index outside [0, n): refused before SciPy's conversion (which would crash on it) ...
     (lambda: _with(sp.csr_matrix(np.eye(3, 2)), indices=[0, 7]), ValueError, r"^A: malformed"),
-    # ... and by the core for CSC, which is read in place.
-    (lambda: _csc([1.0, 2.0], [0, 7], [0, 1, 2], (3, 2)), ValueError, r"^A: indices entry 1 is 7"),
-    (lambda: _csc([1.0, 2.0], [0, -1], [0, 1, 2], (3, 2)), ValueError, r"^A: indices entry 1 is -1"),
+    # ... and for CSC too, since SciPy operations on X would crash on it as well.
+    (lambda: _csc([1.0, 2.0], [0, 7], [0, 1, 2], (3, 2)), ValueError, r"^A: malformed sparse matrix \(.*< 3"),
+    (lambda: _csc([1.0, 2.0], [0, -1], [0, 1, 2], (3, 2)), ValueError, r"^A: malformed sparse matrix \(.*>= 0"),
     # 2³² + 1 would wrap to row 1 if the indices were truncated to 32 bits.
-    (lambda: _csc([1.0, 2.0], [0, 2 ** 32 + 1], [0, 1, 2], (3, 2)), ValueError, r"^A: indices entry 1 is 4294967297"),
+    (lambda: _csc([1.0, 2.0], [0, 2 ** 32 + 1], [0, 1, 2], (3, 2)), ValueError, r"^A: malformed sparse matrix \(.*< 3"),
     (lambda: _csc([1.0, 2.0], [0, 1], [0, 2, 1], (3, 2)), ValueError, r"^A: malformed"),
-    (lambda: _canonical_flag(_csc([1.0, 2.0], [0, 1], [0, 2, 1], (3, 2))), ValueError,
-     r"^A: indptr must be non-decreasing"),
+    (lambda: _canonical_flag(_csc([1.0, 2.0], [0, 1], [0, 2, 1], (3, 2))), ValueError, r"^A: malformed"),
     (lambda: _csc([1.0, 2.0], [0, 1], [0, 1, 5], (3, 2)), ValueError, r"^A: malformed"),
     # Flagged canonical although a row repeats in a column: the core still finds it.
     (lambda: _canonical_flag(_csc([1.0, 2.0], [1, 1], [0, 2, 2], (3, 2))), ValueError, r"^A: indices must be strictly increasing within each column"),

@@ -122,6 +122,7 @@ public func ns_prox_create(
         let out = try nonNull(out, "out")
         out.pointee = nil
         let kind = String(cString: try nonNull(kind, "kind"))
+        try require(nScalars >= 0 && nScalars <= 8, "scalars", "has invalid length \(nScalars)")
         let s = try optionalArray(scalars, nScalars, "scalars") ?? []
         let a = try optionalArray(a, nA, "a")
         let b = try optionalArray(b, nB, "b")
@@ -133,19 +134,17 @@ public func ns_prox_create(
             try require(nGroupIndices == 0, "group_indices", "given without group_pointers")
         }
         let handle = ProxHandle(try makeOperator(kind: kind, scalars: s, a: a, b: b, groups: groups))
-        out.pointee = OpaquePointer(Unmanaged.passRetained(handle).toOpaque())
+        out.pointee = handles.register(handle)
     }
 }
 
 @_cdecl("ns_prox_destroy")
-public func ns_prox_destroy(_ handle: OpaquePointer?) {
-    guard let handle else { return }
-    Unmanaged<ProxHandle>.fromOpaque(UnsafeRawPointer(handle)).release()
+public func ns_prox_destroy(_ handle: OpaquePointer?) -> Int32 {
+    handles.destroy(handle, as: ProxHandle.self, "prox")
 }
 
 func proxHandle(_ handle: OpaquePointer?) throws -> ProxHandle {
-    guard let handle else { throw invalid("prox", "is a null handle") }
-    return Unmanaged<ProxHandle>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
+    try handles.object(handle, as: ProxHandle.self, "prox")
 }
 
 @_cdecl("ns_prox_is_matrix")

@@ -85,10 +85,16 @@ func nonNull<T>(_ pointer: UnsafeMutablePointer<T>?, _ name: String) throws -> U
     return pointer
 }
 
+/// Largest element count of any array the ABI accepts (2³¹·64 ≈ 1.4·10¹¹, 1 TiB
+/// of doubles): a larger count is an overflowing size, refused before any
+/// allocation or index computation.
+let maxArrayCount = Int64(Int32.max) * 64
+
 /// Copies an optional (pointer, count) pair into an array; null with count 0 is nil.
 func optionalArray<T>(_ pointer: UnsafePointer<T>?, _ count: Int64, _ name: String) throws -> [T]? {
     guard count != 0 else { return nil }
     try require(count > 0, name, "has negative length \(count)")
+    try require(count <= maxArrayCount, name, "has length \(count), more than any array can hold")
     let p = try nonNull(pointer, name)
     return Array(UnsafeBufferPointer(start: p, count: Int(count)))
 }
@@ -104,7 +110,16 @@ func stridedMatrix(_ data: UnsafePointer<Double>?, _ rows: Int64, _ columns: Int
                    finite: Bool = true) throws -> StridedMatrix {
     try require(rows >= 0 && columns >= 0, name, "has negative shape (\(rows), \(columns))")
     let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
-    try require(!overflow && count < Int64(Int32.max) * 64, name, "is too large (\(rows) × \(columns))")
+    try require(!overflow && count < maxArrayCount, name, "is too large (\(rows) × \(columns))")
+    if count > 0 {
+        // The farthest entry, |(rows − 1)·row_stride| + |(columns − 1)·column_stride|
+        // elements away, must be addressable, or index arithmetic would trap.
+        let (a, o1) = (rows - 1).multipliedReportingOverflow(by: rowStride)
+        let (b, o2) = (columns - 1).multipliedReportingOverflow(by: columnStride)
+        let (reach, o3) = a.magnitude.addingReportingOverflow(b.magnitude)
+        try require(!o1 && !o2 && !o3 && reach <= UInt64(Int64.max / 8), name,
+                    "strides (\(rowStride), \(columnStride)) reach beyond the address space for shape (\(rows), \(columns))")
+    }
     let base: UnsafePointer<Double>
     if count == 0 {
         base = data ?? UnsafePointer(emptyStorage)

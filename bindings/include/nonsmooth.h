@@ -11,8 +11,16 @@
  *   The message is thread-local and valid until the next ns_* call on the
  *   same thread.
  * - No input can crash the process: null pointers, negative or overflowing
- *   sizes, NaN parameters, mismatched lengths all give NS_INVALID_ARGUMENT.
- *   (Pointers must of course point to as many elements as their sizes say.)
+ *   sizes (element counts above 2^31·64, strides whose farthest entry is not
+ *   addressable), NaN parameters, mismatched lengths all give
+ *   NS_INVALID_ARGUMENT. (Pointers must of course point to as many elements
+ *   as their sizes say.)
+ * - Handles (ns_prox*, ns_graph*, ns_program*, ns_optimizer*) are checked
+ *   on every use: they are ids in a registry of live objects, never reused, not
+ *   addresses. A handle that was destroyed, never created, or is of another
+ *   kind gives NS_INVALID_ARGUMENT, from ns_*_destroy too (destroying twice is
+ *   reported, never a double free). A call in flight keeps its object alive
+ *   even if another thread destroys the handle meanwhile.
  * - Arrays are passed as (pointer, shape, strides) with strides counted in
  *   elements, not bytes; strides may be negative or zero. The core reads strided
  *   input in place and copies only when an algorithm needs another layout.
@@ -56,6 +64,9 @@ const char *ns_version(void);
  */
 ns_status ns_set_num_threads(int32_t n);
 int32_t ns_get_num_threads(void);
+
+/* Number of live handles of every kind (created and not yet destroyed): for leak checks. */
+int64_t ns_live_handles(void);
 
 /* ---- Progress and cancellation -------------------------------------------- */
 
@@ -160,8 +171,8 @@ ns_status ns_prox_create(const char *kind,
                          const int64_t *group_indices, int64_t n_group_indices,
                          ns_prox **out);
 
-/* Releases a handle (NULL is ignored). */
-void ns_prox_destroy(ns_prox *prox);
+/* Releases a handle (NULL is ignored: NS_OK). See "Handles" above. */
+ns_status ns_prox_destroy(ns_prox *prox);
 
 /* *out = 1 for matrix operators, 0 for vector operators. */
 ns_status ns_prox_is_matrix(const ns_prox *prox, int32_t *out);
@@ -554,7 +565,7 @@ typedef struct ns_kink_policy {
 } ns_kink_policy;
 
 ns_status ns_graph_create(ns_graph **out);
-void ns_graph_destroy(ns_graph *graph);   /* NULL is ignored; programs outlive their graph */
+ns_status ns_graph_destroy(ns_graph *graph);   /* NULL is ignored; programs outlive their graph */
 
 /* The next argument of the program (arguments are numbered in creation order). */
 ns_status ns_graph_input(ns_graph *graph, const int64_t *shape, int64_t ndim, int64_t *out_id);
@@ -592,6 +603,9 @@ ns_status ns_graph_shape(const ns_graph *graph, int64_t id, int64_t *shape, int6
  *    soft_threshold  ; -           ; t ≥ 0 (sign(x)·max(|x| − t, 0))
  *    huber           ; -           ; δ > 0 (x²/2 for |x| ≤ δ, δ(|x| − δ/2) beyond)
  *    round, floor    ; straight_through (0: derivative 0, 1: derivative 1) ; -
+ *    sign_ste        ; clipped (0: derivative 1, 1: derivative 1 on |x| ≤ 1) ; -
+ *                    (sign with a straight-through derivative)
+ *    stop_gradient   ; -           ; - (identity, derivative 0)
  *  elementwise, two operands (broadcast):
  *    add subtract multiply divide maximum minimum power
  *    less less_equal greater greater_equal equal not_equal (1.0 / 0.0, derivative 0)
@@ -609,6 +623,14 @@ ns_status ns_graph_shape(const ns_graph *graph, int64_t id, int64_t *shape, int6
  *                  along axis, which the output drops
  *  max_pool1d      (x; window, stride): over the last axis, valid windows only
  *  max_pool2d      (x; window0, window1, stride0, stride1): over the last two axes
+ *  avg_pool1d, avg_pool2d: as max_pool1d, max_pool2d with the window mean
+ *  conv2d          (x (N, C, H, W), w (F, C, kh, kw); stride_h, stride_w,
+ *                  padding_h, padding_w): cross-correlation with zero padding,
+ *                  (N, F, Ho, Wo), by im2col and one matrix product
+ *  codebook_lookup (z (..., d), codebook (K, d); straight_through): each row of
+ *                  z replaced by its nearest codebook row (ties: lowest index);
+ *                  the codebook gets the exact derivative, z the cotangent
+ *                  unchanged when straight_through = 1, else nothing
  */
 ns_status ns_graph_op(ns_graph *graph, const char *op,
                       int64_t n_inputs, const int64_t *inputs,
@@ -623,7 +645,7 @@ ns_status ns_graph_op(ns_graph *graph, const char *op,
  * destroyed afterwards.
  */
 ns_status ns_program_create(const ns_graph *graph, int64_t n_outputs, const int64_t *outputs, ns_program **out);
-void ns_program_destroy(ns_program *program);   /* NULL is ignored */
+ns_status ns_program_destroy(ns_program *program);   /* NULL is ignored */
 
 ns_status ns_program_arity(const ns_program *program, int64_t *n_inputs, int64_t *n_outputs);
 
@@ -713,6 +735,7 @@ ns_status ns_program_lexicographic(const ns_program *program,
  *  kind         hyperparameters          update of w from the (sub)gradient g, step α
  *  "sgd"        -                        w ← w − α g
  *  "momentum"   μ ∈ [0, 1)               v ← μ v + g,  w ← w − α v       (Polyak 1964, Sutskever et al. 2013)
+ *                                        (μ = β_k with ns_optimizer_momentum_schedule)
  *  "nesterov"   μ ∈ [0, 1)               v ← μ v + g,  w ← w − α (g + μ v)
  *  "adagrad"    ε ≥ 0                    G ← G + g²,   w ← w − α g / (√G + ε)    (Duchi, Hazan & Singer 2011)
  *  "rmsprop"    ρ ∈ [0, 1), ε ≥ 0        s ← ρ s + (1 − ρ) g²,  w ← w − α g / (√s + ε)  (Tieleman & Hinton 2012)
@@ -731,7 +754,14 @@ typedef struct ns_optimizer ns_optimizer;
 
 ns_status ns_optimizer_create(const char *kind, const double *hyperparameters, int64_t n_hyperparameters,
                               ns_optimizer **out);
-void ns_optimizer_destroy(ns_optimizer *optimizer);   /* NULL is ignored */
+ns_status ns_optimizer_destroy(ns_optimizer *optimizer);   /* NULL is ignored */
+
+/* Momentum schedule of a "momentum" or "nesterov" optimizer: β_k = r_k, or
+ * β_k = 1 − r_k with complement ≠ 0, where r_k is the learning-rate schedule
+ * (schedule, parameters) below and k counts the steps since creation or reset.
+ * β_k must lie in [0, 1) for every k (checked on r_0: schedules are nonincreasing). */
+ns_status ns_optimizer_momentum_schedule(ns_optimizer *optimizer, const char *schedule, const double *parameters,
+                                         int64_t n_parameters, int32_t complement);
 
 /* Forgets the state (the next step is a first step again). */
 ns_status ns_optimizer_reset(ns_optimizer *optimizer);
@@ -758,6 +788,15 @@ ns_status ns_learning_rate(const char *schedule, const double *parameters, int64
 #define NS_TRAIN_PARAMETER 0   /* trained; inputs[k] holds its initial value        */
 #define NS_TRAIN_DATA      1   /* sampled by rows: inputs[k] holds `rows` rows      */
 #define NS_TRAIN_FIXED     2   /* held fixed; inputs[k] holds its value             */
+/* Filled by the loop before every step (inputs[k] holds its traced count of
+ * entries, ignored): noise from a SplitMix64 generator seeded with
+ * seed ^ 0x6E6F6973655F7331 (independent of the minibatches), drawn for the
+ * noise arguments in argument order, entry by entry; or the step index k.
+ * With u = (x >> 11)·2⁻⁵³ and u° = ((x >> 11) + ½)·2⁻⁵³ for successive draws x: */
+#define NS_TRAIN_NOISE_UNIFORM 3   /* u ∈ [0, 1)                                      */
+#define NS_TRAIN_NOISE_NORMAL  4   /* √(−2 ln u°₁)·cos(2π u₂), two draws per entry    */
+#define NS_TRAIN_NOISE_GUMBEL  5   /* −log(−log u°)                                   */
+#define NS_TRAIN_STEP          6   /* every entry = k, the step index (0, 1, ...)     */
 
 #define NS_AVERAGE_NONE          0
 #define NS_AVERAGE_UNIFORM       1   /* (1/K) Σ_{k=1..K} w_k, the iterates after each step             */

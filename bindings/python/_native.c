@@ -53,13 +53,18 @@ PyArrayObject *ns_as_double_array(PyObject *obj, int ndim, const char *name)
     return array;
 }
 
-/* Strides in elements; fails (ValueError) if a byte stride is not a multiple of 8. */
+/* Strides in elements; fails (ValueError) if a byte stride is not a multiple of 8.
+ * The stride of a dimension of length 0 or 1 is never used, so any value is
+ * valid there (NumPy calls such a view aligned and contiguous) and 0 is passed. */
 int ns_element_strides(PyArrayObject *array, int64_t *row_stride, int64_t *column_stride, const char *name)
 {
-    npy_intp *s = PyArray_STRIDES(array);
-    if (s[0] % (npy_intp)sizeof(double) != 0 || s[1] % (npy_intp)sizeof(double) != 0) {
-        PyErr_Format(PyExc_ValueError, "%s: strides are not a multiple of the item size", name);
-        return -1;
+    npy_intp s[2];
+    for (int k = 0; k < 2; k++) {
+        s[k] = PyArray_DIM(array, k) > 1 ? PyArray_STRIDES(array)[k] : 0;
+        if (s[k] % (npy_intp)sizeof(double) != 0) {
+            PyErr_Format(PyExc_ValueError, "%s: strides are not a multiple of the item size", name);
+            return -1;
+        }
     }
     *row_stride = (int64_t)(s[0] / (npy_intp)sizeof(double));
     *column_stride = (int64_t)(s[1] / (npy_intp)sizeof(double));
@@ -178,6 +183,11 @@ static PyObject *py_get_num_threads(PyObject *self, PyObject *unused)
     return PyLong_FromLong(ns_get_num_threads());
 }
 
+static PyObject *py_live_handles(PyObject *self, PyObject *unused)
+{
+    return PyLong_FromLongLong((long long)ns_live_handles());
+}
+
 static PyObject *py_version(PyObject *self, PyObject *unused)
 {
     return PyUnicode_FromString(ns_version());
@@ -187,6 +197,7 @@ static PyMethodDef methods[] = {
     {"version", py_version, METH_NOARGS, "Version of the native library."},
     {"set_num_threads", py_set_num_threads, METH_O, "Threads of BLAS/LAPACK inside the core."},
     {"get_num_threads", py_get_num_threads, METH_NOARGS, "Threads of BLAS/LAPACK inside the core."},
+    {"live_handles", py_live_handles, METH_NOARGS, "Native handles created and not yet destroyed (leak checks)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -89,6 +89,9 @@ extension Program {
                 sortForward(operand(0), out, dec, count: n, length: length, &ctx)
             case .softmaxCrossEntropy(let length):
                 softmaxCrossEntropyForward(operand(0), operand(1), out, rows: n, length: length)
+            case .codebookLookup(let codes, let length, let ste):
+                codebookForward(operand(0), operand(1), out, dec, count: n, codes: codes, length: length,
+                                straightThrough: ste, &ctx)
             }
             if countKinks && ctx.kinks > 0 { report.add(nodes[id].label, ctx.kinks) }
         }
@@ -224,6 +227,8 @@ extension Program {
                 }
             case .softmaxCrossEntropy(let length):
                 softmaxCrossEntropyBackward(operand(0), operand(1), g, gradient(0), gradient(1), rows: n, length: length)
+            case .codebookLookup(_, let length, let ste):
+                codebookBackward(dec, g, ste ? gradient(0) : nil, gradient(1), count: n, length: length)
             }
         }
     }

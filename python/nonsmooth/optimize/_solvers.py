@@ -3,15 +3,14 @@ operator of :mod:`nonsmooth.prox`. The iterations run natively; each result
 carries its certificate."""
 from __future__ import annotations
 
-import numbers
 import time
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import _native
-from .._validation import as_float_array, as_scalar
+from .. import _native, _progress
+from .._validation import as_float_array, as_int, as_scalar
 from ..exceptions import ConvergenceWarning
 from ..prox import ProximalOperator, Zero
 from .losses import SmoothLoss
@@ -61,22 +60,8 @@ class OptimizeResult:
         return self.status == "converged"
 
 
-def _callback(callback, verbose, name):
-    if callback is None and not verbose:
-        return None
-
-    def report(k, value):
-        if verbose:
-            print(f"[{name}] iteration {k}: {value:.3e}", flush=True)
-        return True if callback is None else callback(k, value) is not False
-
-    return report
-
-
 def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name}: must be a positive integer, got {value!r}")
-    return int(value)
+    return as_int(value, name, low=1)
 
 
 def _check(loss, prox, x0, shape=None, allow_matrix=False):
@@ -170,9 +155,11 @@ def minimize(loss: SmoothLoss, prox: ProximalOperator | None = None, x0=None, *,
     hist = np.empty(max_iter + 1) if history else None
     info = np.zeros(9)
     start = time.perf_counter()
+    report = _progress.reporter(verbose, callback, method.upper(), "certificate", unit="iteration")
     status = _native.prox_gradient(*loss._native_args(), handle, matrix_rows, methods[method], step_rule, step_value, shrink,
                                    growth, restarts[restart], tol, bool(relative_tol), max_iter, x, x0 is not None,
-                                   hist, info, _callback(callback, verbose, method), 10)
+                                   hist, info, report, 10)
+    _progress.close(report)
     result = OptimizeResult(
         x=x, objective=info[0], certificate=info[1], certificate_tolerance=info[2], n_iter=int(info[3]),
         status=_STATUS[status], history=np.empty(0) if hist is None else hist[:int(info[8])].copy(),
@@ -226,8 +213,10 @@ def subgradient_method(loss: SmoothLoss, prox: ProximalOperator | None = None, x
     average = np.zeros_like(x)
     info = np.zeros(7)
     start = time.perf_counter()
+    report = _progress.reporter(verbose, callback, "subgradient", "best_objective", unit="iteration")
     status = _native.subgradient_method(*loss._native_args(), handle, rule, p1, b, tol, max_iter, x, x0 is not None,
-                                        average, hist, info, _callback(callback, verbose, "subgradient"), 100)
+                                        average, hist, info, report, 100)
+    _progress.close(report)
     converged = rule == 4 and info[0] - p1 <= tol
     return OptimizeResult(
         x=x, objective=info[0], certificate=info[4], certificate_tolerance=np.nan, n_iter=int(info[5]),
@@ -266,10 +255,12 @@ def admm(f: ProximalOperator, g: ProximalOperator, dimension: int, z0=None, *, p
     x = np.zeros(n)
     info = np.zeros(7)
     start = time.perf_counter()
+    report = _progress.reporter(verbose, callback, "ADMM", "residual_ratio", unit="iteration")
     status = _native.admm(f._handle(n), g._handle(n), n, rho, relaxation, as_scalar(abs_tol, "abs_tol", low=0.0),
                           as_scalar(rel_tol, "rel_tol", low=0.0), bool(residual_balancing),
                           _positive_int(max_iter, "max_iter"), z, z0 is not None, x, info,
-                          _callback(callback, verbose, "admm"), 10)
+                          report, 10)
+    _progress.close(report)
     certificate = max(info[1] / info[3] if info[3] > 0 else 0.0, info[2] / info[4] if info[4] > 0 else 0.0)
     result = OptimizeResult(
         x=z, objective=info[0], certificate=certificate, certificate_tolerance=1.0, n_iter=int(info[6]),

@@ -18,13 +18,12 @@ NeurIPS 2021 (the conservative-Jacobian reading at breakpoints).
 from __future__ import annotations
 
 import dataclasses
-import numbers
 import warnings
 
 import numpy as np
 
 from .. import _native
-from .._validation import as_float_array, as_scalar
+from .._validation import as_float_array, as_int, as_scalar
 from ..exceptions import ConvergenceWarning
 
 METHODS = {"implicit": 0, "implicit_forward": 1, "forward": 2, "reverse": 3}
@@ -209,8 +208,7 @@ def hypergradient(X, y, coef, criterion_gradient, *, alpha=None, l1=None, l2=0.0
     if model == "elastic_net" and l2 <= 0:
         raise ValueError("l2: must be positive for model='elastic_net' (θ₂ = log λ2)")
     tol = as_scalar(tol, "tol", low=0.0)
-    if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 1:
-        raise ValueError(f"max_iter: must be a positive integer, got {max_iter!r}")
+    max_iter = as_int(max_iter, "max_iter", low=1)
     means = None
     if fit_intercept:
         means = np.ascontiguousarray(np.asarray(design.matrix.mean(axis=0)).ravel())

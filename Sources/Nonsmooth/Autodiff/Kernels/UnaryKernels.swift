@@ -148,6 +148,20 @@ func unaryForward<S: ADScalar>(
             if v == 0 { ctx.kinks += 1 }
             out[i] = S(v > 0 ? 1 : (v < 0 ? -1 : 0))
         }
+    case .signStraightThrough(let clipped):
+        // The jump at 0 is reported; the clipped estimator's slope jumps at
+        // ±1 follow the 0/1 rule (slope s there), as clip(x, −1, 1) does.
+        for i in 0..<n {
+            let v = x[i].primal
+            if v == 0 { ctx.kinks += 1 }
+            let value: Double = v > 0 ? 1 : (v < 0 ? -1 : 0)
+            if !clipped { out[i] = x[i].replacingPrimal(value); continue }
+            let a = Swift.abs(v)
+            if a < 1 { dec[i] = 1 } else if a > 1 { dec[i] = 0 } else { jumpSlope(x[i], v < 0, 0, 1, &dec[i], &ctx) }
+            out[i] = sloped(value, x[i], dec[i])
+        }
+    case .stopGradient:
+        for i in 0..<n { out[i] = S(x[i].primal) }
     case .round(let ste), .floor(let ste):
         let isRound: Bool
         if case .round = f { isRound = true } else { isRound = false }
@@ -257,8 +271,14 @@ func unaryBackward<S: ADScalar>(
     case .abs, .relu, .leakyRelu, .clip, .softThreshold, .hinge:
         // Slopes are finite, so this product is NaN only where g already is.
         for i in 0..<n { gx[i] += dec[i] * g[i] }
-    case .sign:
+    case .sign, .stopGradient:
         break
+    case .signStraightThrough(let clipped):
+        if clipped {
+            for i in 0..<n { gx[i] += dec[i] * g[i] }
+        } else {
+            for i in 0..<n { gx[i] += g[i] }
+        }
     case .round(let ste), .floor(let ste):
         if ste { for i in 0..<n { gx[i] += g[i] } }
     case .reciprocal:
