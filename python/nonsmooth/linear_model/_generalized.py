@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._estimator import BaseEstimator
+from .. import _progress
+from .._estimator import BaseEstimator, FeatureCheckMixin
 from . import datafits as _datafits
 from . import penalties as _penalties
-from ._coordinate_descent import _check_sample_weight, _progress_callback
+from ._coordinate_descent import _check_sample_weight
 from ._data import Design, as_target
-from ._glm import check_features, check_tol_max_iter, regression_tol_scale, solve, warn_if_not_converged
+from ._glm import check_features, check_tol_max_iter, regression_tol_scale, reporter, solve, warn_if_not_converged
 from ._labels import as_labels, plus_minus
 
 
-class GeneralizedLinearEstimator(BaseEstimator):
+class GeneralizedLinearEstimator(FeatureCheckMixin, BaseEstimator):
     """min over β, b of F(Xβ + b) + Σⱼ pⱼ(βⱼ) for any datafit and separable penalty.
 
     The generic estimator of the coordinate-descent engine (the shape of
@@ -114,10 +115,12 @@ class GeneralizedLinearEstimator(BaseEstimator):
         spec = penalty._spec(p)
         warm = bool(self.warm_start) and np.shape(getattr(self, "coef_", ())) == (p,)
         coef = np.array(self.coef_, dtype=float) if warm else np.zeros(p)
+        report = reporter(self, name)
         coef, intercept, fit = solve(
             design, target, datafit._code, spec, sample_weight=s, fit_intercept=bool(self.fit_intercept),
             tol=tolerance, max_iter=max_iter, coef=coef, intercept=self.intercept_ if warm else 0.0, warm=warm,
-            callback=_progress_callback(self.verbose, self.callback, name))
+            callback=report)
+        _progress.close(report)
         if datafit.is_classification:
             self.classes_ = classes
         elif hasattr(self, "classes_"):
@@ -131,7 +134,7 @@ class GeneralizedLinearEstimator(BaseEstimator):
         self.kkt_violation_ = fit.kkt_violation
         self.objective_ = fit.objective
         self.history_ = fit.history
-        self.n_features_in_ = p
+        self._reset_features(X, p)
         warn_if_not_converged(name, fit, tolerance, max_iter)
         return self
 

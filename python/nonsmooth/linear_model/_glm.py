@@ -8,11 +8,11 @@ import warnings
 
 import numpy as np
 
-from .. import _native
-from .._estimator import BaseEstimator, RegressorMixin, check_is_fitted
+from .. import _native, _progress
+from .._estimator import BaseEstimator, FeatureCheckMixin, RegressorMixin, check_is_fitted
 from ..exceptions import ConvergenceWarning
 from . import datafits as _datafits
-from ._coordinate_descent import _check_sample_weight, _progress_callback
+from ._coordinate_descent import _check_sample_weight
 from ._data import Design, as_target
 
 _OK, _CANCELLED, _NOT_CONVERGED = 0, 3, 4
@@ -85,10 +85,16 @@ def warn_if_not_converged(name, fit: GLMFit, tol, max_iter):
 def check_features(estimator, X) -> Design:
     check_is_fitted(estimator)
     design = Design(X)
+    estimator._check_features(X, design.shape[1])
     if design.shape[1] != estimator.n_features_in_:
         raise ValueError(f"X has {design.shape[1]} features, but {type(estimator).__name__} "
                          f"is expecting {estimator.n_features_in_} features as input.")
     return design
+
+
+def reporter(estimator, name):
+    """The progress line / user callback of a fit (None when neither is asked for)."""
+    return _progress.reporter(estimator.verbose, estimator.callback, name, "certificate", unit="epoch")
 
 
 def regression_tol_scale(y, s, fit_intercept):
@@ -99,7 +105,7 @@ def regression_tol_scale(y, s, fit_intercept):
     return scale if scale > 0 else 1.0
 
 
-class _Regression(RegressorMixin, BaseEstimator):
+class _Regression(FeatureCheckMixin, RegressorMixin, BaseEstimator):
     """Least squares + a separable penalty: fit, predict and the certificate attributes."""
 
     def _penalty(self):  # pragma: no cover - overridden
@@ -128,11 +134,14 @@ class _Regression(RegressorMixin, BaseEstimator):
         warm = bool(self.warm_start) and np.shape(getattr(self, "coef_", ())) == (p,)
         coef = np.array(self.coef_, dtype=float) if warm else np.zeros(p)
         scale = regression_tol_scale(y, s, self.fit_intercept)
+        report = reporter(self, name)
         coef, intercept, fit = solve(
             design, y, _datafits.Quadratic._code, spec, sample_weight=s, fit_intercept=bool(self.fit_intercept),
             tol=tol * scale, max_iter=max_iter, coef=coef, intercept=getattr(self, "intercept_", 0.0) if warm else 0.0,
-            warm=warm, callback=_progress_callback(self.verbose, self.callback, name))
+            warm=warm, callback=report)
+        _progress.close(report)
         self._store(coef, intercept, fit, p, tol * scale)
+        self._reset_features(X, p)
         warn_if_not_converged(name, fit, tol * scale, max_iter)
         return self
 
@@ -147,7 +156,6 @@ class _Regression(RegressorMixin, BaseEstimator):
         self.dual_gap_ = fit.certificate if fit.kind == "duality_gap" else float("nan")
         self.objective_ = fit.objective
         self.history_ = fit.history
-        self.n_features_in_ = p
 
     def predict(self, X):
         """X @ coef_ + intercept_."""

@@ -7,11 +7,12 @@ import numbers
 
 import numpy as np
 
-from .._estimator import BaseEstimator, check_is_fitted
+from .. import _progress
+from .._estimator import BaseEstimator, FeatureCheckMixin, check_is_fitted
 from . import datafits, penalties
-from ._coordinate_descent import _check_sample_weight, _progress_callback
+from ._coordinate_descent import _check_sample_weight
 from ._data import Design
-from ._glm import check_features, check_tol_max_iter, solve, warn_if_not_converged
+from ._glm import check_features, check_tol_max_iter, reporter, solve, warn_if_not_converged
 from ._labels import as_labels, plus_minus
 
 try:
@@ -56,7 +57,7 @@ def _raw_sample_weight(sample_weight, n):
     return np.ascontiguousarray(normalized), raw
 
 
-class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
+class SparseLogisticRegression(FeatureCheckMixin, ClassifierMixin, BaseEstimator):
     """ℓ1-penalized logistic regression, certified by its duality gap.
 
     Minimizes, for labels mapped to yᵢ ∈ {−1, +1} (``classes_[1]`` is +1),
@@ -169,7 +170,7 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
         coefs = np.zeros((len(tasks), p))
         intercepts = np.zeros(len(tasks))
         n_iter, gaps, history, kinds = [], [], [], set()
-        callback = _progress_callback(self.verbose, self.callback, name)
+        callback = reporter(self, name)
         for k, positive in enumerate(tasks):
             coef = np.array(self.coef_[k], dtype=float) if warm else np.zeros(p)
             coef, intercept, fit = solve(
@@ -183,6 +184,7 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
             history.append(fit.history)
             kinds.add(fit.kind)
             warn_if_not_converged(name, fit, tol, max_iter)
+        _progress.close(callback)
         self.classes_ = classes
         self.coef_ = coefs
         self.intercept_ = intercepts
@@ -190,7 +192,7 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
         self.dual_gap_ = np.asarray(gaps)
         self.certificate_kind_ = kinds.pop() if len(kinds) == 1 else "mixed"
         self.history_ = history
-        self.n_features_in_ = p
+        self._reset_features(X, p)
         return self
 
     def decision_function(self, X):
