@@ -29,8 +29,9 @@ public struct SCAD: ProximalOperator {
     static func penalty(_ u: Double, strength l: Double, a: Double) -> Double {
         let m = abs(u)
         if m <= l { return l * m }
-        if m <= a * l { return (2 * a * l * m - m * m - l * l) / (2 * (a - 1)) }
-        return l * l * (a + 1) / 2
+        // l·m − (m − l)²/(2(a − 1)), ordered so that a large a cannot overflow.
+        if m <= a * l { return l * m - (m - l) / (a - 1) * (m - l) / 2 }
+        return (a + 1) / 2 * l * l
     }
 
     /// prox_{t p}(u) for one scalar: the closed form for t < a − 1, else the best
@@ -41,7 +42,9 @@ public struct SCAD: ProximalOperator {
         let m = abs(u), sign: Double = u > 0 ? 1 : -1
         if t < a - 1 {
             if m <= l * (1 + t) { return softThreshold(u, t * l) }
-            if m <= a * l { return ((a - 1) * u - sign * t * a * l) / (a - 1 - t) }
+            // ((a − 1)u − sign·t·a·l)/(a − 1 − t), divided through by a − 1
+            // so that a large a or u cannot overflow.
+            if m <= a * l { return (u - sign * t * l * (a / (a - 1))) / (1 - t / (a - 1)) }
             return u
         }
         // Candidates in magnitude: the L1 piece's minimizer, the ends of the
