@@ -295,6 +295,20 @@ def test_sparse_logistic_needs_two_classes(client, rng):
         ns.distributed.SparseLogisticRegression().fit(rng.normal(size=(30, 3)), np.arange(30) % 3)
 
 
+def test_dataframe_columns_are_checked_and_fitted_models_pickle(client):
+    """Feature names as for every estimator (FeatureCheckMixin), and a fitted model
+    travels through pickle (to a worker, or saved)."""
+    pd = pytest.importorskip("pandas")
+    X, y = _data(np.random.default_rng(5), n=200, p=4)
+    df = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    model = Lasso(0.05).fit(df, y)
+    assert list(model.feature_names_in_) == ["a", "b", "c", "d"]
+    with pytest.raises(ValueError, match="same order as they were in fit"):
+        model.predict(df[df.columns[::-1]])
+    copied = pickle.loads(pickle.dumps(model))
+    assert np.array_equal(copied.predict(df), model.predict(df))
+
+
 def test_many_fits_through_joblib_dask_backend(client, rng):
     """scikit-learn's model selection with n_jobs runs single-machine ns.Lasso
     fits as Dask tasks on the cluster (the estimators pickle) and finds what

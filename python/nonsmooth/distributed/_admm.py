@@ -80,7 +80,7 @@ class ShardedProblem:
     """Shards held by Dask futures, one actor per shard answering ADMM's
     x-updates; a shard whose worker dies is rebuilt from its graph."""
 
-    actor_class = None
+    actor_class: type | None = None
 
     def _start_actors(self, client, shards, *actor_args):
         self.client, self.shards, self._actor_args = client, shards, actor_args

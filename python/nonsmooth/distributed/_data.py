@@ -16,7 +16,20 @@ _OWN_CLIENT = None
 def get_client():
     """The active ``dask.distributed.Client``; without one, a ``Client()`` on a
     new ``LocalCluster`` (one worker process per core group), which then stays
-    the active client for later fits."""
+    the active client for later fits.
+
+    Returns
+    -------
+    distributed.Client
+
+    Examples
+    --------
+    >>> from distributed import Client
+    >>> from nonsmooth.distributed import get_client
+    >>> with Client(processes=False, n_workers=1, dashboard_address=None) as client:
+    ...     get_client() is client
+    True
+    """
     global _OWN_CLIENT
     from distributed import Client, default_client
 

@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 
-from .._estimator import BaseEstimator
+from .._estimator import BaseEstimator, FeatureCheckMixin
 from .._validation import as_float_array, as_scalar
 from ..linear_model._data import DataConversionWarning
 from . import _admm
@@ -19,7 +19,7 @@ from ._shards import _check_chunk
 try:
     from sklearn.base import ClassifierMixin
 except ImportError:  # pragma: no cover
-    class ClassifierMixin:
+    class ClassifierMixin:  # type: ignore[no-redef]
         _estimator_type = "classifier"
 
         def score(self, X, y, sample_weight=None):
@@ -221,7 +221,7 @@ class LogisticProblem(_admm.ShardedProblem):
         return primal - dual, primal
 
 
-class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
+class SparseLogisticRegression(FeatureCheckMixin, ClassifierMixin, BaseEstimator):
     """ℓ1-regularized logistic regression fitted on a Dask cluster by consensus
     ADMM, certified by a duality gap computed from the rows at every iteration.
 
@@ -345,7 +345,7 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
         if rho is None:  # the mean curvature of one shard's loss at 0
             rho = float(problem.diag[:p].sum()) / (4 * problem.n * p * len(problem.shards)) or 1.0
         self.classes_ = classes
-        self.n_features_in_ = p
+        self._reset_features(X, p)
         return run_admm(self, problem, penalty, z0, rho, tol, max_iter, relaxation)
 
     def _set_state(self, problem, state, result):
