@@ -199,7 +199,7 @@ def _check_index_range(indices: np.ndarray, size: int, label: str) -> None:
     """ValueError "<label> k is i, outside [0, size)" for the first bad entry."""
     if indices.size and indices.dtype.kind not in "iu":
         raise ValueError(f"{label}s must be integers, got dtype {indices.dtype}")
-    bad = np.flatnonzero((indices < 0) | (indices >= size)) if indices.size else ()
+    bad = np.flatnonzero((indices < 0) | (indices >= size)) if indices.size else np.empty(0, dtype=np.intp)
     if len(bad):
         k = int(bad[0])
         raise ValueError(f"{label} {k} is {int(indices[k])}, outside [0, {size})")
