@@ -353,7 +353,10 @@ final class Workspace<S: ADScalar> {
     let decisions: UnsafeMutablePointer<Double>
     /// Scratch flags of the reverse pass (needs, reach, touched per node).
     let flags: UnsafeMutablePointer<Bool>
-    let program: Program
+    /// Unowned: the program keeps its idle workspaces, so a strong reference
+    /// would be a cycle that leaked every evaluated program (issue 12, item 9).
+    /// A workspace is used only inside `withWorkspace`, while the program lives.
+    unowned let program: Program
     /// Scratch for kernels that need it (sort permutations, softmax rows).
 
     init(_ program: Program) {
