@@ -48,10 +48,12 @@ public func ns_last_error_message() -> UnsafePointer<CChar>? {
 }
 
 /// Runs `body`, turning every thrown error into a status code and a message.
+/// `interruptible`: the host's interrupt hook is polled during `body` (see
+/// `ns_set_interrupt_check`), for computations with no progress callback.
 @inline(__always)
-func guarded(_ body: () throws -> Void) -> Int32 {
+func guarded(interruptible: Bool = false, _ body: () throws -> Void) -> Int32 {
     do {
-        try body()
+        if interruptible { try Interruption.polling(body) } else { try body() }
         setLastError("")
         return NS_OK
     } catch let error as NonsmoothError {
@@ -146,6 +148,18 @@ private let nonsmoothVersionCString: UnsafeMutablePointer<CChar> = {
     p.initialize(from: s, count: s.count)
     return p
 }()
+
+/// Monotonic clock in seconds.
+func secondsNow() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+@_cdecl("ns_set_interrupt_check")
+public func ns_set_interrupt_check(_ check: (@convention(c) () -> Int32)?) {
+    Interruption.hook = check
+}
 
 @_cdecl("ns_set_num_threads")
 public func ns_set_num_threads(_ n: Int32) -> Int32 {

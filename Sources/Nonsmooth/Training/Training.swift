@@ -263,7 +263,7 @@ extension Program {
                 }
                 let report = try runForward(ws, policy: options.policy, mode: .policy)
                 let loss = ws.value(outputNodes[0])[0]
-                runBackward(ws, wrt: parameters, seeded: [0]) { ws.cotangent(outputNodes[0])[0] = 1 }
+                try runBackward(ws, wrt: parameters, seeded: [0]) { ws.cotangent(outputNodes[0])[0] = 1 }
                 for (j, a) in parameters.enumerated() {
                     (grad.baseAddress! + offsets[j]).update(from: ws.cotangent(inputNodes[a]), count: inputCounts[a])
                 }
