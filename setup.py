@@ -57,7 +57,7 @@ native = Extension(
     sources=["bindings/python/_native.c", "bindings/python/prox_bindings.c", "bindings/python/enet_bindings.c",
              "bindings/python/solver_bindings.c",
              "bindings/python/bilevel_bindings.c", "bindings/python/autodiff_bindings.c",
-             "bindings/python/training_bindings.c"],
+             "bindings/python/training_bindings.c", "bindings/python/glm_bindings.c"],
     depends=["bindings/python/native.h", "bindings/include/nonsmooth.h"],
     include_dirs=["bindings/include", numpy.get_include()],
     libraries=["NonsmoothC"],

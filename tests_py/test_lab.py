@@ -176,9 +176,9 @@ def test_every_plot_writes_a_png(tmp_path, toy, pruned):
 
     for name, result in small.items():
         out = tmp_path / f"{name}.png"
-        fig = lab.EXPERIMENTS[name][1](result, out)
+        axes = lab.EXPERIMENTS[name][1](result, out)
         assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 20_000, name
-        assert fig is not None
+        assert len(axes) >= 1 and all(a.figure is axes[0].figure for a in axes)
         plt.close("all")
     assert set(small) == set(lab.EXPERIMENTS)
     assert "SGD" in toy.summary() and "proximal SGD" in pruned.summary()

@@ -191,7 +191,7 @@ def test_matrix_operators_need_2d_input(case, shape):
 
 @pytest.mark.parametrize("shape", [(2, 3), (4, 1), (1, 5)])
 def test_psd_needs_a_square_matrix(shape):
-    with pytest.raises(ValueError, match=r"^v:.*square"):
+    with pytest.raises(ValueError, match=r"^M:.*square"):  # the shorthand's argument is M
         P.project_psd(np.ones(shape))
 
 

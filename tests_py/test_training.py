@@ -330,7 +330,8 @@ def test_callback_stops_with_the_state_reached_and_progress_prints(capsys):
     for _ in range(300):
         w = w - 0.01 * lsq.grad(w, X, y)
     np.testing.assert_array_equal(res.params["w"], w)
-    assert "step 300/10000" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "300/10000" in err and err.count("\n") == 1  # one progress line, rewritten in place
 
 
 def test_divergence_warns_and_stops():

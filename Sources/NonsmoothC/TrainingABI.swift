@@ -133,6 +133,24 @@ public func ns_optimizer_step(
     }
 }
 
+@_cdecl("ns_optimizer_momentum_schedule")
+public func ns_optimizer_momentum_schedule(
+    _ handle: OpaquePointer?, _ kind: UnsafePointer<CChar>?, _ parameters: UnsafePointer<Double>?, _ n: Int64,
+    _ complement: Int32
+) -> Int32 {
+    guarded {
+        let h = try optimizerHandle(handle)
+        let schedule = MomentumSchedule(try learningRate(kind, parameters, n), complement: complement != 0)
+        try h.state.withLock { state in
+            guard var momentum = state as? Momentum else {
+                throw invalid("optimizer", "a momentum schedule needs a momentum or nesterov optimizer, got \(state.name)")
+            }
+            try momentum.setSchedule(schedule)
+            state = momentum
+        }
+    }
+}
+
 @_cdecl("ns_learning_rate")
 public func ns_learning_rate(
     _ kind: UnsafePointer<CChar>?, _ parameters: UnsafePointer<Double>?, _ n: Int64, _ step: Int64,
@@ -152,6 +170,8 @@ public func ns_learning_rate(
 private let NS_TRAIN_PARAMETER: Int32 = 0
 private let NS_TRAIN_DATA: Int32 = 1
 private let NS_TRAIN_FIXED: Int32 = 2
+/// Roles 3...6: arguments the loop fills at every step.
+private let generatedKinds: [Int32: GeneratedArgument.Kind] = [3: .uniform, 4: .normal, 5: .gumbel, 6: .step]
 private let historyColumns = 9
 
 private func seconds() -> Double {
@@ -230,6 +250,7 @@ public func ns_train(
 
         var parameters: [Int] = [], initial: [[Double]] = [], data: [TrainingData] = []
         var fixed: [Int: UnsafePointer<Double>] = [:], proximal: [ProximalTerm] = []
+        var generated: [GeneratedArgument] = []
         let b = Int(batchSize)
         for a in 0..<n {
             let count = program.inputCounts[a]
@@ -243,15 +264,18 @@ public func ns_train(
                 try require(!overflow && total <= 1 << 40, argument, "\(rows) rows of \(count / b) entries are too many")
                 expected = total
             } else {
-                try require(roles[a] == NS_TRAIN_PARAMETER || roles[a] == NS_TRAIN_FIXED, "roles",
-                            "entry \(a) must be 0 (parameter), 1 (data) or 2 (fixed), got \(roles[a])")
+                try require(roles[a] == NS_TRAIN_PARAMETER || roles[a] == NS_TRAIN_FIXED || generatedKinds[roles[a]] != nil,
+                            "roles", "entry \(a) must be 0 (parameter), 1 (data), 2 (fixed), 3 (uniform noise), "
+                                + "4 (normal noise), 5 (Gumbel noise) or 6 (step counter), got \(roles[a])")
             }
             try require(sizes[a] == Int64(expected), argument, "has \(sizes[a]) entries, expected \(expected)")
             let p = expected == 0 ? UnsafePointer(emptyTrainingBuffer) : try nonNull(pointers[a], argument)
             if roles[a] != NS_TRAIN_PARAMETER {
                 try require(proxes?[a] == nil, "prox", "entry \(a) is given for an argument that is not a parameter")
             }
-            if roles[a] == NS_TRAIN_DATA {
+            if let kind = generatedKinds[roles[a]] {
+                generated.append(GeneratedArgument(argument: a, kind: kind))
+            } else if roles[a] == NS_TRAIN_DATA {
                 data.append(TrainingData(argument: a, values: p, rows: Int(rows)))
             } else if roles[a] == NS_TRAIN_FIXED {
                 fixed[a] = p
@@ -286,7 +310,7 @@ public func ns_train(
                                         interval: callbackSeconds)
         try optimizer.state.withLock { opt in
             let result = try program.train(
-                parameters: parameters, initial: initial, data: data, fixed: fixed, optimizer: &opt,
+                parameters: parameters, initial: initial, data: data, fixed: fixed, generated: generated, optimizer: &opt,
                 proximal: proximal, options: options, evaluation: evaluation, observer: observer)
             for (j, a) in parameters.enumerated() {
                 if let out = outputs[a] { result.parameters[j].withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: $0.count) } }

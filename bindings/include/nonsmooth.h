@@ -441,6 +441,87 @@ ns_status ns_admm(const ns_prox *f, const ns_prox *g, int64_t dimension, double 
                   double *z, int32_t warm_start, double *x, double *info,
                   ns_progress_callback callback, void *context, int64_t callback_every);
 
+/* ---- Generalized linear models: one coordinate-descent engine ---------------- */
+
+/*
+ * min over β (p entries) and an optional intercept b of
+ *     F(Xβ + b·1) + Σ_j p_j(β_j)
+ * by coordinate descent on working sets with Anderson extrapolation, for any
+ * datafit × separable penalty × design (X: an ns_matrix, dense or CSC).
+ *
+ *  datafit                 F(η), S = Σ s_i (s_i = 1 without sample weights)
+ *  NS_DATAFIT_QUADRATIC 0  Σ s_i (y_i - η_i)² / (2S)
+ *  NS_DATAFIT_LOGISTIC  1  Σ s_i log(1 + exp(-y_i η_i)) / S,   y_i ∈ {-1, +1}
+ *
+ *  penalty                 p_j(b)                                   alpha / param / arrays
+ *  NS_PENALTY_L1       0   λ w_j |b|  (w_j = 0: unpenalized)         λ / - / feature_weights (optional)
+ *  NS_PENALTY_ENET     1   λ w_j (ρ|b| + (1-ρ) b²/2)                 λ / ρ ∈ [0,1] / feature_weights
+ *  NS_PENALTY_BOX      2   indicator of lower_j ≤ b ≤ upper_j       - / - / lower, upper (bounds_length 1 or p)
+ *  NS_PENALTY_MCP      3   minimax concave penalty (Zhang 2010)     λ / γ > 1
+ *  NS_PENALTY_SCAD     4   SCAD (Fan & Li 2001)                     λ / a > 2
+ *  NS_PENALTY_L0       5   λ [b ≠ 0]                                λ
+ * NS_GLM_POSITIVE adds b ≥ 0 to L1 and elastic net.
+ *
+ * The certificate (result->certificate_kind) is the duality gap for convex
+ * pairs whose conjugates allow one (every coordinate penalized, bounded boxes),
+ * otherwise the KKT violation max_j dist(-∂F/∂β_j, ∂p_j(β_j)) (and |∂F/∂b|).
+ * Both are absolute, in the units of the objective; the fit stops when the
+ * certificate is ≤ tol. NS_NOT_CONVERGED (epoch budget max_iter exhausted) and
+ * NS_CANCELLED leave the state reached and its certificate in every output.
+ * coef (p entries) holds the warm start on entry with NS_GLM_WARM_START (and
+ * *intercept the intercept's), and the answer on exit; returned zeros are the
+ * solver's exact zeros. history (may be NULL) receives up to history_capacity
+ * rows (epoch, certificate), the last being the returned point's.
+ */
+#define NS_DATAFIT_QUADRATIC 0
+#define NS_DATAFIT_LOGISTIC  1
+
+#define NS_PENALTY_L1   0
+#define NS_PENALTY_ENET 1
+#define NS_PENALTY_BOX  2
+#define NS_PENALTY_MCP  3
+#define NS_PENALTY_SCAD 4
+#define NS_PENALTY_L0   5
+
+#define NS_GLM_FIT_INTERCEPT   1
+#define NS_GLM_POSITIVE        2
+#define NS_GLM_WARM_START      4
+#define NS_GLM_NO_WORKING_SETS 8
+
+/* Layout part of the ABI (104 bytes); size = sizeof(ns_glm_options). */
+typedef struct ns_glm_options {
+    int64_t size;
+    int32_t datafit, penalty;
+    double alpha;                    /* penalty strength λ                              */
+    double param;                    /* ρ (elastic net), γ (MCP), a (SCAD)              */
+    const double *feature_weights;   /* p entries or NULL                               */
+    const double *lower, *upper;     /* box bounds                                      */
+    int64_t bounds_length;
+    const double *sample_weights;    /* n entries or NULL                               */
+    double tol;
+    int64_t max_iter;                /* budget of epochs                                */
+    int32_t flags;
+    int32_t anderson_depth;          /* extrapolation depth K (0: off; -1: default 5)   */
+    int64_t progress_every;          /* epochs between progress callbacks               */
+} ns_glm_options;
+
+/* Layout part of the ABI (64 bytes); set size = sizeof(ns_glm_result) before the call. */
+typedef struct ns_glm_result {
+    int64_t size;
+    double certificate;              /* duality gap or KKT violation at the answer      */
+    double kkt_violation;            /* the KKT violation, whatever the certificate     */
+    double objective;                /* primal objective                                */
+    double dual_objective;           /* best dual objective (-inf with a KKT certificate) */
+    int64_t n_iter;                  /* epochs run                                      */
+    int32_t certificate_kind;        /* 0 duality gap, 1 KKT violation                  */
+    int32_t status;                  /* 0 converged, 1 not converged, 2 cancelled       */
+    int64_t history_length;          /* rows written into history                       */
+} ns_glm_result;
+
+ns_status ns_glm_fit(const ns_matrix *X, const double *y, const ns_glm_options *options, double *coef,
+                     double *intercept, double *history, int64_t history_capacity, ns_glm_result *result,
+                     ns_progress_callback callback, void *context);
+
 /* ---- Conservative automatic differentiation --------------------------------- */
 
 /*
@@ -537,6 +618,9 @@ ns_status ns_graph_shape(const ns_graph *graph, int64_t id, int64_t *shape, int6
  *    soft_threshold  ; -           ; t ≥ 0 (sign(x)·max(|x| − t, 0))
  *    huber           ; -           ; δ > 0 (x²/2 for |x| ≤ δ, δ(|x| − δ/2) beyond)
  *    round, floor    ; straight_through (0: derivative 0, 1: derivative 1) ; -
+ *    sign_ste        ; clipped (0: derivative 1, 1: derivative 1 on |x| ≤ 1) ; -
+ *                    (sign with a straight-through derivative)
+ *    stop_gradient   ; -           ; - (identity, derivative 0)
  *  elementwise, two operands (broadcast):
  *    add subtract multiply divide maximum minimum power
  *    less less_equal greater greater_equal equal not_equal (1.0 / 0.0, derivative 0)
@@ -554,6 +638,14 @@ ns_status ns_graph_shape(const ns_graph *graph, int64_t id, int64_t *shape, int6
  *                  along axis, which the output drops
  *  max_pool1d      (x; window, stride): over the last axis, valid windows only
  *  max_pool2d      (x; window0, window1, stride0, stride1): over the last two axes
+ *  avg_pool1d, avg_pool2d: as max_pool1d, max_pool2d with the window mean
+ *  conv2d          (x (N, C, H, W), w (F, C, kh, kw); stride_h, stride_w,
+ *                  padding_h, padding_w): cross-correlation with zero padding,
+ *                  (N, F, Ho, Wo), by im2col and one matrix product
+ *  codebook_lookup (z (..., d), codebook (K, d); straight_through): each row of
+ *                  z replaced by its nearest codebook row (ties: lowest index);
+ *                  the codebook gets the exact derivative, z the cotangent
+ *                  unchanged when straight_through = 1, else nothing
  */
 ns_status ns_graph_op(ns_graph *graph, const char *op,
                       int64_t n_inputs, const int64_t *inputs,
@@ -658,6 +750,7 @@ ns_status ns_program_lexicographic(const ns_program *program,
  *  kind         hyperparameters          update of w from the (sub)gradient g, step α
  *  "sgd"        -                        w ← w − α g
  *  "momentum"   μ ∈ [0, 1)               v ← μ v + g,  w ← w − α v       (Polyak 1964, Sutskever et al. 2013)
+ *                                        (μ = β_k with ns_optimizer_momentum_schedule)
  *  "nesterov"   μ ∈ [0, 1)               v ← μ v + g,  w ← w − α (g + μ v)
  *  "adagrad"    ε ≥ 0                    G ← G + g²,   w ← w − α g / (√G + ε)    (Duchi, Hazan & Singer 2011)
  *  "rmsprop"    ρ ∈ [0, 1), ε ≥ 0        s ← ρ s + (1 − ρ) g²,  w ← w − α g / (√s + ε)  (Tieleman & Hinton 2012)
@@ -677,6 +770,13 @@ typedef struct ns_optimizer ns_optimizer;
 ns_status ns_optimizer_create(const char *kind, const double *hyperparameters, int64_t n_hyperparameters,
                               ns_optimizer **out);
 ns_status ns_optimizer_destroy(ns_optimizer *optimizer);   /* NULL is ignored */
+
+/* Momentum schedule of a "momentum" or "nesterov" optimizer: β_k = r_k, or
+ * β_k = 1 − r_k with complement ≠ 0, where r_k is the learning-rate schedule
+ * (schedule, parameters) below and k counts the steps since creation or reset.
+ * β_k must lie in [0, 1) for every k (checked on r_0: schedules are nonincreasing). */
+ns_status ns_optimizer_momentum_schedule(ns_optimizer *optimizer, const char *schedule, const double *parameters,
+                                         int64_t n_parameters, int32_t complement);
 
 /* Forgets the state (the next step is a first step again). */
 ns_status ns_optimizer_reset(ns_optimizer *optimizer);
@@ -703,6 +803,15 @@ ns_status ns_learning_rate(const char *schedule, const double *parameters, int64
 #define NS_TRAIN_PARAMETER 0   /* trained; inputs[k] holds its initial value        */
 #define NS_TRAIN_DATA      1   /* sampled by rows: inputs[k] holds `rows` rows      */
 #define NS_TRAIN_FIXED     2   /* held fixed; inputs[k] holds its value             */
+/* Filled by the loop before every step (inputs[k] holds its traced count of
+ * entries, ignored): noise from a SplitMix64 generator seeded with
+ * seed ^ 0x6E6F6973655F7331 (independent of the minibatches), drawn for the
+ * noise arguments in argument order, entry by entry; or the step index k.
+ * With u = (x >> 11)·2⁻⁵³ and u° = ((x >> 11) + ½)·2⁻⁵³ for successive draws x: */
+#define NS_TRAIN_NOISE_UNIFORM 3   /* u ∈ [0, 1)                                      */
+#define NS_TRAIN_NOISE_NORMAL  4   /* √(−2 ln u°₁)·cos(2π u₂), two draws per entry    */
+#define NS_TRAIN_NOISE_GUMBEL  5   /* −log(−log u°)                                   */
+#define NS_TRAIN_STEP          6   /* every entry = k, the step index (0, 1, ...)     */
 
 #define NS_AVERAGE_NONE          0
 #define NS_AVERAGE_UNIFORM       1   /* (1/K) Σ_{k=1..K} w_k, the iterates after each step             */

@@ -85,5 +85,6 @@ extern PyMethodDef ns_bilevel_methods[];
 extern PyMethodDef ns_solver_methods[];
 extern PyMethodDef ns_autodiff_methods[];
 extern PyMethodDef ns_training_methods[];
+extern PyMethodDef ns_glm_methods[];
 
 #endif

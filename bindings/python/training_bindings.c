@@ -98,6 +98,29 @@ static PyObject *py_optimizer_reset(PyObject *self, PyObject *capsule)
     Py_RETURN_NONE;
 }
 
+/* optimizer_momentum_schedule(optimizer, kind, parameters, complement) */
+static PyObject *py_optimizer_momentum_schedule(PyObject *self, PyObject *args)
+{
+    PyObject *capsule, *params_obj;
+    const char *kind;
+    int complement;
+    if (!PyArg_ParseTuple(args, "OsOp:optimizer_momentum_schedule", &capsule, &kind, &params_obj, &complement))
+        return NULL;
+    ns_optimizer *optimizer = optimizer_from_capsule(capsule);
+    if (optimizer == NULL) return NULL;
+    PyArrayObject *params = (PyArrayObject *)PyArray_FROMANY(params_obj, NPY_DOUBLE, 1, 1, NPY_ARRAY_IN_ARRAY);
+    if (params == NULL) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_TypeError, "schedule parameters: expected a sequence of floats");
+        return NULL;
+    }
+    ns_status status = ns_optimizer_momentum_schedule(optimizer, kind, PyArray_DATA(params), PyArray_SIZE(params),
+                                                      complement);
+    Py_DECREF(params);
+    if (status != NS_OK) return ns_raise_status(status);
+    Py_RETURN_NONE;
+}
+
 /* learning_rate(kind, parameters, step) -> float */
 static PyObject *py_learning_rate(PyObject *self, PyObject *args)
 {
@@ -305,6 +328,8 @@ PyMethodDef ns_training_methods[] = {
     {"optimizer_create", py_optimizer_create, METH_VARARGS, "optimizer_create(kind, hyperparameters) -> handle"},
     {"optimizer_step", py_optimizer_step, METH_VARARGS, "optimizer_step(optimizer, params, grads, rate)"},
     {"optimizer_reset", py_optimizer_reset, METH_O, "optimizer_reset(optimizer)"},
+    {"optimizer_momentum_schedule", py_optimizer_momentum_schedule, METH_VARARGS,
+     "optimizer_momentum_schedule(optimizer, kind, parameters, complement)"},
     {"learning_rate", py_learning_rate, METH_VARARGS, "learning_rate(kind, parameters, step) -> float"},
     {"train", py_train, METH_VARARGS, "train(...) -> (status, kinks, exception or None); see training/_train.py"},
     {NULL, NULL, 0, NULL},

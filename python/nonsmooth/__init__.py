@@ -28,13 +28,22 @@ from .linear_model import ElasticNet, Lasso, enet_path, lasso_path
 from .tuning import ElasticNetTuned, ImplicitDifferentiationWarning, LassoTuned, WeightedLassoTuned
 from .optimize import OptimizeResult, admm, minimize, subgradient_method
 from . import autodiff
-from .autodiff import *  # noqa: F401,F403  (the primitives, function, Kinks, ...)
-from .autodiff import __all__ as _autodiff_names
+from .autodiff import (  # the primitives under NumPy's names, function, Kinks, ...
+    Function, KinkReport, Kinks, Tracer, function, get_kink_policy, kink_policy, set_kink_policy, abs,
+    absolute, add, amax, amin, broadcast_to, clip, concatenate, cos, divide, equal, exp, floor, gelu, greater,
+    greater_equal, hinge, huber, leaky_relu, less, less_equal, log, log1p, logsumexp, matmul, max, max_pool1d,
+    max_pool2d, maximum, mean, min, minimum, multiply, negative, norm1, norm2, norm_inf, not_equal, power,
+    reciprocal, relu, reshape, round, sigmoid, sign, sin, soft_threshold, softmax_cross_entropy, softplus,
+    sort, sqrt, square, stack, subtract, sum, tanh, transpose, where,
+    avg_pool1d, avg_pool2d, batch_norm, codebook_lookup, conv2d, gumbel_noise, gumbel_softmax,
+    sign_straight_through, softmax, stop_gradient,
+)
 import os as _os
 
 from . import _native
 from ._native import version as _native_version
-from .exceptions import CancelledError, ConvergenceWarning, DivergenceWarning, KinkError, NotConvergedError, NumericalError
+from .exceptions import (CancelledError, ConvergenceWarning, DivergenceWarning, KinkError, NotConvergedError,
+                         NumericalError, StuckAtKinkWarning)
 from . import optim, training
 from .training import TrainResult, train
 from .optim import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSProp
@@ -70,6 +79,7 @@ __all__ = [
     "WeightedLassoTuned",
     "tuning",
     "datasets",
+    "lab",
     "Lasso",
     "enet_path",
     "lasso_path",
@@ -89,6 +99,7 @@ __all__ = [
     "autodiff",
     "KinkError",
     "DivergenceWarning",
+    "StuckAtKinkWarning",
     "optim",
     "training",
     "train",
@@ -99,7 +110,17 @@ __all__ = [
     "AdaGrad",
     "RMSProp",
     "Adam",
-    *_autodiff_names,
+    # nonsmooth.autodiff, listed literally so that type checkers see the re-exports
+    "Function", "KinkReport", "Kinks", "Tracer", "function", "get_kink_policy", "kink_policy",
+    "set_kink_policy", "abs", "absolute", "add", "amax", "amin", "broadcast_to", "clip", "concatenate", "cos",
+    "divide", "equal", "exp", "floor", "gelu", "greater", "greater_equal", "hinge", "huber", "leaky_relu",
+    "less", "less_equal", "log", "log1p", "logsumexp", "matmul", "max", "max_pool1d", "max_pool2d", "maximum",
+    "mean", "min", "minimum", "multiply", "negative", "norm1", "norm2", "norm_inf", "not_equal", "power",
+    "reciprocal", "relu", "reshape", "round", "sigmoid", "sign", "sin", "soft_threshold",
+    "softmax_cross_entropy", "softplus", "sort", "sqrt", "square", "stack", "subtract", "sum", "tanh",
+    "transpose", "where",
+    "avg_pool1d", "avg_pool2d", "batch_norm", "codebook_lookup", "conv2d", "gumbel_noise", "gumbel_softmax",
+    "sign_straight_through", "softmax", "stop_gradient",
 ]
 
 from . import lab  # noqa: E402  (the lab: experiments after Kumar, "GD doesn't make the cut")

@@ -71,7 +71,7 @@ def prox_tour() -> int:
     print(f"  {'λ':>9}  {'nonzeros':>8}  {'duality gap':>11}  entering (+) / leaving (−)")
     active: set[int] = set()
     for alpha, coef, gap in zip(alphas, coefs.T, gaps):
-        now = set(np.flatnonzero(coef))
+        now = {int(j) for j in np.flatnonzero(coef)}
         changes = [f"+{data.feature_names[j]}" for j in sorted(now - active)]
         changes += [f"−{data.feature_names[j]}" for j in sorted(active - now)]
         active = now

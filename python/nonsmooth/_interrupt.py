@@ -22,7 +22,7 @@ outputs as ``exc.native_state``, which the Python entry point turns into
 from __future__ import annotations
 
 import contextlib
-from typing import Callable
+from typing import Any, Callable
 
 
 def interrupted(exc: BaseException) -> bool:
@@ -34,23 +34,24 @@ def interrupted(exc: BaseException) -> bool:
 def attach_result(exc: BaseException, result) -> BaseException:
     """Sets ``exc.result`` (silently skipped for exceptions that take no attributes)."""
     try:
-        exc.result = result
+        setattr(exc, "result", result)
     except (AttributeError, TypeError):  # pragma: no cover - exceptions with __slots__
         pass
     return exc
 
 
 @contextlib.contextmanager
-def result_on_interrupt(build: Callable[[BaseException], object]):
+def result_on_interrupt(build: Callable[[Any], object]):
     """Runs the body; if it is interrupted (see :func:`interrupted`), attaches
-    ``build(exc)`` as ``exc.result`` and re-raises. Other exceptions pass
-    unchanged, and so does the interrupt if `build` itself fails."""
+    ``build(exc.native_state)`` (None when Python code was interrupted) as
+    ``exc.result`` and re-raises. Other exceptions pass unchanged, and so does
+    the interrupt if `build` itself fails."""
     try:
         yield
     except BaseException as exc:
         if interrupted(exc) and getattr(exc, "result", None) is None:
             try:
-                result = build(exc)
+                result = build(getattr(exc, "native_state", None))
             except Exception:  # the interrupt matters more than a partial state
                 raise exc from None
             attach_result(exc, result)

@@ -102,7 +102,7 @@ def as_axis(axis, ndim: int, name: str = "axis") -> int | None:
         return None
     if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, numbers.Integral):
         raise TypeError(f"{name}: expected an int or None, got {type(axis).__name__}")
-    if not -ndim <= axis < ndim:
+    if not -ndim <= int(axis) < ndim:
         raise ValueError(f"{name}: {axis} is out of range for an array with {ndim} dimension(s)")
     return int(axis) % ndim
 
@@ -197,10 +197,12 @@ def _checked_structure(matrix):
 
 def _check_index_range(indices: np.ndarray, size: int, label: str) -> None:
     """ValueError "<label> k is i, outside [0, size)" for the first bad entry."""
-    if indices.size and indices.dtype.kind not in "iu":
+    if not indices.size:
+        return
+    if indices.dtype.kind not in "iu":
         raise ValueError(f"{label}s must be integers, got dtype {indices.dtype}")
-    bad = np.flatnonzero((indices < 0) | (indices >= size)) if indices.size else ()
-    if len(bad):
+    bad = np.flatnonzero((indices < 0) | (indices >= size))
+    if bad.size:
         k = int(bad[0])
         raise ValueError(f"{label} {k} is {int(indices[k])}, outside [0, {size})")
 

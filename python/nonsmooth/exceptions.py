@@ -19,5 +19,13 @@ class DivergenceWarning(RuntimeWarning):
     (``TrainResult.stop == "diverged"``); the step size is usually too large."""
 
 
+class StuckAtKinkWarning(UserWarning):
+    """A training run never moved its parameters because the conservative
+    gradient at the starting point is exactly zero *and* inputs sat on kinks
+    there: the zero is the kink policy's choice (e.g. relu'(0) = 0 at w = 0),
+    not a stationary point. Start away from the kinks (small random weights)
+    or choose another :class:`nonsmooth.Kinks` policy."""
+
+
 __all__ = ["CancelledError", "ConvergenceWarning", "DivergenceWarning", "KinkError", "NotConvergedError",
-           "NumericalError"]
+           "NumericalError", "StuckAtKinkWarning"]

@@ -10,7 +10,7 @@ your own loops (``opt.step(params, grads)`` updates NumPy arrays in place).
 array([0.99, 1.01, 1.  ])
 """
 from .training._optimizers import AdaGrad, Adam, Momentum, Nesterov, Optimizer, RMSProp, SGD
-from .training._schedules import Schedule, constant, cosine, diminishing, step_decay
+from .training._schedules import OneMinus, Schedule, constant, cosine, diminishing, one_minus, step_decay
 
 __all__ = ["AdaGrad", "Adam", "Momentum", "Nesterov", "Optimizer", "RMSProp", "SGD", "Schedule", "constant",
-           "cosine", "diminishing", "step_decay"]
+           "cosine", "diminishing", "one_minus", "OneMinus", "step_decay"]

@@ -13,6 +13,10 @@ struct KinkContext {
     /// In lexicographic mode, the first pass resets every tie to undecided.
     let firstPass: Bool
     var kinks = 0
+    /// Elements where a decision (a comparison, a branch) met NaN, or where a
+    /// primitive turned a number into NaN (log or sqrt of a negative number):
+    /// reported as "label[nan]" next to the kinks, since no derivative exists there.
+    var nans = 0
 
     /// relu'(0), the one rule of every 0/1 slope jump.
     var s: Double { policy.reluAtZero }
@@ -41,6 +45,7 @@ extension Program {
             let first = starts[id]
             @inline(__always) func operand(_ k: Int) -> UnsafeMutablePointer<S> { ws.value(ids[first + k]) }
             ctx.kinks = 0
+            ctx.nans = 0
             switch ops[id] {
             case .input, .constant:
                 continue
@@ -91,8 +96,12 @@ extension Program {
                 sortForward(operand(0), out, dec, count: n, length: length, &ctx)
             case .softmaxCrossEntropy(let length):
                 softmaxCrossEntropyForward(operand(0), operand(1), out, rows: n, length: length)
+            case .codebookLookup(let codes, let length, let ste):
+                codebookForward(operand(0), operand(1), out, dec, count: n, codes: codes, length: length,
+                                straightThrough: ste, &ctx)
             }
             if countKinks && ctx.kinks > 0 { report.add(nodes[id].label, ctx.kinks) }
+            if countKinks && ctx.nans > 0 { report.add(nodes[id].label + KinkReport.nanSuffix, ctx.nans) }
         }
         if policy.strict && !report.isEmpty {
             throw NonsmoothError.invalidArgument(
@@ -228,6 +237,8 @@ extension Program {
                 }
             case .softmaxCrossEntropy(let length):
                 softmaxCrossEntropyBackward(operand(0), operand(1), g, gradient(0), gradient(1), rows: n, length: length)
+            case .codebookLookup(_, let length, let ste):
+                codebookBackward(dec, g, ste ? gradient(0) : nil, gradient(1), count: n, length: length)
             }
         }
     }

@@ -344,10 +344,24 @@ public final class Graph {
 
     /// Max pooling over the last axis (size, stride) or the last two axes.
     public func maxPool(_ x: Value, window: [Int], strides: [Int]? = nil) throws -> Value {
+        let label = "max_pool\(window.count)d"
+        let (windows, outShape) = try poolingWindows(x, window: window, strides: strides ?? window, label: label)
+        return try reduceRows(.max, windows, length: window.reduce(1, *), keptShape: outShape, label: label)
+    }
+
+    /// Average pooling over the last axis or the last two axes (valid windows
+    /// only, like `reduce_window` with padding "VALID"). Linear, no kink.
+    public func averagePool(_ x: Value, window: [Int], strides: [Int]? = nil) throws -> Value {
+        let label = "avg_pool\(window.count)d"
+        let (windows, outShape) = try poolingWindows(x, window: window, strides: strides ?? window, label: label)
+        return try reduceRows(.mean, windows, length: window.reduce(1, *), keptShape: outShape, label: label)
+    }
+
+    /// The pooling windows of x gathered as (leading dims..., outputs..., window size),
+    /// and the output shape.
+    private func poolingWindows(_ x: Value, window: [Int], strides: [Int], label: String) throws -> (Value, [Int]) {
         let d = window.count
-        let label = "max_pool\(d)d"
         try check(x, label)
-        let strides = strides ?? window
         try require((1...2).contains(d) && strides.count == d, label, "window and strides must have 1 or 2 entries")
         try require(window.allSatisfy { $0 >= 1 } && strides.allSatisfy { $0 >= 1 }, label,
                     "window \(window) and strides \(strides) must be positive")
@@ -378,8 +392,82 @@ public final class Graph {
             }
         }
         let outShape = Array(x.shape.dropLast(d)) + outSpatial
-        let windows = add(.gather(indices: indices), [x], shape: outShape + [windowSize], label: label)
-        return try reduceRows(.max, windows, length: windowSize, keptShape: outShape, label: label)
+        return (add(.gather(indices: indices), [x], shape: outShape + [windowSize], label: label), outShape)
+    }
+
+    /// The output spatial size of a convolution, or nil when the window does not fit.
+    public static func convolutionOutputSize(input: Int, kernel: Int, stride: Int, padding: Int) -> Int? {
+        let span = input + 2 * padding - kernel
+        return span < 0 ? nil : span / stride + 1
+    }
+
+    /// 2-D cross-correlation (the "convolution" of deep learning) of x (N, C, H, W)
+    /// with filters w (F, C, kh, kw), zero padding `padding` on each side and
+    /// `strides`; the result is (N, F, Ho, Wo) with Ho = ⌊(H + 2p − kh)/s⌋ + 1.
+    ///
+    /// Lowered to im2col + one matrix product through BLAS: a gather builds the
+    /// (C·kh·kw, N·Ho·Wo) patch matrix (padding reads a zero appended to x), the
+    /// filters reshaped to (F, C·kh·kw) multiply it, and a transpose restores
+    /// NCHW. Its derivatives are those of the gather (a scatter-add: col2im) and
+    /// of the product; it is bilinear, with no kink.
+    public func conv2d(_ x: Value, _ w: Value, strides: [Int] = [1, 1], padding: [Int] = [0, 0]) throws -> Value {
+        let label = "conv2d"
+        try check(x, label)
+        try check(w, label)
+        try require(x.rank == 4 && w.rank == 4, label,
+                    "needs x of shape (N, C, H, W) and w of shape (F, C, kh, kw), got \(Self.describe(x.shape)) and \(Self.describe(w.shape))")
+        try require(strides.count == 2 && strides.allSatisfy { $0 >= 1 }, label, "strides must be two positive integers, got \(strides)")
+        try require(padding.count == 2 && padding.allSatisfy { $0 >= 0 }, label, "padding must be two non-negative integers, got \(padding)")
+        let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (f, kh, kw) = (w.shape[0], w.shape[2], w.shape[3])
+        try require(w.shape[1] == c, label, "x has \(c) channels but w expects \(w.shape[1])")
+        guard let ho = Self.convolutionOutputSize(input: h, kernel: kh, stride: strides[0], padding: padding[0]),
+              let wo = Self.convolutionOutputSize(input: wd, kernel: kw, stride: strides[1], padding: padding[1]) else {
+            throw NonsmoothError.invalidArgument(
+                name: label, reason: "kernel (\(kh), \(kw)) is larger than the padded input (\(h + 2 * padding[0]), \(wd + 2 * padding[1]))")
+        }
+        let patch = c * kh * kw, columns = n * ho * wo
+        var source = x
+        let zero = x.count
+        if padding != [0, 0] {
+            source = try concatenate([reshape(x, [x.count]), constant([0], shape: [1])], axis: 0)
+        }
+        var indices = [Int](repeating: zero, count: patch * columns)
+        for ci in 0..<c {
+            for i in 0..<kh {
+                for j in 0..<kw {
+                    let row = (ci * kh + i) * kw + j
+                    for b in 0..<n {
+                        for oh in 0..<ho {
+                            let hh = oh * strides[0] - padding[0] + i
+                            guard hh >= 0 && hh < h else { continue }
+                            for ow in 0..<wo {
+                                let ww = ow * strides[1] - padding[1] + j
+                                guard ww >= 0 && ww < wd else { continue }
+                                indices[row * columns + (b * ho + oh) * wo + ow] = ((b * c + ci) * h + hh) * wd + ww
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let cols = add(.gather(indices: indices), [source], shape: [patch, columns], label: label)
+        let product = try matmul(reshape(w, [f, patch]), cols)
+        return try transpose(reshape(product, [f, n, ho, wo]), axes: [1, 0, 2, 3])
+    }
+
+    /// Each row of z (its last axis, of length d) replaced by the nearest row of
+    /// `codebook` (K, d); see `Operation.codebookLookup` for the derivatives.
+    public func codebookLookup(_ z: Value, codebook: Value, straightThrough: Bool = true) throws -> Value {
+        let label = "codebook_lookup"
+        try check(z, label)
+        try check(codebook, label)
+        try require(codebook.rank == 2 && codebook.shape[0] >= 1, label,
+                    "codebook must be a non-empty (K, d) array, got shape \(Self.describe(codebook.shape))")
+        try require(z.rank >= 1 && z.shape.last == codebook.shape[1], label,
+                    "z of shape \(Self.describe(z.shape)) does not end with the codebook's dimension \(codebook.shape[1])")
+        return add(.codebookLookup(codes: codebook.shape[0], length: codebook.shape[1], straightThrough: straightThrough),
+                   [z, codebook], shape: z.shape)
     }
 
     // MARK: spelled-out conveniences

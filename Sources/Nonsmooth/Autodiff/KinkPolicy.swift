@@ -61,6 +61,11 @@ public struct KinkPolicy: Sendable, Equatable {
 /// A program whose report is empty was evaluated at a point where every
 /// primitive is differentiable, so its derivative there is the true one; a
 /// nonempty report says the derivative is a choice made by the `KinkPolicy`.
+///
+/// NaN propagates as in NumPy (max, min, norms, sort — NaN last —, maximum,
+/// clip... return NaN or carry it) and is reported under "label[nan]": the
+/// elements where a primitive's decision met NaN, or where it made NaN out of
+/// a number (log, sqrt of a negative number). `nanCount` sums those entries.
 public struct KinkReport: Sendable, Equatable, CustomStringConvertible {
     /// (primitive label, count), in program order, nonzero counts only.
     public private(set) var entries: [(String, Int)] = []
@@ -68,6 +73,12 @@ public struct KinkReport: Sendable, Equatable, CustomStringConvertible {
     public init() {}
 
     public var total: Int { entries.reduce(0) { $0 + $1.1 } }
+
+    /// The suffix of the labels that count NaN rather than kinks.
+    public static let nanSuffix = "[nan]"
+
+    /// Elements that met or produced NaN (the entries labelled "…[nan]").
+    public var nanCount: Int { entries.reduce(0) { $0 + ($1.0.hasSuffix(Self.nanSuffix) ? $1.1 : 0) } }
     public var isEmpty: Bool { entries.isEmpty }
 
     public subscript(label: String) -> Int { entries.first { $0.0 == label }?.1 ?? 0 }

@@ -24,6 +24,12 @@ public enum UnaryFunction: Sendable, Equatable {
     /// Derivative 0, or 1 with the straight-through estimator.
     case round(straightThrough: Bool)
     case floor(straightThrough: Bool)
+    /// sign(x) with a straight-through derivative: 1 everywhere, or
+    /// 1_{|x| ≤ 1} when `clipped` (the derivative of clip(x, −1, 1), the
+    /// estimator of binarized networks, Hubara et al. 2016).
+    case signStraightThrough(clipped: Bool)
+    /// The identity with derivative 0 (JAX's `stop_gradient`, PyTorch's `detach`).
+    case stopGradient
 
     public var name: String {
         switch self {
@@ -53,6 +59,8 @@ public enum UnaryFunction: Sendable, Equatable {
         case .huber: return "huber"
         case .round: return "round"
         case .floor: return "floor"
+        case .signStraightThrough: return "sign"
+        case .stopGradient: return "stop_gradient"
         }
     }
 
@@ -60,6 +68,7 @@ public enum UnaryFunction: Sendable, Equatable {
     var hasDecisions: Bool {
         switch self {
         case .abs, .relu, .leakyRelu, .clip, .softThreshold, .hinge: return true
+        case .signStraightThrough(let clipped): return clipped
         default: return false
         }
     }
@@ -155,6 +164,11 @@ public enum Operation: Sendable {
     case sort(length: Int)
     /// Per row: −Σ_j t_j log softmax(z)_j, inputs (logits, targets).
     case softmaxCrossEntropy(length: Int)
+    /// Inputs (z, codebook): each row of z (length `length`) replaced by the
+    /// nearest of the `codes` rows of the codebook (VQ-VAE's quantizer, van den
+    /// Oord et al. 2017). The codebook receives the cotangent of the rows it
+    /// supplied; z receives it unchanged when `straightThrough`, else nothing.
+    case codebookLookup(codes: Int, length: Int, straightThrough: Bool)
 
     public var name: String {
         switch self {
@@ -171,6 +185,7 @@ public enum Operation: Sendable {
         case .matmul: return "matmul"
         case .sort: return "sort"
         case .softmaxCrossEntropy: return "softmax_cross_entropy"
+        case .codebookLookup: return "codebook_lookup"
         }
     }
 }
@@ -191,6 +206,7 @@ public struct Node: Sendable {
         case .binary(.maximum), .binary(.minimum): return count
         case .reduce(let r, let length): return r.hasDecisions ? count * length : 0
         case .sort: return 2 * count
+        case .codebookLookup(_, let length, _): return length == 0 ? 0 : count / length
         default: return 0
         }
     }

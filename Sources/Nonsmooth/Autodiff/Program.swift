@@ -467,7 +467,7 @@ struct ExecutionPlan: Sendable {
         counts = nodes.map(\.count)
         differentiable = nodes.map { node in
             switch node.operation {
-            case .binary(.compare), .unary(.sign): return false
+            case .binary(.compare), .unary(.sign), .unary(.stopGradient): return false
             case .unary(.round(let ste)), .unary(.floor(let ste)): return ste
             default: return true
             }

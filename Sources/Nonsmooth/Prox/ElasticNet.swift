@@ -37,7 +37,9 @@ public struct ElasticNet: ProximalOperator {
         let tau1 = step * strength * l1Ratio
         let tau2 = step * strength * (1 - l1Ratio)
         if let w = weights {
-            for i in v.indices { out[i] = softThreshold(v[i], tau1 * w[i]) / (1 + tau2 * w[i]) }
+            for i in v.indices {
+                out[i] = softThreshold(v[i], weightedThreshold(tau1, w[i])) / (1 + weightedThreshold(tau2, w[i]))
+            }
         } else {
             let scale = 1 / (1 + tau2)
             for i in v.indices { out[i] = softThreshold(v[i], tau1) * scale }

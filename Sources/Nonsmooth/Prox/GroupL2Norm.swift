@@ -78,7 +78,7 @@ public struct GroupL2Norm: ProximalOperator {
                     for g in 0..<(p.count - 1) {
                         let lo = p[g], hi = p[g + 1]
                         let norm = groupNorm(u, idx, lo, hi)
-                        let tau = t * w[g]
+                        let tau = weightedThreshold(t, w[g])
                         let scale = norm > tau ? 1 - tau / norm : 0
                         if scale != 1 {
                             for k in lo..<hi { let i = idx[k]; x[i] = scale * x[i] }

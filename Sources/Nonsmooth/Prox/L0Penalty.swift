@@ -20,8 +20,12 @@ public struct L0Penalty: ProximalOperator {
 
     public func prox(_ v: UnsafeBufferPointer<Double>, step: Double, into out: UnsafeMutableBufferPointer<Double>) {
         let threshold = (2 * step * strength).squareRoot()
-        for i in v.indices { out[i] = abs(v[i]) > threshold ? v[i] : 0 }
+        for i in v.indices { out[i] = Self.hardThreshold(v[i], threshold: threshold) }
     }
+
+    /// a when |a| > threshold, else 0 (shared with `Penalties.L0`).
+    @inline(__always)
+    static func hardThreshold(_ a: Double, threshold: Double) -> Double { abs(a) > threshold ? a : 0 }
 
     public func subgradient(_ x: UnsafeBufferPointer<Double>, into g: UnsafeMutableBufferPointer<Double>) {
         for i in g.indices { g[i] = 0 }

@@ -36,7 +36,7 @@ public struct L1Norm: ProximalOperator {
         let t = step * strength
         if let w = weights {
             w.withUnsafeBufferPointer { w in
-                for i in v.indices { out[i] = softThreshold(v[i], t * w[i]) }
+                for i in v.indices { out[i] = softThreshold(v[i], weightedThreshold(t, w[i])) }
             }
         } else {
             for i in v.indices { out[i] = softThreshold(v[i], t) }
@@ -49,6 +49,14 @@ public struct L1Norm: ProximalOperator {
             g[i] = x[i] > 0 ? c : (x[i] < 0 ? -c : 0)
         }
     }
+}
+
+/// t·w for a threshold t = step·strength that may have overflowed to +∞: a
+/// zero weight leaves its coordinate unpenalized whatever t is (∞·0 is NaN,
+/// which soft thresholding would turn into 0).
+@inline(__always)
+func weightedThreshold(_ t: Double, _ w: Double) -> Double {
+    w == 0 ? 0 : t * w
 }
 
 /// sign(a) max(|a| − τ, 0) for τ ≥ 0, computed as a − clip(a, −τ, τ): two

@@ -20,9 +20,37 @@ public struct MCP: ProximalOperator {
         self.gamma = gamma
     }
 
-    @inline(__always) func penalty(_ a: Double) -> Double {
+    @inline(__always) func penalty(_ a: Double) -> Double { Self.penalty(a, strength: strength, gamma: gamma) }
+
+    /// p(a) for one scalar (shared with the coordinate-descent penalty `Penalties.MCP`).
+    @inline(__always)
+    static func penalty(_ a: Double, strength: Double, gamma: Double) -> Double {
         let m = abs(a)
         return m <= gamma * strength ? strength * m - m * m / (2 * gamma) : gamma * strength * strength / 2
+    }
+
+    /// prox_{t p}(a) for one scalar: firm thresholding for t < γ, else the better of 0 and sign(a)·max(|a|, γλ).
+    @inline(__always)
+    static func prox(_ a: Double, strength lambda: Double, gamma: Double, step t: Double) -> Double {
+        if lambda == 0 { return a }
+        let m = abs(a)
+        if t < gamma {
+            if m <= t * lambda { return 0 }
+            if m <= gamma * lambda { return (a > 0 ? 1 : -1) * (m - t * lambda) / (1 - t / gamma) }
+            return a
+        }
+        let far = max(m, gamma * lambda)
+        // Compare the objectives at far and at 0 divided by m²/(2t), so that
+        // squares of tiny entries cannot underflow into a false tie.
+        let shift = (far - m) / m, level = lambda / m
+        let atFar = t * gamma * level * level + shift * shift
+        return m > 0 && atFar < 1 ? (a > 0 ? far : -far) : 0
+    }
+
+    /// p′(a) for a ≠ 0, and 0 (the minimal-norm subgradient) at 0.
+    @inline(__always)
+    static func derivative(_ a: Double, strength: Double, gamma: Double) -> Double {
+        a == 0 ? 0 : (a > 0 ? 1 : -1) * max(strength - abs(a) / gamma, 0)
     }
 
     public func value(_ x: UnsafeBufferPointer<Double>) -> Double {
@@ -32,36 +60,10 @@ public struct MCP: ProximalOperator {
     }
 
     public func prox(_ v: UnsafeBufferPointer<Double>, step t: Double, into out: UnsafeMutableBufferPointer<Double>) {
-        let lambda = strength
-        if lambda == 0 {
-            for i in v.indices { out[i] = v[i] }
-            return
-        }
-        if t < gamma {
-            let scale = 1 / (1 - t / gamma)
-            for i in v.indices {
-                let a = v[i], m = abs(a)
-                if m <= t * lambda { out[i] = 0 }
-                else if m <= gamma * lambda { out[i] = (a > 0 ? 1 : -1) * (m - t * lambda) * scale }
-                else { out[i] = a }
-            }
-        } else {
-            for i in v.indices {
-                let a = v[i], m = abs(a)
-                let far = max(m, gamma * lambda)
-                // Compare the objectives at far and at 0 divided by m²/(2t), so that
-                // squares of tiny entries cannot underflow into a false tie.
-                let shift = (far - m) / m, level = lambda / m
-                let atFar = t * gamma * level * level + shift * shift
-                out[i] = m > 0 && atFar < 1 ? (a > 0 ? far : -far) : 0
-            }
-        }
+        for i in v.indices { out[i] = Self.prox(v[i], strength: strength, gamma: gamma, step: t) }
     }
 
     public func subgradient(_ x: UnsafeBufferPointer<Double>, into g: UnsafeMutableBufferPointer<Double>) {
-        for i in x.indices {
-            let a = x[i]
-            g[i] = a == 0 ? 0 : (a > 0 ? 1 : -1) * max(strength - abs(a) / gamma, 0)
-        }
+        for i in x.indices { g[i] = Self.derivative(x[i], strength: strength, gamma: gamma) }
     }
 }

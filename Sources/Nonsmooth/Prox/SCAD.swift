@@ -22,11 +22,56 @@ public struct SCAD: ProximalOperator {
         self.a = a
     }
 
-    @inline(__always) func penalty(_ u: Double) -> Double {
-        let m = abs(u), l = strength
+    @inline(__always) func penalty(_ u: Double) -> Double { Self.penalty(u, strength: strength, a: a) }
+
+    /// p(u) for one scalar (shared with the coordinate-descent penalty `Penalties.SCAD`).
+    @inline(__always)
+    static func penalty(_ u: Double, strength l: Double, a: Double) -> Double {
+        let m = abs(u)
         if m <= l { return l * m }
-        if m <= a * l { return (2 * a * l * m - m * m - l * l) / (2 * (a - 1)) }
-        return l * l * (a + 1) / 2
+        // l·m − (m − l)²/(2(a − 1)), ordered so that a large a cannot overflow.
+        if m <= a * l { return l * m - (m - l) / (a - 1) * (m - l) / 2 }
+        return (a + 1) / 2 * l * l
+    }
+
+    /// prox_{t p}(u) for one scalar: the closed form for t < a − 1, else the best
+    /// of the candidates of the three pieces (ties to the smaller magnitude).
+    @inline(__always)
+    static func prox(_ u: Double, strength l: Double, a: Double, step t: Double) -> Double {
+        if l == 0 { return u }
+        let m = abs(u), sign: Double = u > 0 ? 1 : -1
+        if t < a - 1 {
+            if m <= l * (1 + t) { return softThreshold(u, t * l) }
+            // ((a − 1)u − sign·t·a·l)/(a − 1 − t), divided through by a − 1
+            // so that a large a or u cannot overflow.
+            if m <= a * l { return (u - sign * t * l * (a / (a - 1))) / (1 - t / (a - 1)) }
+            return u
+        }
+        // Candidates in magnitude: the L1 piece's minimizer, the ends of the
+        // concave middle piece, and the flat piece's minimizer.
+        // Objectives are divided by m² so that tiny entries cannot underflow into ties.
+        if m == 0 { return 0 }
+        let c1 = min(max(m - t * l, 0), l), c2 = a * l, c3 = max(m, a * l)
+        var best = 0.0, bestValue = 1 / (2 * t)
+        @inline(__always) func consider(_ c: Double) {
+            let d = (c - m) / m
+            let value = penalty(c, strength: l, a: a) / m / m + d * d / (2 * t)
+            if value < bestValue || (value == bestValue && c < best) { best = c; bestValue = value }
+        }
+        consider(c1)
+        consider(c2)
+        consider(c3)
+        return sign * best
+    }
+
+    /// p′(u) for u ≠ 0, and 0 (the minimal-norm subgradient) at 0.
+    @inline(__always)
+    static func derivative(_ u: Double, strength l: Double, a: Double) -> Double {
+        let m = abs(u), sign: Double = u > 0 ? 1 : -1
+        if u == 0 { return 0 }
+        if m <= l { return sign * l }
+        if m <= a * l { return sign * (a * l - m) / (a - 1) }
+        return 0
     }
 
     public func value(_ x: UnsafeBufferPointer<Double>) -> Double {
@@ -36,48 +81,10 @@ public struct SCAD: ProximalOperator {
     }
 
     public func prox(_ v: UnsafeBufferPointer<Double>, step t: Double, into out: UnsafeMutableBufferPointer<Double>) {
-        let l = strength
-        if l == 0 {
-            for i in v.indices { out[i] = v[i] }
-            return
-        }
-        if t < a - 1 {
-            for i in v.indices {
-                let u = v[i], m = abs(u), sign: Double = u > 0 ? 1 : -1
-                if m <= l * (1 + t) { out[i] = softThreshold(u, t * l) }
-                else if m <= a * l { out[i] = ((a - 1) * u - sign * t * a * l) / (a - 1 - t) }
-                else { out[i] = u }
-            }
-            return
-        }
-        for i in v.indices {
-            let u = v[i], m = abs(u), sign: Double = u > 0 ? 1 : -1
-            // Candidates in magnitude: the L1 piece's minimizer, the ends of the
-            // concave middle piece, and the flat piece's minimizer.
-            // Objectives are divided by m² so that tiny entries cannot underflow into ties.
-            if m == 0 { out[i] = 0; continue }
-            let c1 = min(max(m - t * l, 0), l), c2 = a * l, c3 = max(m, a * l)
-            var best = 0.0, bestValue = 1 / (2 * t)
-            func consider(_ c: Double) {
-                let d = (c - m) / m
-                let value = penalty(c) / m / m + d * d / (2 * t)
-                if value < bestValue || (value == bestValue && c < best) { best = c; bestValue = value }
-            }
-            consider(c1)
-            consider(c2)
-            consider(c3)
-            out[i] = sign * best
-        }
+        for i in v.indices { out[i] = Self.prox(v[i], strength: strength, a: a, step: t) }
     }
 
     public func subgradient(_ x: UnsafeBufferPointer<Double>, into g: UnsafeMutableBufferPointer<Double>) {
-        let l = strength
-        for i in x.indices {
-            let u = x[i], m = abs(u), sign: Double = u > 0 ? 1 : -1
-            if u == 0 { g[i] = 0 }
-            else if m <= l { g[i] = sign * l }
-            else if m <= a * l { g[i] = sign * (a * l - m) / (a - 1) }
-            else { g[i] = 0 }
-        }
+        for i in x.indices { g[i] = Self.derivative(x[i], strength: strength, a: a) }
     }
 }

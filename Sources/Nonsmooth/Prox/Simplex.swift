@@ -40,6 +40,21 @@ public struct Simplex: ProximalOperator {
     public func prox(_ v: UnsafeBufferPointer<Double>, step: Double, into out: UnsafeMutableBufferPointer<Double>) {
         let n = v.count
         if n == 0 { return }
+        // P(v) = P(v − c·1): shifted by max v when it dwarfs the total, since
+        // v_i − τ with τ ≈ max v − total/k would lose the total to rounding
+        // ([1e308, 1e308] gave [0, 0]); entries far below the max are 0 either way.
+        var top = v[0]
+        for i in 1..<n { top = max(top, v[i]) }
+        if abs(top) > 4 * total {
+            let shifted = [Double](unsafeUninitializedCapacity: n) { b, count in
+                // τ ≥ max − total, so anything below max − 2·total projects to 0:
+                // clamping there keeps −∞ (v_i − max overflowing) out of the threshold.
+                for i in 0..<n { b[i] = max(v[i] - top, -2 * total) }
+                count = n
+            }
+            shifted.withUnsafeBufferPointer { prox($0, step: step, into: out) }
+            return
+        }
         // The output buffer doubles as Condat's candidate list.
         let tau = simplexThreshold(v, total: total, absolute: false, scratch: out)
         var sum = 0.0

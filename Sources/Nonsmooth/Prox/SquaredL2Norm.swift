@@ -27,7 +27,7 @@ public struct SquaredL2Norm: ProximalOperator {
     public func prox(_ v: UnsafeBufferPointer<Double>, step: Double, into out: UnsafeMutableBufferPointer<Double>) {
         let t = step * strength
         if let w = weights {
-            for i in v.indices { out[i] = v[i] / (1 + t * w[i]) }
+            for i in v.indices { out[i] = v[i] / (1 + weightedThreshold(t, w[i])) }
         } else {
             let scale = 1 / (1 + t)
             for i in v.indices { out[i] = v[i] * scale }

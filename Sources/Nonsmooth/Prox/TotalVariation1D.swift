@@ -48,11 +48,24 @@ public struct TotalVariation1D: ProximalOperator {
             return
         }
         guard let y = v.baseAddress, let x = out.baseAddress else { return }
-        if lambda == .infinity {
-            // tλ overflowed: the limit is the constant signal at the mean.
+        // The constant signal at the mean is the answer exactly when every
+        // partial sum z_k = Σ_{i≤k}(v_i − v̄) satisfies |z_k| ≤ tλ, which holds
+        // once tλ ≥ (n/2)(max v − min v). Taking it there also keeps a huge tλ
+        // (up to ∞, an overflowed product) out of Condat's sums, where v_i ± tλ
+        // would lose v entirely.
+        var lo = v[0], hi = v[0]
+        for i in 1..<n {
+            lo = min(lo, v[i])
+            hi = max(hi, v[i])
+        }
+        if lambda >= Double(n) / 2 * (hi - lo) {
             var s = 0.0
             for i in 0..<n { s += v[i] }
-            let mean = s / Double(n)
+            var mean = s / Double(n)
+            if !mean.isFinite {   // the sum overflowed; the mean does not
+                mean = 0
+                for i in 0..<n { mean += v[i] / Double(n) }
+            }
             for i in 0..<n { out[i] = mean }
             return
         }

@@ -27,6 +27,9 @@ final class GramCoordinateDescent<X: DesignMatrix> {
     let unpenalizedGram: UnpenalizedGram?
     var polishedSignature = 0
     var workSincePolish = 0
+    /// β was last set by an Anderson or polishing step (see
+    /// `ResidualCoordinateDescent.finishOnCoordinatePass`).
+    var needsFinishingPass = false
 
     static var andersonDepth: Int { 5 }
     static var gapFrequency: Int { 5 }
@@ -226,6 +229,7 @@ final class GramCoordinateDescent<X: DesignMatrix> {
         guard pNew <= pOld else { return false }
         beta.base.update(from: newBeta.base, count: p)
         g.base.update(from: newG.base, count: p)
+        needsFinishingPass = true
         return true
     }
 
@@ -259,6 +263,7 @@ final class GramCoordinateDescent<X: DesignMatrix> {
             }
             if epochs >= options.maxIterations { return .maxIterations }
             active.withUnsafeBufferPointer { epoch($0) }
+            needsFinishingPass = false
             epochs += 1
             if epochs % options.progressEvery == 0, !progress.observe(epochs, lastFull / Double(model.n)) {
                 return .cancelled
@@ -294,6 +299,7 @@ final class GramCoordinateDescent<X: DesignMatrix> {
             if pAcc < pCur {
                 beta.base.update(from: accBeta.base, count: p)
                 g.base.update(from: accG.base, count: p)
+                needsFinishingPass = true
             }
         }
     }
@@ -343,6 +349,7 @@ func solveElasticNetSpecialized<X: DesignMatrix>(
                                            unpenalizedGram: gram.unpenalizedGram)
         solver.screenedCount = gram.screenedCount
         solver.history = gram.history
+        solver.needsFinishingPass = gram.needsFinishingPass
         if gramStop == .converged {
             stop = try solver.run()   // certifies from the explicit residual, iterates only if needed
         } else {
@@ -360,6 +367,7 @@ func solveElasticNetSpecialized<X: DesignMatrix>(
     // The returned certificate is re-checked against every feature (screened
     // ones included). Should that fail after a converged run (screening is safe
     // up to rounding only), the solve resumes once without screening.
+    solver.finishOnCoordinatePass()
     var certificate = try solver.certify()
     if stop == .converged
         && !model.converged(gap: certificate.gap, primal: certificate.primal, tolerance: options.tolerance) {
@@ -373,6 +381,7 @@ func solveElasticNetSpecialized<X: DesignMatrix>(
         resumed.history = solver.history
         stop = try resumed.run()
         solver = resumed
+        solver.finishOnCoordinatePass()
         certificate = try solver.certify()
         if !model.converged(gap: certificate.gap, primal: certificate.primal, tolerance: options.tolerance) && stop == .converged {
             stop = .maxIterations

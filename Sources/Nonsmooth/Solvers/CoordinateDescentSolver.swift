@@ -52,6 +52,9 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
     let reusableTheta: DoubleBuffer
     /// Set when a subproblem over all features in play met the tolerance.
     var convergedInSubproblem = false
+    /// β was last changed by an Anderson or polishing step rather than by an
+    /// epoch: see `finishOnCoordinatePass`.
+    var needsFinishingPass = false
 
     var epochs: Int
     var bestDual = -Double.infinity
@@ -298,15 +301,22 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
         var out: [DualValue] = []
         out.reserveCapacity(k)
         let positive = model.positive
+        let yNorm = model.yNorm2.squareRoot(), augNorm = model.augmentedNorm.base
         for c in 0..<k {
             let a = corr + c * p
             var dualNorm = 0.0
+            var slack = 0.0
             @inline(__always) func visit(_ j: Int) {
                 let v = a[j] - l2[j] * b[j]
                 a[j] = v
                 if l1[j] > 0 {
                     let ratio = (positive ? v : abs(v)) / l1[j]
                     if ratio > dualNorm { dualNorm = ratio }
+                } else {
+                    // Unpenalized: x_jᵀθ = 0 holds only up to the rounding of the
+                    // projection (x_jᵀθ ≤ 0 suffices at β_j = 0 when positive).
+                    let e = positive && b[j] == 0 ? Swift.max(v, 0) : abs(v)
+                    if e != 0 { slack += e * (abs(b[j]) + yNorm / augNorm[j]) }
                 }
             }
             if let f = features {
@@ -317,7 +327,16 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
             let v = cb + c * n
             let yTheta = denseDot(model.y.base, v, n)
             let thetaSquare = denseDot(v, v, n) + aug
-            let (value, scale) = model.bestScaling(dualNorm: dualNorm, yTheta: yTheta, thetaSquare: thetaSquare)
+            var (value, scale) = model.bestScaling(dualNorm: dualNorm, yTheta: yTheta, thetaSquare: thetaSquare)
+            // Weak duality with X_Uᵀθ = e ≠ 0 loses −Σ_U β*_j e_j: bounded with
+            // |β*_j| ≲ |β_j| + ‖y‖/‖x_j‖ and charged to the dual value. A
+            // projection that left only rounding noise (the unpenalized features
+            // explain y) is scaled up enormously, so this charge exceeds its
+            // value and it certifies nothing: θ = 0 (D = 0) is used instead.
+            if slack > 0 {
+                value -= scale * slack
+                if !(value > 0) { (value, scale) = (0, 0) }
+            }
             out.append(DualValue(value: value, scale: scale))
         }
         return out
@@ -425,6 +444,22 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
         lastGap = gap
         lastPrimal = primal
         return (gap, primal)
+    }
+
+    /// An Anderson step returns a combination of iterates and a polishing step
+    /// the solution of a linear system, not coordinate minimisers: a
+    /// coordinate whose optimum is 0 can come back as ±1e-10 where every epoch
+    /// gives an exact 0, and users read the support as `coef != 0`. One
+    /// coordinate pass over the support (not counted as an epoch) restores the
+    /// exact zeros; it only lowers the objective, and `certify` then checks the
+    /// point it returns.
+    func finishOnCoordinatePass() {
+        guard needsFinishingPass else { return }
+        let support = (0..<p).filter { beta[$0] != 0 && !excluded[$0] }
+        support.withUnsafeBufferPointer { epoch($0) }
+        needsFinishingPass = false
+        reusable = nil
+        work += 2 * Double(support.count) * Double(n)
     }
 
     // MARK: Screening and working sets
@@ -575,6 +610,7 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
                 return
             }
             ws.withUnsafeBufferPointer { epoch($0) }
+            needsFinishingPass = false
             epochs += 1
             local += 1
             work += 2 * Double(cost)
@@ -730,6 +766,7 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
                     for i in 0..<m { beta[ws[i]] = accBeta[i] }
                     r.base.update(from: accResidual, count: n)
                     shift = 0
+                    needsFinishingPass = true
                 }
             }
         }
@@ -868,6 +905,7 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
         r.base.update(from: candidate.base, count: n)
         shift = 0
         polishAccepted += 1
+        needsFinishingPass = true
         return true
     }
 

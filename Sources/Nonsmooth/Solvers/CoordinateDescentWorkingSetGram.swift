@@ -320,6 +320,7 @@ extension ResidualCoordinateDescent {
                     bb[i] = t
                 }
             }
+            needsFinishingPass = false
             epochs += 1
             local += 1
             if epochs % options.progressEvery == 0, !progress.observe(epochs, lastFullGap / Double(n)) {
@@ -357,6 +358,7 @@ extension ResidualCoordinateDescent {
                                 g.base.update(from: accG.base, count: m)
                                 primal = acc.primal
                                 dual = acc.dual
+                                needsFinishingPass = true
                             }
                         }
                     }

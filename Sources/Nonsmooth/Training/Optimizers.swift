@@ -21,27 +21,69 @@ public struct SGD: Optimizer {
 }
 
 /// Heavy ball (Polyak 1964) in the form of Sutskever et al. (2013) used by
-/// PyTorch: v ← μ v + g, w ← w − α v; with `nesterov`, w ← w − α (g + μ v).
+/// PyTorch: v ← β_k v + g, w ← w − α v; with `nesterov`, w ← w − α (g + β_k v).
+/// β_k is the constant `momentum` or, with a `schedule`, β_k = schedule(k) for
+/// the k-th step since the last reset (vanishing or growing momentum, as in the
+/// stochastic heavy ball analyses of Gadat, Panloup & Saadane 2018 and Le 2024).
 public struct Momentum: Optimizer {
     public let momentum: Double
     public let nesterov: Bool
+    public private(set) var schedule: MomentumSchedule?
     private var velocity: [Double] = []
+    private var steps = 0
 
-    public init(momentum: Double = 0.9, nesterov: Bool = false) throws {
+    public init(momentum: Double = 0.9, nesterov: Bool = false, schedule: MomentumSchedule? = nil) throws {
         try require(momentum.isFinite && momentum >= 0 && momentum < 1, "momentum", "must lie in [0, 1), got \(momentum)")
+        try schedule?.validate()
         self.momentum = momentum
         self.nesterov = nesterov
+        self.schedule = schedule
     }
     public var name: String { nesterov ? "nesterov" : "momentum" }
-    public mutating func reset() { velocity = [] }
+    public mutating func reset() { velocity = []; steps = 0 }
+
+    /// Replaces the momentum schedule (nil: the constant `momentum`); the state is kept.
+    public mutating func setSchedule(_ schedule: MomentumSchedule?) throws {
+        try schedule?.validate()
+        self.schedule = schedule
+    }
+
     public mutating func step(_ w: UnsafeMutableBufferPointer<Double>, _ g: UnsafeBufferPointer<Double>, rate: Double) {
         if velocity.count != w.count { velocity = [Double](repeating: 0, count: w.count) }
-        let mu = momentum
+        let mu = schedule?.value(at: steps) ?? momentum
+        steps += 1
         velocity.withUnsafeMutableBufferPointer { v in
             for i in w.indices {
                 v[i] = mu * v[i] + g[i]
                 w[i] -= rate * (nesterov ? g[i] + mu * v[i] : v[i])
             }
+        }
+    }
+}
+
+/// A momentum schedule β_k ∈ [0, 1): one of the step-size schedules, or one minus
+/// it (β_k = 1 − r_k, momentum growing to 1 as r_k → 0).
+public struct MomentumSchedule: Sendable, Equatable {
+    public let base: LearningRate
+    public let complement: Bool
+
+    public init(_ base: LearningRate, complement: Bool = false) {
+        self.base = base
+        self.complement = complement
+    }
+
+    public func value(at k: Int) -> Double {
+        complement ? 1 - base.rate(at: k) : base.rate(at: k)
+    }
+
+    /// Every schedule is positive and nonincreasing, so its first value bounds the rest.
+    public func validate() throws {
+        try base.validate()
+        let first = base.rate(at: 0)
+        if complement {
+            try require(first <= 1, "momentum", "1 − schedule(k) must lie in [0, 1): the schedule starts at \(first) > 1")
+        } else {
+            try require(first < 1, "momentum", "schedule(k) must lie in [0, 1): it starts at \(first)")
         }
     }
 }

@@ -25,6 +25,56 @@ public struct TrainingData {
     }
 }
 
+/// An argument that the training loop fills itself before every step: fresh
+/// noise from its own seeded generator (so that stochastic programs — dropout
+/// masks, Gumbel-softmax samples, reparameterized Gaussians — train natively and
+/// reproducibly), or the step counter k (so that schedules such as a
+/// temperature τ_k = max(τ_min, τ_0·e^{−rk}) are written inside the program).
+public struct GeneratedArgument: Sendable {
+    public enum Kind: Sendable, Equatable {
+        /// U(0, 1) in [0, 1): (next() >> 11)·2⁻⁵³.
+        case uniform
+        /// Standard normal by Box–Muller, z = √(−2 ln u₁)·cos(2πu₂), two draws per entry.
+        case normal
+        /// Standard Gumbel −log(−log u) with u = ((next() >> 11) + ½)·2⁻⁵³ ∈ (0, 1).
+        case gumbel
+        /// Every entry receives k, the index of the step (0, 1, …).
+        case step
+    }
+    public let argument: Int
+    public let kind: Kind
+
+    public init(argument: Int, kind: Kind) {
+        self.argument = argument
+        self.kind = kind
+    }
+
+    /// The seed of the noise generator: a stream independent of the minibatch
+    /// sampler's (which uses `seed` itself).
+    public static func noiseSeed(_ seed: UInt64) -> UInt64 { seed ^ 0x6E6F_6973_655F_7331 }
+
+    /// Fills `count` entries for step k, drawing from `generator`.
+    func fill(_ out: UnsafeMutablePointer<Double>, count: Int, step k: Int, _ generator: inout SplitMix64) {
+        switch kind {
+        case .step:
+            out.update(repeating: Double(k), count: count)
+        case .uniform:
+            for i in 0..<count { out[i] = Double(generator.next() >> 11) * 0x1p-53 }
+        case .gumbel:
+            for i in 0..<count {
+                let u = (Double(generator.next() >> 11) + 0.5) * 0x1p-53
+                out[i] = -log(-log(u))
+            }
+        case .normal:
+            for i in 0..<count {
+                let u1 = (Double(generator.next() >> 11) + 0.5) * 0x1p-53
+                let u2 = Double(generator.next() >> 11) * 0x1p-53
+                out[i] = (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+            }
+        }
+    }
+}
+
 /// A nonsmooth term g handled by its proximal operator: after each step the
 /// parameter `argument` becomes prox_{α_k g}(w) (proximal SGD; with Adam,
 /// proximal Adam in the sense of Melchior, Moolekamp & Leung 2019).
@@ -121,13 +171,16 @@ extension Program {
     /// - Parameters:
     ///   - initial: starting values of the parameters (one array per argument).
     ///   - fixed: values of the arguments that are neither parameters nor data.
+    ///   - generated: arguments filled by the loop at every step (noise from a
+    ///     generator seeded by `GeneratedArgument.noiseSeed(options.seed)`, or the step
+    ///     counter), in argument order.
     ///   - evaluation: optional program with the same arguments but the data's
     ///     full row counts; its output 0 is recorded as `fullLoss`.
     ///   - observer: called every `recordEvery` steps with (step, loss); it can
     ///     stop the run (Ctrl-C from Python), which then returns the state reached.
     public func train(
         parameters: [Int], initial: [[Double]], data: [TrainingData], fixed: [Int: UnsafePointer<Double>] = [:],
-        optimizer: inout some Optimizer, proximal: [ProximalTerm] = [], options: TrainingOptions,
+        generated: [GeneratedArgument] = [], optimizer: inout some Optimizer, proximal: [ProximalTerm] = [], options: TrainingOptions,
         evaluation: Program? = nil, observer: ProgressObserver = .silent
     ) throws -> TrainingResult {
         let start = monotonicSeconds()
@@ -168,8 +221,14 @@ extension Program {
                 throw NonsmoothError.invalidArgument(name: "argument \(a)", reason: "must be finite, entry \(i) is \(p[i])")
             }
         }
+        for g in generated {
+            try require(g.argument >= 0 && g.argument < inputNodes.count && role[g.argument] == 0, "noise",
+                        "argument \(g.argument) is not a free argument")
+            role[g.argument] = 4
+        }
+        let generated = generated.sorted { $0.argument < $1.argument }
         if let k = role.firstIndex(of: 0) {
-            throw NonsmoothError.invalidArgument(name: "inputs", reason: "argument \(k) is neither a parameter, data nor fixed")
+            throw NonsmoothError.invalidArgument(name: "inputs", reason: "argument \(k) is neither a parameter, data, fixed nor generated")
         }
         for term in proximal {
             guard let j = parameters.firstIndex(of: term.argument) else {
@@ -189,6 +248,7 @@ extension Program {
                             "evaluation", "must be traced with the full data for argument \(d.argument)")
             }
         }
+        var noise = SplitMix64(seed: GeneratedArgument.noiseSeed(options.seed))
         var sampler = try MinibatchSampler(rows: data.first?.rows ?? options.batchSize, batchSize: options.batchSize,
                                            replacement: options.replacement, seed: options.seed)
 
@@ -210,6 +270,7 @@ extension Program {
         var batch: [Int] = []
         var intervalLoss = 0.0, intervalSteps = 0, intervalKinks = 0
         var stepsDone = 0
+        var generatedValues: [Int: UnsafePointer<Double>] = [:]
 
         /// w̄ ← w̄ + (c/Σc)(w − w̄): the running weighted mean, without a sum that could overflow.
         func accumulateAverage(weight: Double) {
@@ -227,7 +288,9 @@ extension Program {
             }
             var full = Double.nan
             if let evaluation {
-                full = try evaluateFull(evaluation, w: UnsafePointer(wBase), offsets: offsets, parameters: parameters, data: data, fixed: fixed)
+                // Generated arguments keep the values of the last step (zeros before the first).
+                full = try evaluateFull(evaluation, w: UnsafePointer(wBase), offsets: offsets, parameters: parameters,
+                                        data: data, fixed: fixed.merging(generatedValues) { a, _ in a })
             }
             history.step.append(k)
             history.loss.append(intervalSteps > 0 ? intervalLoss / Double(intervalSteps) : .nan)
@@ -245,6 +308,7 @@ extension Program {
 
         try withWorkspace { ws in
             ws.useArenaForInputs()
+            for g in generated { generatedValues[g.argument] = UnsafePointer(ws.value(inputNodes[g.argument])) }
             for (a, p) in fixed {
                 let dst = ws.value(inputNodes[a])
                 for i in 0..<inputCounts[a] { dst[i] = p[i] }
@@ -260,6 +324,9 @@ extension Program {
                     for (r, row) in batch.enumerated() {
                         (dst + r * size).update(from: d.values + row * size, count: size)
                     }
+                }
+                for g in generated {
+                    g.fill(ws.value(inputNodes[g.argument]), count: inputCounts[g.argument], step: k, &noise)
                 }
                 let report = try runForward(ws, policy: options.policy, mode: .policy)
                 let loss = ws.value(outputNodes[0])[0]

@@ -19,9 +19,12 @@ chosen by the :class:`Kinks` policy, and every evaluation returns a
 """
 from ._function import Function, function
 from ._policy import KinkReport, Kinks, get_kink_policy, kink_policy, set_kink_policy
+from . import _nn, _primitives
+from ._nn import *  # noqa: F401,F403
 from ._primitives import *  # noqa: F401,F403
-from ._primitives import __all__ as _primitive_names
 from ._tracer import Tracer
 
-__all__ = ["Function", "KinkReport", "Kinks", "Tracer", "function", "get_kink_policy", "kink_policy",
-           "set_kink_policy", *_primitive_names]
+# A literal list extended with `+=`, a form type checkers follow, so they see every re-export.
+__all__ = ["Function", "KinkReport", "Kinks", "Tracer", "function", "get_kink_policy", "kink_policy", "set_kink_policy"]
+__all__ += _primitives.__all__
+__all__ += _nn.__all__

@@ -3,9 +3,11 @@ differentiate natively."""
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 import numbers
 import re
+import sys
 import threading
 from dataclasses import dataclass
 
@@ -75,6 +77,8 @@ class Function:
     that do not return it store it in :attr:`last_kinks`.
     """
 
+    __name__: str  # the traced function's, set by functools.update_wrapper
+
     def __init__(self, fn):
         if not callable(fn):
             raise TypeError(f"nonsmooth.function: expected a callable, got {type(fn).__name__}")
@@ -98,6 +102,20 @@ class Function:
 
     def __get__(self, obj, objtype=None):
         return self if obj is None else functools.partial(self, obj)
+
+    # ---- pickling: the Python function travels; programs are traced again when used ----
+    def __reduce__(self):
+        name = getattr(self, "__module__", None)
+        if name and name != "__main__" and _lookup(name, self.__qualname__) is self:
+            return _load, (name, self.__qualname__)  # a decorated module-level function: by reference
+        try:  # by value (lambdas, closures, notebooks' __main__), as joblib/loky and Dask do
+            import cloudpickle
+        except ImportError:
+            return Function, (self._fn,)
+        return _from_cloudpickle, (cloudpickle.dumps(self._fn),)
+
+    def __deepcopy__(self, memo):
+        return Function(self._fn)
 
     # ---- arguments -------------------------------------------------------------------
     def _name(self, k: int) -> str:
@@ -303,7 +321,7 @@ class Function:
         given = [tangent] if single else list(tangent) if isinstance(tangent, (tuple, list)) else None
         if given is None or len(given) != len(indices):
             raise ValueError(f"tangent: expected {'an array' if single else f'a tuple of {len(indices)} arrays'}")
-        tangents = [None] * len(arrays)
+        tangents: list[np.ndarray | None] = [None] * len(arrays)
         for k, t in zip(indices, given):
             tangents[k] = self._like(t, compiled.input_shapes[k], "tangent")
         out_tangents = compiled.output_buffers()
@@ -430,6 +448,30 @@ class Function:
             results.append(np.ascontiguousarray(r[:, offset:offset + c]).reshape(out_shape + compiled.input_shapes[k]))
             offset += c
         return _select(results, single)
+
+
+def _lookup(module: str, qualname: str):
+    """The object named ``module.qualname``, or None."""
+    try:
+        obj = sys.modules.get(module) or importlib.import_module(module)
+        for part in qualname.split("."):
+            obj = getattr(obj, part)
+    except Exception:  # noqa: BLE001 - any failure means "not importable by name"
+        return None
+    return obj
+
+
+def _load(module: str, qualname: str) -> Function:
+    obj = _lookup(module, qualname)
+    if not isinstance(obj, Function):
+        raise AttributeError(f"cannot unpickle the nonsmooth.function {module}.{qualname}: not found")
+    return obj
+
+
+def _from_cloudpickle(payload: bytes) -> Function:
+    import pickle
+
+    return Function(pickle.loads(payload))
 
 
 def function(fn=None):

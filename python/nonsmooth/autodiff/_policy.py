@@ -53,6 +53,12 @@ class Kinks:
 
     __slots__ = ("relu_at_zero", "abs_at_zero", "ties", "norm2_at_zero", "strict")
 
+    relu_at_zero: float
+    abs_at_zero: float
+    ties: str
+    norm2_at_zero: float
+    strict: bool
+
     def __init__(self, relu_at_zero: float = 0.0, abs_at_zero: float = 0.0, ties: str = "lowest",
                  norm2_at_zero: float = 0.0, strict: bool = False):
         object.__setattr__(self, "relu_at_zero", as_scalar(relu_at_zero, "relu_at_zero", low=0.0, high=1.0))
@@ -67,6 +73,9 @@ class Kinks:
 
     def __setattr__(self, name, value):
         raise AttributeError("Kinks policies are immutable; create a new one")
+
+    def __reduce__(self):
+        return Kinks, (self.relu_at_zero, self.abs_at_zero, self.ties, self.norm2_at_zero, self.strict)
 
     def _native(self) -> tuple:
         return (self.relu_at_zero, self.abs_at_zero, self.norm2_at_zero, _TIES[self.ties], int(self.strict))
@@ -133,9 +142,10 @@ def kink_policy(policy: Kinks | None = None, **kwargs) -> Iterator[Kinks]:
     ...     ns.get_kink_policy().relu_at_zero
     0.5
     """
-    token = _context_policy.set(_as_policy(policy, **kwargs))
+    chosen = _as_policy(policy, **kwargs)
+    token = _context_policy.set(chosen)
     try:
-        yield _context_policy.get()
+        yield chosen
     finally:
         _context_policy.reset(token)
 
@@ -156,6 +166,12 @@ class KinkReport(Mapping):
     every primitive is differentiable, so the derivative computed there is the
     true one; a nonempty report says the derivative is a choice made by the
     :class:`Kinks` policy.
+
+    NaN propagates as in NumPy (``max`` of an array with NaN is NaN, ``sort``
+    puts NaN last, ``maximum`` and ``clip`` return NaN) and is reported under
+    ``"label[nan]"``: the elements where a primitive's decision met NaN, or
+    where it made NaN from a number (log or sqrt of a negative number).
+    :attr:`nans` sums those entries; a strict policy raises on them.
 
     Examples
     --------
@@ -181,6 +197,11 @@ class KinkReport(Mapping):
         return cls(counts)
 
     @property
+    def nans(self) -> int:
+        """Elements that met or produced NaN (the ``"label[nan]"`` entries)."""
+        return sum(c for label, c in self._counts.items() if label.endswith("[nan]"))
+
+    @property
     def total(self) -> int:
         """Total number of elements that landed on a kink."""
         return sum(self._counts.values())
@@ -204,7 +225,7 @@ class KinkReport(Mapping):
             return self._counts == dict(other)
         return NotImplemented
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # compares equal to dicts, so unhashable as they are
 
     def __repr__(self) -> str:
         if not self._counts:

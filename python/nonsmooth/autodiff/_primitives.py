@@ -197,9 +197,33 @@ def abs(x):
 absolute = abs
 
 
-def sign(x):
-    """sign(x) ∈ {−1, 0, 1}; derivative 0 everywhere (including at 0)."""
-    return _unary("sign", x)
+def sign(x, straight_through=False):
+    """sign(x) ∈ {−1, 0, 1}.
+
+    Parameters
+    ----------
+    x : array_like
+    straight_through : bool or "clipped", default=False
+        The derivative: 0 everywhere (False, the true derivative away from 0),
+        1 everywhere (True, the straight-through estimator), or 1 on |x| ≤ 1 and
+        0 beyond ("clipped", the derivative of clip(x, −1, 1): the estimator of
+        binarized networks, Hubara et al. 2016).
+
+    Kink rule: x = 0 is reported as a kink (the jump of sign); with "clipped"
+    the slope jumps at |x| = 1 use s (``Kinks.relu_at_zero``), as :func:`clip` does.
+
+    Examples
+    --------
+    >>> import nonsmooth as ns
+    >>> f = ns.function(lambda x: ns.sign(x, straight_through="clipped") * 3.0)
+    >>> float(f(0.5)), float(f.grad(0.5)), float(f.grad(2.0))
+    (3.0, 3.0, 0.0)
+    """
+    if straight_through is False or straight_through is None:
+        return _unary("sign", x)
+    if straight_through is True or straight_through == "clipped":
+        return _unary("sign_ste", x, ints=[int(straight_through == "clipped")])
+    raise ValueError(f"straight_through: expected False, True or 'clipped', got {straight_through!r}")
 
 
 def maximum(x1, x2):

@@ -100,20 +100,53 @@ class Tracer:
     Supports the arithmetic operators ``+ - * / ** @`` and unary minus,
     comparisons (giving masks for :func:`nonsmooth.where`), NumPy indexing with
     constant keys, ``.T``, ``reshape``, ``.shape``/``.ndim``/``.size`` and the
-    reductions ``sum``/``mean``/``max``/``min``. Its value is unknown while
-    tracing, so Python control flow on it (``if x > 0``) is an error: write
-    ``nonsmooth.where(x > 0, a, b)`` instead.
+    reductions ``sum``/``mean``/``max``/``min``. NumPy's own functions work on
+    it where a primitive has the same meaning (``np.sum``, ``np.exp``,
+    ``np.maximum``, ``np.linalg.norm``, ``np.where``, ``A @ x`` with ``A`` a
+    NumPy array, ...); any other raises a TypeError naming it. Its value is
+    unknown while tracing, so Python control flow on it (``if x > 0``) is an
+    error: write ``nonsmooth.where(x > 0, a, b)`` instead.
+
+    Examples
+    --------
+    >>> import numpy as np, nonsmooth as ns
+    >>> @ns.function
+    ... def f(x):
+    ...     print(x)                     # runs once, while tracing
+    ...     return np.sum(np.maximum(x, 0.0) ** 2) + ns.norm1(x)
+    >>> float(f(np.array([1.0, -2.0])))
+    Tracer(shape=(2,), node=0)
+    4.0
+    >>> f.grad(np.array([1.0, -2.0]))
+    array([ 3., -1.])
     """
 
     __slots__ = ("_trace", "_id", "shape")
-    # NumPy hands binary operations with a Tracer operand back to the Tracer.
-    __array_ufunc__ = None
     __array_priority__ = 1000
+
+    # NumPy's ufuncs (np.exp(x), A @ x, np.maximum(x, 0)) and functions (np.sum,
+    # np.linalg.norm, np.where, ...) record the primitive of the same meaning;
+    # the others raise a TypeError naming the function (see _numpy_api).
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        from ._numpy_api import array_ufunc
+
+        return array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        if not all(issubclass(t, (Tracer, np.ndarray)) for t in types):
+            return NotImplemented
+        from ._numpy_api import array_function
+
+        return array_function(func, args, kwargs)
 
     def __init__(self, trace: Trace, node: int, shape):
         self._trace = trace
         self._id = node
         self.shape = tuple(shape)
+
+    def __reduce__(self):
+        raise TypeError("a nonsmooth Tracer exists only while a function is being traced: it cannot be pickled "
+                        "or copied (pickle the nonsmooth.function instead; it is traced again where it is loaded)")
 
     # ---- array attributes ------------------------------------------------------
     @property
@@ -257,7 +290,7 @@ class Tracer:
 
     def transpose(self, *axes) -> Tracer:
         if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
-            axes = axes[0] or ()
+            axes = tuple(axes[0] or ())
         return self._trace.op("transpose", [self], ints=[int(a) for a in axes])
 
     def __getitem__(self, key) -> Tracer:

@@ -52,7 +52,7 @@ def _indices(params, wrt, n_params: int) -> tuple[list[int], bool]:
     items = [wrt] if single else list(wrt)
     out = []
     for w in items:
-        if not isinstance(w, numbers.Integral) or isinstance(w, bool) or not 0 <= w < n_params:
+        if not isinstance(w, numbers.Integral) or isinstance(w, bool) or not 0 <= int(w) < n_params:
             raise ValueError(f"wrt: expected parameter indices in [0, {n_params}), got {wrt!r}")
         out.append(int(w))
     if not out or len(set(out)) != len(out):

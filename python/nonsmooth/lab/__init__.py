@@ -24,6 +24,8 @@ from the library's own native solvers (:func:`nonsmooth.train`,
 From the shell: ``python -m nonsmooth lab`` lists them, ``python -m nonsmooth
 lab toy_l1 --lam 2 --out toy.png`` runs one.
 """
+from typing import Any, Callable
+
 from .activations import ActivationsResult, activations, plot_activations, teacher_data
 from .huber import HuberResult, huber, plot_huber
 from .lasso import LassoResult, lasso, plot_lasso, wide_design
@@ -32,7 +34,7 @@ from .relu_regression import ReluRegressionResult, plot_relu_regression, relu_re
 from .toy_l1 import ToyL1Result, plot_toy_l1, toy_l1, two_point_cycle
 
 #: name → (experiment function, plotting function), in the order of the issue.
-EXPERIMENTS = {
+EXPERIMENTS: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
     "toy_l1": (toy_l1, plot_toy_l1),
     "lasso": (lasso, plot_lasso),
     "relu_regression": (relu_regression, plot_relu_regression),

@@ -10,6 +10,11 @@ import argparse
 import inspect
 import sys
 import time
+from typing import Callable
+
+
+def _tuple_of(kind: type) -> Callable[[str], tuple]:
+    return lambda text: tuple(kind(v) for v in text.split(",") if v)
 
 
 def _parser_for(name: str, fn) -> argparse.ArgumentParser:
@@ -32,7 +37,7 @@ def _parser_for(name: str, fn) -> argparse.ArgumentParser:
         elif isinstance(d, tuple):
             kind = str if d and isinstance(d[0], str) else (int if d and all(isinstance(v, int) for v in d) else float)
             parser.add_argument(flag, dest=p.name, default=d, metavar="V1,V2,...",
-                                type=lambda s, k=kind: tuple(k(v) for v in s.split(",") if v),
+                                type=_tuple_of(kind),
                                 help=f"default {','.join(map(str, d))}")
         elif d is None:
             parser.add_argument(flag, dest=p.name, type=float, default=None, help="default: see the docstring")

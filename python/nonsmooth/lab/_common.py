@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import html
 from pathlib import Path
 from typing import Any
 
@@ -88,11 +89,19 @@ def pyplot():
     return plt
 
 
-def finish(fig, out: str | Path | None):
-    """Lay the figure out and write it to ``out`` (any format matplotlib knows) if given."""
+def finish(fig: Any, out: str | Path | None) -> np.ndarray:
+    """Write the figure to ``out`` (any format matplotlib knows) if given and
+    return its Axes.
+
+    The plots return Axes, as matplotlib's and pandas' plotting functions do,
+    not the Figure: a notebook cell ending in ``result.plot()`` then shows the
+    figure once (pyplot displays it; an Axes array is shown as text), where a
+    returned Figure is drawn a second time by IPython. The figure is
+    ``axes[0].figure``.
+    """
     if out is not None:
         fig.savefig(out, dpi=150, bbox_inches="tight")
-    return fig
+    return np.array(fig.axes, dtype=object)
 
 
 def style(ax) -> None:
@@ -117,3 +126,32 @@ class Record(abc.ABC):
 
     def __str__(self) -> str:
         return self.summary()
+
+    def _fields(self) -> list[tuple[str, str]]:
+        return [(name, _describe(value)) for name, value in self.to_dict().items()]
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}: {kind}" for name, kind in self._fields())
+        return f"{type(self).__name__}\n{self.summary()}\nfields: {fields}"
+
+    def _repr_html_(self) -> str:
+        """The summary and the fields in a notebook (IPython's rich display)."""
+        rows = "".join(f"<tr><td><code>{html.escape(n)}</code></td><td>{html.escape(k)}</td></tr>"
+                       for n, k in self._fields())
+        return (f"<b>{type(self).__name__}</b><pre>{html.escape(self.summary())}</pre>"
+                f"<details><summary>fields</summary><table>{rows}</table></details>")
+
+
+def _describe(value: Any) -> str:
+    """A short description of one field: its type and shape or value, never its data."""
+    if isinstance(value, np.ndarray):
+        return f"ndarray {value.shape}"
+    if isinstance(value, dict):
+        return f"dict of {len(value)} ({', '.join(map(str, list(value)[:6]))}{', …' if len(value) > 6 else ''})"
+    if isinstance(value, (tuple, list)):
+        return f"{type(value).__name__} of {len(value)}"
+    if isinstance(value, (float, np.floating)):
+        return f"{value:.6g}"
+    if isinstance(value, (int, str, np.integer)):
+        return repr(value)
+    return type(value).__name__

@@ -104,8 +104,8 @@ def activations(X=None, y=None, *, depths: Sequence[int] = (1, 2, 4), activation
             raise ValueError(f"activations: {a!r} is not one of {', '.join(ACTIVATIONS)}")
     loss = {a: np.empty((len(depths), 0)) for a in activations}
     kinks = {a: np.zeros(len(depths), dtype=np.int64) for a in activations}
-    rows = {a: [] for a in activations}
-    recorded = None
+    rows: dict[str, list[np.ndarray]] = {a: [] for a in activations}
+    recorded = np.empty(0, dtype=np.int64)
     for i, depth in enumerate(depths):
         start = init_mlp([X.shape[1]] + [width] * depth + [y.shape[1]], seed=seed + 1000 * depth)
         for a in activations:

@@ -87,7 +87,7 @@ class HuberResult(Record):
 
 
 def huber(A=None, y=None, *, n_samples: int = 50, n_features: int = 200, noise: float = 1.0, delta: float = 1.0,
-          lrs: Sequence[float] = (0.1, 10.0), quadratic_factor: float = 1.05, steps: int = 400,
+          lrs: Sequence[float] | np.ndarray = (0.1, 10.0), quadratic_factor: float = 1.05, steps: int = 400,
           seed: int = 0) -> HuberResult:
     """Gradient descent on Huber regression at small and huge steps vs least squares past 2/L (Kumar, problem 4).
 

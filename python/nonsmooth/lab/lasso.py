@@ -90,7 +90,7 @@ class LassoResult(Record):
 
 
 def lasso(W=None, y=None, *, n_samples: int = 20, n_features: int = 500, n_informative: int = 5,
-          noise: float = 0.1, lams: Sequence[float] = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0),
+          noise: float = 0.1, lams: Sequence[float] | np.ndarray = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0),
           steps: int = 2000, methods: Sequence[str] = METHODS, lr_sgd: float | None = None,
           lr_momentum: float | None = None, lr_adaptive: float = 1e-3, momentum: float = 0.9, rho: float = 0.99,
           beta1: float = 0.9, beta2: float = 0.999, tol: float = 1e-8, seed: int = 0) -> LassoResult:

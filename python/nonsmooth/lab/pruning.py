@@ -76,7 +76,7 @@ class PruningResult(Record):
         return plot_pruning(self, out, **kwargs)
 
 
-def pruning(*, lams: Sequence[float] = (1e-3, 1e-2), methods: Sequence[str] = ("sgd", "rmsprop", "adam", "prox_sgd"),
+def pruning(*, lams: Sequence[float] | np.ndarray = (1e-3, 1e-2), methods: Sequence[str] = ("sgd", "rmsprop", "adam", "prox_sgd"),
             hidden: Sequence[int] = (32,), lr_sgd: float = 0.1, lr_adaptive: float = 1e-3, steps: int = 1500,
             batch_size: int = 64, threshold: float = SMALL, test_fraction: float = 0.25,
             seed: int = 0) -> PruningResult:

@@ -135,7 +135,7 @@ class ToyL1Result(Record):
 
 
 def toy_l1(beta0=None, *, n_features: int = 8, lam: float = 1.0, lr: float = 0.01, steps: int = 600,
-           lams: Sequence[float] = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0), decay_factor: float = 0.1,
+           lams: Sequence[float] | np.ndarray = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0), decay_factor: float = 0.1,
            decay_steps: int = 400, methods: Sequence[str] = METHODS, momentum: float = 0.9, rho: float = 0.99,
            beta1: float = 0.9, beta2: float = 0.999, seed: int = 0) -> ToyL1Result:
     """NDGMs and the proximal step on f(β) = λ‖β‖₁ (Kumar, problem 1).

@@ -8,8 +8,8 @@ import warnings
 
 import numpy as np
 
-from .. import _native
-from .._estimator import BaseEstimator, RegressorMixin, check_is_fitted
+from .. import _native, _progress
+from .._estimator import BaseEstimator, FeatureCheckMixin, RegressorMixin, check_is_fitted
 from .._interrupt import result_on_interrupt
 from .._validation import as_float_array, as_int, as_scalar
 from ..exceptions import ConvergenceWarning
@@ -24,7 +24,7 @@ _SOLVER_ADMM = 8
 def _check_weights(weights, p, name="weights"):
     if weights is None:
         return None
-    w = np.ascontiguousarray(as_float_array(weights, name).ravel())
+    w = np.ascontiguousarray(as_float_array(weights, name, ndim=1))
     if w.shape[0] != p:
         raise ValueError(f"{name}: has {w.shape[0]} entries but X has {p} features")
     if (w < 0).any():
@@ -37,13 +37,15 @@ def _check_sample_weight(sample_weight, n):
         return None
     if isinstance(sample_weight, numbers.Number):
         sample_weight = np.full(n, float(sample_weight))
-    s = as_float_array(sample_weight, "sample_weight").ravel()
+    s = as_float_array(sample_weight, "sample_weight", ndim=1)
     if s.shape[0] != n:
         raise ValueError(f"sample_weight: has {s.shape[0]} entries but X has {n} samples")
     if (s < 0).any():
         raise ValueError("sample_weight: must be non-negative")
-    if s.sum() <= 0:
+    top = s.max()
+    if top <= 0:
         raise ValueError("sample_weight: all weights are zero; at least one must be positive")
+    s = s / top  # first to [0, 1]: the sum of huge weights would overflow, n / Σ tiny ones too
     return s * (n / s.sum())  # scikit-learn's normalization: weights sum to n
 
 
@@ -149,22 +151,29 @@ class _Problem:
         return b
 
 
-def _progress_callback(verbose, callback, name):
-    """The Python callable the native loop calls every few epochs, or None."""
-    if not verbose and callback is None:
-        return None
+def _warn_unless_certified(who, status, gap, tolerance, iterations, max_iter, unit="epochs"):
+    """The ConvergenceWarning of a solve whose certificate is short of the tolerance.
 
-    def report(epoch, gap):
-        if verbose:
-            print(f"[{name}] epoch {epoch}: duality gap {gap:.3e}", flush=True)
-        if callback is not None:
-            return callback(epoch, gap) is not False
-        return True
+    Three ways to fall short: the budget ran out, the callback stopped the
+    solve, or the solver reached the rounding floor of the gap (1e-13 of the
+    objective) above a tolerance smaller than that; the last reports success
+    natively, so the gap itself is compared here.
+    """
+    if status == _STATUS_NOT_CONVERGED:
+        message = (f"{who} did not converge in max_iter={max_iter} {unit}: duality gap {gap:.3e} "
+                   f"> tolerance {tolerance:.3e}. Increase max_iter, loosen tol, or scale the features.")
+    elif status == _STATUS_CANCELLED:
+        message = f"{who} stopped by its callback after {iterations} {unit} with duality gap {gap:.3e}."
+    elif gap > tolerance:
+        message = (f"{who} stopped at the rounding floor of the duality gap (about 1e-13 of the objective): "
+                   f"duality gap {gap:.3e} > tolerance {tolerance:.3e}. A smaller tol cannot be certified in "
+                   f"float64; loosen tol or rescale y.")
+    else:
+        return
+    warnings.warn(message, ConvergenceWarning, stacklevel=3)
 
-    return report
 
-
-class ElasticNet(RegressorMixin, BaseEstimator):
+class ElasticNet(FeatureCheckMixin, RegressorMixin, BaseEstimator):
     """Linear regression with combined ℓ1 and ℓ2 penalties, certified by its duality gap.
 
     Minimizes, as :class:`sklearn.linear_model.ElasticNet` does,
@@ -179,7 +188,8 @@ class ElasticNet(RegressorMixin, BaseEstimator):
     Parameters
     ----------
     alpha : float, default=1.0
-        Overall penalty strength α ≥ 0.
+        Overall penalty strength α ≥ 0; α = 0 is least squares (every feature
+        unpenalized, at most 2048 of them), certified like any other fit.
     l1_ratio : float, default=0.5
         ρ ∈ (0, 1]; 1 gives the Lasso.
     fit_intercept : bool, default=True
@@ -191,7 +201,12 @@ class ElasticNet(RegressorMixin, BaseEstimator):
     positive : bool, default=False
         Constrain the coefficients to be non-negative.
     tol : float, default=1e-4
-        Stop when the duality gap is at most ``tol * ||y||² / n`` (scikit-learn's rule).
+        Stop when the duality gap is at most ``tol * ||y||² / n`` (scikit-learn's
+        rule; y centred when an intercept is fitted). The gap is computed in
+        floating point, so it cannot be resolved below about 1e-13 of the
+        objective: a fit that reaches that floor above the requested tolerance
+        stops there and raises a ConvergenceWarning naming the gap reached
+        (``dual_gap_ > gap_tolerance_``).
     max_iter : int, default=1000
         Budget of coordinate descent epochs.
     warm_start : bool, default=False
@@ -210,7 +225,8 @@ class ElasticNet(RegressorMixin, BaseEstimator):
     callback : callable, default=None
         ``callback(epoch, duality_gap)`` every few epochs; return False to stop.
     verbose : bool, default=False
-        Print the duality gap every few epochs.
+        Show one updating progress line on stderr (epoch, duality gap), a tqdm
+        bar when tqdm is installed.
 
     Attributes
     ----------
@@ -295,48 +311,44 @@ class ElasticNet(RegressorMixin, BaseEstimator):
         intercept = 0.0
         warm = bool(self.warm_start) and getattr(self, "coef_", None) is not None \
             and np.shape(self.coef_) == (p,)
-        if warm:
-            coef[:] = self.coef_
-            intercept = float(self.intercept_)
+        if warm:  # a user may set coef_ alone (a list, without intercept_), as scikit-learn allows
+            coef[:] = np.asarray(self.coef_, dtype=float)
+            intercept = float(getattr(self, "intercept_", 0.0))
         name = type(self).__name__
         # One row per distinct epoch in 0..n_iter_ ≤ max_iter; beyond 10⁴ rows the
         # core keeps the first ones and the last (the certificate). np.empty does
         # not touch the rows that stay unused.
         history = np.empty((min(max_iter + 2, 10_000), 2))
+        report = _progress.reporter(self.verbose, self.callback, name, "gap", unit="epoch")
         # On Ctrl-C (or a callback's exception) the exception carries this model
         # fitted to the last iterate, as exc.result (see nonsmooth/_interrupt.py).
-        with result_on_interrupt(lambda exc: self._set_solution(coef, *exc.native_state[1:], history, p)):
-            status, intercept, info = problem.solve(
-                alpha, l1_ratio, weights, bool(self.positive), tol, max_iter, options, gram, coef, intercept, warm,
-                _progress_callback(self.verbose, self.callback, name), 10, history)
-        self._set_solution(coef, intercept, info, history, p)
-        if status == _STATUS_NOT_CONVERGED:
-            warnings.warn(
-                f"{name} did not converge in max_iter={max_iter} epochs: duality gap {self.dual_gap_:.3e} "
-                f"> tolerance {self.gap_tolerance_:.3e}. Increase max_iter, loosen tol, or scale the features.",
-                ConvergenceWarning, stacklevel=2)
-        elif status == _STATUS_CANCELLED:
-            warnings.warn(f"{name} stopped by its callback after {self.n_iter_} epochs with duality gap "
-                          f"{self.dual_gap_:.3e}.", ConvergenceWarning, stacklevel=2)
+        try:
+            with result_on_interrupt(lambda state: self._set_solution(X, coef, *state[1:], history, p)):
+                status, intercept, info = problem.solve(
+                    alpha, l1_ratio, weights, bool(self.positive), tol, max_iter, options, gram, coef, intercept,
+                    warm, report, 10, history)
+        finally:
+            _progress.close(report)
+        self._set_solution(X, coef, intercept, info, history, p)
+        _warn_unless_certified(name, status, self.dual_gap_, self.gap_tolerance_, self.n_iter_, max_iter,
+                               "iterations" if self.solver == "admm" else "epochs")
         return self
 
-    def _set_solution(self, coef, intercept, info, history, p):
+    def _set_solution(self, X, coef, intercept, info, history, p):
         self.coef_ = coef
         self.intercept_ = float(intercept) if self.fit_intercept else 0.0
         self.dual_gap_, self.gap_tolerance_ = info[0], info[1]
         self.n_iter_ = int(info[2])
         self.gap_history_ = history[:int(info[5])].copy()
-        self.n_features_in_ = p
+        self._reset_features(X, p)
         return self
 
     def predict(self, X):
         """Predict with the fitted linear model: X @ coef_ + intercept_."""
         check_is_fitted(self)
         design = Design(X)
-        if design.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {design.shape[1]} features, but {type(self).__name__} "
-                             f"is expecting {self.n_features_in_} features as input.")
-        return design.matvec(self.coef_) + self.intercept_
+        self._check_features(X, design.shape[1])
+        return design.matvec(np.asarray(self.coef_, dtype=float)) + self.intercept_
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -349,7 +361,7 @@ class ElasticNet(RegressorMixin, BaseEstimator):
         import scipy.sparse as sp
 
         check_is_fitted(self)
-        return sp.csr_matrix(self.coef_[None, :])
+        return sp.csr_matrix(np.asarray(self.coef_, dtype=float)[None, :])
 
 
 class Lasso(ElasticNet):
@@ -418,6 +430,11 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None, fit_in
         Explicit grid (sorted in decreasing order before solving).
     fit_intercept : bool, default=False
         scikit-learn's paths assume centred data; set True to fit an intercept.
+    tol : float, default=1e-4
+        Each fit stops when its duality gap is at most ``tol * ||y||² / n``, or
+        at the gap's rounding floor (about 1e-13 of the objective) with a
+        ConvergenceWarning when that floor lies above the tolerance (see
+        :class:`ElasticNet`).
 
     Returns
     -------
@@ -444,16 +461,19 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None, fit_in
     n_iters = []
     coef = np.zeros(p)
     b = 0.0
+    bar = _progress.Progress("enet_path", alphas.size, unit="alpha") if verbose else None
     for k, alpha in enumerate(alphas):
         status, b, info = problem.solve(float(alpha), l1_ratio, w, bool(positive), tol, max_iter, options, gram,
-                                        coef, b if k else 0.0, k > 0, _progress_callback(verbose, None, "path"),
-                                        10)
-        if status == _STATUS_NOT_CONVERGED:
-            warnings.warn(f"enet_path: α={alpha:.3e} did not converge: duality gap {info[0]:.3e} > "
-                          f"{info[1]:.3e}", ConvergenceWarning, stacklevel=2)
+                                        coef, b if k else 0.0, k > 0, None, 10)
+        if bar is not None:
+            bar.update(k + 1, alpha=float(alpha), gap=float(info[0]), epochs=int(info[2]))
+        _warn_unless_certified(f"enet_path at alpha={alpha:.3e}", status, info[0], info[1], int(info[2]),
+                               max_iter)
         coefs[:, k] = coef
         gaps[k] = info[0]
         n_iters.append(int(info[2]))
+    if bar is not None:
+        bar.close()
     if return_n_iter:
         return alphas, coefs, gaps, n_iters
     return alphas, coefs, gaps

@@ -10,7 +10,7 @@ from .._validation import as_csc, as_float_array, is_sparse
 try:
     from sklearn.exceptions import DataConversionWarning
 except ImportError:  # pragma: no cover
-    class DataConversionWarning(UserWarning):
+    class DataConversionWarning(UserWarning):  # type: ignore[no-redef]
         """Input data was converted (e.g. a column vector raveled)."""
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import _native
+from .. import _native, _progress
 from .._interrupt import result_on_interrupt
 from .._validation import as_float_array, as_int, as_scalar
 from ..exceptions import ConvergenceWarning
@@ -59,18 +59,6 @@ class OptimizeResult:
     @property
     def converged(self) -> bool:
         return self.status == "converged"
-
-
-def _callback(callback, verbose, name):
-    if callback is None and not verbose:
-        return None
-
-    def report(k, value):
-        if verbose:
-            print(f"[{name}] iteration {k}: {value:.3e}", flush=True)
-        return True if callback is None else callback(k, value) is not False
-
-    return report
 
 
 def _positive_int(value, name):
@@ -169,7 +157,7 @@ def minimize(loss: SmoothLoss, prox: ProximalOperator | None = None, x0=None, *,
     info = np.zeros(9)
     start = time.perf_counter()
 
-    def result(status):  # also the state reached when interrupted: x and info are written in place
+    def make_result(status):  # also the state reached when interrupted: x and info are written in place
         return OptimizeResult(
             x=x, objective=info[0], certificate=info[1], certificate_tolerance=info[2], n_iter=int(info[3]),
             status=_STATUS[status], history=np.empty(0) if hist is None else hist[:int(info[8])].copy(),
@@ -177,12 +165,15 @@ def minimize(loss: SmoothLoss, prox: ProximalOperator | None = None, x0=None, *,
             info={"step": info[4], "restarts": int(info[5]), "backtracks": int(info[6]),
                   "gradient_evaluations": int(info[7]), "method": method})
 
-    with result_on_interrupt(lambda exc: result(exc.native_state)):
-        status = _native.prox_gradient(*loss._native_args(), handle, matrix_rows, methods[method], step_rule,
-                                       step_value, shrink, growth, restarts[restart], tol, bool(relative_tol),
-                                       max_iter, x, x0 is not None, hist, info, _callback(callback, verbose, method),
-                                       10)
-    result = result(status)
+    report = _progress.reporter(verbose, callback, method.upper(), "certificate", unit="iteration")
+    try:
+        with result_on_interrupt(make_result):
+            status = _native.prox_gradient(*loss._native_args(), handle, matrix_rows, methods[method], step_rule,
+                                           step_value, shrink, growth, restarts[restart], tol, bool(relative_tol),
+                                           max_iter, x, x0 is not None, hist, info, report, 10)
+    finally:
+        _progress.close(report)
+    result = make_result(status)
     _warn(result, method.upper())
     return result
 
@@ -231,7 +222,7 @@ def subgradient_method(loss: SmoothLoss, prox: ProximalOperator | None = None, x
     info = np.zeros(7)
     start = time.perf_counter()
 
-    def result(status):  # also the state reached when interrupted: x and info are written in place
+    def make_result(status):  # also the state reached when interrupted: x and info are written in place
         converged = rule == 4 and info[0] - p1 <= tol
         return OptimizeResult(
             x=x, objective=info[0], certificate=info[4], certificate_tolerance=np.nan, n_iter=int(info[5]),
@@ -240,11 +231,15 @@ def subgradient_method(loss: SmoothLoss, prox: ProximalOperator | None = None, x
             info={"best_iteration": int(info[1]), "average": average, "average_objective": info[2],
                   "min_subgradient_norm": info[3], "step_rule": step_rule})
 
-    with result_on_interrupt(lambda exc: result(exc.native_state)):
-        status = _native.subgradient_method(*loss._native_args(), handle, rule, p1, b, tol, max_iter, x,
-                                            x0 is not None, average, hist, info,
-                                            _callback(callback, verbose, "subgradient"), 100)
-    return result(status)
+    report = _progress.reporter(verbose, callback, "subgradient", "best_objective", unit="iteration")
+    try:
+        with result_on_interrupt(make_result):
+            status = _native.subgradient_method(*loss._native_args(), handle, rule, p1, b, tol, max_iter, x,
+                                                x0 is not None, average, hist, info,
+                                                report, 100)
+    finally:
+        _progress.close(report)
+    return make_result(status)
 
 
 def admm(f: ProximalOperator, g: ProximalOperator, dimension: int, z0=None, *, penalty: float | None = None,
@@ -279,7 +274,7 @@ def admm(f: ProximalOperator, g: ProximalOperator, dimension: int, z0=None, *, p
     max_iter = _positive_int(max_iter, "max_iter")
     start = time.perf_counter()
 
-    def result(status):  # also the state reached when interrupted: z, x and info are written in place
+    def make_result(status):  # also the state reached when interrupted: z, x and info are written in place
         certificate = max(info[1] / info[3] if info[3] > 0 else 0.0, info[2] / info[4] if info[4] > 0 else 0.0)
         return OptimizeResult(
             x=z, objective=info[0], certificate=certificate, certificate_tolerance=1.0, n_iter=int(info[6]),
@@ -287,10 +282,14 @@ def admm(f: ProximalOperator, g: ProximalOperator, dimension: int, z0=None, *, p
             info={"x": x, "primal_residual": info[1], "dual_residual": info[2], "primal_tolerance": info[3],
                   "dual_tolerance": info[4], "penalty": info[5]})
 
-    with result_on_interrupt(lambda exc: result(exc.native_state)):
-        status = _native.admm(f._handle(n), g._handle(n), n, rho, relaxation, abs_tol, rel_tol,
-                              bool(residual_balancing), max_iter, z, z0 is not None, x, info,
-                              _callback(callback, verbose, "admm"), 10)
-    result = result(status)
+    report = _progress.reporter(verbose, callback, "ADMM", "residual_ratio", unit="iteration")
+    try:
+        with result_on_interrupt(make_result):
+            status = _native.admm(f._handle(n), g._handle(n), n, rho, relaxation, abs_tol, rel_tol,
+                                  bool(residual_balancing), max_iter, z, z0 is not None, x, info,
+                                  report, 10)
+    finally:
+        _progress.close(report)
+    result = make_result(status)
     _warn(result, "ADMM")
     return result

@@ -54,6 +54,15 @@ class ProximalOperator:
             self._handles[key] = handle
         return handle
 
+    # ---- pickling: the parameters travel, the native handles are rebuilt on first use ----
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_handles"] = {}
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
     # ---- layout ------------------------------------------------------------------------
     def _layout(self, x, name: str, axis):
         """(2-D view for the core, function mapping the (m, n) output back, reduced shape)."""

@@ -7,6 +7,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from .._validation import as_float_array
 from . import _operators as ops
 
 
@@ -22,6 +23,14 @@ def _op(cls, *params):
     if all(p is None or (isinstance(p, (int, float)) and not isinstance(p, bool)) for p in params):
         return _cached(cls, *params)
     return cls(*params)
+
+
+def _matrix(M, square: bool = False) -> np.ndarray:
+    """M checked under its own name (the operators call their argument v)."""
+    M = as_float_array(M, "M")
+    if M.ndim != 2 or (square and M.shape[0] != M.shape[1]):
+        raise ValueError(f"M: expected a {'square' if square else '2-D'} matrix, got shape {M.shape}")
+    return M
 
 
 def l1(v, step=1.0, weights=None, *, axis=None) -> np.ndarray:
@@ -91,7 +100,7 @@ def scad(v, step=1.0, a=3.7, *, axis=None) -> np.ndarray:
 
 def nuclear(M, step=1.0) -> np.ndarray:
     """Singular value thresholding: prox of t‖X‖_* (LAPACK dgesdd)."""
-    return _op(ops.Nuclear, 1.0).prox(M, step)
+    return _op(ops.Nuclear, 1.0).prox(_matrix(M), step)
 
 
 def project_box(v, lower=-np.inf, upper=np.inf, *, axis=None) -> np.ndarray:
@@ -137,4 +146,4 @@ def project_halfspace(v, a, b=0.0, *, axis=None) -> np.ndarray:
 
 def project_psd(M) -> np.ndarray:
     """Projection of a square matrix onto the PSD cone (of its symmetric part)."""
-    return _op(ops.PSD).prox(M)
+    return _op(ops.PSD).prox(_matrix(M, square=True))

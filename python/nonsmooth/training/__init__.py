@@ -7,8 +7,8 @@ very same native update rules.
 """
 from ._optimizers import AdaGrad, Adam, Momentum, Nesterov, Optimizer, RMSProp, SGD
 from ._result import History, TrainResult
-from ._schedules import Schedule, constant, cosine, diminishing, step_decay
+from ._schedules import OneMinus, Schedule, constant, cosine, diminishing, one_minus, step_decay
 from ._train import train
 
 __all__ = ["AdaGrad", "Adam", "History", "Momentum", "Nesterov", "Optimizer", "RMSProp", "SGD", "Schedule",
-           "TrainResult", "constant", "cosine", "diminishing", "step_decay", "train"]
+           "TrainResult", "constant", "cosine", "diminishing", "one_minus", "OneMinus", "step_decay", "train"]

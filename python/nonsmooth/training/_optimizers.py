@@ -2,11 +2,13 @@
 runs the very same native update rules in its loop."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import _native
 from .._validation import as_float_array, as_scalar
-from ._schedules import Schedule, as_schedule
+from ._schedules import OneMinus, Schedule, as_schedule
 
 
 class Optimizer:
@@ -76,6 +78,27 @@ class Optimizer:
         self._handles.clear()
         self.steps = 0
 
+    def _fresh(self) -> "Optimizer":
+        """A copy with the same configuration and no state (step counter 0)."""
+        fresh = object.__new__(type(self))
+        fresh.__dict__.update(self.__dict__, _handles={}, steps=0)
+        return fresh
+
+    def __getstate__(self):
+        """The configuration and the step counter; the native state (moments,
+        accumulators) cannot be read back from the core, so a copy starts it
+        afresh, and says so when there was some."""
+        if self._handles and self.kind != "sgd":
+            warnings.warn(f"{type(self).__name__}: its state after {self.steps} step(s) (moments, accumulators) "
+                          "is not copied or pickled; the copy starts it from zero at its next step (call reset() "
+                          "before copying to silence this)", UserWarning, stacklevel=3)
+        state = self.__dict__.copy()
+        state["_handles"] = {}
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
     def __repr__(self) -> str:
         extra = "".join(f", {k}={v!r}" for k, v in self._repr_params().items())
         lr = self.lr.parameters[0] if self.lr.kind == "constant" else self.lr
@@ -99,13 +122,42 @@ class SGD(Optimizer):
 
 class Momentum(Optimizer):
     """Heavy ball (Polyak 1964) in the form of Sutskever et al. (2013), as in
-    PyTorch and optax: v ← μ v + g, w ← w − α v; with ``nesterov=True``,
-    w ← w − α (g + μ v) (Nesterov's accelerated gradient in that form)."""
+    PyTorch and optax: v ← β_k v + g, w ← w − α_k v; with ``nesterov=True``,
+    w ← w − α_k (g + β_k v) (Nesterov's accelerated gradient in that form).
+
+    Parameters
+    ----------
+    lr : float or Schedule
+        Step sizes α_k.
+    momentum : float in [0, 1), Schedule or one_minus(Schedule), default 0.9
+        β_k: a constant, a schedule (``diminishing``, ``step_decay``,
+        ``cosine``...; values below 1), or :func:`~nonsmooth.optim.one_minus` of
+        one (momentum growing to 1). k counts the steps since the start (or
+        :meth:`reset`), like the learning-rate schedule. The stochastic heavy
+        ball of Gadat, Panloup & Saadane (2018) and Le (2024, "Nonsmooth
+        nonconvex stochastic heavy ball", JOTA 201) runs with vanishing steps
+        α_k and such schedules; ``nonsmooth.train`` keeps the whole loop native.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nonsmooth.optim import Momentum, diminishing, one_minus
+    >>> opt = Momentum(diminishing(0.1, power=0.5), momentum=one_minus(diminishing(1.0, b=2.0)))
+    >>> w = np.zeros(1)
+    >>> opt.step(w, np.ones(1)); opt.step(w, np.ones(1))   # β_1 = 2/3
+    >>> round(float(w[0]), 6)       # −0.1·1 − (0.1/√2)·(2/3 + 1)
+    -0.217851
+    """
 
     kind = "momentum"
 
-    def __init__(self, lr, momentum: float = 0.9, nesterov: bool = False):
-        self.momentum = as_scalar(momentum, "momentum", low=0.0, high=1.0, high_open=True)
+    def __init__(self, lr, momentum=0.9, nesterov: bool = False):
+        if isinstance(momentum, (Schedule, OneMinus)):
+            self.momentum = momentum
+            if momentum(0) >= 1 or momentum(0) < 0:
+                raise ValueError(f"momentum: the schedule must stay in [0, 1), it starts at {momentum(0)}")
+        else:
+            self.momentum = as_scalar(momentum, "momentum", low=0.0, high=1.0, high_open=True)
         if not isinstance(nesterov, (bool, np.bool_)):
             raise TypeError(f"nesterov: expected a bool, got {type(nesterov).__name__}")
         self.nesterov = bool(nesterov)
@@ -114,7 +166,14 @@ class Momentum(Optimizer):
         super().__init__(lr)
 
     def _hyperparameters(self) -> tuple:
-        return (self.momentum,)
+        return (self.momentum,) if isinstance(self.momentum, float) else (0.0,)
+
+    def _native_handle(self):
+        handle = super()._native_handle()
+        if not isinstance(self.momentum, float):
+            base = self.momentum.schedule if isinstance(self.momentum, OneMinus) else self.momentum
+            _native.optimizer_momentum_schedule(handle, base.kind, base.parameters, isinstance(self.momentum, OneMinus))
+        return handle
 
     def _repr_params(self) -> dict:
         return {"momentum": self.momentum, **({"nesterov": True} if self.nesterov else {})}

@@ -39,10 +39,15 @@ class History(Mapping):
         return self._columns[name]
 
     def __getattr__(self, name: str) -> np.ndarray:
+        if name.startswith("__"):  # copy/pickle protocol probes, possibly before _columns exists
+            raise AttributeError(name)
         try:
-            return self._columns[name]
-        except KeyError:
+            return object.__getattribute__(self, "_columns")[name]
+        except (KeyError, AttributeError):
             raise AttributeError(name) from None
+
+    def __reduce__(self):
+        return History, (self._columns,)
 
     def __iter__(self):
         return iter(self._columns)

@@ -18,6 +18,8 @@ class Schedule:
     """
 
     __slots__ = ("kind", "parameters")
+    kind: str
+    parameters: tuple[float, ...]
 
     def __init__(self, kind: str, parameters):
         object.__setattr__(self, "kind", kind)
@@ -26,6 +28,9 @@ class Schedule:
 
     def __setattr__(self, name, value):
         raise AttributeError("schedules are immutable")
+
+    def __reduce__(self):
+        return Schedule, (self.kind, self.parameters)
 
     def __call__(self, k: int) -> float:
         """α_k (k ≥ 0)."""
@@ -79,3 +84,48 @@ def as_schedule(lr, name: str = "lr") -> Schedule:
     if isinstance(lr, Schedule):
         return lr
     return constant(as_scalar(lr, name, low=0.0, low_open=True))
+
+
+class OneMinus:
+    """The schedule 1 − r_k of a schedule r: a momentum β_k growing to 1 as r_k → 0.
+
+    Build one with :func:`one_minus`; give it as the ``momentum`` of
+    :class:`~nonsmooth.optim.Momentum` or :class:`~nonsmooth.optim.Nesterov`.
+    """
+
+    __slots__ = ("schedule",)
+
+    def __init__(self, schedule: Schedule):
+        if not isinstance(schedule, Schedule):
+            raise TypeError(f"schedule: expected a nonsmooth.optim schedule, got {type(schedule).__name__}")
+        object.__setattr__(self, "schedule", schedule)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("schedules are immutable")
+
+    def __call__(self, k: int) -> float:
+        """1 − r_k (k ≥ 0), computed as the native loop does."""
+        return 1.0 - self.schedule(k)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, OneMinus) and self.schedule == other.schedule
+
+    def __hash__(self) -> int:
+        return hash(("one_minus", self.schedule))
+
+    def __repr__(self) -> str:
+        return f"one_minus({self.schedule!r})"
+
+
+def one_minus(schedule: Schedule) -> OneMinus:
+    """β_k = 1 − schedule(k), for momentum schedules that grow to 1.
+
+    Examples
+    --------
+    >>> from nonsmooth.optim import Momentum, diminishing, one_minus
+    >>> beta = one_minus(diminishing(1.0, b=2.0, power=1.0))     # β_k = 1 − 1/(k + 2)
+    >>> [round(beta(k), 4) for k in range(3)]
+    [0.5, 0.6667, 0.75]
+    >>> opt = Momentum(0.1, momentum=beta)
+    """
+    return OneMinus(schedule)

@@ -1,28 +1,43 @@
 """``nonsmooth.train``: the whole optimization loop of a traced loss in native code."""
 from __future__ import annotations
 
-import math
-import sys
 import warnings
 
 import numpy as np
 
-from .. import _native
+from .. import _native, _progress
 from .._validation import as_float_array, as_int, as_scalar
 from ..autodiff import Function, KinkReport
 from ..autodiff._policy import _resolve
-from ..exceptions import DivergenceWarning
+from ..exceptions import DivergenceWarning, StuckAtKinkWarning
 from ..prox._base import ProximalOperator
 from ._optimizers import Adam, Optimizer
 from ._result import COLUMNS, History, TrainResult
 
 _PARAMETER, _DATA, _FIXED = 0, 1, 2
-_ROLE_NAMES = {_PARAMETER: "params", _DATA: "data", _FIXED: "fixed"}
+#: Arguments the native loop fills before every step (roles of nonsmooth.h).
+_NOISE = {"uniform": 3, "normal": 4, "gumbel": 5}
+_STEP = 6
+_ROLE_NAMES = {_PARAMETER: "params", _DATA: "data", _FIXED: "fixed", **{r: "noise" for r in _NOISE.values()},
+               _STEP: "step_counter"}
 _AVERAGING = {None: 0, "none": 0, "uniform": 1, "step_weighted": 2}
 _STOPS = ("completed", "diverged", "cancelled")
 #: How often (seconds) the native loop checks for Ctrl-C between history records.
 _POLL_SECONDS = 0.02
 _MAX_HISTORY_ROWS = 10**7
+
+
+def _warn_if_stuck_on_kinks(loss: Function, arrays, params: list, policy) -> None:
+    """The parameters never moved: say so when the gradient at the start is exactly
+    zero only because inputs sat on kinks (checked on all the data, once)."""
+    _, grads, kinks = loss.value_and_grad(*arrays, wrt=tuple(params), policy=policy)
+    if kinks and not any(np.any(g) for g in grads):
+        warnings.warn(
+            f"train: {loss.__name__}'s parameters never moved: its gradient at the initial parameters is exactly "
+            f"zero, where {kinks.total} input(s) sit on a kink ({', '.join(f'{k}={v}' for k, v in kinks.items())}). "
+            "That zero is the kink policy's choice (e.g. relu'(0) = 0 at w = 0), not a stationary point: start away "
+            "from the kinks (e.g. small random weights) or choose another ns.Kinks policy.",
+            StuckAtKinkWarning, stacklevel=3)
 
 
 def _assign(loss: Function, groups) -> dict:
@@ -54,14 +69,16 @@ def _assign(loss: Function, groups) -> dict:
     count = max(last + 1, loss._required)
     for name in names[:count]:
         if name not in assigned:
-            raise ValueError(f"{loss.__name__}() argument {name!r} is not given: put it in params, data or fixed")
+            raise ValueError(f"{loss.__name__}() argument {name!r} is not given: put it in params, data, fixed, "
+                             "noise or step_counter")
     return {name: assigned[name] for name in names[:count]}
 
 
 def train(loss, params, data=None, *, fixed=None, optimizer: Optimizer | None = None, prox=None,
           steps: int = 1000, batch_size: int | None = None, replacement: bool = False, seed: int = 0,
           record_every: int = 100, threshold: float = 1e-5, averaging: str | None = None, policy=None,
-          full_loss: bool = False, callback=None, progress: bool = False) -> TrainResult:
+          full_loss: bool = False, callback=None, progress: bool = False, noise=None,
+          step_counter: str | None = None) -> TrainResult:
     """Minimize a traced loss over its parameters with minibatches, entirely in native code.
 
     At every step k a minibatch B_k of ``batch_size`` rows is drawn from the
@@ -133,7 +150,21 @@ def train(loss, params, data=None, *, fixed=None, optimizer: Optimizer | None = 
         Called at every history row with the mean minibatch loss since the
         previous row; returning False stops the run (``stop="cancelled"``).
     progress : bool, default False
-        Print a progress line (to stderr) at every history row.
+        Show one updating progress line on stderr (step, loss), a tqdm bar
+        when tqdm is installed.
+    noise : dict name → (kind, shape), optional
+        Arguments that the native loop redraws before every step, with ``kind``
+        ``"uniform"`` (U[0, 1)), ``"normal"`` (standard Gaussian) or
+        ``"gumbel"`` (standard Gumbel, for :func:`nonsmooth.gumbel_softmax`),
+        from its own SplitMix64 stream seeded by ``seed`` (independent of the
+        minibatches; the exact transforms are in ``nonsmooth.h``). The loop
+        thus stays native for stochastic programs, and the same seed gives
+        the same noise. ``full_loss`` evaluates with the noise of the last step.
+    step_counter : str, optional
+        Name of an argument that receives the step index k (0, 1, …) before
+        every step, so that schedules are written in the program itself, e.g.
+        a Gumbel-softmax temperature ``tau = ns.maximum(0.5, ns.exp(-1e-3 * k))``
+        (Jang, Gu & Poole 2017). Any shape; every entry gets k.
 
     Returns
     -------
@@ -184,7 +215,23 @@ def train(loss, params, data=None, *, fixed=None, optimizer: Optimizer | None = 
         raise TypeError(f"callback: expected a callable(step, loss), got {type(callback).__name__}")
     native_policy = _resolve(policy)._native()
 
-    arguments = _assign(loss, [(_PARAMETER, params), (_DATA, data), (_FIXED, fixed)])
+    generated = []
+    if noise is not None:
+        if not isinstance(noise, dict):
+            raise TypeError("noise: expected a dict argument name → (kind, shape)")
+        for name, spec in noise.items():
+            if not (isinstance(spec, tuple) and len(spec) == 2 and spec[0] in _NOISE):
+                raise ValueError(f"noise[{name!r}]: expected (kind, shape) with kind 'uniform', 'normal' or "
+                                 f"'gumbel', got {spec!r}")
+            shape = (spec[1],) if np.ndim(spec[1]) == 0 else tuple(spec[1])
+            generated.append((_NOISE[spec[0]], {name: np.zeros(tuple(as_int(d, f"noise[{name!r}] shape", low=0)
+                                                                     for d in shape))}))
+    if step_counter is not None:
+        if not isinstance(step_counter, str):
+            raise TypeError(f"step_counter: expected an argument name, got {type(step_counter).__name__}")
+        generated.append((_STEP, {step_counter: np.zeros(())}))
+    # Named first, so that positional params/data/fixed fill the other arguments.
+    arguments = _assign(loss, generated + [(_PARAMETER, params), (_DATA, data), (_FIXED, fixed)])
     names = list(arguments)
     roles = [arguments[n][0] for n in names]
     arrays = []
@@ -252,21 +299,16 @@ def train(loss, params, data=None, *, fixed=None, optimizer: Optimizer | None = 
 
     label = getattr(loss, "__name__", "train")
 
-    def report(step, value):
-        if progress:
-            print(f"\r{label}: step {step}/{steps}  loss {value:.6g}", end="", file=sys.stderr, flush=True)
-        if callback is not None:
-            return callback(int(step), float(value)) is not False
-        return True
+    user_callback = None if callback is None else (lambda step, value: callback(int(step), float(value)))
+    report = _progress.reporter(progress, user_callback, label, "loss", unit="step", total=steps)
 
     schedule = optimizer.lr
     status, kinks, exception = _native.train(
         compiled.handle, None if evaluation is None else evaluation.handle, arrays, roles, rows, prox_handles,
         optimizer._native_handle(), schedule.kind, schedule.parameters, steps, batch_size, bool(replacement), seed,
         record_every, threshold, _AVERAGING[averaging], native_policy, outputs, averaged, history, info,
-        report if (progress or callback is not None) else None, _POLL_SECONDS)
-    if progress:
-        print(file=sys.stderr)
+        report, _POLL_SECONDS)
+    _progress.close(report)
 
     n = int(info[2])
     columns = {name: history[c, :n].copy() for c, name in enumerate(COLUMNS)}
@@ -284,6 +326,9 @@ def train(loss, params, data=None, *, fixed=None, optimizer: Optimizer | None = 
         except AttributeError:  # pragma: no cover - exceptions with __slots__
             pass
         raise exception
+    if result.stop == "completed" and result.steps > 0 and all(
+            np.array_equal(result.params[nm], arrays[names.index(nm)]) for nm in param_names):
+        _warn_if_stuck_on_kinks(loss, arrays, [names.index(nm) for nm in param_names], policy)
     if result.stop == "diverged":
         warnings.warn(f"training diverged at step {result.steps}: the loss or a parameter is no longer finite "
                       "(lower the learning rate)", DivergenceWarning, stacklevel=2)

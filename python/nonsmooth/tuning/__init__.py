@@ -16,15 +16,15 @@ Silveti-Falls, NeurIPS 2021).
 from ._criteria import SURE, CrossVal, Criterion, FiniteDifferenceSURE, HeldOut
 from ._estimators import ElasticNetTuned, LassoTuned, WeightedLassoTuned, lasso_criterion_path
 from ._hypergradient import Diagnostics, ImplicitDifferentiationWarning, hypergradient
-from ._optimizers import LBFGS, Adam, GradientDescent
+from ._optimizers import LBFGS, Adam, FirstOrder, GradientDescent  # Adam: deprecated, not in __all__
 
 __all__ = [
-    "Adam",
     "Criterion",
     "CrossVal",
     "Diagnostics",
     "ElasticNetTuned",
     "FiniteDifferenceSURE",
+    "FirstOrder",
     "GradientDescent",
     "HeldOut",
     "ImplicitDifferentiationWarning",

@@ -22,19 +22,36 @@ _NOT_CONVERGED = 4
 
 class InnerTask:
     """One inner problem (the training part of a fold, or the whole data) with its
-    warm starts: the last solution and, for ``implicit_forward``, the last Jacobian."""
+    warm starts: the last solution and, for ``implicit_forward``, the last Jacobian.
 
-    def __init__(self, X, y, fit_intercept: bool):
+    With sample weights s (rescaled to sum to the number of rows, as scikit-learn
+    does for each training fold) the inner problem is the weighted Lasso
+    Σ s_i (y_i − x_iᵀβ − b)²/(2n) + penalty, solved and differentiated exactly as
+    the unweighted Lasso of the centred, √s-scaled data that ``_Problem`` builds
+    (so the hypergradient of the weighted problem is the one of that problem)."""
+
+    def __init__(self, X, y, fit_intercept: bool, sample_weight=None):
         if not is_sparse(X):
             X = np.asfortranarray(X)  # read in place by the core, no copy per solve
-        self.problem = _Problem(X, y, None, fit_intercept)
+        self.problem = _Problem(X, y, sample_weight, fit_intercept)
+        # Sparse X with sample weights and an intercept stays sparse: the intercept is the
+        # coefficient of an extra unpenalized column √s (see _Problem), differentiated as
+        # one more coordinate with λ1 = 0.
+        self.intercept_column = self.problem.intercept_column
         self.design = self.problem.design
         self.y = self.problem.y
-        self.n, self.p = self.design.shape
+        self.n, self.p = self.design.shape[0], self.problem.n_features
         self.fit_intercept = fit_intercept
+        #: Means the core centres by implicitly (unweighted data with an intercept); the
+        #: weighted problem is centred explicitly by _Problem.
         self.means = None
-        if fit_intercept:
+        #: x̄ in b̂ = ȳ − x̄ᵀβ̂ (the weighted means with sample weights).
+        self.offsets = None
+        if fit_intercept and sample_weight is None:
             self.means = np.ascontiguousarray(np.asarray(self.design.matrix.mean(axis=0)).ravel())
+            self.offsets = self.means
+        elif fit_intercept:
+            self.offsets = self.problem.x_offset
         self.coef = np.zeros(self.p)
         self.intercept = 0.0
         self.jacobian = None
@@ -52,18 +69,29 @@ class InnerTask:
         return status != _NOT_CONVERGED, info[0], info[1]
 
     def hypergradient(self, g, l1, l2, model, method, settings):
+        beta = self.coef
+        if self.intercept_column:
+            if model == "elastic_net":
+                raise ValueError("sample_weight: ElasticNetTuned does not support sparse X with sample weights and "
+                                 "fit_intercept=True yet; use a dense X, or center the data and fit_intercept=False")
+            beta, l1 = np.append(beta, self.intercept), np.append(l1, 0.0)
         grad, state, diagnostics, converged = native_hypergradient(
-            self.design, self.y, self.coef, np.ascontiguousarray(g), l1, l2, model, method, means=self.means,
+            self.design, self.y, beta, np.ascontiguousarray(g), l1, l2, model, method, means=self.means,
             warm=self.jacobian if method == "implicit_forward" else None, **settings)
         if state is not None:
             self.jacobian = state
+        if self.intercept_column and model == "weighted_lasso":
+            grad = grad[:-1]  # the intercept has no hyperparameter
         return grad, diagnostics, converged
 
     def centred_transpose(self, X, r):
-        """(X − 1·x̄ᵀ)ᵀ r with x̄ the training means (X itself without intercept), for dense or sparse X."""
+        """(∂ prediction / ∂ coefficients)ᵀ r, i.e. (X − 1·x̄ᵀ)ᵀ r with x̄ the training
+        means (X itself without intercept), and Σ r appended for an intercept column."""
         v = np.asarray(X.T @ r).ravel()
-        if self.means is not None:
-            v = v - self.means * r.sum()
+        if self.offsets is not None:
+            v = v - self.offsets * r.sum()
+        if self.intercept_column:
+            v = np.append(v, r.sum())
         return v
 
 
@@ -72,9 +100,11 @@ class BoundCriterion:
 
     name = "criterion"
     tasks: list
+    #: The criterion's parts at the last evaluation (one per fold for CV), see ``mse_path_``.
+    parts: np.ndarray
 
     def evaluate(self):
-        """(value, [∇_β C for each task]) at the tasks' current solutions."""
+        """(value, [∇_β C for each task]) at the tasks' current solutions; sets ``parts``."""
         raise NotImplementedError
 
     def alpha_max(self, l1_ratio=1.0, weights=None) -> float:
@@ -84,9 +114,13 @@ class BoundCriterion:
 
 
 class Criterion:
-    """Base class of the outer criteria (``bind`` builds a :class:`BoundCriterion`)."""
+    """Base class of the outer criteria (``bind`` builds a :class:`BoundCriterion`).
 
-    def bind(self, X, y, fit_intercept: bool, rng) -> BoundCriterion:
+    ``bind(X, y, fit_intercept, rng, sample_weight=None, groups=None)``: sample
+    weights weight the inner fits and the criterion; ``groups`` go to a
+    scikit-learn splitter's ``split`` (``GroupKFold``...)."""
+
+    def bind(self, X, y, fit_intercept: bool, rng, sample_weight=None, groups=None) -> BoundCriterion:
         raise NotImplementedError
 
     def __repr__(self):
@@ -99,27 +133,45 @@ class Criterion:
 
 
 class _BoundValidation(BoundCriterion):
-    """Mean over the pairs (task, validation set) of ‖y_v − X_v β̂ − b̂‖²/n_v."""
+    """Mean over the pairs (task, validation set) of the validation MSE
+    Σ s_i (y_v,i − x_v,iᵀβ̂ − b̂)² / Σ s_i (s = 1 without sample weights), the
+    criterion of scikit-learn's LassoCV."""
 
     def __init__(self, name, pairs):
         self.name = name
-        self.tasks = [t for t, _, _ in pairs]
-        self.validation = [(Xv, yv) for _, Xv, yv in pairs]
+        self.tasks = [t for t, _, _, _ in pairs]
+        self.validation = [(Xv, yv, sv) for _, Xv, yv, sv in pairs]
 
     def evaluate(self):
         k = len(self.tasks)
-        value, grads = 0.0, []
-        for task, (Xv, yv) in zip(self.tasks, self.validation):
+        grads, parts = [], np.empty(k)
+        for i, (task, (Xv, yv, sv)) in enumerate(zip(self.tasks, self.validation)):
             residual = yv - (np.asarray(Xv @ task.coef).ravel() + task.intercept)
-            nv = residual.shape[0]
-            value += float(residual @ residual) / nv / k
+            weighted = residual if sv is None else sv * residual
+            total = residual.shape[0] if sv is None else float(sv.sum())
+            parts[i] = float(weighted @ residual) / total
             # b̂ = ȳ − x̄ᵀβ̂, so the prediction's derivative in β is X_v − 1·x̄ᵀ.
-            grads.append(-2.0 / (nv * k) * task.centred_transpose(Xv, residual))
-        return value, grads
+            grads.append(-2.0 / (total * k) * task.centred_transpose(Xv, weighted))
+        self.parts = parts
+        return float(parts.mean()), grads
 
 
 def _rows(X, index):
     return X[index] if not is_sparse(X) else X.tocsr()[index].tocsc()
+
+
+def _take(s, index):
+    return None if s is None else s[index]
+
+
+def _validation_pairs(X, y, fit_intercept, sample_weight, folds):
+    """(inner task on the training rows, X_val, y_val, weights_val) per (train, test) split."""
+    if sample_weight is not None:
+        for i, (_, test) in enumerate(folds):
+            if not sample_weight[test].sum() > 0:
+                raise ValueError(f"sample_weight: every weight of validation fold {i} is zero")
+    return [(InnerTask(_rows(X, tr), y[tr], fit_intercept, _take(sample_weight, tr)), _rows(X, te), y[te],
+             _take(sample_weight, te)) for tr, te in folds]
 
 
 class HeldOut(Criterion):
@@ -139,7 +191,7 @@ class HeldOut(Criterion):
         self.y_val = y_val
         self.validation_fraction = validation_fraction
 
-    def bind(self, X, y, fit_intercept, rng):
+    def bind(self, X, y, fit_intercept, rng, sample_weight=None, groups=None):
         if (self.X_val is None) != (self.y_val is None):
             raise ValueError("X_val, y_val: give both or neither")
         if self.X_val is not None:
@@ -147,7 +199,8 @@ class HeldOut(Criterion):
             if val.shape[1] != X.shape[1]:
                 raise ValueError(f"X_val: has {val.shape[1]} features but X has {X.shape[1]}")
             yv = as_target(self.y_val, val.shape[0], "y_val")
-            return _BoundValidation("held-out MSE", [(InnerTask(X, y, fit_intercept), val.matrix, yv)])
+            return _BoundValidation("held-out MSE",
+                                    [(InnerTask(X, y, fit_intercept, sample_weight), val.matrix, yv, None)])
         fraction = as_scalar(self.validation_fraction, "validation_fraction", low=0.0, high=1.0, low_open=True,
                              high_open=True)
         n = X.shape[0]
@@ -156,8 +209,7 @@ class HeldOut(Criterion):
             raise ValueError(f"validation_fraction: {fraction} of {n} sample(s) leaves no validation or training data")
         order = rng.permutation(n)
         val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
-        return _BoundValidation("held-out MSE",
-                                [(InnerTask(_rows(X, train), y[train], fit_intercept), _rows(X, val), y[val])])
+        return _BoundValidation("held-out MSE", _validation_pairs(X, y, fit_intercept, sample_weight, [(train, val)]))
 
 
 def kfold_indices(n: int, k: int):
@@ -173,9 +225,9 @@ def kfold_indices(n: int, k: int):
     return out
 
 
-def resolve_folds(cv, X, y):
+def resolve_folds(cv, X, y, groups=None):
     """Folds as a list of (train, test) index arrays: an int K (contiguous KFold), a
-    scikit-learn splitter (anything with ``split``), or an iterable of pairs."""
+    scikit-learn splitter (anything with ``split``, given ``groups``), or an iterable of pairs."""
     n = X.shape[0]
     if isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
         k = int(cv)
@@ -185,7 +237,7 @@ def resolve_folds(cv, X, y):
             raise ValueError(f"cv: {k} folds need at least {k} samples, got {n} sample(s)")
         return kfold_indices(n, k)
     if hasattr(cv, "split"):
-        folds = list(cv.split(X, y))
+        folds = list(cv.split(X, y, groups))
     else:
         try:
             folds = [(np.asarray(a), np.asarray(b)) for a, b in cv]
@@ -222,13 +274,19 @@ class CrossVal(Criterion):
     def __init__(self, cv=5):
         self.cv = cv
 
-    def bind(self, X, y, fit_intercept, rng):
-        folds = resolve_folds(self.cv, X, y)
-        pairs = [(InnerTask(_rows(X, tr), y[tr], fit_intercept), _rows(X, te), y[te]) for tr, te in folds]
-        return _BoundValidation(f"{len(folds)}-fold CV MSE", pairs)
+    def bind(self, X, y, fit_intercept, rng, sample_weight=None, groups=None):
+        folds = resolve_folds(self.cv, X, y, groups)
+        return _BoundValidation(f"{len(folds)}-fold CV MSE",
+                                _validation_pairs(X, y, fit_intercept, sample_weight, folds))
 
 
 # ---- SURE ---------------------------------------------------------------------------
+
+
+def _unweighted(sample_weight, name):
+    if sample_weight is not None:
+        raise ValueError(f"sample_weight: {name} assumes i.i.d. noise of one level; with sample weights use "
+                         "criterion='cv' or 'holdout'")
 
 
 def _noise_variance(X, y, fit_intercept):
@@ -259,6 +317,7 @@ class _BoundSURE(BoundCriterion):
         n = r.shape[0]
         df = np.count_nonzero(t.coef) + int(t.fit_intercept)
         value = float(r @ r) / n - self.sigma2 + 2 * self.sigma2 * df / n
+        self.parts = np.array([value])
         return value, [-2.0 / n * t.centred_transpose(self.X, r)]
 
 
@@ -287,7 +346,8 @@ class SURE(Criterion):
     def __init__(self, sigma=None):
         self.sigma = sigma
 
-    def bind(self, X, y, fit_intercept, rng):
+    def bind(self, X, y, fit_intercept, rng, sample_weight=None, groups=None):
+        _unweighted(sample_weight, "SURE")
         sigma2 = (as_scalar(self.sigma, "sigma", low=0.0, low_open=True) ** 2 if self.sigma is not None
                   else _noise_variance(X, y, fit_intercept))
         return _BoundSURE(X, y, fit_intercept, sigma2)
@@ -312,6 +372,7 @@ class _BoundFDSURE(BoundCriterion):
         c = 2 * self.sigma2 / (n * self.epsilon)
         g1 = -2.0 / n * t1.centred_transpose(self.X, r) - c * self.Xt_delta
         g2 = c * self.Xt_delta
+        self.parts = np.array([value])
         return value, [g1, g2]
 
 
@@ -337,7 +398,8 @@ class FiniteDifferenceSURE(Criterion):
         self.sigma = sigma
         self.epsilon = epsilon
 
-    def bind(self, X, y, fit_intercept, rng):
+    def bind(self, X, y, fit_intercept, rng, sample_weight=None, groups=None):
+        _unweighted(sample_weight, "FiniteDifferenceSURE")
         sigma2 = (as_scalar(self.sigma, "sigma", low=0.0, low_open=True) ** 2 if self.sigma is not None
                   else _noise_variance(X, y, fit_intercept))
         n = X.shape[0]

@@ -20,11 +20,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from .._estimator import BaseEstimator, RegressorMixin, check_is_fitted
+from .. import _progress
+from .._estimator import BaseEstimator, FeatureCheckMixin, RegressorMixin, check_is_fitted
 from .._interrupt import result_on_interrupt
 from .._validation import as_int, as_scalar
 from ..exceptions import ConvergenceWarning, NumericalError
-from ..linear_model._coordinate_descent import ElasticNet
+from ..linear_model._coordinate_descent import ElasticNet, _check_sample_weight
 from ..linear_model._data import Design, as_target
 from ._criteria import make_criterion
 from ._hypergradient import METHODS, ImplicitDifferentiationWarning
@@ -129,7 +130,8 @@ class _Objective:
         self.bound, self.param, self.method, self.settings = bound, param, method, settings
         self.pool = pool
         self.tol, self.tol_decrease, self.max_iter = tol, tol_decrease, max_iter
-        self.verbose, self.label = verbose, label
+        self.label = label
+        self.bar = _progress.Progress(label, unit="step") if verbose else None
         self.history = []
         self.n_evaluations = 0
         self.n_accepted = 0
@@ -160,6 +162,7 @@ class _Objective:
         for converged, _, _ in run(lambda t: t.solve(alpha, l1_ratio, weights, tol, self.max_iter), tasks):
             self.inner_not_converged += not converged
         value, grads = self.bound.evaluate()
+        parts = self.bound.parts.copy()
         total = np.zeros(self.param.size())
         diagnostics = []
         results = run(lambda tg: tg[0].hypergradient(tg[1], l1, l2, self.param.model, self.method, self.settings),
@@ -171,7 +174,7 @@ class _Objective:
         if not np.isfinite(value) or not np.all(np.isfinite(total)):
             raise NumericalError(f"the criterion or its hypergradient is not finite at θ = {theta}")
         record = {"step": self.n_evaluations, "theta": theta.copy(), **self.param.describe(theta),
-                  "criterion": float(value), "hypergradient": total.copy(),
+                  "criterion": float(value), "parts": parts, "hypergradient": total.copy(),
                   "support_size": [d.support_size for d in diagnostics],
                   "equicorrelation_size": [d.equicorrelation_size for d in diagnostics],
                   "invertible": all(d.invertible_support and d.invertible_equicorrelation for d in diagnostics),
@@ -180,11 +183,11 @@ class _Objective:
                   "phase": "descent"}
         self.history.append(record)
         self.n_evaluations += 1
-        if self.verbose:
+        if self.bar is not None:
             sizes = record["support_size"]
             support = str(sizes[0]) if len(sizes) == 1 else f"{min(sizes)}–{max(sizes)}"
-            print(f"[{self.label}] step {record['step']:3d}  {self.param.short(theta, total)}  "
-                  f"{self.bound.name}={value:.6g}  |S|={support}  {record['time']:.2f} s", flush=True)
+            self.bar.update(self.n_evaluations, self.param.short(theta, total),
+                            **{self.bound.name: float(value), "|S|": support})
         return float(value), total
 
     def accept(self, theta=None):
@@ -224,7 +227,7 @@ def _check_bool(value, name):
     return bool(value)
 
 
-class _TunedBase(RegressorMixin, BaseEstimator):
+class _TunedBase(FeatureCheckMixin, RegressorMixin, BaseEstimator):
     """Shared fit/predict/plot of the tuned estimators (see :class:`LassoTuned`)."""
 
     _Parametrization = _Lasso
@@ -279,13 +282,21 @@ class _TunedBase(RegressorMixin, BaseEstimator):
             _check_bool(getattr(self, name), name)
         return rule, tol, max_iter, optimizer
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None, groups=None):
         """Tune the hyperparameters on (X, y) by the criterion, then refit on all of (X, y).
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples, exactly as in scikit-learn's ``LassoCV``: each
+            inner fit is the weighted Lasso on its training rows (weights rescaled
+            to sum to their number), the criterion is the weighted validation MSE
+            Σ s_i r_i² / Σ s_i, and the refit is weighted. The hypergradient is
+            that of this weighted criterion. Not with the SURE criteria.
+        groups : array-like of shape (n_samples,), default=None
+            Group labels for a splitter given as ``cv`` (e.g. ``GroupKFold``).
 
         Returns
         -------
@@ -297,11 +308,13 @@ class _TunedBase(RegressorMixin, BaseEstimator):
         design = Design(X)
         n, p = design.shape
         y = as_target(y, n, estimator=name)
+        sample_weight = _check_sample_weight(sample_weight, n)
         criterion = make_criterion(self.criterion, cv=self.cv, validation_fraction=self.validation_fraction,
                                    sigma=self.sigma)
         self._check_criterion(criterion)
         rng = np.random.default_rng(self.random_state)
-        bound = criterion.bind(design.matrix, y, bool(self.fit_intercept), rng)
+        bound = criterion.bind(design.matrix, y, bool(self.fit_intercept), rng, sample_weight=sample_weight,
+                               groups=groups)
         param = self._Parametrization(p)
         alpha_max = bound.alpha_max()
         if not alpha_max > 0:
@@ -318,9 +331,11 @@ class _TunedBase(RegressorMixin, BaseEstimator):
             print(f"[{name}] {bound.name} over {len(bound.tasks)} inner problem(s), {n} samples × {p} features; "
                   f"α_max = {alpha_max:.4e}, search in log-space within [{np.exp(lower.min()):.2e}, "
                   f"{np.exp(upper.max()):.2e}]", flush=True)
+
         def tuned(reason):
             best = objective.best()
             self.history_ = objective.history
+            self._set_paths(objective.history)
             self.stop_reason_ = reason
             self.n_outer_ = objective.n_evaluations
             self.n_iter_ = objective.n_evaluations  # scikit-learn's name for iterations of max_iter-like budgets
@@ -336,12 +351,14 @@ class _TunedBase(RegressorMixin, BaseEstimator):
         # On Ctrl-C the exception carries this estimator with the best hyperparameters
         # evaluated so far as exc.result (stop_reason_ "interrupted", not refit).
         try:
-            with result_on_interrupt(lambda exc: tuned("interrupted")):
+            with result_on_interrupt(lambda _: tuned("interrupted")):
                 theta0 = self._initial_theta(param, log_alpha_max, lower, upper, objective, rule)
                 _, reason = optimizer.minimize(objective, theta0, lower, upper, rule)
         finally:
             if pool is not None:
                 pool.shutdown()
+            if objective.bar is not None:
+                objective.bar.close()
         tuned(reason)
         self._warn(objective, name)
         if self.verbose:
@@ -350,18 +367,31 @@ class _TunedBase(RegressorMixin, BaseEstimator):
         alpha, l1_ratio, weights = param.solver(objective.best()["theta"])
         refit = ElasticNet(alpha=alpha, l1_ratio=l1_ratio, weights=weights, fit_intercept=bool(self.fit_intercept),
                            tol=tol, max_iter=max_iter)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            refit.fit(design.matrix, y)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            refit.fit(design.matrix, y, sample_weight=sample_weight)
+        for w in caught:  # a refit that did not converge is said, in the tuned estimator's name
+            warnings.warn(f"{name}: the refit on all the data at the tuned hyperparameters: {w.message}",
+                          w.category, stacklevel=2)
         self.coef_ = refit.coef_
         self.intercept_ = refit.intercept_
         self.dual_gap_ = refit.dual_gap_
-        self.n_features_in_ = p
+        self._reset_features(X, p)
         self._plot_state = (bound, param)
         return self
 
     def _check_criterion(self, criterion):
         pass
+
+    def _set_paths(self, history):
+        """scikit-learn's ``LassoCV`` surface: ``mse_path_`` (one row per distinct point
+        evaluated, one column per fold) and ``alphas_`` (their α), by decreasing α."""
+        points = {}
+        for record in history:
+            points.setdefault(record["theta"].tobytes(), record)
+        records = sorted(points.values(), key=lambda r: -r["alpha"])
+        self.mse_path_ = np.array([r["parts"] for r in records])
+        self.alphas_ = np.array([r["alpha"] for r in records])
 
     def _warn(self, objective, name):
         records = objective.history
@@ -386,9 +416,7 @@ class _TunedBase(RegressorMixin, BaseEstimator):
         """X @ coef_ + intercept_."""
         check_is_fitted(self)
         design = Design(X)
-        if design.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {design.shape[1]} features, but {type(self).__name__} "
-                             f"is expecting {self.n_features_in_} features as input.")
+        self._check_features(X, design.shape[1])
         return design.matvec(self.coef_) + self.intercept_
 
     def plot(self, path=None, *, grid=50, curve=None, ax=None):
@@ -405,10 +433,15 @@ class _TunedBase(RegressorMixin, BaseEstimator):
         curve : (alphas, values), default=None
             A precomputed curve to draw instead of evaluating ``grid``.
         ax : matplotlib Axes, default=None
+            Draw the first panel only, into this Axes.
 
         Returns
         -------
-        matplotlib.figure.Figure
+        ax or ndarray of Axes
+            ``ax`` when given, else the two panels (the figure is
+            ``axes[0].figure``). Axes rather than the Figure, as matplotlib's
+            and pandas' plotting functions return: a notebook cell ending in
+            ``model.plot()`` shows the figure once.
         """
         from ._plot import plot_tuning
 
@@ -440,10 +473,13 @@ _COMMON_DOC = """
         forward-mode iterations on the support warm-started across outer steps,
         forward mode through coordinate descent from scratch, or reverse mode
         through the stored iterations.
-    optimizer : {"gd", "adam", "lbfgs"} or optimizer object, default="gd"
-        Gradient descent with backtracking line search (HOAG-style), Adam, or
-        L-BFGS with bounds (SciPy's L-BFGS-B when installed), all in log-space,
-        projected onto the search range ``[log α_max − ln 10⁶, log α_max)``.
+    optimizer : {"gd", "adam", "lbfgs"}, nonsmooth.optim optimizer or optimizer object, default="gd"
+        Gradient descent with backtracking line search (HOAG-style),
+        ``nonsmooth.Adam(0.2)``, or L-BFGS with bounds (SciPy's L-BFGS-B when
+        installed); or any optimizer of :mod:`nonsmooth.optim` (``ns.Adam(1e-2)``,
+        ``ns.Momentum(0.1)``, ...), whose native update rule then runs on a fresh
+        copy. All work in log-space, projected onto the search range
+        ``[log α_max − ln 10⁶, log α_max)``.
     max_outer : int, default=50
         Largest number of outer steps (criterion + hypergradient evaluations,
         line-search trials included).
@@ -461,8 +497,10 @@ _COMMON_DOC = """
         Threads solving the inner problems (folds) of a step in parallel (the
         native calls release the GIL); None is 1, -1 is every CPU.
     verbose : bool, default=False
-        Print one line per outer step (hyperparameters, criterion, hypergradient,
-        support size, time).
+        Show one updating progress line on stderr (outer step, hyperparameters,
+        hypergradient, criterion, support size; a tqdm bar when tqdm is
+        installed), between a line describing the search and one giving the
+        stop reason.
     random_state : int or None, default=None
         Seeds the hold-out split and the Monte-Carlo direction of ``"sure_fd"``.
 
@@ -490,6 +528,15 @@ _COMMON_DOC = """
         At the returned hyperparameters, one per inner problem.
     alpha_max_ : float
         Smallest α_max over the inner problems (top of the search range).
+    mse_path_ : ndarray of shape (n_points, n_folds)
+        As in ``LassoCV``: the validation MSE of each fold (one column for
+        ``"holdout"``; the criterion itself for the SURE criteria) at every
+        distinct point the tuning evaluated, by decreasing α (geometric mean of
+        the λ_j for WeightedLassoTuned). ``mse_path_.mean(axis=1)`` is the
+        criterion.
+    alphas_ : ndarray of shape (n_points,)
+        The α of the rows of ``mse_path_`` (WeightedLassoTuned: the tuned λ_j,
+        see below).
     dual_gap_ : float
         Duality gap of the refit.
     n_features_in_ : int
@@ -678,12 +725,14 @@ class WeightedLassoTuned(_TunedBase):
 
 
 def lasso_criterion_path(X, y, *, criterion="cv", cv=5, alphas=None, n_alphas=100, eps=1e-3, fit_intercept=True,
-                         tol=1e-10, max_iter=10_000, validation_fraction=0.25, sigma=None, random_state=None):
+                         tol=1e-10, max_iter=10_000, validation_fraction=0.25, sigma=None, random_state=None,
+                         sample_weight=None, groups=None):
     """The criterion of :class:`LassoTuned` on a grid of α (grid search), each
     inner problem solved along the grid from the largest α with warm starts.
 
     The default grid is scikit-learn's ``LassoCV`` grid: ``n_alphas`` values
     from α_max of the whole data down to ``eps·α_max``, geometrically spaced.
+    ``sample_weight`` and ``groups`` as in :meth:`LassoTuned.fit`.
 
     Returns
     -------
@@ -695,16 +744,18 @@ def lasso_criterion_path(X, y, *, criterion="cv", cv=5, alphas=None, n_alphas=10
     design = Design(X)
     n, p = design.shape
     y = as_target(y, n)
+    sample_weight = _check_sample_weight(sample_weight, n)
     crit = make_criterion(criterion, cv=cv, validation_fraction=validation_fraction, sigma=sigma)
-    bound = crit.bind(design.matrix, y, bool(fit_intercept), np.random.default_rng(random_state))
-    return _criterion_on_grid(bound, design, y, alphas, n_alphas, eps, fit_intercept, tol, max_iter)
+    bound = crit.bind(design.matrix, y, bool(fit_intercept), np.random.default_rng(random_state),
+                      sample_weight=sample_weight, groups=groups)
+    return _criterion_on_grid(bound, design, y, alphas, n_alphas, eps, fit_intercept, tol, max_iter, sample_weight)
 
 
-def _criterion_on_grid(bound, design, y, alphas, n_alphas, eps, fit_intercept, tol, max_iter):
+def _criterion_on_grid(bound, design, y, alphas, n_alphas, eps, fit_intercept, tol, max_iter, sample_weight=None):
     from ..linear_model._coordinate_descent import _Problem, alpha_grid
 
     if alphas is None:
-        alphas = alpha_grid(_Problem(design.matrix, y, None, bool(fit_intercept)).alpha_max(1.0, None, False),
+        alphas = alpha_grid(_Problem(design.matrix, y, sample_weight, bool(fit_intercept)).alpha_max(1.0, None, False),
                             eps, n_alphas)
     else:
         alphas = np.sort(np.asarray(alphas, dtype=float).ravel())[::-1]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import tempfile
 import time
 import warnings
 from itertools import combinations
@@ -85,8 +84,8 @@ def run(argv=None) -> int:
     parser.add_argument("--grid", type=int, default=100, help="grid size of the comparison (default 100)")
     parser.add_argument("--hypergradient", default="implicit",
                         choices=["implicit", "implicit_forward", "forward", "reverse"])
-    parser.add_argument("--plot", default=os.path.join(tempfile.gettempdir(), "nonsmooth_lasso_tuning.png"),
-                        help="where to write the figure (default: %(default)s)")
+    parser.add_argument("--out", "--plot", dest="out", default="nonsmooth_lasso_tuning.png",
+                        help="where to write the figure (default: %(default)s in the working directory)")
     parser.add_argument("--no-plot", action="store_true", help="do not draw the figure")
     parser.add_argument("--verbose", action="store_true", help="print every outer step")
     args = parser.parse_args(argv)
@@ -163,11 +162,11 @@ def run(argv=None) -> int:
         print("\nPlot: skipped — matplotlib is not installed (pip install 'nonsmooth[plot]').")
         return 0
     try:
-        fig = model.plot(args.plot, curve=(alphas, values))
+        axes = model.plot(args.out, curve=(alphas, values))
         import matplotlib.pyplot as plt
 
-        plt.close(fig)
-        print(f"\nPlot of the CV curve (grid) with the path of the outer steps: {os.path.abspath(args.plot)}")
+        plt.close(axes.flat[0].figure)
+        print(f"\nPlot of the CV curve (grid) with the path of the outer steps: {os.path.abspath(args.out)}")
     except OSError as exc:
-        print(f"\nPlot: could not be written to {args.plot} ({exc}).")
+        print(f"\nPlot: could not be written to {args.out} ({exc}).")
     return 0

@@ -19,9 +19,13 @@ the calls they accept. They stop with a sentence saying why (``stop_reason_``):
 from __future__ import annotations
 
 import dataclasses
+import warnings
+
 import numpy as np
 
 from .._validation import as_int
+from ..training._optimizers import Adam as AdamRule
+from ..training._optimizers import Optimizer
 
 
 @dataclasses.dataclass
@@ -132,31 +136,36 @@ class GradientDescent:
             return theta, f"max_outer = {rule.max_outer} evaluations used"
 
 
-class Adam:
-    """Adam (Kingma & Ba, 2015) on θ with projection onto the box after each step.
-    One evaluation per step; stops on max_outer, on a small projected
-    hypergradient, or when the best criterion improved by less than ``rtol``
-    (relative) over the last ``patience`` steps."""
+class FirstOrder:
+    """Any optimizer of :mod:`nonsmooth.optim` (``ns.Adam``, ``ns.SGD``,
+    ``ns.Momentum``, ...) on θ, with projection onto the box after each step.
 
-    name = "adam"
+    The update is the optimizer's own native rule (the one :func:`nonsmooth.train`
+    runs), applied to a fresh copy of it: the object given is configuration and
+    is never stepped. One evaluation per step; stops on ``max_outer``, on a small
+    projected hypergradient, or when the best criterion improved by less than
+    ``rtol`` (relative) over the last ``patience`` steps.
+    """
 
-    def __init__(self, learning_rate=0.2, beta1=0.9, beta2=0.999, epsilon=1e-8, patience=5):
-        self.learning_rate = learning_rate
-        self.beta1 = beta1
-        self.beta2 = beta2
-        self.epsilon = epsilon
-        self.patience = patience
+    name = "first_order"
+
+    def __init__(self, optimizer, patience=5):
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"optimizer: expected a nonsmooth.optim optimizer, got {type(optimizer).__name__}")
+        self.optimizer = optimizer
+        self.patience = check_positive_int(patience, "patience")
+
+    def __repr__(self):
+        return f"FirstOrder({self.optimizer!r}, patience={self.patience})"
 
     def minimize(self, objective, theta0, lower, upper, rule):
         f_call = _limited(objective, rule)
-        theta = np.clip(theta0, lower, upper)
-        m = np.zeros_like(theta)
-        v = np.zeros_like(theta)
+        opt = self.optimizer._fresh()
+        theta = np.ascontiguousarray(np.clip(theta0, lower, upper), dtype=np.float64)
         best = []
-        k = 0
         try:
             while True:
-                f, g = f_call(theta)
+                f, g = f_call(theta.copy())
                 objective.accept(theta)
                 best.append(min(f, best[-1]) if best else f)
                 reason = rule.projected_gradient_small(theta, g, f, lower, upper)
@@ -167,14 +176,26 @@ class Adam:
                     if (old - best[-1]) / max(abs(old), 1e-300) < rule.rtol and objective.at_final_tol():
                         return theta, (f"the best criterion improved by less than rtol = {rule.rtol:.0e} over "
                                        f"{self.patience} steps")
-                k += 1
-                m = self.beta1 * m + (1 - self.beta1) * g
-                v = self.beta2 * v + (1 - self.beta2) * g * g
-                mh = m / (1 - self.beta1 ** k)
-                vh = v / (1 - self.beta2 ** k)
-                theta = np.clip(theta - self.learning_rate * mh / (np.sqrt(vh) + self.epsilon), lower, upper)
+                opt.step(theta, g)
+                np.clip(theta, lower, upper, out=theta)
         except _Budget:
             return theta, f"max_outer = {rule.max_outer} evaluations used"
+
+
+def _adam(learning_rate=0.2, beta1=0.9, beta2=0.999, epsilon=1e-8, patience=5):
+    """The ``optimizer="adam"`` of the tuned estimators: ``ns.Adam(0.2)`` projected."""
+    return FirstOrder(AdamRule(learning_rate, beta1=beta1, beta2=beta2, eps=epsilon), patience=patience)
+
+
+class Adam(FirstOrder):
+    """Deprecated: pass ``nonsmooth.Adam(learning_rate, beta1, beta2, eps)`` (the
+    optimizer of :mod:`nonsmooth.optim`) as ``optimizer=`` instead; this class is
+    that optimizer with projection, kept so existing code runs, and will be removed."""
+
+    def __init__(self, learning_rate=0.2, beta1=0.9, beta2=0.999, epsilon=1e-8, patience=5):
+        warnings.warn("nonsmooth.tuning.Adam is deprecated: pass optimizer=nonsmooth.Adam(learning_rate) (one "
+                      "optimizer family for training and tuning)", FutureWarning, stacklevel=2)
+        super().__init__(AdamRule(learning_rate, beta1=beta1, beta2=beta2, eps=epsilon), patience=patience)
 
 
 class LBFGS:
@@ -293,18 +314,24 @@ class LBFGS:
             return theta, f"max_outer = {rule.max_outer} evaluations used"
 
 
-_OPTIMIZERS = {"gd": GradientDescent, "adam": Adam, "lbfgs": LBFGS}
+_OPTIMIZERS = {"gd": GradientDescent, "adam": _adam, "lbfgs": LBFGS}
 
 
 def make_optimizer(optimizer):
+    """The outer optimizer of an estimator's ``optimizer`` parameter: a name, an
+    optimizer of :mod:`nonsmooth.optim` (run projected by :class:`FirstOrder`), or
+    an object with ``minimize(objective, theta0, lower, upper, rule)``."""
     if isinstance(optimizer, str):
         if optimizer not in _OPTIMIZERS:
-            raise ValueError(f"optimizer: must be one of {sorted(_OPTIMIZERS)} or an optimizer object, "
-                             f"got {optimizer!r}")
+            raise ValueError(f"optimizer: must be one of {sorted(_OPTIMIZERS)}, a nonsmooth.optim optimizer "
+                             f"(e.g. nonsmooth.Adam(0.1)) or an optimizer object, got {optimizer!r}")
         return _OPTIMIZERS[optimizer]()
+    if isinstance(optimizer, Optimizer):
+        return FirstOrder(optimizer)
     if hasattr(optimizer, "minimize"):
         return optimizer
-    raise ValueError(f"optimizer: must be one of {sorted(_OPTIMIZERS)} or an optimizer object, got {optimizer!r}")
+    raise ValueError(f"optimizer: must be one of {sorted(_OPTIMIZERS)}, a nonsmooth.optim optimizer (e.g. "
+                     f"nonsmooth.Adam(0.1)) or an optimizer object, got {optimizer!r}")
 
 
 def check_positive_int(value, name):

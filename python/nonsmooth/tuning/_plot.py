@@ -110,4 +110,6 @@ def plot_tuning(estimator, *, path=None, grid=50, curve=None, ax=None):
     fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=120)
-    return fig
+    # Axes, not the Figure (matplotlib's idiom): a notebook cell ending in
+    # ``model.plot()`` shows the figure once; a returned Figure is drawn twice.
+    return ax if ax is not None else np.asarray(axes, dtype=object)

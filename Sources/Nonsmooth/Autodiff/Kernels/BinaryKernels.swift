@@ -7,7 +7,8 @@ import Darwin
 // Elementwise functions of two equal-shaped arguments. maximum/minimum record
 // the weight of their first argument: 1 or 0 off ties, s = relu_at_zero at a
 // tie (so maximum(x, 0) = relu(x) and minimum(x, c) = clip at c share one
-// rule), NaN while undecided in lexicographic mode.
+// rule), NaN while undecided in lexicographic mode. A NaN operand is
+// selected (NaN propagates, as np.maximum does) and counted in `ctx.nans`.
 
 func binaryForward<S: ADScalar>(
     _ f: BinaryFunction, _ a: UnsafeMutablePointer<S>, _ b: UnsafeMutablePointer<S>,
@@ -39,8 +40,14 @@ func binaryForward<S: ADScalar>(
                 dec[i] = w
                 out[i] = w == 1 ? a[i] : b[i]
             }
-            if !anyEqual(a, b, n) { break }
-            for i in 0..<n where a[i].primal == b[i].primal {
+            if !anyEqualOrNaN(a, b, n) { break }
+            for i in 0..<n where !(Swift.abs(a[i].primal - b[i].primal) > 0) {
+                if a[i].primal.isNaN || b[i].primal.isNaN {
+                    ctx.nans += 1
+                    dec[i] = a[i].primal.isNaN ? 1 : 0
+                    out[i] = a[i].primal.isNaN ? a[i] : b[i]
+                    continue
+                }
                 ctx.kinks += 1
                 let w = ctx.s
                 dec[i] = w
@@ -50,7 +57,10 @@ func binaryForward<S: ADScalar>(
         }
         for i in 0..<n {
             let u = a[i].primal, v = b[i].primal
-            if u != v {
+            if u.isNaN || v.isNaN {
+                ctx.nans += 1
+                dec[i] = u.isNaN ? 1 : 0
+            } else if u != v {
                 dec[i] = (u > v) == isMax ? 1 : 0
             } else {
                 ctx.kinks += 1
@@ -61,14 +71,14 @@ func binaryForward<S: ADScalar>(
                 }
             }
             let w = dec[i]
-            let value = isMax ? Swift.max(u, v) : Swift.min(u, v)
+            let value = u.isNaN || v.isNaN ? u + v : (isMax ? Swift.max(u, v) : Swift.min(u, v))
             // Undecided ties have equal tangents: either argument's will do.
             out[i] = w.isNaN ? a[i] : (w == 1 ? a[i] : (w == 0 ? b[i] : (w * a[i] + (1 - w) * b[i]).replacingPrimal(value)))
         }
     case .compare(let c):
         for i in 0..<n {
             let u = a[i].primal, v = b[i].primal
-            if u == v { ctx.kinks += 1 }
+            if u == v { ctx.kinks += 1 } else if u.isNaN || v.isNaN { ctx.nans += 1 }
             let r: Bool
             switch c {
             case .less: r = u < v

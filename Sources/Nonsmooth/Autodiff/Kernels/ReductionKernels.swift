@@ -3,6 +3,8 @@
 // split tie set T, with the sign for norm_inf); norm1 records signs; norm2
 // records the subgradient used at a zero row. Lexicographic mode marks tied
 // candidates NaN and keeps only those whose tangent is best, pass after pass.
+// NaN propagates as in NumPy: a row with a NaN reduces to NaN (max/min/norm_inf
+// select its first NaN, as np.argmax does), and is counted in `ctx.nans`.
 
 func reduceForward<S: ADScalar>(
     _ r: Reduction, _ x: UnsafeMutablePointer<S>, _ out: UnsafeMutablePointer<S>,
@@ -17,7 +19,10 @@ func reduceForward<S: ADScalar>(
             out[row] = r == .mean ? (1 / Double(length)) * acc : acc
         case .logSumExp:
             var m = -Double.infinity
-            for j in 0..<length { m = Swift.max(m, xr[j].primal) }
+            for j in 0..<length {
+                let v = xr[j].primal
+                if v > m { m = v } else if v.isNaN { m = v; ctx.nans += 1; break }
+            }
             if !m.isFinite {
                 out[row] = S(m)
                 continue
@@ -35,7 +40,10 @@ func reduceForward<S: ADScalar>(
             for j in 0..<length {
                 let v = xr[j].primal
                 value += Swift.abs(v)
-                if v > 0 { d[j] = 1 } else if v < 0 { d[j] = -1 } else {
+                if v > 0 { d[j] = 1 } else if v < 0 { d[j] = -1 } else if v.isNaN {
+                    ctx.nans += 1
+                    d[j] = 0   // the value is NaN; no slope (see nanSlope)
+                } else {
                     ctx.kinks += 1
                     if !ctx.lexicographic { d[j] = ctx.policy.absAtZero } else {
                         if ctx.firstPass { d[j] = .nan }
@@ -47,7 +55,21 @@ func reduceForward<S: ADScalar>(
             out[row] = acc.replacingPrimal(value)
         case .norm2:
             var scale = 0.0
-            for j in 0..<length { scale = Swift.max(scale, Swift.abs(xr[j].primal)) }
+            for j in 0..<length {
+                let a = Swift.abs(xr[j].primal)
+                if a > scale { scale = a } else if a.isNaN { scale = a }
+            }
+            if scale.isNaN {
+                // Not 0 (the kink), as comparisons alone would conclude.
+                var count = 0
+                for j in 0..<length {
+                    if xr[j].primal.isNaN { count += 1 }
+                    d[j] = 0
+                }
+                ctx.nans += count
+                out[row] = S(.nan)
+                continue
+            }
             if scale > 0 {
                 // Scaled to avoid overflow; smooth here, so S arithmetic carries
                 // the tangent (and the curvature for Hessian-vector products).
@@ -117,7 +139,13 @@ private func extremum<S: ADScalar>(
     var best = -Double.infinity, first = 0, ties = 0
     for j in 0..<length {
         let k = key(j)
-        if k > best { best = k; first = j; ties = 1 } else if k == best { ties += 1 }
+        if k > best { best = k; first = j; ties = 1 } else if k == best { ties += 1 } else if k.isNaN {
+            // NumPy's max is NaN and its argmax the first NaN: select it.
+            for i in 0..<length { d[i] = 0 }
+            d[j] = 1
+            for i in j..<length where xr[i].primal.isNaN { ctx.nans += 1 }
+            return xr[j]
+        }
     }
     let value = magnitude ? best : (isMax ? best : -best)
     let atZero = magnitude && best == 0
@@ -178,7 +206,8 @@ func reduceBackward<S: ADScalar>(
             let w = (1 / Double(length)) * gv
             for j in 0..<length { gr[j] += w }
         case .logSumExp:
-            guard !gv.isZero, out[row].primal.isFinite else { continue }
+            // ±∞ rows (overflow, or every entry −∞) have no gradient; NaN rows propagate it.
+            guard !gv.isZero, !out[row].primal.isInfinite else { continue }
             for j in 0..<length { gr[j] += gv * S.exp(xr[j] - out[row]) }
         case .max, .min, .normInf, .norm1:
             for j in 0..<length where d[j] != 0 { gr[j] += d[j] * gv }

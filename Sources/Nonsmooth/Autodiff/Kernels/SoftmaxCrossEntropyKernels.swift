@@ -4,7 +4,10 @@
 @inline(__always)
 private func logSumExp<S: ADScalar>(_ z: UnsafeMutablePointer<S>, _ length: Int) -> S {
     var m = -Double.infinity
-    for j in 0..<length { m = Swift.max(m, z[j].primal) }
+    for j in 0..<length {
+        let v = z[j].primal
+        if v > m { m = v } else if v.isNaN { return S(.nan) }   // NaN propagates
+    }
     let ms = S(m)
     var acc = S.zero
     for j in 0..<length { acc += S.exp(z[j] - ms) }

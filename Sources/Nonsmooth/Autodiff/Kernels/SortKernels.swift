@@ -3,7 +3,8 @@
 // first position of its tie group (`group[j]`). Ties go to the lowest index
 // (a stable sort, groups of one) or are split evenly (the group's cotangents
 // are averaged); in lexicographic mode groups are refined by the tangents of
-// each pass, which sorts ties by their directional derivatives.
+// each pass, which sorts ties by their directional derivatives. NaN sorts
+// last, in input order, as in NumPy, and each is counted in `ctx.nans`.
 
 func sortForward<S: ADScalar>(
     _ x: UnsafeMutablePointer<S>, _ out: UnsafeMutablePointer<S>, _ dec: UnsafeMutablePointer<Double>,
@@ -19,7 +20,19 @@ func sortForward<S: ADScalar>(
         let fresh = !ctx.lexicographic || ctx.firstPass
         if fresh {
             for j in 0..<length { order[j] = j }
-            order.sort { xr[$0].primal < xr[$1].primal || (xr[$0].primal == xr[$1].primal && $0 < $1) }
+            var nans = 0
+            for j in 0..<length where xr[j].primal.isNaN { nans += 1 }
+            if nans == 0 {
+                order.sort { xr[$0].primal < xr[$1].primal || (xr[$0].primal == xr[$1].primal && $0 < $1) }
+            } else {
+                // `<` is not a strict weak order with NaN: the sort would be arbitrary.
+                ctx.nans += nans
+                order.sort {
+                    let a = xr[$0].primal, b = xr[$1].primal
+                    if a.isNaN || b.isNaN { return a.isNaN == b.isNaN ? $0 < $1 : b.isNaN }
+                    return a < b || (a == b && $0 < $1)
+                }
+            }
             var start = 0
             for j in 0..<length {
                 p[j] = Double(order[j])

@@ -8,7 +8,9 @@ import Darwin
 // kink rule. Piecewise-linear functions record their slope per element in the
 // forward pass (`dec`); the reverse pass multiplies by it and never compares
 // values again. In lexicographic mode a tie is recorded as NaN and settled by
-// the sign of the first nonzero tangent (Khan & Barton 2015).
+// the sign of the first nonzero tangent (Khan & Barton 2015). NaN propagates
+// as in NumPy; a branch that meets NaN, and log/sqrt of a negative number,
+// count it in `ctx.nans` (the value is NaN; the slope recorded is 0).
 
 /// The slope at a 0/1 slope jump, in either mode. `up` says whether the slope
 /// is 1 on the side of positive tangents.
@@ -26,28 +28,31 @@ private func jumpSlope<S: ADScalar>(_ x: S, _ up: Bool, _ low: Double, _ high: D
     }
 }
 
-/// Whether some primal is ±0, in one branch-free pass (x = 0 exactly when
-/// y = bits << 1 is 0, and then y | −y is the only value without its top bit).
+/// A slope decision that met NaN: counted, with slope 0. The value is NaN and
+/// the report says so; a NaN slope would instead leak through the zero
+/// cotangent of a branch that `where` did not take (NaN · 0 = NaN).
 @inline(__always)
-func anyZero<S: ADScalar>(_ x: UnsafeMutablePointer<S>, _ n: Int) -> Bool {
-    var all: UInt64 = ~0
-    for i in 0..<n {
-        let y = x[i].primal.bitPattern << 1
-        all &= y | (0 &- y)
-    }
-    return all >> 63 == 0
+private func nanSlope(_ dec: inout Double, _ ctx: inout KinkContext) {
+    ctx.nans += 1
+    dec = 0
 }
 
-/// Whether a_i = b_i for some i (through a_i − b_i = ±0; ties of infinities are
-/// not detected, and such operands only come from overflow).
+/// Whether some primal is ±0 or NaN (|x| > 0 fails), in one branch-free pass.
 @inline(__always)
-func anyEqual<S: ADScalar>(_ a: UnsafeMutablePointer<S>, _ b: UnsafeMutablePointer<S>, _ n: Int) -> Bool {
-    var all: UInt64 = ~0
-    for i in 0..<n {
-        let y = (a[i].primal - b[i].primal).bitPattern << 1
-        all &= y | (0 &- y)
-    }
-    return all >> 63 == 0
+func anyZeroOrNaN<S: ADScalar>(_ x: UnsafeMutablePointer<S>, _ n: Int) -> Bool {
+    var hit: UInt8 = 0
+    for i in 0..<n { hit |= Swift.abs(x[i].primal) > 0 ? 0 : 1 }
+    return hit != 0
+}
+
+/// Whether a_i = b_i or a NaN occurs for some i, i.e. |a_i − b_i| > 0 fails
+/// (ties of infinities are not detected, and such operands only come from
+/// overflow); one branch-free pass.
+@inline(__always)
+func anyEqualOrNaN<S: ADScalar>(_ a: UnsafeMutablePointer<S>, _ b: UnsafeMutablePointer<S>, _ n: Int) -> Bool {
+    var hit: UInt8 = 0
+    for i in 0..<n { hit |= Swift.abs(a[i].primal - b[i].primal) > 0 ? 0 : 1 }
+    return hit != 0
 }
 
 /// Applies a recorded slope: value exact, tangent slope·ẋ (0 while undecided
@@ -74,7 +79,7 @@ func unaryForward<S: ADScalar>(
     case .abs:
         for i in 0..<n {
             let v = x[i].primal
-            if v > 0 { dec[i] = 1 } else if v < 0 { dec[i] = -1 } else {
+            if v > 0 { dec[i] = 1 } else if v < 0 { dec[i] = -1 } else if v.isNaN { nanSlope(&dec[i], &ctx) } else {
                 ctx.kinks += 1
                 if !ctx.lexicographic { dec[i] = ctx.policy.absAtZero } else {
                     if ctx.firstPass { dec[i] = .nan }
@@ -92,8 +97,12 @@ func unaryForward<S: ADScalar>(
                 dec[i] = d
                 out[i] = (d * x[i]).replacingPrimal(Swift.max(v, 0))
             }
-            if !anyZero(x, n) { break }
-            for i in 0..<n where x[i].primal == 0 {
+            if !anyZeroOrNaN(x, n) { break }
+            for i in 0..<n where !(Swift.abs(x[i].primal) > 0) {
+                if x[i].primal.isNaN {
+                    nanSlope(&dec[i], &ctx)
+                    continue
+                }
                 ctx.kinks += 1
                 dec[i] = ctx.s
                 out[i] = (ctx.s * x[i]).replacingPrimal(0)
@@ -102,19 +111,25 @@ func unaryForward<S: ADScalar>(
         }
         for i in 0..<n {
             let v = x[i].primal
-            if v > 0 { dec[i] = 1 } else if v < 0 { dec[i] = 0 } else { jumpSlope(x[i], true, 0, 1, &dec[i], &ctx) }
+            if v > 0 { dec[i] = 1 } else if v < 0 { dec[i] = 0 } else if v.isNaN { nanSlope(&dec[i], &ctx) } else {
+                jumpSlope(x[i], true, 0, 1, &dec[i], &ctx)
+            }
             out[i] = sloped(Swift.max(v, 0), x[i], dec[i])
         }
     case .leakyRelu(let a):
         for i in 0..<n {
             let v = x[i].primal
-            if v > 0 { dec[i] = 1 } else if v < 0 { dec[i] = a } else { jumpSlope(x[i], true, a, 1, &dec[i], &ctx) }
+            if v > 0 { dec[i] = 1 } else if v < 0 { dec[i] = a } else if v.isNaN { nanSlope(&dec[i], &ctx) } else {
+                jumpSlope(x[i], true, a, 1, &dec[i], &ctx)
+            }
             out[i] = sloped(v > 0 ? v : a * v, x[i], dec[i])
         }
     case .clip(let lo, let hi):
         for i in 0..<n {
             let v = x[i].primal
-            if lo == hi {
+            if v.isNaN {
+                nanSlope(&dec[i], &ctx)
+            } else if lo == hi {
                 if v == lo { ctx.kinks += 1 }
                 dec[i] = 0
             } else if v > lo && v < hi { dec[i] = 1 } else if v < lo || v > hi { dec[i] = 0 } else {
@@ -125,7 +140,11 @@ func unaryForward<S: ADScalar>(
     case .softThreshold(let t):
         for i in 0..<n {
             let v = x[i].primal, a = Swift.abs(v)
-            if a > t { dec[i] = 1 } else if a < t { dec[i] = 0 } else if t == 0 {
+            if a > t { dec[i] = 1 } else if a < t { dec[i] = 0 } else if a.isNaN {
+                nanSlope(&dec[i], &ctx)
+                out[i] = x[i]
+                continue
+            } else if t == 0 {
                 // t = 0 is the identity.
                 dec[i] = 1
             } else {
@@ -137,7 +156,11 @@ func unaryForward<S: ADScalar>(
     case .hinge:
         for i in 0..<n {
             let v = x[i].primal
-            if v < 1 { dec[i] = -1 } else if v > 1 { dec[i] = 0 } else {
+            if v < 1 { dec[i] = -1 } else if v > 1 { dec[i] = 0 } else if v.isNaN {
+                nanSlope(&dec[i], &ctx)
+                out[i] = x[i]
+                continue
+            } else {
                 jumpSlope(x[i], false, 0, -1, &dec[i], &ctx)
             }
             out[i] = sloped(Swift.max(0, 1 - v), x[i], dec[i])
@@ -145,9 +168,23 @@ func unaryForward<S: ADScalar>(
     case .sign:
         for i in 0..<n {
             let v = x[i].primal
-            if v == 0 { ctx.kinks += 1 }
-            out[i] = S(v > 0 ? 1 : (v < 0 ? -1 : 0))
+            if v == 0 { ctx.kinks += 1 } else if v.isNaN { ctx.nans += 1 }
+            out[i] = S(v > 0 ? 1 : (v < 0 ? -1 : (v.isNaN ? v : 0)))
         }
+    case .signStraightThrough(let clipped):
+        // The jump at 0 is reported; the clipped estimator's slope jumps at
+        // ±1 follow the 0/1 rule (slope s there), as clip(x, −1, 1) does.
+        for i in 0..<n {
+            let v = x[i].primal
+            if v == 0 { ctx.kinks += 1 }
+            let value: Double = v > 0 ? 1 : (v < 0 ? -1 : 0)
+            if !clipped { out[i] = x[i].replacingPrimal(value); continue }
+            let a = Swift.abs(v)
+            if a < 1 { dec[i] = 1 } else if a > 1 { dec[i] = 0 } else { jumpSlope(x[i], v < 0, 0, 1, &dec[i], &ctx) }
+            out[i] = sloped(value, x[i], dec[i])
+        }
+    case .stopGradient:
+        for i in 0..<n { out[i] = S(x[i].primal) }
     case .round(let ste), .floor(let ste):
         let isRound: Bool
         if case .round = f { isRound = true } else { isRound = false }
@@ -165,19 +202,19 @@ func unaryForward<S: ADScalar>(
         }
     case .sqrt:
         for i in 0..<n {
-            if x[i].primal == 0 { ctx.kinks += 1 }
+            if x[i].primal == 0 { ctx.kinks += 1 } else if x[i].primal < 0 { ctx.nans += 1 }
             out[i] = S.sqrt(x[i])
         }
     case .exp:
         for i in 0..<n { out[i] = S.exp(x[i]) }
     case .log:
         for i in 0..<n {
-            if x[i].primal == 0 { ctx.kinks += 1 }
+            if x[i].primal == 0 { ctx.kinks += 1 } else if x[i].primal < 0 { ctx.nans += 1 }
             out[i] = S.log(x[i])
         }
     case .log1p:
         for i in 0..<n {
-            if x[i].primal == -1 { ctx.kinks += 1 }
+            if x[i].primal == -1 { ctx.kinks += 1 } else if x[i].primal < -1 { ctx.nans += 1 }
             out[i] = S.log1p(x[i])
         }
     case .tanh:
@@ -257,8 +294,14 @@ func unaryBackward<S: ADScalar>(
     case .abs, .relu, .leakyRelu, .clip, .softThreshold, .hinge:
         // Slopes are finite, so this product is NaN only where g already is.
         for i in 0..<n { gx[i] += dec[i] * g[i] }
-    case .sign:
+    case .sign, .stopGradient:
         break
+    case .signStraightThrough(let clipped):
+        if clipped {
+            for i in 0..<n { gx[i] += dec[i] * g[i] }
+        } else {
+            for i in 0..<n { gx[i] += g[i] }
+        }
     case .round(let ste), .floor(let ste):
         if ste { for i in 0..<n { gx[i] += g[i] } }
     case .reciprocal:

@@ -1,0 +1,72 @@
+/// The smooth part F(η) of a generalized linear model min_β F(Xβ + b·1) + Σⱼ pⱼ(βⱼ),
+/// seen through the per-sample quantities coordinate descent needs.
+///
+/// The engine keeps two vectors of n entries, the linear predictor η = Xβ + b
+/// and the gradient g = ∇F(η); the datafit says how a move of one coefficient
+/// changes them (`step`, `shift`). A datafit whose gradient is affine in η
+/// (the quadratic) may leave η stale during the epochs: it must then read only
+/// g in `value`, and the engine recomputes η from β before calling `gradient`.
+///
+/// Duality gaps use the Fenchel conjugate F*: for any θ in its domain with
+/// Σθ = 0 when an intercept is fitted, −F*(θ) − Σⱼ pⱼ*(−x_jᵀθ) is a lower
+/// bound of the optimal value. The natural candidate is θ = g, which
+/// `centerDual` makes orthogonal to 1 without leaving dom F*.
+public protocol Datafit {
+    /// n, the number of samples.
+    var samples: Int { get }
+    /// g = ∇F(η).
+    func gradient(_ eta: UnsafePointer<Double>, into g: UnsafeMutablePointer<Double>)
+    /// F at a consistent state (η, g) (η may be stale, see above).
+    func value(eta: UnsafePointer<Double>, gradient g: UnsafePointer<Double>) -> Double
+    /// F at a predictor η, from scratch (used to judge extrapolated points).
+    func value(_ eta: UnsafePointer<Double>) -> Double
+    /// hᵢ ≥ ∂²F/∂ηᵢ² for every η: coordinate j has Lipschitz constant Σᵢ hᵢ x_ij².
+    func curvatureBound(into h: UnsafeMutablePointer<Double>)
+    /// The common value of the bounds hᵢ when they are all equal (unweighted data), else nil.
+    var uniformCurvatureBound: Double? { get }
+    /// The state after βⱼ ← βⱼ + δ.
+    func step<X: EntryDesign>(_ design: X, column j: Int, by delta: Double,
+                              eta: UnsafeMutablePointer<Double>, gradient g: UnsafeMutablePointer<Double>)
+    /// The state after b ← b + δ.
+    func shift(by delta: Double, eta: UnsafeMutablePointer<Double>, gradient g: UnsafeMutablePointer<Double>)
+    /// F*(θ), +∞ outside its domain.
+    func conjugate(_ theta: UnsafePointer<Double>) -> Double
+    /// Moves θ (a scaled gradient) to Σθ = 0, staying in dom F*, so that the
+    /// intercept's dual constraint holds.
+    func centerDual(_ theta: UnsafeMutablePointer<Double>)
+    /// Whether `step` keeps η up to date (false: η is recomputed before `gradient`).
+    var maintainsPredictor: Bool { get }
+}
+
+/// Namespace of the datafits the engine runs (`Datafits.Quadratic`, `Datafits.Logistic`).
+public enum Datafits {}
+
+/// Per-sample weights sᵢ (all 1 when none are given) and their sum S.
+struct SampleWeights {
+    let values: [Double]
+    let total: Double
+    /// All weights equal: updates may use one BLAS axpy instead of a weighted loop.
+    let uniform: Bool
+
+    /// Weights must be finite, ≥ 0, n of them, with a positive sum.
+    init(_ weights: [Double]?, samples n: Int) throws {
+        guard let w = weights else {
+            values = [Double](repeating: 1, count: n)
+            total = Double(n)
+            uniform = true
+            try require(n > 0, "y", "must hold at least one sample")
+            return
+        }
+        try require(w.count == n, "sample_weight", "has \(w.count) entries for \(n) samples")
+        var s = 0.0
+        for (i, v) in w.enumerated() {
+            try require(v.isFinite && v >= 0, "sample_weight", "entry \(i) is \(v); weights must be finite and ≥ 0")
+            s += v
+        }
+        try require(s > 0 && s.isFinite, "sample_weight", "must have a positive finite sum, got \(s)")
+        values = w
+        total = s
+        let first = w.first ?? 1
+        uniform = w.allSatisfy { $0 == first }
+    }
+}

@@ -1,0 +1,126 @@
+import Nonsmooth
+
+// ns_glm_fit: the generic coordinate-descent engine (see nonsmooth.h).
+
+/// Option bits of ns_glm_options.flags; keep in sync with nonsmooth.h.
+let NS_GLM_FIT_INTERCEPT: Int32 = 1
+let NS_GLM_POSITIVE: Int32 = 2
+let NS_GLM_WARM_START: Int32 = 4
+let NS_GLM_NO_WORKING_SETS: Int32 = 8
+
+/// Byte sizes of the structs this library knows (older callers may not pass
+/// smaller ones; newer, larger ones are read up to what is known here).
+let glmOptionsSize: Int64 = 104
+let glmResultSize: Int64 = 64
+
+/// A raw struct read by byte offset (the layouts are fixed in nonsmooth.h and
+/// checked by `_Static_assert` in the extension, as for `ns_matrix`).
+private struct RawStruct {
+    let base: UnsafeRawPointer
+    func int32(_ o: Int) -> Int32 { base.loadUnaligned(fromByteOffset: o, as: Int32.self) }
+    func int64(_ o: Int) -> Int64 { base.loadUnaligned(fromByteOffset: o, as: Int64.self) }
+    func double(_ o: Int) -> Double { base.loadUnaligned(fromByteOffset: o, as: Double.self) }
+    func doubles(_ o: Int, count: Int) -> [Double]? {
+        guard let p = UnsafePointer<Double>(bitPattern: base.loadUnaligned(fromByteOffset: o, as: UInt.self)) else {
+            return nil
+        }
+        return Array(UnsafeBufferPointer(start: p, count: count))
+    }
+}
+
+/// The datafit, penalty and solver options of an ns_glm_options for n samples and p features.
+private func glmOptions(_ raw: UnsafeRawPointer?, samples n: Int, features p: Int) throws
+    -> (DatafitChoice, PenaltyChoice, GLMOptions, weights: [Double]?, flags: Int32) {
+    guard let raw else { throw invalid("options", "is a null pointer") }
+    let o = RawStruct(base: raw)
+    try require(o.int64(0) >= glmOptionsSize, "options.size", "is \(o.int64(0)), expected at least \(glmOptionsSize)")
+    let datafit: DatafitChoice
+    switch o.int32(8) {
+    case 0: datafit = .quadratic
+    case 1: datafit = .logistic
+    case let k: throw invalid("options.datafit", "unknown datafit \(k) (0: quadratic, 1: logistic)")
+    }
+    let alpha = o.double(16), parameter = o.double(24), flags = o.int32(88)
+    let positive = flags & NS_GLM_POSITIVE != 0
+    let featureWeights = o.doubles(32, count: p)
+    let penalty: PenaltyChoice
+    switch o.int32(12) {
+    case 0: penalty = .l1(strength: alpha, weights: featureWeights, positive: positive)
+    case 1: penalty = .elasticNet(strength: alpha, l1Ratio: parameter, weights: featureWeights, positive: positive)
+    case 2:
+        let count = o.int64(56)
+        try require(count == 1 || count == Int64(p), "options.bounds_length", "must be 1 or \(p), got \(count)")
+        guard let lower = o.doubles(40, count: Int(count)), let upper = o.doubles(48, count: Int(count)) else {
+            throw invalid("options.lower", "box bounds are null pointers")
+        }
+        penalty = .box(lower: lower, upper: upper)
+    case 3: penalty = .mcp(strength: alpha, gamma: parameter)
+    case 4: penalty = .scad(strength: alpha, a: parameter)
+    case 5: penalty = .l0(strength: alpha)
+    case let k: throw invalid("options.penalty", "unknown penalty \(k) (0 l1, 1 elastic net, 2 box, 3 mcp, 4 scad, 5 l0)")
+    }
+    var options = GLMOptions(tolerance: o.double(72), maxEpochs: Int(clamping: o.int64(80)),
+                             fitIntercept: flags & NS_GLM_FIT_INTERCEPT != 0)
+    options.workingSets = flags & NS_GLM_NO_WORKING_SETS == 0
+    let depth = o.int32(92)
+    if depth >= 0 { options.andersonDepth = Int(depth) }
+    return (datafit, penalty, options, o.doubles(64, count: n), flags)
+}
+
+private func writeGLMResult(_ r: GLMResult, _ raw: UnsafeMutableRawPointer?, coef: UnsafeMutablePointer<Double>,
+                            intercept: UnsafeMutablePointer<Double>?, history: UnsafeMutablePointer<Double>?,
+                            capacity: Int) throws {
+    for (j, b) in r.coefficients.enumerated() { coef[j] = b }
+    intercept?.pointee = r.intercept
+    // The last `capacity` rows (epoch, certificate): the last one is the returned point's.
+    let rows = history == nil ? 0 : min(max(capacity, 0), r.history.count)
+    if let h = history {
+        for (k, row) in r.history.suffix(rows).enumerated() {
+            h[2 * k] = Double(row.epoch)
+            h[2 * k + 1] = row.certificate
+        }
+    }
+    guard let raw else { return }
+    try require(raw.loadUnaligned(fromByteOffset: 0, as: Int64.self) >= glmResultSize, "result.size",
+                "must be at least \(glmResultSize)")
+    raw.storeBytes(of: r.certificate, toByteOffset: 8, as: Double.self)
+    raw.storeBytes(of: r.kktViolation, toByteOffset: 16, as: Double.self)
+    raw.storeBytes(of: r.objective, toByteOffset: 24, as: Double.self)
+    raw.storeBytes(of: r.dualObjective, toByteOffset: 32, as: Double.self)
+    raw.storeBytes(of: Int64(r.epochs), toByteOffset: 40, as: Int64.self)
+    raw.storeBytes(of: r.certificateKind.rawValue, toByteOffset: 48, as: Int32.self)
+    raw.storeBytes(of: r.status.rawValue, toByteOffset: 52, as: Int32.self)
+    raw.storeBytes(of: Int64(rows), toByteOffset: 56, as: Int64.self)
+}
+
+@_cdecl("ns_glm_fit")
+public func ns_glm_fit(
+    _ x: UnsafeRawPointer?, _ y: UnsafePointer<Double>?, _ options: UnsafeRawPointer?,
+    _ coef: UnsafeMutablePointer<Double>?, _ intercept: UnsafeMutablePointer<Double>?,
+    _ history: UnsafeMutablePointer<Double>?, _ historyCapacity: Int64, _ result: UnsafeMutableRawPointer?,
+    _ callback: ProgressCallback?, _ context: UnsafeMutableRawPointer?
+) -> Int32 {
+    guarded {
+        try withMatrix(x, "X") { design in
+            let n = design.rows, p = design.columns
+            let target = Array(UnsafeBufferPointer(start: try nonNull(y, "y"), count: n))
+            let (datafit, penalty, o, weights, flags) = try glmOptions(options, samples: n, features: p)
+            guard let out = coef else { throw invalid("coef", "is a null pointer") }
+            let warm = flags & NS_GLM_WARM_START != 0 ? Array(UnsafeBufferPointer(start: out, count: p)) : nil
+            let every = options.map { RawStruct(base: $0).int64(96) } ?? 10
+            let r = try solveGLM(design: design, target: target, sampleWeights: weights, datafit: datafit,
+                                 penalty: penalty, options: o, warmStart: warm,
+                                 warmIntercept: flags & NS_GLM_WARM_START != 0 ? intercept?.pointee ?? 0 : 0,
+                                 progress: observer(callback, context, every: every))
+            try writeGLMResult(r, result, coef: out, intercept: intercept,
+                               history: history, capacity: Int(clamping: historyCapacity))
+            switch r.status {
+            case .converged: break
+            case .cancelled: throw NonsmoothError.cancelled
+            case .notConverged:
+                throw NonsmoothError.notConverged(
+                    "the certificate is \(r.certificate) > tol = \(o.tolerance) after \(r.epochs) epochs")
+            }
+        }
+    }
+}

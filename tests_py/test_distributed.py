@@ -1,0 +1,266 @@
+"""nonsmooth.distributed on a real LocalCluster (2 worker processes, 1 thread
+each, loopback only): agreement with the single-machine estimators, the
+duality gap recomputed independently in NumPy, exact zeros, bad input,
+non-convergence, Ctrl-C and a worker killed in the middle of a fit."""
+import os
+import pickle
+import signal
+import warnings
+
+import numpy as np
+import pytest
+
+import nonsmooth as ns
+import nonsmooth.distributed  # noqa: F401
+
+pytest.importorskip("distributed")
+da = pytest.importorskip("dask.array")
+from dask.distributed import Client, LocalCluster  # noqa: E402
+
+from nonsmooth.distributed import ElasticNet, Lasso  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                               dashboard_address=None, worker_dashboard_address=None)
+        c = Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+
+
+def _data(rng, n=600, p=12, shift=0.0, noise=0.5):
+    X = rng.normal(size=(n, p)) + shift
+    beta = np.zeros(p)
+    beta[: max(1, p // 4)] = rng.normal(scale=3, size=max(1, p // 4))
+    y = X @ beta + noise * rng.normal(size=n) + 1.5
+    return X, y
+
+
+def _gap(X, y, coef, intercept, alpha, l1_ratio=1.0, sample_weight=None, fit_intercept=True):
+    """The elastic net duality gap of (coef, intercept), in NumPy, from scratch:
+    dual point θ = t·(r, −√λ₂β) with r the weighted, centred residual."""
+    n = X.shape[0]
+    s = np.ones(n) if sample_weight is None else sample_weight * n / sample_weight.sum()
+    if fit_intercept:
+        xm, ym = s @ X / n, s @ y / n
+    else:
+        xm, ym = np.zeros(X.shape[1]), 0.0
+    root = np.sqrt(s)
+    Xc, yc = root[:, None] * (X - xm), root * (y - ym)
+    if fit_intercept:
+        assert np.isclose(intercept, ym - xm @ coef)
+    r = yc - Xc @ coef
+    l1, l2 = n * alpha * l1_ratio, n * alpha * (1 - l1_ratio)
+    primal = 0.5 * r @ r + l1 * np.abs(coef).sum() + 0.5 * l2 * coef @ coef
+    theta2 = r @ r + l2 * coef @ coef
+    t = min((yc @ r) / theta2, 1 / (np.abs(Xc.T @ r - l2 * coef).max() / l1))
+    dual = t * (yc @ r) - 0.5 * t * t * theta2
+    return (primal - dual) / n, primal / n, yc @ yc / n
+
+
+def _check_against_local(model, ref, X, y, alpha, l1_ratio=1.0, sample_weight=None, fit_intercept=True):
+    gap, primal, scale = _gap(X, y, model.coef_, model.intercept_, alpha, l1_ratio, sample_weight, fit_intercept)
+    assert gap == pytest.approx(model.dual_gap_, rel=1e-6, abs=1e-12 * primal)
+    assert model.dual_gap_ <= model.gap_tolerance_
+    assert model.gap_tolerance_ == pytest.approx(model.tol * scale)
+    assert ref.dual_gap_ <= ref.gap_tolerance_
+    # Strong convexity (μ = λ_min of the centred, weighted XᵀX/n): ‖β − β*‖ ≤ √(2·gap/μ).
+    n = X.shape[0]
+    s = np.ones(n) if sample_weight is None else sample_weight * n / sample_weight.sum()
+    Xc = X - (s @ X / n if fit_intercept else 0)
+    mu = np.linalg.eigvalsh((Xc * s[:, None]).T @ Xc / n)[0] + alpha * (1 - l1_ratio)
+    bound = np.sqrt(2 * model.dual_gap_ / mu) + np.sqrt(2 * ref.dual_gap_ / mu)
+    assert np.linalg.norm(model.coef_ - ref.coef_) <= bound
+    if (ref.coef_ == 0).any():
+        assert (model.coef_ == 0).any()  # the z iterate is the prox output: exact zeros
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_lasso_matches_single_machine(client, rng, fit_intercept):
+    X, y = _data(rng, shift=0.3)
+    alpha = 0.05
+    model = Lasso(alpha=alpha, fit_intercept=fit_intercept, tol=1e-8).fit(X, y)
+    ref = ns.Lasso(alpha=alpha, fit_intercept=fit_intercept, tol=1e-8).fit(X, y)
+    assert model.n_shards_ == 2
+    _check_against_local(model, ref, X, y, alpha, fit_intercept=fit_intercept)
+    assert model.gap_history_[-1, 0] == model.n_iter_ and model.gap_history_[-1, 1] == model.dual_gap_
+    assert model.residual_history_.shape == (model.n_iter_, 3)
+
+
+def test_elastic_net_dask_chunks_and_weights(client, rng):
+    X, y = _data(rng, n=900, p=15)
+    w = rng.uniform(0.2, 3.0, size=X.shape[0])
+    Xd, yd, wd = da.from_array(X, chunks=(150, 15)), da.from_array(y, chunks=200), da.from_array(w, chunks=300)
+    alpha, l1_ratio = 0.08, 0.6
+    model = ElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=1e-9).fit(Xd, yd, sample_weight=wd)
+    ref = ns.ElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=1e-9).fit(X, y, sample_weight=w)
+    _check_against_local(model, ref, X, y, alpha, l1_ratio, w)
+    pred = model.predict(Xd)
+    assert isinstance(pred, da.Array)
+    np.testing.assert_allclose(pred.compute(), X @ model.coef_ + model.intercept_)
+    assert model.score(Xd, yd, wd) == pytest.approx(model.score(X, y, w))
+
+
+def test_positive_and_feature_weights(client, rng):
+    X, y = _data(rng, n=500, p=10)
+    weights = rng.uniform(0.5, 2.0, size=10)
+    model = Lasso(alpha=0.1, positive=True, weights=weights, tol=1e-9).fit(X, y)
+    ref = ns.Lasso(alpha=0.1, positive=True, weights=weights, tol=1e-9).fit(X, y)
+    assert (model.coef_ >= 0).all()
+    assert model.dual_gap_ <= model.gap_tolerance_
+    np.testing.assert_allclose(model.coef_, ref.coef_, atol=1e-3)
+
+
+def test_fewer_rows_than_features_per_shard(client, rng):
+    """Each shard has 40 rows and 100 features: the kernel (Woodbury) x-update.
+    Not strongly convex, so compare objective values within the two gaps."""
+    X, y = _data(rng, n=80, p=100, noise=0.1)
+    alpha = 0.2
+    model = Lasso(alpha=alpha, tol=1e-8).fit(X, y)
+    ref = ns.Lasso(alpha=alpha, tol=1e-8).fit(X, y)
+    gap, primal, _ = _gap(X, y, model.coef_, model.intercept_, alpha)
+    _, ref_primal, _ = _gap(X, y, ref.coef_, ref.intercept_, alpha)
+    assert gap == pytest.approx(model.dual_gap_, rel=1e-6, abs=1e-12 * primal)
+    assert abs(primal - ref_primal) <= model.dual_gap_ + ref.dual_gap_
+    assert np.count_nonzero(model.coef_) < 80
+
+
+def test_dask_dataframe_input(client, rng):
+    dd = pytest.importorskip("dask.dataframe")
+    pd = pytest.importorskip("pandas")
+    X, y = _data(rng, n=400, p=6)
+    frame = dd.from_pandas(pd.DataFrame(X, columns=[f"x{j}" for j in range(6)]), npartitions=3)
+    target = dd.from_pandas(pd.Series(y), npartitions=3)
+    model = Lasso(alpha=0.05, tol=1e-8).fit(frame, target)
+    ref = ns.Lasso(alpha=0.05, tol=1e-8).fit(X, y)
+    _check_against_local(model, ref, X, y, 0.05)
+
+
+def test_large_alpha_gives_zero(client, rng):
+    X, y = _data(rng, n=300, p=8)
+    alpha_max = np.abs((X - X.mean(0)).T @ (y - y.mean())).max() / X.shape[0]
+    model = Lasso(alpha=1.01 * alpha_max).fit(X, y)
+    assert (model.coef_ == 0).all()
+    assert model.intercept_ == pytest.approx(y.mean())
+    assert model.dual_gap_ <= model.gap_tolerance_
+
+
+def test_not_converged_warns_with_gap(client, rng):
+    X, y = _data(rng, shift=2.0)
+    with pytest.warns(ns.ConvergenceWarning, match="duality gap"):
+        model = Lasso(alpha=0.01, fit_intercept=False, tol=1e-12, max_iter=3).fit(X, y)
+    assert model.n_iter_ == 3
+    gap, _, _ = _gap(X, y, model.coef_, model.intercept_, 0.01, fit_intercept=False)
+    assert gap == pytest.approx(model.dual_gap_, rel=1e-6)
+    assert model.dual_gap_ > model.gap_tolerance_
+
+
+def test_callback_stop_and_keyboard_interrupt(client, rng):
+    X, y = _data(rng, shift=2.0)
+    seen = []
+    with pytest.warns(ns.ConvergenceWarning, match="callback"):
+        model = Lasso(alpha=0.01, fit_intercept=False, tol=1e-12,
+                      callback=lambda it, gap: seen.append(gap) or it < 4).fit(X, y)
+    assert model.n_iter_ == 4 and len(seen) == 5
+
+    def interrupt(it, gap):
+        if it == 3:
+            raise KeyboardInterrupt
+
+    with pytest.warns(ns.ConvergenceWarning, match="interrupted"):
+        with pytest.raises(KeyboardInterrupt) as info:
+            Lasso(alpha=0.01, fit_intercept=False, callback=interrupt).fit(X, y)
+    partial = info.value.result
+    assert partial.coef_.shape == (X.shape[1],) and np.isfinite(partial.coef_).all()
+
+
+@pytest.mark.parametrize("bad, match, error", [
+    (dict(X=np.full((20, 3), np.nan)), "X: contains NaN", ValueError),
+    (dict(y=np.ones(19)), "y: has 19 entries", ValueError),
+    (dict(sample_weight=-np.ones(20)), "sample_weight", ValueError),
+    (dict(params=dict(alpha=0.0)), "alpha", ValueError),
+    (dict(params=dict(weights=np.zeros(3))), "weights", ValueError),
+    (dict(params=dict(relaxation=2.0)), "relaxation", ValueError),
+    (dict(params=dict(max_iter=0)), "max_iter", ValueError),
+    (dict(X=np.array([["a"] * 3] * 20)), "X", TypeError),
+])
+def test_bad_input(client, rng, bad, match, error):
+    X, y = rng.normal(size=(20, 3)), rng.normal(size=20)
+    args = dict(X=X, y=y, sample_weight=None, params={}) | bad
+    with pytest.raises(error, match=match):
+        Lasso(**args["params"]).fit(args["X"], args["y"], sample_weight=args["sample_weight"])
+
+
+def test_sparse_input_rejected(client):
+    sp = pytest.importorskip("scipy.sparse")
+    with pytest.raises(TypeError, match="X: sparse"):
+        Lasso().fit(sp.random(20, 3, density=0.5, format="csr"), np.ones(20))
+
+
+def test_estimator_pickles(client, rng):
+    X, y = _data(rng, n=200, p=5)
+    model = pickle.loads(pickle.dumps(Lasso(alpha=0.1).fit(X, y)))
+    np.testing.assert_allclose(model.predict(X), X @ model.coef_ + model.intercept_)
+
+
+def test_worker_killed_mid_fit(client, rng):
+    """SIGKILL one worker process at iteration 3: its shard is recomputed from
+    the graph, the factorization rebuilt, and the fit reaches the solution."""
+    X, y = _data(rng, n=2000, p=10, shift=1.0)
+    Xd = da.from_array(X, chunks=(250, 10))
+    pids = list(client.run(os.getpid).values())
+
+    def kill(it, gap):
+        if it == 3:
+            os.kill(pids[0], signal.SIGKILL)
+
+    model = Lasso(alpha=0.02, tol=1e-9, callback=kill).fit(Xd, y)
+    assert model.n_recoveries_ >= 1
+    ref = ns.Lasso(alpha=0.02, tol=1e-9).fit(X, y)
+    _check_against_local(model, ref, X, y, 0.02)
+    client.wait_for_workers(2, timeout=60)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_sparse_logistic_matches_sklearn(client, rng, fit_intercept):
+    from sklearn.linear_model import LogisticRegression
+
+    n, p = 500, 8
+    X = rng.normal(size=(n, p))
+    w = np.zeros(p)
+    w[:3] = [2.0, -1.0, 1.5]
+    y = np.where(X @ w + 0.5 + rng.logistic(size=n) > 0, "yes", "no")
+    alpha = 0.02
+    model = ns.distributed.SparseLogisticRegression(alpha=alpha, tol=1e-9, fit_intercept=fit_intercept).fit(
+        da.from_array(X, chunks=(125, p)), y)
+    with warnings.catch_warnings():  # scikit-learn ≥ 1.8 deprecates penalty= in favour of l1_ratio=
+        warnings.simplefilter("ignore", (UserWarning, FutureWarning))
+        ref = LogisticRegression(penalty="l1", C=1 / (n * alpha), solver="saga", tol=1e-11, max_iter=100_000,
+                                 fit_intercept=fit_intercept).fit(X, y)
+    assert list(model.classes_) == ["no", "yes"]
+    signs = np.where(y == "yes", 1.0, -1.0)
+
+    def objective(coef, b):
+        return np.mean(np.logaddexp(0, -signs * (X @ coef + b))) + alpha * np.abs(coef).sum()
+
+    ours, theirs = objective(model.coef_[0], model.intercept_[0]), objective(ref.coef_[0], ref.intercept_[0])
+    # The gap bounds the suboptimality, which saga's nearly exact solution measures from below.
+    assert 0 <= model.dual_gap_ <= model.gap_tolerance_
+    assert ours - theirs <= model.dual_gap_ + 1e-12
+    np.testing.assert_allclose(model.coef_, ref.coef_, atol=2e-4)
+    np.testing.assert_allclose(model.intercept_, ref.intercept_, atol=2e-4)
+    # KKT at the exact zeros of the prox output: |∇_j loss| ≤ α.
+    grad = X.T @ (-signs / (1 + np.exp(signs * (X @ model.coef_[0] + model.intercept_[0])))) / n
+    zero = model.coef_[0] == 0
+    assert zero.sum() >= 3 and (np.abs(grad[zero]) <= alpha * (1 + 1e-3)).all()
+    assert (model.predict(X) == ref.predict(X)).mean() > 0.99
+    np.testing.assert_allclose(model.predict_proba(X)[:, 1], ref.predict_proba(X)[:, 1], atol=1e-3)
+
+
+def test_sparse_logistic_needs_two_classes(client, rng):
+    with pytest.raises(ValueError, match="two classes"):
+        ns.distributed.SparseLogisticRegression().fit(rng.normal(size=(30, 3)), np.arange(30) % 3)
