@@ -23,7 +23,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis import HealthCheck, Phase, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 
 _QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
@@ -36,6 +36,8 @@ if PROFILE not in ("ci", "fuzz"):
     raise ValueError(f"NS_HYPOTHESIS_PROFILE: must be 'ci' or 'fuzz', got {PROFILE!r}")
 SETTINGS = settings.get_profile(f"nonsmooth-{PROFILE}")
 FEW = settings(SETTINGS, max_examples=min(SETTINGS.max_examples, 8) if PROFILE == "ci" else SETTINGS.max_examples // 4)
+# For tests whose known failures (strict xfails) would otherwise spend CI time shrinking.
+NO_SHRINK = settings(SETTINGS, phases=[Phase.explicit, Phase.reuse, Phase.generate])
 
 
 def finite_arrays(shape, bound: float = 1e3, *, low: float | None = None):

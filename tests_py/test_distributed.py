@@ -91,6 +91,17 @@ def test_lasso_matches_single_machine(client, rng, fit_intercept):
     assert model.residual_history_.shape == (model.n_iter_, 3)
 
 
+def test_support_polishing_reaches_the_exact_solution(client, rng):
+    """At the default tolerance ADMM stops early; the exact minimizer on its
+    support (signs fixed) is certified better and returned."""
+    X, y = _data(rng, n=500, p=10)
+    model = Lasso(alpha=0.05).fit(X, y)
+    exact = ns.Lasso(alpha=0.05, tol=1e-14).fit(X, y)
+    np.testing.assert_allclose(model.coef_, exact.coef_, atol=1e-9)
+    gap, _, _ = _gap(X, y, model.coef_, model.intercept_, 0.05)
+    assert gap == pytest.approx(model.dual_gap_, abs=1e-12) and model.dual_gap_ < 1e-3 * model.gap_tolerance_
+
+
 def test_elastic_net_dask_chunks_and_weights(client, rng):
     X, y = _data(rng, n=900, p=15)
     w = rng.uniform(0.2, 3.0, size=X.shape[0])
@@ -140,10 +151,11 @@ def test_dask_dataframe_input(client, rng):
     _check_against_local(model, ref, X, y, 0.05)
 
 
-def test_large_alpha_gives_zero(client, rng):
+def test_large_alpha_gives_zero(client, rng, capsys):
     X, y = _data(rng, n=300, p=8)
     alpha_max = np.abs((X - X.mean(0)).T @ (y - y.mean())).max() / X.shape[0]
-    model = Lasso(alpha=1.01 * alpha_max).fit(X, y)
+    model = Lasso(alpha=1.01 * alpha_max, verbose=True).fit(X, y)
+    assert "[distributed.Lasso] iteration 0: duality gap" in capsys.readouterr().out
     assert (model.coef_ == 0).all()
     assert model.intercept_ == pytest.approx(y.mean())
     assert model.dual_gap_ <= model.gap_tolerance_
@@ -180,7 +192,7 @@ def test_callback_stop_and_keyboard_interrupt(client, rng):
 
 @pytest.mark.parametrize("bad, match, error", [
     (dict(X=np.full((20, 3), np.nan)), "X: contains NaN", ValueError),
-    (dict(y=np.ones(19)), "y: has 19 entries", ValueError),
+    (dict(y=np.ones(19)), "y: has 19", ValueError),
     (dict(sample_weight=-np.ones(20)), "sample_weight", ValueError),
     (dict(params=dict(alpha=0.0)), "alpha", ValueError),
     (dict(params=dict(weights=np.zeros(3))), "weights", ValueError),
@@ -261,6 +273,54 @@ def test_sparse_logistic_matches_sklearn(client, rng, fit_intercept):
     np.testing.assert_allclose(model.predict_proba(X)[:, 1], ref.predict_proba(X)[:, 1], atol=1e-3)
 
 
+def test_sparse_logistic_survives_a_killed_worker(client, rng):
+    X = rng.normal(size=(400, 5))
+    y = (X[:, 0] - X[:, 1] + rng.logistic(size=400) > 0).astype(int)
+    pids = list(client.run(os.getpid).values())
+
+    def kill(it, gap):
+        if it == 2:
+            os.kill(pids[-1], signal.SIGKILL)
+
+    model = ns.distributed.SparseLogisticRegression(alpha=0.01, tol=1e-8, callback=kill).fit(
+        da.from_array(X, chunks=(100, 5)), y)
+    reference = ns.distributed.SparseLogisticRegression(alpha=0.01, tol=1e-8).fit(X, y)
+    assert model.n_shards_ == 2 and model.n_recoveries_ >= 1 and model.dual_gap_ <= model.gap_tolerance_
+    np.testing.assert_allclose(model.coef_, reference.coef_, atol=1e-3)
+    client.wait_for_workers(2, timeout=60)
+
+
 def test_sparse_logistic_needs_two_classes(client, rng):
     with pytest.raises(ValueError, match="two classes"):
         ns.distributed.SparseLogisticRegression().fit(rng.normal(size=(30, 3)), np.arange(30) % 3)
+
+
+def test_dataframe_columns_are_checked_and_fitted_models_pickle(client):
+    """Feature names as for every estimator (FeatureCheckMixin), and a fitted model
+    travels through pickle (to a worker, or saved)."""
+    pd = pytest.importorskip("pandas")
+    X, y = _data(np.random.default_rng(5), n=200, p=4)
+    df = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    model = Lasso(0.05).fit(df, y)
+    assert list(model.feature_names_in_) == ["a", "b", "c", "d"]
+    with pytest.raises(ValueError, match="same order as they were in fit"):
+        model.predict(df[df.columns[::-1]])
+    copied = pickle.loads(pickle.dumps(model))
+    assert np.array_equal(copied.predict(df), model.predict(df))
+
+
+def test_many_fits_through_joblib_dask_backend(client, rng):
+    """scikit-learn's model selection with n_jobs runs single-machine ns.Lasso
+    fits as Dask tasks on the cluster (the estimators pickle) and finds what
+    the sequential search finds."""
+    joblib = pytest.importorskip("joblib")
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = _data(rng, n=200, p=8)
+    grid = {"alpha": [0.01, 0.05, 0.2]}
+    with joblib.parallel_backend("dask"):
+        on_dask = GridSearchCV(ns.Lasso(tol=1e-10), grid, cv=3, n_jobs=-1).fit(X, y)
+    local = GridSearchCV(ns.Lasso(tol=1e-10), grid, cv=3).fit(X, y)
+    assert on_dask.best_params_ == local.best_params_
+    np.testing.assert_allclose(on_dask.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"],
+                               rtol=1e-9)

@@ -171,6 +171,12 @@ def test_every_plot_writes_a_png(tmp_path, toy, pruned):
         "huber": lab.huber(steps=50),
         "activations": lab.activations(depths=(1,), width=4, steps=20, record_every=10, n_samples=32),
         "pruning": pruned,
+        "edge_of_stability": lab.edge_of_stability(steps=20, every=5, power_iterations=20),
+        "le_dynamics": lab.le_dynamics(steps=100, runs=3),
+        "deq": lab.deq(steps=3, n_train=50),
+        "cnn_depth": lab.cnn_depth(depths=(1,), seeds=(0, 1), steps=3, channels=2),
+        "cnn_pruning": lab.cnn_pruning(lams=(1e-2,), steps=3, channels=2, seeds=(0,), methods=("sgd", "prox_sgd")),
+        "pruning_methods": lab.pruning_methods(steps=20, lams_l1=(1e-2,), lams_group=(1e-2,), lams_l0=(1e-3,), rounds=1),
     }
     import matplotlib.pyplot as plt
 

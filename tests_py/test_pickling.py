@@ -13,6 +13,7 @@ import copy
 import dataclasses
 import importlib
 import pickle
+import pkgutil
 import types
 import warnings
 from collections.abc import Mapping
@@ -27,9 +28,21 @@ from prox_cases import CASES
 
 cloudpickle = pytest.importorskip("cloudpickle")
 
-MODULES = ["nonsmooth", "nonsmooth.prox", "nonsmooth.optimize", "nonsmooth.optimize.losses", "nonsmooth.autodiff",
-           "nonsmooth.training", "nonsmooth.optim", "nonsmooth.implicit", "nonsmooth.lab", "nonsmooth.linear_model",
-           "nonsmooth.exceptions", "nonsmooth.tuning", "nonsmooth.datasets"]
+
+def public_modules():
+    """nonsmooth and every public subpackage/module (optional ones when installed)."""
+    names = ["nonsmooth"]
+    for info in pkgutil.walk_packages(ns.__path__, "nonsmooth."):
+        if not any(part.startswith("_") or part.startswith("lib") for part in info.name.split(".")):
+            names.append(info.name)
+    modules = []
+    for name in names:
+        try:
+            modules.append(importlib.import_module(name))
+        except ImportError:  # an optional extra (nonsmooth.distributed without dask)
+            continue
+    return modules
+
 
 # Classes whose instances cannot be meaningfully copied, with the reason; pickling
 # them must raise TypeError saying so.
@@ -89,6 +102,16 @@ def _bound_sure():
     return tuning.SURE(sigma=0.1)
 
 
+def _distributed():
+    try:
+        from nonsmooth import distributed
+    except ImportError:
+        return {}
+    return {distributed.ElasticNet: lambda: distributed.ElasticNet(0.1, l1_ratio=0.3),
+            distributed.Lasso: lambda: distributed.Lasso(0.2, weights=np.ones(3)),
+            distributed.SparseLogisticRegression: lambda: distributed.SparseLogisticRegression(0.05)}
+
+
 FACTORIES = {
     # estimators, fitted
     ns.Lasso: lambda: _fitted(ns.Lasso(0.05)),
@@ -111,11 +134,13 @@ FACTORIES = {
     # training
     optim.Optimizer: lambda: [optim.SGD(0.1), optim.Adam(1e-3, beta1=0.8), optim.RMSProp(optim.cosine(0.1))],
     optim.SGD: lambda: optim.SGD(optim.diminishing(0.5, power=0.5)),
-    optim.Momentum: lambda: optim.Momentum(0.1, momentum=0.5, nesterov=True),
+    optim.Momentum: lambda: [optim.Momentum(0.1, momentum=0.5, nesterov=True),
+                             optim.Momentum(0.1, momentum=optim.one_minus(optim.diminishing(1.0, 2.0)))],
     optim.Nesterov: lambda: optim.Nesterov(0.1),
     optim.AdaGrad: lambda: optim.AdaGrad(0.1, eps=1e-6),
     optim.RMSProp: lambda: optim.RMSProp(0.01, rho=0.9),
     optim.Adam: lambda: optim.Adam(optim.step_decay(0.1, 0.5, 10)),
+    optim.OneMinus: lambda: optim.one_minus(optim.diminishing(0.5, power=0.5)),
     optim.Schedule: lambda: [optim.constant(0.1), optim.diminishing(1.0, 2.0, 0.7), optim.step_decay(0.1, 0.5, 3),
                              optim.cosine(0.1, 0.01, 20)],
     ns.TrainResult: _train_result,
@@ -132,12 +157,24 @@ FACTORIES = {
     tuning.GradientDescent: lambda: tuning.GradientDescent(first_step=0.5),
     tuning.LBFGS: lambda: tuning.LBFGS(memory=5),
     tuning.FirstOrder: lambda: tuning.FirstOrder(ns.Adam(0.1), patience=3),
+    # distributed estimators (fitted on a cluster in test_distributed.py)
+    **_distributed(),
+    # data sets (not in an __all__, returned by public functions)
+    ns.datasets.Dataset: lambda: [ns.datasets.load_diabetes(), ns.datasets.load_digits()],
     # lab records (small runs)
     lab.ToyL1Result: lambda: lab.toy_l1(n_features=4, steps=50, lams=(0.5, 1.0), decay_steps=20),
     lab.LassoResult: lambda: lab.lasso(n_samples=10, n_features=30, lams=(0.1, 1.0), steps=50),
     lab.ReluRegressionResult: lambda: lab.relu_regression(steps=20),
     lab.HuberResult: lambda: lab.huber(steps=30),
     lab.ActivationsResult: lambda: lab.activations(depths=(1,), width=4, steps=20, record_every=10, n_samples=32),
+    lab.EdgeOfStabilityResult: lambda: lab.edge_of_stability(steps=10, every=5, power_iterations=10),
+    lab.LeDynamicsResult: lambda: lab.le_dynamics(steps=50, runs=2),
+    lab.DEQResult: lambda: lab.deq(steps=2, n_train=30),
+    lab.CNNDepthResult: lambda: lab.cnn_depth(depths=(1,), seeds=(0,), steps=2, channels=2),
+    lab.CNNPruningResult: lambda: lab.cnn_pruning(lams=(1e-2,), steps=2, channels=2, seeds=(0,),
+                                                  methods=("sgd", "prox_sgd")),
+    lab.PruningMethodsResult: lambda: lab.pruning_methods(steps=10, lams_l1=(1e-2,), lams_group=(1e-2,),
+                                                          lams_l0=(1e-3,), rounds=1),
     lab.PruningResult: lambda: lab.pruning(steps=30, hidden=(8,), lams=(1e-2,), methods=("sgd", "prox_sgd")),
     # exceptions and warnings, with state attached as the library attaches it
     ns.CancelledError: _cancelled,
@@ -154,12 +191,11 @@ FACTORIES = {
 
 def public_classes():
     found = {}
-    for name in MODULES:
-        module = importlib.import_module(name)
+    for module in public_modules():
         for attr in getattr(module, "__all__", ()):
             obj = getattr(module, attr)
             if isinstance(obj, type):
-                found.setdefault(obj, f"{name}.{attr}")
+                found.setdefault(obj, f"{module.__name__}.{attr}")
     return found
 
 
@@ -203,8 +239,10 @@ def _behaviour(obj, original):
         probe.__dict__.update(fresh, _handles={})
         probe.step(w, np.array([1.0, -2.0, 0.5]))
         return ("optimizer", repr(obj), obj.steps, w.tolist())
-    if isinstance(obj, optim.Schedule):
+    if isinstance(obj, (optim.Schedule, optim.OneMinus)):
         return ("schedule", [obj(k) for k in (0, 3, 50)])
+    if hasattr(obj, "get_params") and not hasattr(obj, "coef_"):  # an estimator not fitted (e.g. distributed)
+        return ("estimator", repr(obj), plain(vars(obj)))
     if hasattr(obj, "predict") and hasattr(obj, "get_params"):
         return ("estimator", repr(obj), obj.predict(X_PROBE).tolist(), plain(vars(obj)))
     return plain(obj)
@@ -307,17 +345,35 @@ def test_functions_pickled_by_value_are_retraced():
     assert copy.deepcopy(relu_loss) is not relu_loss
 
 
-def test_optimizer_state_is_not_silently_lost():
+@pytest.mark.parametrize("make", [lambda: optim.SGD(optim.diminishing(0.3)), lambda: optim.Momentum(0.1),
+                                  lambda: optim.Nesterov(0.1, 0.5), lambda: optim.AdaGrad(0.2),
+                                  lambda: optim.RMSProp(0.05, rho=0.8), lambda: optim.Adam(0.1, beta1=0.7)],
+                         ids=["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam"])
+@pytest.mark.parametrize("how", list(ROUND_TRIPS))
+def test_a_stepped_optimizer_continues_exactly_after_a_round_trip(make, how):
+    """Moments and accumulators travel with the optimizer (per parameter array)."""
+    rng = np.random.default_rng(0)
+    grads = [{"a": rng.standard_normal(3), "b": rng.standard_normal((2, 2))} for _ in range(6)]
+    opt = make()
+    params = {"a": np.ones(3), "b": np.zeros((2, 2))}
+    for g in grads[:3]:
+        opt.step(params, g)
+    copied, copied_params = ROUND_TRIPS[how](opt), copy.deepcopy(params)
+    assert copied.steps == opt.steps == 3
+    for g in grads[3:]:
+        opt.step(params, g)
+        copied.step(copied_params, g)
+    for key in params:
+        assert np.array_equal(params[key], copied_params[key]), key
+
+
+def test_a_malformed_optimizer_state_is_refused():
     opt = optim.Adam(0.1)
     opt.step(np.ones(2), np.ones(2))
-    with pytest.warns(UserWarning, match="state after 1 step"):
-        copied = copy.deepcopy(opt)
-    assert copied.steps == 1 and repr(copied) == repr(opt)
-    sgd = optim.SGD(0.1)
-    sgd.step(np.ones(2), np.ones(2))
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        assert pickle.loads(pickle.dumps(sgd)).steps == 1  # SGD has no state to lose
+    state = opt.__getstate__()
+    state["_handles"] = {None: np.array([0.5, 0.5, 1.0, -1.0])}  # a negative second moment
+    with pytest.raises(ValueError, match="state"):
+        optim.Adam.__new__(optim.Adam).__setstate__(state)
 
 
 def test_history_attribute_access_after_unpickling():
@@ -325,3 +381,42 @@ def test_history_attribute_access_after_unpickling():
     assert history.loss.shape == history["loss"].shape
     with pytest.raises(AttributeError):
         history.no_such_column
+
+
+def test_optimizer_state_through_the_c_abi():
+    """ns_optimizer_get_state / _set_state called directly: size query, short buffer,
+    malformed states give NS_INVALID_ARGUMENT, never a crash."""
+    import ctypes
+    import pathlib
+
+    lib = ctypes.CDLL(str(pathlib.Path(ns.__file__).parent / "libNonsmoothC.so"))
+    D = ctypes.POINTER(ctypes.c_double)
+    lib.ns_optimizer_create.argtypes = [ctypes.c_char_p, D, ctypes.c_int64, ctypes.POINTER(ctypes.c_void_p)]
+    lib.ns_optimizer_step.argtypes = [ctypes.c_void_p, D, D, ctypes.c_int64, ctypes.c_double]
+    lib.ns_optimizer_get_state.argtypes = [ctypes.c_void_p, D, ctypes.c_int64, ctypes.POINTER(ctypes.c_int64)]
+    lib.ns_optimizer_set_state.argtypes = [ctypes.c_void_p, D, ctypes.c_int64]
+    lib.ns_optimizer_destroy.argtypes = [ctypes.c_void_p]
+    hyper = (ctypes.c_double * 3)(0.9, 0.999, 1e-8)
+    handle = ctypes.c_void_p()
+    assert lib.ns_optimizer_create(b"adam", hyper, 3, ctypes.byref(handle)) == 0
+    try:
+        size = ctypes.c_int64(-1)
+        assert lib.ns_optimizer_get_state(handle, None, 0, ctypes.byref(size)) == 0 and size.value == 0
+        w, g = (ctypes.c_double * 2)(1.0, 2.0), (ctypes.c_double * 2)(0.5, -0.5)
+        assert lib.ns_optimizer_step(handle, w, g, 2, 0.1) == 0
+        assert lib.ns_optimizer_get_state(handle, None, 0, ctypes.byref(size)) == 0 and size.value == 6
+        short = (ctypes.c_double * 3)()
+        assert lib.ns_optimizer_get_state(handle, short, 3, ctypes.byref(size)) == 1  # NS_INVALID_ARGUMENT
+        assert lib.ns_optimizer_get_state(handle, None, 6, ctypes.byref(size)) == 1   # NULL buffer
+        assert lib.ns_optimizer_get_state(handle, None, 0, None) == 1                 # NULL size
+        state = (ctypes.c_double * 6)()
+        assert lib.ns_optimizer_get_state(handle, state, 6, ctypes.byref(size)) == 0
+        assert state[0] == pytest.approx(0.9) and state[1] == pytest.approx(0.999)
+        assert lib.ns_optimizer_set_state(handle, state, 6) == 0
+        assert lib.ns_optimizer_set_state(handle, state, 5) == 1          # odd length
+        assert lib.ns_optimizer_set_state(handle, None, 4) == 1           # NULL with n > 0
+        assert lib.ns_optimizer_set_state(handle, state, -1) == 1
+        assert lib.ns_optimizer_set_state(None, state, 6) == 1            # NULL handle
+        assert lib.ns_optimizer_set_state(handle, None, 0) == 0           # a reset
+    finally:
+        lib.ns_optimizer_destroy(handle)

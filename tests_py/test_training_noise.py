@@ -178,3 +178,44 @@ def test_momentum_schedule_validation():
     with pytest.raises(TypeError, match="schedule"):
         ns.optim.one_minus(0.5)
     assert repr(ns.optim.one_minus(ns.optim.constant(0.1))) == "one_minus(constant(lr=0.1))"
+
+
+# ---- state carried by the loop: batch-norm running statistics -------------------------------
+
+def test_batch_norm_running_statistics_match_a_python_loop():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(32, 4)) * 3 + 1, rng.normal(size=32)
+
+    @ns.function
+    def loss(W, g, b, v, X, y, rm, rv):
+        h, mu, var = ns.batch_norm(X @ W, g, b, return_stats=True)
+        return ns.mean((ns.relu(h) @ v - y) ** 2), mu, var
+
+    params = {"W": rng.normal(size=(4, 3)), "g": np.ones(3), "b": np.zeros(3), "v": rng.normal(size=3)}
+    m, lr, steps = 0.1, 0.05, 15
+    res = ns.train(loss, params, {"X": X, "y": y}, optimizer=SGD(lr), steps=steps,
+                   state={"rm": (np.zeros(3), 1, m), "rv": (np.ones(3), 2, m)})
+    p = {k: v.copy() for k, v in params.items()}
+    rm, rv = np.zeros(3), np.ones(3)
+    names = ("W", "g", "b", "v")
+    for _ in range(steps):
+        (value, mu, var), grads, _ = loss.value_and_grad(*(p[k] for k in names), X, y, rm, rv, wrt=(0, 1, 2, 3))
+        for k, gk in zip(names, grads):
+            p[k] = p[k] - lr * gk
+        rm, rv = (1 - m) * rm + m * mu, (1 - m) * rv + m * var
+    for k in names:
+        np.testing.assert_allclose(res.params[k], p[k], rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(res.state["rm"], rm, rtol=1e-13)
+    np.testing.assert_allclose(res.state["rv"], rv, rtol=1e-13)
+    # evaluation mode with the batch's own statistics is training mode
+    h = X @ p["W"]
+    np.testing.assert_allclose(ns.batch_norm(h, p["g"], p["b"], mean=h.mean(axis=0), var=h.var(axis=0)),
+                               ns.batch_norm(h, p["g"], p["b"]), rtol=1e-12, atol=1e-13)
+    with pytest.raises(ValueError, match="output"):
+        ns.train(loss, params, {"X": X, "y": y}, steps=1, state={"rm": (np.zeros(3), 3, m), "rv": (np.ones(3), 2, m)})
+    with pytest.raises(ValueError, match="shape"):
+        ns.train(loss, params, {"X": X, "y": y}, steps=1, state={"rm": (np.zeros(3), 0 + 1, m), "rv": (np.ones(4), 2, m)})
+    with pytest.raises(ValueError, match="momentum"):
+        ns.train(loss, params, {"X": X, "y": y}, steps=1, state={"rm": (np.zeros(3), 1, 1.5), "rv": (np.ones(3), 2, m)})
+    with pytest.raises(ValueError, match="mean and var"):
+        ns.batch_norm(h, mean=np.zeros(3))

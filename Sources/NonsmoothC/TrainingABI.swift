@@ -112,6 +112,33 @@ public func ns_optimizer_reset(_ handle: OpaquePointer?) -> Int32 {
     }
 }
 
+@_cdecl("ns_optimizer_get_state")
+public func ns_optimizer_get_state(
+    _ handle: OpaquePointer?, _ out: UnsafeMutablePointer<Double>?, _ capacity: Int64,
+    _ size: UnsafeMutablePointer<Int64>?
+) -> Int32 {
+    guarded {
+        let size = try nonNull(size, "size")
+        let state = try optimizerHandle(handle).state.withLock { $0.state }
+        size.pointee = Int64(state.count)
+        try require(capacity >= 0, "capacity", "must be non-negative, got \(capacity)")
+        if capacity == 0 || state.isEmpty { return }  // a size query
+        try require(capacity >= Int64(state.count), "capacity", "\(capacity) < the \(state.count) numbers of the state")
+        let out = try nonNull(out, "state")
+        state.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: state.count) }
+    }
+}
+
+@_cdecl("ns_optimizer_set_state")
+public func ns_optimizer_set_state(_ handle: OpaquePointer?, _ state: UnsafePointer<Double>?, _ n: Int64) -> Int32 {
+    guarded {
+        let h = try optimizerHandle(handle)
+        try require(n >= 0 && n <= 1 << 40, "n", "has invalid length \(n)")
+        let values = try optionalArray(state, n, "state") ?? []
+        try h.state.withLock { try $0.restore(values) }
+    }
+}
+
 @_cdecl("ns_optimizer_step")
 public func ns_optimizer_step(
     _ handle: OpaquePointer?, _ params: UnsafeMutablePointer<Double>?, _ grads: UnsafePointer<Double>?,
@@ -172,6 +199,7 @@ private let NS_TRAIN_DATA: Int32 = 1
 private let NS_TRAIN_FIXED: Int32 = 2
 /// Roles 3...6: arguments the loop fills at every step.
 private let generatedKinds: [Int32: GeneratedArgument.Kind] = [3: .uniform, 4: .normal, 5: .gumbel, 6: .step]
+private let NS_TRAIN_STATE: Int32 = 7
 private let historyColumns = 9
 
 private func seconds() -> Double {
@@ -203,6 +231,7 @@ public func ns_train(
     _ lossHandle: OpaquePointer?, _ evaluationHandle: OpaquePointer?,
     _ nInputs: Int64, _ inputs: UnsafePointer<UnsafePointer<Double>?>?, _ inputSizes: UnsafePointer<Int64>?,
     _ roles: UnsafePointer<Int32>?, _ rows: Int64, _ prox: UnsafePointer<OpaquePointer?>?,
+    _ stateOutputs: UnsafePointer<Int64>?, _ stateMomentum: UnsafePointer<Double>?,
     _ optimizerHandleArg: OpaquePointer?,
     _ schedule: UnsafePointer<CChar>?, _ scheduleParameters: UnsafePointer<Double>?, _ nScheduleParameters: Int64,
     _ steps: Int64, _ batchSize: Int64, _ replacement: Int32, _ seed: UInt64,
@@ -251,6 +280,7 @@ public func ns_train(
         var parameters: [Int] = [], initial: [[Double]] = [], data: [TrainingData] = []
         var fixed: [Int: UnsafePointer<Double>] = [:], proximal: [ProximalTerm] = []
         var generated: [GeneratedArgument] = []
+        var states: [TrainingState] = []
         let b = Int(batchSize)
         for a in 0..<n {
             let count = program.inputCounts[a]
@@ -264,9 +294,10 @@ public func ns_train(
                 try require(!overflow && total <= 1 << 40, argument, "\(rows) rows of \(count / b) entries are too many")
                 expected = total
             } else {
-                try require(roles[a] == NS_TRAIN_PARAMETER || roles[a] == NS_TRAIN_FIXED || generatedKinds[roles[a]] != nil,
+                try require(roles[a] == NS_TRAIN_PARAMETER || roles[a] == NS_TRAIN_FIXED || roles[a] == NS_TRAIN_STATE
+                                || generatedKinds[roles[a]] != nil,
                             "roles", "entry \(a) must be 0 (parameter), 1 (data), 2 (fixed), 3 (uniform noise), "
-                                + "4 (normal noise), 5 (Gumbel noise) or 6 (step counter), got \(roles[a])")
+                                + "4 (normal noise), 5 (Gumbel noise), 6 (step counter) or 7 (state), got \(roles[a])")
             }
             try require(sizes[a] == Int64(expected), argument, "has \(sizes[a]) entries, expected \(expected)")
             let p = expected == 0 ? UnsafePointer(emptyTrainingBuffer) : try nonNull(pointers[a], argument)
@@ -275,6 +306,13 @@ public func ns_train(
             }
             if let kind = generatedKinds[roles[a]] {
                 generated.append(GeneratedArgument(argument: a, kind: kind))
+            } else if roles[a] == NS_TRAIN_STATE {
+                let which = try nonNull(stateOutputs, "state_outputs"), momentum = try nonNull(stateMomentum, "state_momentum")
+                try require(which[a] >= 1 && which[a] < Int64(program.outputCounts.count), "state_outputs",
+                            "entry \(a) must name an auxiliary output (1..<\(program.outputCounts.count)), got \(which[a])")
+                try require(count == 0 || outputs[a] != nil, "parameters", "entry \(a) is a null pointer")
+                states.append(TrainingState(argument: a, output: Int(which[a]), momentum: momentum[a],
+                                            initial: Array(UnsafeBufferPointer(start: p, count: count))))
             } else if roles[a] == NS_TRAIN_DATA {
                 data.append(TrainingData(argument: a, values: p, rows: Int(rows)))
             } else if roles[a] == NS_TRAIN_FIXED {
@@ -310,8 +348,11 @@ public func ns_train(
                                         interval: callbackSeconds)
         try optimizer.state.withLock { opt in
             let result = try program.train(
-                parameters: parameters, initial: initial, data: data, fixed: fixed, generated: generated, optimizer: &opt,
+                parameters: parameters, initial: initial, data: data, fixed: fixed, generated: generated, states: states, optimizer: &opt,
                 proximal: proximal, options: options, evaluation: evaluation, observer: observer)
+            for (st, values) in zip(states, result.states) {
+                if let out = outputs[st.argument] { for i in values.indices { out[i] = values[i] } }
+            }
             for (j, a) in parameters.enumerated() {
                 if let out = outputs[a] { result.parameters[j].withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: $0.count) } }
                 if let averagedOutputs, !result.averaged.isEmpty, let out = averagedOutputs[a] {

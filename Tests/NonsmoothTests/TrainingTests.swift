@@ -52,6 +52,44 @@ final class TrainingTests: XCTestCase {
         }
     }
 
+    /// A state read with `state` and given to `restore` of a fresh optimizer continues
+    /// bit for bit as the original; malformed states throw.
+    func testStateRestoresExactly() throws {
+        let grads: [[Double]] = [[0.5, -1, 2], [0.1, 0.3, -0.7], [-2, 0.4, 0.0], [1, 1, -1]]
+        let makers: [() throws -> any Optimizer] = [
+            { SGD() }, { try Momentum(momentum: 0.9) }, { try Momentum(momentum: 0.5, nesterov: true) },
+            { try AdaGrad() }, { try RMSProp(decay: 0.7) }, { try Adam(beta1: 0.8, beta2: 0.9) },
+        ]
+        for make in makers {
+            var a = try make(), b = try make()
+            var wa = [1.0, 2, 3]
+            func run(_ o: inout any Optimizer, _ w: inout [Double], _ g: [Double]) {
+                w.withUnsafeMutableBufferPointer { wp in g.withUnsafeBufferPointer { o.step(wp, $0, rate: 0.1) } }
+            }
+            for g in grads[..<2] { run(&a, &wa, g) }
+            try b.restore(a.state)
+            XCTAssertEqual(b.state, a.state, a.name)
+            var wb = wa
+            for g in grads[2...] {
+                run(&a, &wa, g)
+                run(&b, &wb, g)
+            }
+            XCTAssertEqual(wa, wb, a.name)
+            try b.restore([])
+            XCTAssertEqual(b.state, [], a.name)
+        }
+        var adam = try Adam()
+        XCTAssertThrowsError(try adam.restore([0.5]))
+        XCTAssertThrowsError(try adam.restore([1.5, 0.5, 0, 0]))
+        XCTAssertThrowsError(try adam.restore([0.5, 0.5, 1, -1]))
+        var ada = try AdaGrad()
+        XCTAssertThrowsError(try ada.restore([-1]))
+        var momentum = try Momentum()
+        XCTAssertThrowsError(try momentum.restore([.nan]))
+        var sgd = SGD()
+        XCTAssertThrowsError(try sgd.restore([1]))
+    }
+
     func testSchedules() {
         XCTAssertEqual(LearningRate.diminishing(a: 2, b: 1, power: 1).rate(at: 3), 0.5)
         XCTAssertEqual(LearningRate.stepDecay(initial: 1, factor: 0.5, every: 10).rate(at: 25), 0.25)

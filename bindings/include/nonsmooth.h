@@ -785,6 +785,17 @@ ns_status ns_optimizer_reset(ns_optimizer *optimizer);
 ns_status ns_optimizer_step(ns_optimizer *optimizer, double *params, const double *grads, int64_t n, double rate);
 
 /*
+ * The state as numbers, to save it (pickling) and give it back: *size receives
+ * its length; with capacity 0 that is all (a size query, state may be NULL),
+ * else state receives it (capacity < *size: NS_INVALID_ARGUMENT). Layout: sgd none; momentum/nesterov [k, v]
+ * adagrad G; rmsprop s; adam [β1ᵗ, β2ᵗ, m, v] (all empty before the first step).
+ * ns_optimizer_set_state restores one read from an optimizer of the same kind
+ * (checked: length, finiteness, signs); n = 0 is a reset.
+ */
+ns_status ns_optimizer_get_state(ns_optimizer *optimizer, double *state, int64_t capacity, int64_t *size);
+ns_status ns_optimizer_set_state(ns_optimizer *optimizer, const double *state, int64_t n);
+
+/*
  * Learning-rate schedules α_k, k = 0, 1, … the step counter:
  *
  *  kind           parameters                    α_k
@@ -812,6 +823,11 @@ ns_status ns_learning_rate(const char *schedule, const double *parameters, int64
 #define NS_TRAIN_NOISE_NORMAL  4   /* √(−2 ln u°₁)·cos(2π u₂), two draws per entry    */
 #define NS_TRAIN_NOISE_GUMBEL  5   /* −log(−log u°)                                   */
 #define NS_TRAIN_STEP          6   /* every entry = k, the step index (0, 1, ...)     */
+/* State carried by the loop (batch-norm running statistics): inputs[k] holds its
+ * initial value; after every step s ← (1 − m)·s + m·(output state_outputs[k] of
+ * that step's forward pass), m = state_momentum[k] ∈ [0, 1], the output having
+ * the argument's size; the final s goes to parameters[k]. */
+#define NS_TRAIN_STATE         7
 
 #define NS_AVERAGE_NONE          0
 #define NS_AVERAGE_UNIFORM       1   /* (1/K) Σ_{k=1..K} w_k, the iterates after each step             */
@@ -855,6 +871,8 @@ ns_status ns_learning_rate(const char *schedule, const double *parameters, int64
  *   (batch_size ≤ rows). batch_size = rows without replacement takes the rows
  *   in order: the deterministic (full-gradient) method. The same seed gives the
  *   same run on every machine and thread.
+ * state_outputs, state_momentum (may be NULL without NS_TRAIN_STATE arguments):
+ *   one entry per argument, read for the state arguments only (see NS_TRAIN_STATE).
  * prox (may be NULL): one ns_prox* per argument, NULL for none; only
  *   parameters may have one. Matrix operators ("nuclear", "psd") act on a 2-D
  *   parameter as a matrix. Proximal SGD with "sgd", proximal Adam with "adam".
@@ -864,7 +882,7 @@ ns_status ns_learning_rate(const char *schedule, const double *parameters, int64
  * schedule / schedule_parameters: as ns_learning_rate.
  * record_every ≥ 1: history cadence; threshold ≥ 0: see history column 5.
  * averaging: NS_AVERAGE_*. policy: the kink policy (NULL: standard).
- * Outputs: parameters[k] (the parameter arguments' entries, others ignored; may
+ * Outputs: parameters[k] (the parameter and state arguments' entries, others ignored; may
  *   alias inputs[k]) receives the final iterate; averaged (may be NULL; as
  *   parameters) the averaged iterate when averaging ≠ NONE; history (may be
  *   NULL) as above, history_capacity ≥ NS_TRAIN_HISTORY_ROWS(steps, record_every);
@@ -882,6 +900,7 @@ ns_status ns_learning_rate(const char *schedule, const double *parameters, int64
 ns_status ns_train(const ns_program *loss, const ns_program *evaluation,
                    int64_t n_inputs, const double *const *inputs, const int64_t *input_sizes,
                    const int32_t *roles, int64_t rows, const ns_prox *const *prox,
+                   const int64_t *state_outputs, const double *state_momentum,
                    ns_optimizer *optimizer,
                    const char *schedule, const double *schedule_parameters, int64_t n_schedule_parameters,
                    int64_t steps, int64_t batch_size, int32_t replacement, uint64_t seed,

@@ -98,6 +98,40 @@ static PyObject *py_optimizer_reset(PyObject *self, PyObject *capsule)
     Py_RETURN_NONE;
 }
 
+/* optimizer_get_state(optimizer) -> float64 array (see ns_optimizer_get_state) */
+static PyObject *py_optimizer_get_state(PyObject *self, PyObject *capsule)
+{
+    ns_optimizer *optimizer = optimizer_from_capsule(capsule);
+    if (optimizer == NULL) return NULL;
+    int64_t size = 0;
+    ns_status status = ns_optimizer_get_state(optimizer, NULL, 0, &size);
+    if (status != NS_OK) return ns_raise_status(status);
+    npy_intp dims[1] = {(npy_intp)size};
+    PyArrayObject *state = (PyArrayObject *)PyArray_SimpleNew(1, dims, NPY_DOUBLE);
+    if (state == NULL || size == 0) return (PyObject *)state;
+    status = ns_optimizer_get_state(optimizer, PyArray_DATA(state), size, &size);
+    if (status != NS_OK) {
+        Py_DECREF(state);
+        return ns_raise_status(status);
+    }
+    return (PyObject *)state;
+}
+
+/* optimizer_set_state(optimizer, state) */
+static PyObject *py_optimizer_set_state(PyObject *self, PyObject *args)
+{
+    PyObject *capsule, *state_obj;
+    if (!PyArg_ParseTuple(args, "OO:optimizer_set_state", &capsule, &state_obj)) return NULL;
+    ns_optimizer *optimizer = optimizer_from_capsule(capsule);
+    if (optimizer == NULL) return NULL;
+    PyArrayObject *state = (PyArrayObject *)PyArray_FROMANY(state_obj, NPY_DOUBLE, 1, 1, NPY_ARRAY_IN_ARRAY);
+    if (state == NULL) return NULL;
+    ns_status status = ns_optimizer_set_state(optimizer, PyArray_DATA(state), (int64_t)PyArray_SIZE(state));
+    Py_DECREF(state);
+    if (status != NS_OK) return ns_raise_status(status);
+    Py_RETURN_NONE;
+}
+
 /* optimizer_momentum_schedule(optimizer, kind, parameters, complement) */
 static PyObject *py_optimizer_momentum_schedule(PyObject *self, PyObject *args)
 {
@@ -198,7 +232,8 @@ static PyObject *take_exception(void)
 }
 
 /*
- * train(loss, evaluation or None, inputs, roles, rows, prox list or None, optimizer,
+ * train(loss, evaluation or None, inputs, roles, rows, prox list or None,
+ *       state outputs or None, state momenta or None, optimizer,
  *       schedule, schedule_parameters, steps, batch_size, replacement, seed, record_every,
  *       threshold, averaging, policy or None, parameters, averaged or None, history or None,
  *       info, callback or None, callback_seconds)
@@ -208,14 +243,15 @@ static PyObject *take_exception(void)
 static PyObject *py_train(PyObject *self, PyObject *args)
 {
     PyObject *loss_obj, *eval_obj, *inputs_obj, *roles_obj, *prox_obj, *opt_obj, *sched_params_obj, *policy_obj;
+    PyObject *state_out_obj, *state_mom_obj;
     PyObject *params_obj, *averaged_obj, *history_obj, *info_obj, *callback;
     const char *schedule;
     long long rows, steps, batch_size, record_every;
     unsigned long long seed;
     int replacement, averaging;
     double threshold, callback_seconds;
-    if (!PyArg_ParseTuple(args, "OOOOLOOsOLLpKLdiOOOOOOd:train", &loss_obj, &eval_obj, &inputs_obj, &roles_obj, &rows,
-                          &prox_obj, &opt_obj, &schedule, &sched_params_obj, &steps, &batch_size, &replacement, &seed,
+    if (!PyArg_ParseTuple(args, "OOOOLOOOOsOLLpKLdiOOOOOOd:train", &loss_obj, &eval_obj, &inputs_obj, &roles_obj, &rows,
+                          &prox_obj, &state_out_obj, &state_mom_obj, &opt_obj, &schedule, &sched_params_obj, &steps, &batch_size, &replacement, &seed,
                           &record_every, &threshold, &averaging, &policy_obj, &params_obj, &averaged_obj,
                           &history_obj, &info_obj, &callback, &callback_seconds))
         return NULL;
@@ -259,6 +295,20 @@ static PyObject *py_train(PyObject *self, PyObject *args)
         return NULL;
     }
     Py_ssize_t n = PyArray_SIZE(roles);
+    PyArrayObject *state_out = NULL, *state_mom = NULL;
+    if (state_out_obj != Py_None || state_mom_obj != Py_None) {
+        state_out = (PyArrayObject *)PyArray_FROMANY(state_out_obj, NPY_INT64, 1, 1, NPY_ARRAY_IN_ARRAY | NPY_ARRAY_FORCECAST);
+        state_mom = (PyArrayObject *)PyArray_FROMANY(state_mom_obj, NPY_DOUBLE, 1, 1, NPY_ARRAY_IN_ARRAY);
+        if (state_out == NULL || state_mom == NULL || PyArray_SIZE(state_out) != n || PyArray_SIZE(state_mom) != n) {
+            Py_XDECREF(state_out);
+            Py_XDECREF(state_mom);
+            Py_DECREF(roles);
+            Py_DECREF(sched);
+            PyErr_Clear();
+            PyErr_SetString(PyExc_ValueError, "state outputs / momenta: expected one entry per argument");
+            return NULL;
+        }
+    }
     buffer_list in = {0}, out = {0}, avg = {0};
     ns_prox **prox = NULL;
     PyObject *result = NULL;
@@ -299,7 +349,9 @@ static PyObject *py_train(PyObject *self, PyObject *args)
         ns_status status;
         Py_BEGIN_ALLOW_THREADS
         status = ns_train(loss, evaluation, (int64_t)n, (const double *const *)in.data, in.sizes, role_data, rows,
-                          (const ns_prox *const *)prox, optimizer, schedule, sched_data, n_sched, steps, batch_size,
+                          (const ns_prox *const *)prox,
+                          state_out == NULL ? NULL : (const int64_t *)PyArray_DATA(state_out),
+                          state_mom == NULL ? NULL : (const double *)PyArray_DATA(state_mom), optimizer, schedule, sched_data, n_sched, steps, batch_size,
                           replacement, (uint64_t)seed, record_every, threshold, averaging, policy,
                           (double *const *)out.data, averaged_obj == Py_None ? NULL : (double *const *)avg.data,
                           history, history_capacity, kinks, KINKS_CAPACITY, info, train_trampoline, &ctx,
@@ -317,6 +369,8 @@ static PyObject *py_train(PyObject *self, PyObject *args)
 done:
     Py_DECREF(roles);
     Py_DECREF(sched);
+    Py_XDECREF(state_out);
+    Py_XDECREF(state_mom);
     buffer_list_free(&in);
     buffer_list_free(&out);
     buffer_list_free(&avg);
@@ -328,6 +382,8 @@ PyMethodDef ns_training_methods[] = {
     {"optimizer_create", py_optimizer_create, METH_VARARGS, "optimizer_create(kind, hyperparameters) -> handle"},
     {"optimizer_step", py_optimizer_step, METH_VARARGS, "optimizer_step(optimizer, params, grads, rate)"},
     {"optimizer_reset", py_optimizer_reset, METH_O, "optimizer_reset(optimizer)"},
+    {"optimizer_get_state", py_optimizer_get_state, METH_O, "optimizer_get_state(optimizer) -> state"},
+    {"optimizer_set_state", py_optimizer_set_state, METH_VARARGS, "optimizer_set_state(optimizer, state)"},
     {"optimizer_momentum_schedule", py_optimizer_momentum_schedule, METH_VARARGS,
      "optimizer_momentum_schedule(optimizer, kind, parameters, complement)"},
     {"learning_rate", py_learning_rate, METH_VARARGS, "learning_rate(kind, parameters, step) -> float"},

@@ -7,6 +7,9 @@ A Python library with a Swift core:
 - ``nonsmooth.tuning`` — bilevel tuning of Lasso-type models (``LassoTuned``,
   ``ElasticNetTuned``, ``WeightedLassoTuned``) by implicit differentiation.
 - ``nonsmooth.Lasso``, ``ElasticNet``, ``lasso_path`` — certified coordinate descent.
+- ``nonsmooth.distributed`` (``pip install "nonsmooth[dask]"``, imported on
+  demand) — ``Lasso``, ``ElasticNet``, ``SparseLogisticRegression`` fitted on a
+  Dask cluster by consensus ADMM, certified by the same duality gaps.
 - ``nonsmooth.minimize``, ``subgradient_method``, ``admm`` — generic solvers for
   a smooth loss plus any prox operator.
 - ``nonsmooth.train`` — native training loops of traced losses (minibatches,
@@ -59,12 +62,36 @@ def set_num_threads(n: int) -> None:
     """Threads used by BLAS/LAPACK inside nonsmooth (SVD, eigendecompositions, Gram
     matrices). The default is 1 (or the environment variable NONSMOOTH_NUM_THREADS):
     native calls release the GIL, so parallelism comes from running them in
-    parallel threads, and a threaded BLAS under such load oversubscribes the cores."""
+    parallel threads, and a threaded BLAS under such load oversubscribes the cores.
+
+    Parameters
+    ----------
+    n : int
+        The number of threads, ≥ 1.
+
+    Examples
+    --------
+    >>> previous = ns.get_num_threads()
+    >>> ns.set_num_threads(2)
+    >>> ns.get_num_threads()
+    2
+    >>> ns.set_num_threads(previous)
+    """
     _native.set_num_threads(int(n))
 
 
 def get_num_threads() -> int:
-    """Threads used by BLAS/LAPACK inside nonsmooth."""
+    """Threads used by BLAS/LAPACK inside nonsmooth (see :func:`set_num_threads`).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> ns.get_num_threads() >= 1
+    True
+    """
     return _native.get_num_threads()
 
 

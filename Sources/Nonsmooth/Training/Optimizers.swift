@@ -8,6 +8,16 @@ public protocol Optimizer: Sendable {
     mutating func step(_ w: UnsafeMutableBufferPointer<Double>, _ g: UnsafeBufferPointer<Double>, rate: Double)
     mutating func reset()
     var name: String { get }
+    /// The state as numbers (empty before the first step and for stateless rules),
+    /// so that it can be saved and given back to `restore` of the same kind.
+    var state: [Double] { get }
+    /// Continues from a `state` read from an optimizer of the same kind and
+    /// hyperparameters; an empty state is `reset()`. Throws on a malformed state.
+    mutating func restore(_ state: [Double]) throws
+}
+
+private func requireFiniteState(_ state: [Double]) throws {
+    try require(state.allSatisfy { $0.isFinite }, "state", "must be finite")
 }
 
 /// Plain (sub)gradient step: w ← w − α g.
@@ -15,6 +25,10 @@ public struct SGD: Optimizer {
     public init() {}
     public var name: String { "sgd" }
     public mutating func reset() {}
+    public var state: [Double] { [] }
+    public mutating func restore(_ state: [Double]) throws {
+        try require(state.isEmpty, "state", "sgd has no state, got \(state.count) number(s)")
+    }
     public mutating func step(_ w: UnsafeMutableBufferPointer<Double>, _ g: UnsafeBufferPointer<Double>, rate: Double) {
         for i in w.indices { w[i] -= rate * g[i] }
     }
@@ -41,6 +55,17 @@ public struct Momentum: Optimizer {
     }
     public var name: String { nesterov ? "nesterov" : "momentum" }
     public mutating func reset() { velocity = []; steps = 0 }
+    /// [k, v…]: the steps taken since the last reset (for a momentum schedule) and
+    /// the velocity v (empty before the first step).
+    public var state: [Double] { steps == 0 && velocity.isEmpty ? [] : [Double(steps)] + velocity }
+    public mutating func restore(_ state: [Double]) throws {
+        if state.isEmpty { reset(); return }
+        try requireFiniteState(state)
+        try require(state[0] >= 0 && state[0] <= 9_007_199_254_740_992 && state[0] == state[0].rounded(), "state",
+                    "momentum's state starts with its step count, a whole number ≥ 0, got \(state[0])")
+        steps = Int(state[0])
+        velocity = Array(state[1...])
+    }
 
     /// Replaces the momentum schedule (nil: the constant `momentum`); the state is kept.
     public mutating func setSchedule(_ schedule: MomentumSchedule?) throws {
@@ -99,6 +124,13 @@ public struct AdaGrad: Optimizer {
     }
     public var name: String { "adagrad" }
     public mutating func reset() { sum = [] }
+    /// The accumulated squares G (non-negative).
+    public var state: [Double] { sum }
+    public mutating func restore(_ state: [Double]) throws {
+        try requireFiniteState(state)
+        try require(state.allSatisfy { $0 >= 0 }, "state", "adagrad's accumulated squares must be non-negative")
+        sum = state
+    }
     public mutating func step(_ w: UnsafeMutableBufferPointer<Double>, _ g: UnsafeBufferPointer<Double>, rate: Double) {
         if sum.count != w.count { sum = [Double](repeating: 0, count: w.count) }
         sum.withUnsafeMutableBufferPointer { s in
@@ -124,6 +156,13 @@ public struct RMSProp: Optimizer {
     }
     public var name: String { "rmsprop" }
     public mutating func reset() { square = [] }
+    /// The running mean of squares s (non-negative).
+    public var state: [Double] { square }
+    public mutating func restore(_ state: [Double]) throws {
+        try requireFiniteState(state)
+        try require(state.allSatisfy { $0 >= 0 }, "state", "rmsprop's mean squares must be non-negative")
+        square = state
+    }
     public mutating func step(_ w: UnsafeMutableBufferPointer<Double>, _ g: UnsafeBufferPointer<Double>, rate: Double) {
         if square.count != w.count { square = [Double](repeating: 0, count: w.count) }
         let rho = decay
@@ -157,6 +196,22 @@ public struct Adam: Optimizer {
     }
     public var name: String { "adam" }
     public mutating func reset() { m = []; v = []; power1 = 1; power2 = 1 }
+    /// [β₁ᵗ, β₂ᵗ, m…, v…] (empty before the first step).
+    public var state: [Double] { m.isEmpty ? [] : [power1, power2] + m + v }
+    public mutating func restore(_ state: [Double]) throws {
+        if state.isEmpty { reset(); return }
+        try requireFiniteState(state)
+        try require(state.count >= 2 && state.count % 2 == 0, "state",
+                    "adam's state is [β₁ᵗ, β₂ᵗ, m, v] with m and v of one length, got \(state.count) number(s)")
+        let n = (state.count - 2) / 2
+        try require(state[0] >= 0 && state[0] < 1 && state[1] >= 0 && state[1] < 1, "state",
+                    "adam's powers β₁ᵗ, β₂ᵗ must lie in [0, 1)")
+        try require(state[(2 + n)...].allSatisfy { $0 >= 0 }, "state", "adam's second moments must be non-negative")
+        power1 = state[0]
+        power2 = state[1]
+        m = Array(state[2..<(2 + n)])
+        v = Array(state[(2 + n)...])
+    }
     public mutating func step(_ w: UnsafeMutableBufferPointer<Double>, _ g: UnsafeBufferPointer<Double>, rate: Double) {
         if m.count != w.count {
             m = [Double](repeating: 0, count: w.count)

@@ -75,6 +75,24 @@ public struct GeneratedArgument: Sendable {
     }
 }
 
+/// State carried by the loop: an argument updated after every step as an
+/// exponential moving average of one of the program's outputs,
+/// s ← (1 − m)·s + m·output — batch normalization's running mean and variance
+/// (Ioffe & Szegedy 2015, with m their "momentum"), used in evaluation mode.
+public struct TrainingState: Sendable {
+    public let argument: Int
+    public let output: Int
+    public let momentum: Double
+    public let initial: [Double]
+
+    public init(argument: Int, output: Int, momentum: Double, initial: [Double]) {
+        self.argument = argument
+        self.output = output
+        self.momentum = momentum
+        self.initial = initial
+    }
+}
+
 /// A nonsmooth term g handled by its proximal operator: after each step the
 /// parameter `argument` becomes prox_{α_k g}(w) (proximal SGD; with Adam,
 /// proximal Adam in the sense of Melchior, Moolekamp & Leung 2019).
@@ -156,6 +174,8 @@ public struct TrainingResult {
     public var parameters: [[Double]]
     /// Averaged iterate (empty without averaging).
     public var averaged: [[Double]]
+    /// Final values of the state arguments, in the order they were given.
+    public var states: [[Double]] = []
     public var history: TrainingHistory
     /// Kinks hit over the whole run, per primitive.
     public var kinks: KinkReport
@@ -180,7 +200,7 @@ extension Program {
     ///     stop the run (Ctrl-C from Python), which then returns the state reached.
     public func train(
         parameters: [Int], initial: [[Double]], data: [TrainingData], fixed: [Int: UnsafePointer<Double>] = [:],
-        generated: [GeneratedArgument] = [], optimizer: inout some Optimizer, proximal: [ProximalTerm] = [], options: TrainingOptions,
+        generated: [GeneratedArgument] = [], states: [TrainingState] = [], optimizer: inout some Optimizer, proximal: [ProximalTerm] = [], options: TrainingOptions,
         evaluation: Program? = nil, observer: ProgressObserver = .silent
     ) throws -> TrainingResult {
         let start = monotonicSeconds()
@@ -227,6 +247,18 @@ extension Program {
             role[g.argument] = 4
         }
         let generated = generated.sorted { $0.argument < $1.argument }
+        for st in states {
+            try require(st.argument >= 0 && st.argument < inputNodes.count && role[st.argument] == 0, "state",
+                        "argument \(st.argument) is not a free argument")
+            try require(st.output >= 1 && st.output < outputNodes.count, "state",
+                        "output \(st.output) is not an auxiliary output of the loss (1..<\(outputNodes.count))")
+            try require(outputCounts[st.output] == inputCounts[st.argument] && st.initial.count == inputCounts[st.argument],
+                        "state", "argument \(st.argument) has shape \(inputShapes[st.argument]), output \(st.output) has shape \(outputShapes[st.output])")
+            try require(st.momentum.isFinite && st.momentum >= 0 && st.momentum <= 1, "state",
+                        "momentum must lie in [0, 1], got \(st.momentum)")
+            try requireFinite(st.initial, "state")
+            role[st.argument] = 5
+        }
         if let k = role.firstIndex(of: 0) {
             throw NonsmoothError.invalidArgument(name: "inputs", reason: "argument \(k) is neither a parameter, data, fixed nor generated")
         }
@@ -271,6 +303,7 @@ extension Program {
         var intervalLoss = 0.0, intervalSteps = 0, intervalKinks = 0
         var stepsDone = 0
         var generatedValues: [Int: UnsafePointer<Double>] = [:]
+        var stateValues: [[Double]] = []
 
         /// w̄ ← w̄ + (c/Σc)(w − w̄): the running weighted mean, without a sum that could overflow.
         func accumulateAverage(weight: Double) {
@@ -309,6 +342,11 @@ extension Program {
         try withWorkspace { ws in
             ws.useArenaForInputs()
             for g in generated { generatedValues[g.argument] = UnsafePointer(ws.value(inputNodes[g.argument])) }
+            for st in states {
+                let dst = ws.value(inputNodes[st.argument])
+                for i in st.initial.indices { dst[i] = st.initial[i] }
+                generatedValues[st.argument] = UnsafePointer(dst)
+            }
             for (a, p) in fixed {
                 let dst = ws.value(inputNodes[a])
                 for i in 0..<inputCounts[a] { dst[i] = p[i] }
@@ -331,6 +369,11 @@ extension Program {
                 let report = try runForward(ws, policy: options.policy, mode: .policy)
                 let loss = ws.value(outputNodes[0])[0]
                 try runBackward(ws, wrt: parameters, seeded: [0]) { ws.cotangent(outputNodes[0])[0] = 1 }
+                for st in states {
+                    let s = ws.value(inputNodes[st.argument]), o = ws.value(outputNodes[st.output])
+                    let m = st.momentum
+                    for i in 0..<inputCounts[st.argument] { s[i] = (1 - m) * s[i] + m * o[i] }
+                }
                 for (j, a) in parameters.enumerated() {
                     (grad.baseAddress! + offsets[j]).update(from: ws.cotangent(inputNodes[a]), count: inputCounts[a])
                 }
@@ -377,12 +420,14 @@ extension Program {
                     }
                 }
             }
+            stateValues = states.map { Array(UnsafeBufferPointer(start: ws.value(inputNodes[$0.argument]),
+                                                                 count: inputCounts[$0.argument])) }
         }
         func split(_ flat: UnsafeBufferPointer<Double>) -> [[Double]] {
             parameters.indices.map { j in Array(flat[offsets[j]..<offsets[j] + inputCounts[parameters[j]]]) }
         }
         let averagedParameters = averaged.isEmpty ? [] : averaged.withUnsafeBufferPointer { split($0) }
-        return TrainingResult(parameters: split(UnsafeBufferPointer(w)), averaged: averagedParameters, history: history,
+        return TrainingResult(parameters: split(UnsafeBufferPointer(w)), averaged: averagedParameters, states: stateValues, history: history,
                               kinks: totals, steps: stepsDone, stop: stop, time: monotonicSeconds() - start)
     }
 

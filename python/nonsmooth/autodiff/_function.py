@@ -75,6 +75,22 @@ class Function:
 
     Every evaluation computes a :class:`~nonsmooth.KinkReport`; the methods
     that do not return it store it in :attr:`last_kinks`.
+
+    Parameters
+    ----------
+    fn : callable
+        A function of arrays written with the primitives of
+        :mod:`nonsmooth.autodiff` (or NumPy's functions that map to them),
+        returning one array or a tuple of arrays.
+
+    Examples
+    --------
+    >>> f = ns.Function(lambda x, y: ns.sum(ns.abs(x - y)))
+    >>> x, y = np.array([1.0, 2.0]), np.array([1.0, 0.0])
+    >>> f(x, y), f.grad(x, y), f.last_kinks
+    (np.float64(2.0), array([0., 1.]), KinkReport(abs=1))
+    >>> f.grad(x, y, wrt="y"), f.jacobian(x, y, wrt=("x", "y"))
+    (array([ 0., -1.]), (array([0., 1.]), array([ 0., -1.])))
     """
 
     __name__: str  # the traced function's, set by functools.update_wrapper
@@ -109,7 +125,7 @@ class Function:
         if name and name != "__main__" and _lookup(name, self.__qualname__) is self:
             return _load, (name, self.__qualname__)  # a decorated module-level function: by reference
         try:  # by value (lambdas, closures, notebooks' __main__), as joblib/loky and Dask do
-            import cloudpickle
+            import cloudpickle  # type: ignore[import-untyped]
         except ImportError:
             return Function, (self._fn,)
         return _from_cloudpickle, (cloudpickle.dumps(self._fn),)
@@ -476,6 +492,20 @@ def _from_cloudpickle(payload: bytes) -> Function:
 
 def function(fn=None):
     """Decorator: trace ``fn`` into a native program; returns a :class:`Function`.
+
+    Parameters
+    ----------
+    fn : callable
+        A function of arrays written with the primitives of
+        :mod:`nonsmooth.autodiff` (``ns.relu``, ``ns.sum``, ``@``, ...) or the
+        NumPy functions that map to them.
+
+    Returns
+    -------
+    Function
+        Evaluation (``f(*args)``) and derivatives (``grad``,
+        ``value_and_grad``, ``vjp``, ``jvp``, ``jacobian``, ``hvp``,
+        ``lexicographic_jacobian``), computed natively.
 
     Examples
     --------

@@ -12,13 +12,21 @@ import numbers
 import numpy as np
 
 from ._primitives import (
-    _composite, _int, _op, _real, _unary, _window, equal, exp, logsumexp, max, mean, reshape, square,
+    _composite, _int, _op, _real, _unary, _window, equal, exp, logsumexp, max, mean as _mean, reshape, square,
 )
 from ._tracer import Tracer, find_trace
 
 
 def stop_gradient(x):
     """x itself, with derivative 0 (JAX's ``stop_gradient``, PyTorch's ``detach``).
+
+    Parameters
+    ----------
+    x : array_like or Tracer
+
+    Returns
+    -------
+    ndarray or Tracer
 
     Examples
     --------
@@ -32,6 +40,15 @@ def stop_gradient(x):
 
 def softmax(x, axis: int = -1):
     """exp(x − logsumexp(x)) along ``axis``: probabilities, computed stably. Smooth.
+
+    Parameters
+    ----------
+    x : array_like or Tracer
+    axis : int, default=-1
+
+    Returns
+    -------
+    ndarray or Tracer
 
     Examples
     --------
@@ -97,7 +114,25 @@ def conv2d(x, w, b=None, stride=1, padding=0):
 def avg_pool1d(x, window: int, stride: int | None = None):
     """Average pooling over the last axis (valid windows only, stride defaults
     to ``window``), like ``lax.reduce_window`` with ``add`` divided by the
-    window size. Linear: no kink."""
+    window size. Linear: no kink.
+
+    Parameters
+    ----------
+    x : array_like or Tracer
+    window : int
+        The window length.
+    stride : int, optional
+        The step between windows (default: ``window``).
+
+    Returns
+    -------
+    ndarray or Tracer
+
+    Examples
+    --------
+    >>> ns.avg_pool1d(np.array([1.0, 3.0, 2.0, 0.0, 5.0]), 2)
+    array([2., 1.])
+    """
     w = _window(window, 1, "window")
     s = _window(stride if stride is not None else window, 1, "stride")
     return _unary("avg_pool1d", x, ints=w + s)
@@ -106,6 +141,16 @@ def avg_pool1d(x, window: int, stride: int | None = None):
 def avg_pool2d(x, window, stride=None):
     """Average pooling over the last two axes with a (h, w) window (an int
     means square) and strides (default: the window). Linear: no kink.
+
+    Parameters
+    ----------
+    x : array_like or Tracer
+    window : int or (int, int)
+    stride : int or (int, int), optional
+
+    Returns
+    -------
+    ndarray or Tracer
 
     Examples
     --------
@@ -119,8 +164,10 @@ def avg_pool2d(x, window, stride=None):
     return _unary("avg_pool2d", x, ints=w + s)
 
 
-def batch_norm(x, gamma=None, beta=None, axis: int = 1, eps: float = 1e-5, return_stats: bool = False):
-    """Batch normalization with the statistics of the batch (training mode).
+def batch_norm(x, gamma=None, beta=None, axis: int = 1, eps: float = 1e-5, return_stats: bool = False,
+               mean=None, var=None):
+    """Batch normalization with the statistics of the batch (training mode), or
+    with given statistics (evaluation mode).
 
     y = γ · (x − μ) / √(σ² + ε) + β, with μ and σ² (biased) the mean and
     variance of x over every axis except ``axis`` (the channels), computed
@@ -137,7 +184,11 @@ def batch_norm(x, gamma=None, beta=None, axis: int = 1, eps: float = 1e-5, retur
     eps : float, default=1e-5
     return_stats : bool, default=False
         Also return the batch mean and variance, shape (C,) (what a training
-        loop averages into running statistics for evaluation mode).
+        loop averages into running statistics for evaluation mode:
+        ``nonsmooth.train(..., state={"rm": (zeros, 1, 0.1), "rv": (ones, 2, 0.1)})``).
+    mean, var : array_like of shape (C,), optional
+        Evaluation mode: normalize with these (running) statistics instead of
+        the batch's; both or neither.
 
     Smooth for ε > 0 (the square root never sees 0).
 
@@ -161,27 +212,36 @@ def batch_norm(x, gamma=None, beta=None, axis: int = 1, eps: float = 1e-5, retur
         raise ValueError(f"eps: must be non-negative, got {e}")
     reduce_axes = tuple(i for i in range(ndim) if i != a)
     view = tuple(-1 if i == a else 1 for i in range(ndim))
+    if (mean is None) != (var is None):
+        raise ValueError("batch_norm: give both mean and var (evaluation mode) or neither")
+    evaluation = mean is not None
+    if evaluation and return_stats:
+        raise ValueError("batch_norm: return_stats needs the batch statistics (training mode), not given mean/var")
     operands, names = [x], ["x"]
-    for value, name in ((gamma, "gamma"), (beta, "beta")):
+    for value, name in ((mean, "mean"), (var, "var"), (gamma, "gamma"), (beta, "beta")):
         if value is not None:
             operands.append(value)
             names.append(name)
 
-    def normalize(v, *affine):
-        mu = mean(v, axis=reduce_axes, keepdims=True)
+    def normalize(v, *rest):
+        rest = list(rest)
+        if evaluation:
+            mu, variance = reshape(rest.pop(0), view), reshape(rest.pop(0), view)
+        else:
+            mu = _mean(v, axis=reduce_axes, keepdims=True)
         centered = v - mu
-        var = mean(square(centered), axis=reduce_axes, keepdims=True)
-        y = centered * (var + e) ** -0.5
-        rest = list(affine)
+        if not evaluation:
+            variance = _mean(square(centered), axis=reduce_axes, keepdims=True)
+        y = centered * (variance + e) ** -0.5
         if gamma is not None:
             y = y * reshape(rest.pop(0), view)
         if beta is not None:
             y = y + reshape(rest.pop(0), view)
         if not return_stats:
             return y
-        return y, reshape(mu, (-1,)), reshape(var, (-1,))
+        return y, reshape(mu, (-1,)), reshape(variance, (-1,))
 
-    key = ("batch_norm", a, e, gamma is not None, beta is not None)
+    key = ("batch_norm", a, e, evaluation, gamma is not None, beta is not None)
     if return_stats and find_trace(operands) is None:
         return tuple(_composite(key + (k,), lambda *vs, k=k: normalize(*vs)[k], operands, names) for k in range(3))
     return _composite(key, normalize, operands, names)
@@ -190,7 +250,23 @@ def batch_norm(x, gamma=None, beta=None, axis: int = 1, eps: float = 1e-5, retur
 def sign_straight_through(x, clipped: bool = False):
     """sign(x) whose derivative is 1 (``clipped=False``) or 1 on |x| ≤ 1 and 0
     beyond (``clipped=True``, the estimator of binarized networks, Hubara et
-    al. 2016). Equivalent to ``sign(x, straight_through=...)``."""
+    al. 2016). Equivalent to ``sign(x, straight_through=...)``.
+
+    Parameters
+    ----------
+    x : array_like or Tracer
+    clipped : bool, default=False
+
+    Returns
+    -------
+    ndarray or Tracer
+
+    Examples
+    --------
+    >>> f = ns.function(lambda x: ns.sum(ns.sign_straight_through(x, clipped=True)))
+    >>> f(np.array([0.5, -2.0])), f.grad(np.array([0.5, -2.0]))
+    (np.float64(0.0), array([1., 0.]))
+    """
     return _unary("sign_ste", x, ints=[int(bool(clipped))])
 
 
@@ -299,6 +375,21 @@ def gumbel_noise(rng, shape):
 
     The same transform the native training loop applies to its own uniform
     stream (see ``nonsmooth.train(noise=...)``).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    shape : int or tuple of ints
+
+    Returns
+    -------
+    ndarray of float64
+
+    Examples
+    --------
+    >>> g = ns.gumbel_noise(np.random.default_rng(0), (2, 3))
+    >>> g.shape, g.dtype
+    ((2, 3), dtype('float64'))
     """
     u = rng.random(shape)
     # U = 0 has probability 2⁻⁵³; map it to the smallest positive double so g stays finite.

@@ -49,6 +49,9 @@ class Kinks:
     >>> import nonsmooth as ns
     >>> ns.Kinks(relu_at_zero=1.0, ties="split")
     Kinks(relu_at_zero=1.0, abs_at_zero=0.0, ties='split', norm2_at_zero=0.0, strict=False)
+    >>> f = ns.function(lambda x: ns.sum(ns.relu(x)))
+    >>> f.grad(np.zeros(2)), f.grad(np.zeros(2), policy=ns.Kinks(relu_at_zero=1.0))
+    (array([0., 0.]), array([1., 1.]))
     """
 
     __slots__ = ("relu_at_zero", "abs_at_zero", "ties", "norm2_at_zero", "strict")
@@ -111,7 +114,20 @@ def _as_policy(policy=None, **kwargs) -> Kinks:
 
 def get_kink_policy() -> Kinks:
     """The kink policy used when a call gives none: the innermost
-    :func:`kink_policy` context, else the global default."""
+    :func:`kink_policy` context, else the global default.
+
+    Returns
+    -------
+    Kinks
+
+    Examples
+    --------
+    >>> ns.get_kink_policy()
+    Kinks(relu_at_zero=0.0, abs_at_zero=0.0, ties='lowest', norm2_at_zero=0.0, strict=False)
+    >>> with ns.kink_policy(ties="split"):
+    ...     ns.get_kink_policy().ties
+    'split'
+    """
     return _context_policy.get() or _global_policy
 
 
@@ -124,6 +140,22 @@ def set_kink_policy(policy: Kinks | None = None, **kwargs) -> Kinks:
         The new default; or give :class:`Kinks`' keyword arguments instead
         (``set_kink_policy(relu_at_zero=1.0)``). No arguments restore the
         standard policy (all zeros, ties to the lowest index, not strict).
+    **kwargs
+        The keyword arguments of :class:`Kinks`.
+
+    Returns
+    -------
+    Kinks
+        The previous default, to restore it.
+
+    Examples
+    --------
+    >>> previous = ns.set_kink_policy(relu_at_zero=1.0)
+    >>> float(ns.function(lambda x: ns.relu(x)).grad(0.0))
+    1.0
+    >>> _ = ns.set_kink_policy(previous)
+    >>> float(ns.function(lambda x: ns.relu(x)).grad(0.0))
+    0.0
     """
     global _global_policy
     new = _as_policy(policy, **kwargs)
@@ -137,6 +169,20 @@ def kink_policy(policy: Kinks | None = None, **kwargs) -> Iterator[Kinks]:
     """Context manager: the default kink policy inside the ``with`` block
     (per thread and per asyncio task).
 
+    Parameters
+    ----------
+    policy : Kinks, optional
+        The policy; or give :class:`Kinks`' keyword arguments instead.
+    **kwargs
+        The keyword arguments of :class:`Kinks`.
+
+    Yields
+    ------
+    Kinks
+        The policy in force inside the block.
+
+    Examples
+    --------
     >>> import nonsmooth as ns
     >>> with ns.kink_policy(relu_at_zero=0.5):
     ...     ns.get_kink_policy().relu_at_zero
@@ -173,9 +219,18 @@ class KinkReport(Mapping):
     where it made NaN from a number (log or sqrt of a negative number).
     :attr:`nans` sums those entries; a strict policy raises on them.
 
+    Parameters
+    ----------
+    counts : mapping label → int, optional
+        The counts (every evaluation builds its report; users read them).
+
     Examples
     --------
-    >>> report = KinkReport.from_text("relu=2;max=1")
+    >>> f = ns.function(lambda x: ns.sum(ns.relu(x)) + ns.max(x))
+    >>> value, grad, kinks = f.value_and_grad(np.array([0.0, 0.0, -1.0]))
+    >>> kinks, kinks.total
+    (KinkReport(relu=2, max=1), 3)
+    >>> report = ns.KinkReport.from_text("relu=2;max=1")
     >>> report["relu"], report.total, bool(report)
     (2, 3, True)
     """

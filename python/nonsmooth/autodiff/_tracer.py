@@ -107,6 +107,12 @@ class Tracer:
     unknown while tracing, so Python control flow on it (``if x > 0``) is an
     error: write ``nonsmooth.where(x > 0, a, b)`` instead.
 
+    Parameters
+    ----------
+    trace, node, shape
+        The graph being built, the node's id and its shape. Tracers are made by
+        :func:`nonsmooth.function` while it traces, never by hand.
+
     Examples
     --------
     >>> import numpy as np, nonsmooth as ns

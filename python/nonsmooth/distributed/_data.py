@@ -8,6 +8,7 @@ import numbers
 import numpy as np
 
 from .._validation import as_float_array, is_sparse
+from ..linear_model._data import Design, as_target
 
 _OWN_CLIENT = None
 
@@ -15,7 +16,20 @@ _OWN_CLIENT = None
 def get_client():
     """The active ``dask.distributed.Client``; without one, a ``Client()`` on a
     new ``LocalCluster`` (one worker process per core group), which then stays
-    the active client for later fits."""
+    the active client for later fits.
+
+    Returns
+    -------
+    distributed.Client
+
+    Examples
+    --------
+    >>> from distributed import Client
+    >>> from nonsmooth.distributed import get_client
+    >>> with Client(processes=False, n_workers=1, dashboard_address=None) as client:
+    ...     get_client() is client
+    True
+    """
     global _OWN_CLIENT
     from distributed import Client, default_client
 
@@ -49,11 +63,12 @@ class ChunkedData:
     """X (n×p), y and sample weights as dask arrays with the same row chunks
     and one column chunk; `delayed()` gives one (X, y, s) triple per chunk."""
 
-    def __init__(self, X, y, sample_weight, n_workers):
+    def __init__(self, X, y, sample_weight, n_workers, estimator="This estimator"):
         import dask.array as da
 
         if X is None:
             raise ValueError("X: is None")
+        self.estimator = estimator
         if is_sparse(X):
             raise TypeError("X: sparse matrices are not supported by nonsmooth.distributed; "
                             "pass a dense NumPy or dask array")
@@ -67,7 +82,7 @@ class ChunkedData:
             if X.numblocks[1] != 1:
                 X = X.rechunk({1: -1})
         else:
-            Xn = as_float_array(X, "X", ndim=2, finite=False)  # finiteness is checked on the workers
+            Xn = Design(X).matrix  # scikit-learn's messages for NumPy input
             rows = max(1, math.ceil(Xn.shape[0] / max(1, n_workers)))
             X = da.from_array(Xn, chunks=(rows, Xn.shape[1]))
         if X.dtype != np.float64:
@@ -87,8 +102,8 @@ class ChunkedData:
     def _vector(self, value, name, n):
         import dask.array as da
 
-        if value is None:
-            raise ValueError(f"{name}: is None")
+        if value is None and name == "y":
+            raise ValueError(f"{self.estimator} requires y to be passed, but the target y is None")
         value = _to_dask_array(value)
         if _is_dask_collection(value):
             _check_dtype(value.dtype, name)
@@ -99,9 +114,7 @@ class ChunkedData:
             if any(math.isnan(c) for c in value.chunks[0]):
                 value = value.compute_chunk_sizes()
         else:
-            v = as_float_array(value, name, finite=False)
-            if v.ndim == 2 and v.shape[1] == 1:
-                v = v[:, 0]
+            v = as_target(value, n, name, self.estimator) if name == "y" else as_float_array(value, name)
             if v.ndim != 1:
                 raise ValueError(f"{name}: expected a 1-D array, got shape {v.shape}")
             value = da.from_array(v, chunks=v.shape[0])

@@ -7,10 +7,12 @@ import warnings
 
 import numpy as np
 
-from .._estimator import BaseEstimator, RegressorMixin, check_is_fitted
+from .. import _progress
+from .._estimator import BaseEstimator, FeatureCheckMixin, RegressorMixin, check_is_fitted
 from .._validation import as_float_array, as_scalar
 from ..exceptions import ConvergenceWarning
 from . import _admm
+from ..linear_model._data import Design
 from ._data import ChunkedData, _is_dask_collection, _to_dask_array, get_client
 
 
@@ -23,30 +25,21 @@ def _positive_int(value, name):
 def features_for(model, X):
     """X checked against a fitted model: a dask array, or a float NumPy array."""
     check_is_fitted(model)
+    original = X  # a (dask) DataFrame's column names are checked against fit's
     X = _to_dask_array(X)
     if not _is_dask_collection(X):
-        X = as_float_array(X, "X", ndim=2)
-    if X.ndim != 2 or X.shape[1] != model.n_features_in_:
+        X = Design(X).matrix
+    if X.ndim != 2:
         raise ValueError(f"X has {X.shape[-1]} features, but {type(model).__name__} "
                          f"is expecting {model.n_features_in_} features as input.")
+    model._check_features(original, X.shape[1])
     return X
 
 
 def _reporter(model):
-    """The per-iteration hook: verbose printing and the user's callback."""
-    every = 0 if not model.verbose else (10 if model.verbose is True else max(1, int(model.verbose)))
-    name, callback = type(model).__name__, model.callback
-    if not every and callback is None:
-        return None
-
-    def report(iteration, gap):
-        if every and iteration % every == 0:
-            print(f"[distributed.{name}] iteration {iteration}: duality gap {gap:.3e}", flush=True)
-        if callback is not None:
-            return callback(iteration, gap) is not False
-        return True
-
-    return report
+    """The per-iteration hook: one progress line (``verbose``) and the user's callback."""
+    return _progress.reporter(bool(model.verbose), model.callback, f"distributed.{type(model).__name__}", "gap",
+                              unit="iteration")
 
 
 def run_admm(model, problem, penalty, z0, rho, tol, max_iter, relaxation):
@@ -54,12 +47,13 @@ def run_admm(model, problem, penalty, z0, rho, tol, max_iter, relaxation):
     (also on Ctrl-C, re-raised with ``.result = model``) and warns when the
     certificate was not reached. Closes the problem's actors and shards."""
     name = type(model).__name__
+    report = _reporter(model)
     try:
         state = _admm.ADMMState(z0, len(problem.shards), rho)
         model.n_shards_ = len(problem.shards)
         try:
             result = _admm.consensus_admm(problem, penalty, state, tol=tol, max_iter=max_iter,
-                                          relaxation=relaxation, report=_reporter(model))
+                                          relaxation=relaxation, report=report)
         except KeyboardInterrupt as interrupt:
             model._set_state(problem, state, None)
             warnings.warn(f"{name} interrupted; coef_ holds the last iterate (not certified)",
@@ -68,6 +62,7 @@ def run_admm(model, problem, penalty, z0, rho, tol, max_iter, relaxation):
             raise
         model._set_state(problem, state, result)
     finally:
+        _progress.close(report)
         problem.close()
     if result["reason"] == "max_iter":
         warnings.warn(
@@ -98,7 +93,7 @@ def set_history(model, problem, state, result):
     model.residual_history_ = np.array(result["residuals"], dtype=float).reshape(-1, 3)
 
 
-class ElasticNet(RegressorMixin, BaseEstimator):
+class ElasticNet(FeatureCheckMixin, RegressorMixin, BaseEstimator):
     """Elastic net fitted on a Dask cluster by consensus ADMM, certified by its
     duality gap exactly as :class:`nonsmooth.ElasticNet`.
 
@@ -118,6 +113,9 @@ class ElasticNet(RegressorMixin, BaseEstimator):
     iteration from the shards' summaries and certified at the end by one
     map-reduce over the rows (the gap of coordinate descent, computed from the
     residual), so ``dual_gap_`` means what it means for ``nonsmooth.ElasticNet``.
+    Once converged, the exact minimizer on the support of the solution with its
+    signs fixed (one |S|×|S| system from the shards' Gram blocks) replaces it
+    when its certified gap is smaller, which usually makes it exact to rounding.
 
     The fit runs on the active ``dask.distributed.Client``; when there is none,
     one is started on a new ``LocalCluster`` (``distributed.Client()``) and stays
@@ -159,7 +157,7 @@ class ElasticNet(RegressorMixin, BaseEstimator):
     callback : callable, default=None
         ``callback(iteration, duality_gap)`` at every iteration; return False to stop.
     verbose : bool or int, default=False
-        Print the duality gap every ``verbose`` iterations (every 10 for True).
+        Show one updating progress line on stderr (iteration, duality gap).
 
     Attributes
     ----------
@@ -254,7 +252,7 @@ class ElasticNet(RegressorMixin, BaseEstimator):
         self
         """
         client = get_client()
-        data = ChunkedData(X, y, sample_weight, len(client.scheduler_info()["workers"]))
+        data = ChunkedData(X, y, sample_weight, len(client.scheduler_info()["workers"]), type(self).__name__)
         p = data.n_features
         penalty, tol, max_iter, rho, relaxation = self._settings(p)
         if self.persist:
@@ -265,7 +263,7 @@ class ElasticNet(RegressorMixin, BaseEstimator):
             z0[:] = self.coef_
         if rho is None:  # the mean curvature of one shard's data fit
             rho = float(problem.diag.sum()) / (problem.n * p * len(problem.shards)) or 1.0
-        self.n_features_in_ = p
+        self._reset_features(X, p)
         return run_admm(self, problem, penalty, z0, rho, tol, max_iter, relaxation)
 
     def _set_state(self, problem, state, result):
@@ -299,7 +297,15 @@ class Lasso(ElasticNet):
 
     .. math:: \\frac{1}{2n}\\|y - X\\beta - b\\|^2 + \\alpha \\sum_j w_j |\\beta_j|
 
-    Parameters and attributes are those of :class:`ElasticNet` without ``l1_ratio``.
+    Parameters
+    ----------
+    alpha : float, default=1.0
+    fit_intercept, weights, positive, tol, max_iter, rho, relaxation, warm_start
+        As for :class:`ElasticNet`.
+    persist, callback, verbose
+        As for :class:`ElasticNet`.
+
+    Attributes are those of :class:`ElasticNet`.
 
     Examples
     --------

@@ -4,10 +4,13 @@ it holds; the duality gap is exact at every iteration (one pass over the rows
 that the x-update makes anyway)."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
-from .._estimator import BaseEstimator
+from .._estimator import BaseEstimator, FeatureCheckMixin
 from .._validation import as_float_array, as_scalar
+from ..linear_model._data import DataConversionWarning
 from . import _admm
 from ._data import ChunkedData, _is_dask_collection, _to_dask_array, get_client
 from ._linear import _positive_int, features_for, run_admm, set_history
@@ -16,7 +19,7 @@ from ._shards import _check_chunk
 try:
     from sklearn.base import ClassifierMixin
 except ImportError:  # pragma: no cover
-    class ClassifierMixin:
+    class ClassifierMixin:  # type: ignore[no-redef]
         _estimator_type = "classifier"
 
         def score(self, X, y, sample_weight=None):
@@ -71,10 +74,10 @@ class LogisticSolver:
     x; and, in the same call, the shard's share of the duality gap at z.
     Weights are normalized by the driver's `scale` (to sum to n)."""
 
-    def __init__(self, shard, n_total):
+    def __init__(self, shard, n_total, scale):
         self.shard = shard
-        self.n = float(n_total[0])
-        self.scale = float(n_total[1])
+        self.n = float(n_total)
+        self.scale = float(scale)
         self.x = None
         self.newton_steps = 0
 
@@ -176,8 +179,8 @@ class LogisticProblem(_admm.ShardedProblem):
         self.inert = self.diag <= 1e-26 * max(float(self.diag.max()), 1e-300)
         if fit_intercept:
             self.inert[-1] = False
-        self._start_actors(client, shards, (n, self.scale))
         self.n = n
+        self._start_actors(client, shards, n, self.scale)
 
     def tolerance(self, tol):
         return tol * np.log(2.0)  # the loss at z = 0
@@ -191,6 +194,9 @@ class LogisticProblem(_admm.ShardedProblem):
             return estimate  # computed from the rows: already the certificate
         terms = sum(a.gap_terms(z).result() for a in self.actors)
         return self.gap(z, terms, penalty)
+
+    def polish(self, z, penalty, certified):
+        return None  # no closed form on the support
 
     def gap(self, z, terms, penalty):
         """Duality gap of ℓ1-logistic regression at z, an upper bound computed
@@ -215,7 +221,7 @@ class LogisticProblem(_admm.ShardedProblem):
         return primal - dual, primal
 
 
-class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
+class SparseLogisticRegression(FeatureCheckMixin, ClassifierMixin, BaseEstimator):
     """ℓ1-regularized logistic regression fitted on a Dask cluster by consensus
     ADMM, certified by a duality gap computed from the rows at every iteration.
 
@@ -299,6 +305,8 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
         max_iter = _positive_int(self.max_iter, "max_iter")
         rho = None if self.rho is None else as_scalar(self.rho, "rho", low=0.0, low_open=True)
         relaxation = as_scalar(self.relaxation, "relaxation", low=0.0, high=2.0, low_open=True, high_open=True)
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
         labels = _to_dask_array(y)
         if _is_dask_collection(labels):
             import dask.array as da
@@ -307,12 +315,18 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
         else:
             labels = np.asarray(labels)
             if labels.ndim == 2 and labels.shape[1] == 1:
+                warnings.warn("A column-vector y was passed when a 1d array was expected. Please change the shape "
+                              "of y to (n_samples,), for example using ravel().", DataConversionWarning, stacklevel=2)
                 labels = labels[:, 0]
             classes = np.unique(labels)
+        if classes.dtype.kind == "f" and not np.array_equal(classes, np.round(classes)):
+            raise ValueError("Unknown label type: continuous. y: SparseLogisticRegression is a classifier "
+                             "of two classes")
         if classes.size != 2:
-            raise ValueError(f"y: SparseLogisticRegression needs exactly two classes, got {classes.size}")
-        data = ChunkedData(X, _codes(labels, classes), sample_weight,
-                           len(client.scheduler_info()["workers"]))
+            raise ValueError(f"y: SparseLogisticRegression needs exactly two classes, got {classes.size} "
+                             f"class{'es' if classes.size != 1 else ''}. Only binary classification is supported.")
+        data = ChunkedData(X, _codes(labels, classes), sample_weight, len(client.scheduler_info()["workers"]),
+                           type(self).__name__)
         p = data.n_features
         weights = np.ones(p)
         if self.weights is not None:
@@ -331,7 +345,7 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
         if rho is None:  # the mean curvature of one shard's loss at 0
             rho = float(problem.diag[:p].sum()) / (4 * problem.n * p * len(problem.shards)) or 1.0
         self.classes_ = classes
-        self.n_features_in_ = p
+        self._reset_features(X, p)
         return run_admm(self, problem, penalty, z0, rho, tol, max_iter, relaxation)
 
     def _set_state(self, problem, state, result):
@@ -339,6 +353,11 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
         self.coef_ = state.z[None, :p].copy()
         self.intercept_ = np.array([state.z[p] if self.fit_intercept else 0.0])
         set_history(self, problem, state, result)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        return tags
 
     def decision_function(self, X):
         """x_iᵀβ + b (a dask array for dask input)."""

@@ -193,6 +193,14 @@ class ShardSolver:
             Gz = sh.G @ z
         return np.concatenate([x, Gz])
 
+    def gram_block(self, support):
+        """G_i restricted to the features in `support` (|S|×|S|)."""
+        sh = self.shard
+        if sh.kernel:
+            XS = sh.X[:, support]
+            return XS.T @ XS
+        return sh.G[np.ix_(support, support)]
+
     def count_factorizations(self):
         return self.factorizations
 

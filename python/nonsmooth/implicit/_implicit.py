@@ -29,12 +29,45 @@ from ._gmres import gmres
 
 
 class ImplicitFunctionWarning(RuntimeWarning):
-    """The linear system of the implicit function theorem was solved only approximately."""
+    """The linear system of the implicit function theorem was solved only
+    approximately (GMRES stopped before its tolerance, or ∂F/∂x is singular and
+    a least-squares solution was used); the message gives the residual.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from nonsmooth.implicit import ImplicitFunctionWarning
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("error", ImplicitFunctionWarning)   # fail instead of approximating
+    ...     issubclass(ImplicitFunctionWarning, RuntimeWarning)
+    True
+    """
 
 
 @dataclass
 class ImplicitResult:
-    """A derivative of x*(θ) and what it took to compute it."""
+    """A derivative of x*(θ) and what it took to compute it.
+
+    Attributes
+    ----------
+    value : ndarray or tuple of ndarray
+        The derivative (a tuple for several parameters).
+    residual : float
+        The relative residual of the linear solve (0 for a direct solve).
+    solver : {"dense", "gmres"}
+    products : int
+        Jacobian-vector products used by the solve.
+    kinks : KinkReport
+        The kinks of F at (x*, θ), where the linearisation is a choice.
+
+    Examples
+    --------
+    >>> from nonsmooth.implicit import implicit_jvp
+    >>> F = lambda x, theta: x ** 3 + x - theta          # x*(2) = 1
+    >>> result = implicit_jvp(F, np.array([1.0]), np.array([2.0]), tangents=np.array([1.0]))
+    >>> result.value, result.solver, result.kinks       # dx*/dθ = 1/(3x² + 1)
+    (array([0.25]), 'dense', KinkReport(no kinks))
+    """
 
     value: object            # the derivative: an array, or a tuple for several parameters
     residual: float          # relative residual of the linear solve (0 for a direct solve)
@@ -153,10 +186,24 @@ def implicit_jvp(F, x, *params, tangents, wrt=0, fixed_point: bool = False, solv
     policy : Kinks, optional
         Which element of the conservative Jacobian to use at kinks of F.
 
+    tol : float, default=1e-10
+        The relative tolerance of GMRES.
+    maxiter : int, optional
+        The iteration budget of GMRES.
+
     Returns
     -------
     ImplicitResult
         ``value`` has the shape of x.
+
+    Examples
+    --------
+    The solution of x³ + x = θ is x*(2) = 1, with dx*/dθ = 1/(3x² + 1):
+
+    >>> from nonsmooth.implicit import implicit_jvp
+    >>> F = lambda x, theta: x ** 3 + x - theta
+    >>> implicit_jvp(F, np.array([1.0]), np.array([2.0]), tangents=np.array([1.0])).value
+    array([0.25])
     """
     lin = _Linearisation(F, x, params, fixed_point, policy)
     idx, single = _indices(params, wrt, len(params))
@@ -180,9 +227,31 @@ def implicit_vjp(F, x, *params, cotangent, wrt=0, fixed_point: bool = False, sol
     """Vector-Jacobian product of the solution map: θ̄_j = −B_jᵀ u with Aᵀu = x̄.
 
     One linear solve whatever the number of parameters, which is what a
-    hypergradient needs (x̄ = ∇ of a validation criterion at x*). Parameters as
-    in :func:`implicit_jvp`; ``value`` is an array of params[wrt]'s shape (a
-    tuple for a tuple ``wrt``).
+    hypergradient needs (x̄ = ∇ of a validation criterion at x*).
+
+    Parameters
+    ----------
+    F, x, *params, wrt, fixed_point, solver, tol, maxiter, policy
+        As in :func:`implicit_jvp`.
+    cotangent : array
+        x̄, with the shape of x.
+
+    Returns
+    -------
+    ImplicitResult
+        ``value`` is an array of params[wrt]'s shape (a tuple for a tuple ``wrt``).
+
+    Examples
+    --------
+    The soft-thresholding fixed point x = S_λ(x − (x − y)) = S_λ(y): ∂x/∂y is 1
+    on the support and 0 off it, ∂x/∂λ is −sign(x):
+
+    >>> from nonsmooth.implicit import implicit_vjp
+    >>> T = lambda x, y, lam: ns.soft_threshold(x - (x - y), lam)
+    >>> y, lam = np.array([3.0, 0.5, -2.0]), np.array(1.0)
+    >>> x = ns.soft_threshold(y, 1.0)
+    >>> implicit_vjp(T, x, y, lam, cotangent=np.array([1.0, 0.0, 0.0]), wrt=(0, 1), fixed_point=True).value
+    (array([ 1., -0., -0.]), np.float64(-1.0))
     """
     lin = _Linearisation(F, x, params, fixed_point, policy)
     idx, single = _indices(params, wrt, len(params))
@@ -196,7 +265,29 @@ def implicit_vjp(F, x, *params, cotangent, wrt=0, fixed_point: bool = False, sol
 
 def implicit_jacobian(F, x, *params, wrt=0, fixed_point: bool = False, policy: Kinks | None = None,
                       solver: str = "auto", tol: float = 1e-10) -> ImplicitResult:
-    """The conservative Jacobian ∂x*/∂θ_wrt, of shape x.shape + params[wrt].shape."""
+    """The conservative Jacobian ∂x*/∂θ_wrt, of shape x.shape + params[wrt].shape.
+
+    Parameters
+    ----------
+    F, x, *params, fixed_point, policy, solver, tol
+        As in :func:`implicit_jvp`.
+    wrt : int, default=0
+        One index into ``params``.
+
+    Returns
+    -------
+    ImplicitResult
+        ``value`` of shape x.shape + params[wrt].shape.
+
+    Examples
+    --------
+    >>> from nonsmooth.implicit import implicit_jacobian
+    >>> F = lambda x, A, b: A @ x - b                    # x* = A⁻¹b, ∂x*/∂b = A⁻¹
+    >>> A, b = np.array([[2.0, 0.0], [0.0, 4.0]]), np.array([2.0, 4.0])
+    >>> implicit_jacobian(F, np.linalg.solve(A, b), A, b, wrt=1).value
+    array([[ 0.5 , -0.  ],
+           [-0.  ,  0.25]])
+    """
     lin = _Linearisation(F, x, params, fixed_point, policy)
     idx, single = _indices(params, wrt, len(params))
     if not single:

@@ -72,6 +72,15 @@ def iterates(loss, w0: np.ndarray, opt: Optimizer, steps: int, *, fixed: tuple =
     return out
 
 
+def gaussian_regression(A, y, n_samples: int, n_features: int, noise: float, rng) -> tuple[np.ndarray, np.ndarray]:
+    """(A, y) as float64 arrays: the given ones, or A with N(0, 1) entries and
+    y = Aβ* + noise·N(0, 1) with β* ~ N(0, I) drawn from ``rng``."""
+    if A is None or y is None:
+        A = rng.normal(size=(n_samples, n_features))
+        y = A @ rng.normal(size=n_features) + noise * rng.normal(size=n_samples)
+    return np.ascontiguousarray(A, dtype=np.float64), np.ascontiguousarray(y, dtype=np.float64).ravel()
+
+
 def small_fraction(arrays, threshold: float = SMALL) -> float:
     """Fraction of the entries of ``arrays`` (one array or several) with |w| < threshold."""
     arrays = [arrays] if isinstance(arrays, np.ndarray) else list(arrays)
@@ -87,6 +96,11 @@ def pyplot():
         raise ImportError("nonsmooth.lab plots need matplotlib: pip install matplotlib "
                           "(or pip install 'nonsmooth[plot]')") from None
     return plt
+
+
+def panels(ncols: int, figsize: tuple[float, float]):
+    """A figure with one row of ``ncols`` axes: (figure, axes)."""
+    return pyplot().subplots(1, ncols, figsize=figsize)
 
 
 def finish(fig: Any, out: str | Path | None) -> np.ndarray:
@@ -118,7 +132,7 @@ class Record(abc.ABC):
 
     @abc.abstractmethod
     def plot(self, out: str | Path | None = None, **kwargs):
-        """The experiment's figure (see its ``plot_*`` function)."""
+        """The experiment's figure, written to ``out`` if given; returns its Axes (see its ``plot_*`` function)."""
 
     @abc.abstractmethod
     def summary(self) -> str:

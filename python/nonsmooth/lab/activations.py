@@ -24,7 +24,26 @@ from ._mlp import ACTIVATIONS, init_mlp, mlp_loss
 
 
 def teacher_data(n_samples: int = 512, n_inputs: int = 8, noise: float = 0.0, seed: int = 0):
-    """X ~ N(0, I) and y = sin(Xu) + |x₁|/2 + noise (a target with a kink of its own), y as (N, 1)."""
+    """X ~ N(0, I) and y = sin(Xu) + |x₁|/2 + noise (a target with a kink of its own), y as (N, 1).
+
+    Parameters
+    ----------
+    n_samples, n_inputs : int
+    noise : float
+    seed : int
+
+    Returns
+    -------
+    X : ndarray (n_samples, n_inputs)
+    y : ndarray (n_samples, 1)
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> X, y = lab.teacher_data(n_samples=4, n_inputs=2)
+    >>> X.shape, y.shape
+    ((4, 2), (4, 1))
+    """
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n_samples, n_inputs))
     u = rng.normal(size=n_inputs) / np.sqrt(n_inputs) * 2.0
@@ -42,6 +61,13 @@ class ActivationsResult(Record):
     steps : (r,) the recorded steps.
     loss : activation → (len(depths), r) full-data training loss at each record.
     kinks : activation → (len(depths),) inputs of a kink hit over each run.
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.activations(depths=(1,), width=4, steps=20, record_every=10, n_samples=32)
+    >>> r.steps, sorted(r.loss)
+    (array([ 0, 10, 20]), ['gelu', 'relu'])
     """
 
     depths: tuple[int, ...]
@@ -94,6 +120,13 @@ def activations(X=None, y=None, *, depths: Sequence[int] = (1, 2, 4), activation
     Returns
     -------
     ActivationsResult
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.activations(depths=(1,), width=4, steps=20, record_every=10, n_samples=32)
+    >>> r.loss["relu"].shape, r.kinks["gelu"]
+    ((1, 3), array([0]))
     """
     if X is None or y is None:
         X, y = teacher_data(n_samples, n_inputs, seed=seed)
@@ -126,9 +159,28 @@ def plot_activations(result: ActivationsResult, out: str | Path | None = None, *
                      figsize: tuple[float, float] | None = None):
     """One panel per depth, the training curves of every activation side by side (shared log y axis).
 
+    Parameters
+    ----------
+    result : ActivationsResult
+    out : str or path, optional
+        Write the figure there (PNG, PDF, SVG, ...).
+    figsize : (float, float), optional
+
     Returns
     -------
-    matplotlib.figure.Figure
+    ndarray of matplotlib Axes
+        The panels; the figure is ``axes[0].figure``. Axes rather than the
+        Figure, so that a notebook cell ending in this call shows the figure
+        once.
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.activations(depths=(1,), width=4, steps=20, record_every=10, n_samples=32)
+    >>> axes = lab.plot_activations(r, "activations.png")
+    >>> axes.shape
+    (1,)
+    >>> import matplotlib.pyplot as plt; plt.close(axes[0].figure)
     """
     plt = pyplot()
     r = result

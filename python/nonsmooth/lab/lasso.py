@@ -37,7 +37,27 @@ def _least_squares(b, W, y, lam):
 def wide_design(n_samples: int = 20, n_features: int = 500, n_informative: int = 5, noise: float = 0.1,
                 seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """W with entries U[−1, 1], a sparse β* (``n_informative`` N(0, 4) entries)
-    and y = Wβ* + noise·N(0, 1). Returns (W, y, β*)."""
+    and y = Wβ* + noise·N(0, 1). Returns (W, y, β*).
+
+    Parameters
+    ----------
+    n_samples, n_features, n_informative : int
+    noise : float
+    seed : int
+
+    Returns
+    -------
+    W : ndarray (n_samples, n_features)
+    y : ndarray (n_samples,)
+    beta : ndarray (n_features,)
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> W, y, beta = lab.wide_design(n_samples=5, n_features=12, n_informative=2)
+    >>> W.shape, y.shape, np.flatnonzero(beta)
+    ((5, 12), (5,), array([ 1, 10]))
+    """
     rng = np.random.default_rng(seed)
     W = rng.uniform(-1.0, 1.0, (n_samples, n_features))
     beta = np.zeros(n_features)
@@ -58,6 +78,13 @@ class LassoResult(Record):
     l1_norm, exact_zeros, small_fraction, objective : method → (m,)
         ‖β‖₁, entries exactly 0, fraction with |β| < 1e-5, and the Lasso
         objective ‖y − Wβ‖²/N + λ‖β‖₁ at the final β.
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.lasso(n_samples=10, n_features=40, lams=(0.1, 1.0), steps=100, methods=("sgd", "prox_sgd"))
+    >>> r.exact_zeros["cd"], r.exact_zeros["sgd"]        # exact zeros per λ
+    (array([30, 37]), array([0, 0]))
     """
 
     W: np.ndarray
@@ -134,6 +161,13 @@ def lasso(W=None, y=None, *, n_samples: int = 20, n_features: int = 500, n_infor
     "Regularization paths for generalized linear models via coordinate
     descent", J. Stat. Softw. 2010. Beck & Teboulle, "A fast iterative
     shrinkage-thresholding algorithm", SIAM J. Imaging Sci. 2009.
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.lasso(n_samples=10, n_features=40, lams=(0.1, 1.0), steps=100, methods=("sgd", "prox_sgd"))
+    >>> r.l1_norm["cd"].round(3), r.l1_norm["sgd"].round(3)
+    (array([4.632, 1.66 ]), array([5.056, 4.715]))
     """
     methods = check_methods(methods)
     if W is None or y is None:
@@ -179,9 +213,30 @@ def plot_lasso(result: LassoResult, out: str | Path | None = None, *, lam_index:
     """Three panels: ‖β‖₁ against λ, sparsity against λ, and the sorted
     |βⱼ| at one λ (default the largest), every method against the Lasso's solution.
 
+    Parameters
+    ----------
+    result : LassoResult
+    out : str or path, optional
+        Write the figure there (PNG, PDF, SVG, ...).
+    lam_index : int, optional
+        The λ of the magnitude panel (default: the smallest λ with a nonzero Lasso solution).
+    figsize : (float, float)
+
     Returns
     -------
-    matplotlib.figure.Figure
+    ndarray of matplotlib Axes
+        The panels; the figure is ``axes[0].figure``. Axes rather than the
+        Figure, so that a notebook cell ending in this call shows the figure
+        once.
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.lasso(n_samples=10, n_features=40, lams=(0.1, 1.0), steps=100, methods=("sgd", "prox_sgd"))
+    >>> axes = lab.plot_lasso(r, "lasso.png")
+    >>> axes.shape
+    (3,)
+    >>> import matplotlib.pyplot as plt; plt.close(axes[0].figure)
     """
     plt = pyplot()
     r = result

@@ -27,7 +27,25 @@ from ._mlp import forward, init_mlp, mlp_loss, parameter_names
 
 def digits_split(test_fraction: float = 0.25, seed: int = 0):
     """The bundled digits (``nonsmooth.datasets.load_digits``), pixels scaled to
-    [0, 1], one-hot targets, a seeded train/test split: (X_train, Y_train, X_test, labels_test)."""
+    [0, 1], one-hot targets, a seeded train/test split: (X_train, Y_train, X_test, labels_test).
+
+    Parameters
+    ----------
+    test_fraction : float, default=0.25
+    seed : int, default=0
+
+    Returns
+    -------
+    X_train, Y_train, X_test : ndarray
+    labels_test : ndarray of int
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> X, Y, X_test, labels = lab.digits_split()
+    >>> X.shape, Y.shape, X_test.shape, labels[:5]
+    ((1348, 64), (1348, 10), (449, 64), array([6, 6, 6, 2, 5]))
+    """
     data = load_digits()
     X = data.data / 16.0
     Y = np.eye(10)[data.target]
@@ -48,6 +66,13 @@ class PruningResult(Record):
     exact_zeros : method → (m,) fraction of weights exactly 0.
     test_accuracy : method → (m,) accuracy on the held-out digits.
     weights : method → list over λ of the concatenated final weights (for histograms).
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.pruning(lams=(0.01,), methods=("sgd", "prox_sgd"), hidden=(8,), steps=100)
+    >>> r.small_fraction["prox_sgd"], r.exact_zeros["prox_sgd"], r.exact_zeros["sgd"]
+    (array([0.26182432]), array([0.26182432]), array([0.]))
     """
 
     lams: np.ndarray
@@ -108,6 +133,13 @@ def pruning(*, lams: Sequence[float] | np.ndarray = (1e-3, 1e-2), methods: Seque
     Returns
     -------
     PruningResult
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.pruning(lams=(0.01,), methods=("sgd", "prox_sgd"), hidden=(8,), steps=100)
+    >>> print(r.summary().splitlines()[0])
+    digits MLP 64-8-10 with λ·Σ‖W‖₁, 100 steps of batch 64; % of weights with |w| < 1e-05 (test accuracy):
     """
     methods = check_methods(methods)
     lams = np.asarray(lams, dtype=np.float64).ravel()
@@ -147,9 +179,28 @@ def plot_pruning(result: PruningResult, out: str | Path | None = None, *,
     (test accuracy on top). Right: histograms of log₁₀|w| at the largest λ
     (exact zeros gathered in the leftmost bin).
 
+    Parameters
+    ----------
+    result : PruningResult
+    out : str or path, optional
+        Write the figure there (PNG, PDF, SVG, ...).
+    figsize : (float, float)
+
     Returns
     -------
-    matplotlib.figure.Figure
+    ndarray of matplotlib Axes
+        The panels; the figure is ``axes[0].figure``. Axes rather than the
+        Figure, so that a notebook cell ending in this call shows the figure
+        once.
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.pruning(lams=(0.01,), methods=("sgd", "prox_sgd"), hidden=(8,), steps=100)
+    >>> axes = lab.plot_pruning(r, "pruning.png")
+    >>> axes.shape
+    (2,)
+    >>> import matplotlib.pyplot as plt; plt.close(axes[0].figure)
     """
     plt = pyplot()
     r = result

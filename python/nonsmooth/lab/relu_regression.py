@@ -41,6 +41,13 @@ class ReluRegressionResult(Record):
     max_norm, l1_norm : (steps + 1,) ‖β_k‖∞ and ‖β_k‖₁.
     trajectories : (steps + 1, p) every iterate.
     descent_steps : the loss decreases strictly over steps 0 … descent_steps.
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.relu_regression(n_samples=20, n_features=30, steps=40)
+    >>> r.loss.shape, bool(r.loss[-1] < r.loss[0])
+    ((41,), True)
     """
 
     Z: np.ndarray
@@ -104,6 +111,13 @@ def relu_regression(Z=None, y=None, beta0=None, *, n_samples: int = 50, n_featur
     Returns
     -------
     ReluRegressionResult
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.relu_regression(n_samples=20, n_features=30, steps=40)
+    >>> print(r.summary().splitlines()[0])
+    convex ReLU regression, Z: 20 × 30, y ≤ 0 (minimizer β = 0), SGD with α = 0.112
     """
     rng = np.random.default_rng(seed)
     if Z is None:
@@ -135,9 +149,30 @@ def plot_relu_regression(result: ReluRegressionResult, out: str | Path | None = 
     """Three panels: the loss (decreasing), ‖β‖∞ (rising while the loss
     falls) and the coordinates that drive the rise.
 
+    Parameters
+    ----------
+    result : ReluRegressionResult
+    out : str or path, optional
+        Write the figure there (PNG, PDF, SVG, ...).
+    coordinates : int, default=4
+        Coordinates of β drawn.
+    figsize : (float, float)
+
     Returns
     -------
-    matplotlib.figure.Figure
+    ndarray of matplotlib Axes
+        The panels; the figure is ``axes[0].figure``. Axes rather than the
+        Figure, so that a notebook cell ending in this call shows the figure
+        once.
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.relu_regression(n_samples=20, n_features=30, steps=40)
+    >>> axes = lab.plot_relu_regression(r, "relu.png")
+    >>> axes.shape
+    (3,)
+    >>> import matplotlib.pyplot as plt; plt.close(axes[0].figure)
     """
     plt = pyplot()
     r = result

@@ -16,6 +16,14 @@ then, if r > 0, alternate forever between
 so |βᵢ| averages (r + h − r)/2 = h/2 over the cycle, whatever β₀: the mean of
 ‖β‖₁ over two consecutive late steps is exactly p·αλ/2, increasing in λ.
 After the step is lowered to fα the same argument gives p·fαλ/2.
+
+A correction to the seed: Kumar's eq. (9) bounds the late iterates by
+‖β‖₁ < αλ. That holds for p = 1 only. Each coordinate satisfies |βᵢ| < h = αλ
+on the cycle (one of its two points is within h of 0, the other too), so the
+bound for p coordinates is ‖β‖₁ < p·αλ, and it is attained up to a factor:
+coordinates with r close to h sit near h at every other step, giving
+‖β‖₁ → p·αλ on those steps (and p·αλ/2 on average, as above). The tests check
+the p·αλ bound and the p·αλ/2 mean on the runs of :func:`toy_l1`.
 """
 from __future__ import annotations
 
@@ -61,6 +69,14 @@ def two_point_cycle(beta0, lam: float, lr: float) -> tuple[np.ndarray, np.ndarra
         docstring: s = sign β₀, n = ⌊|β₀|/h⌋, r = |β₀| − n h).
     start : ndarray of int, shape (p,)
         n for each coordinate. Coordinates with β₀ᵢ = 0 stay at 0 (both rows 0).
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> cycle, start = lab.two_point_cycle(np.array([0.003, -0.5]), lam=1.0, lr=0.01)
+    >>> cycle, start
+    (array([[ 0.003, -0.   ],
+           [-0.007,  0.01 ]]), array([ 0, 50]))
     """
     b0 = np.asarray(beta0, dtype=np.float64).ravel()
     h = float(lr) * float(lam)
@@ -94,6 +110,15 @@ class ToyL1Result(Record):
     overshoot : method → (p,) the largest |β_k,j| / (αλ) over the constant phase
         after coordinate j first reaches or crosses 0 (≤ 1 for SGD's two-point
         cycle; above 1 when the method jumps away from 0, as momentum does).
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.toy_l1(steps=60, decay_steps=20, lams=(1.0, 4.0), methods=("sgd", "prox_sgd"))
+    >>> r.methods, r.exact_zeros["prox_sgd"], r.exact_zeros["sgd"]
+    (('sgd', 'prox_sgd'), array([4., 8.]), array([0., 0.]))
+    >>> print(r.summary().splitlines()[0])
+    λ‖β‖₁ from a random start (p = 8), constant step α = 0.01 for 60 steps, then α = 0.001 for 20; minimizer: β = 0
     """
 
     beta0: np.ndarray
@@ -191,6 +216,13 @@ def toy_l1(beta0=None, *, n_features: int = 8, lam: float = 1.0, lr: float = 0.0
     affects neural network training". Bolte & Pauwels, "Conservative set valued
     fields, automatic differentiation, stochastic gradient methods and deep
     learning", Math. Program. 2021. Parikh & Boyd, "Proximal algorithms", 2014.
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.toy_l1(steps=60, decay_steps=20, lams=(1.0, 4.0), methods=("sgd", "prox_sgd"))
+    >>> r.final_l1["sgd"].round(3), r.final_l1["prox_sgd"]    # mean ‖β‖₁ of the last steps, per λ
+    (array([0.977, 0.16 ]), array([0.95704931, 0.        ]))
     """
     methods = check_methods(methods)
     rng = np.random.default_rng(seed)
@@ -265,7 +297,19 @@ def plot_toy_l1(result: ToyL1Result, out: str | Path | None = None, *, coordinat
 
     Returns
     -------
-    matplotlib.figure.Figure
+    ndarray of matplotlib Axes
+        The panels; the figure is ``axes[0].figure``. Axes rather than the
+        Figure, so that a notebook cell ending in this call shows the figure
+        once.
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.toy_l1(steps=60, decay_steps=20, lams=(1.0, 4.0), methods=("sgd", "prox_sgd"))
+    >>> axes = lab.plot_toy_l1(r, "toy_l1.png")
+    >>> axes.shape
+    (4,)
+    >>> import matplotlib.pyplot as plt; plt.close(axes[0].figure)
     """
     plt = pyplot()
     r = result

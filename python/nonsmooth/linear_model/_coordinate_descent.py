@@ -247,6 +247,18 @@ class ElasticNet(FeatureCheckMixin, RegressorMixin, BaseEstimator):
         The solver computes these gaps anyway, so recording them costs nothing;
         a refit (also with ``warm_start``) records a new history.
     n_features_in_ : int
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [2.0, 1.0]])
+    >>> y = np.array([1.0, -1.0, 0.0, 1.0])
+    >>> model = ns.ElasticNet(alpha=0.1, l1_ratio=0.7, tol=1e-10).fit(X, y)
+    >>> model.coef_.round(4), round(model.intercept_, 4)
+    (array([ 0.8113, -0.5402]), -0.1561)
+    >>> model.dual_gap_ <= model.gap_tolerance_          # the certificate
+    True
+    >>> model.predict(np.array([[1.0, 2.0]])).round(4)
+    array([-0.4253])
     """
 
     def __init__(self, alpha=1.0, *, l1_ratio=0.5, fit_intercept=True, weights=None, positive=False,
@@ -373,6 +385,15 @@ class Lasso(ElasticNet):
     Same solver, parameters and attributes as :class:`ElasticNet` with
     ``l1_ratio=1``.
 
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        The penalty strength α ≥ 0.
+    fit_intercept, weights, positive, tol, max_iter, warm_start, precompute
+        As for :class:`ElasticNet`.
+    working_set, screening, extrapolation, solver, callback, verbose
+        As for :class:`ElasticNet`.
+
     Attributes
     ----------
     coef_, intercept_, dual_gap_, gap_tolerance_, n_iter_, n_features_in_
@@ -380,6 +401,18 @@ class Lasso(ElasticNet):
     gap_history_ : ndarray of shape (k, 2)
         Rows (epoch, duality gap) of the gaps the solver evaluated, epochs
         increasing, the last row ``(n_iter_, dual_gap_)`` (see :class:`ElasticNet`).
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 0.0, 0.5], [0.0, 1.0, 0.0], [1.0, 1.0, 1.0], [2.0, 1.0, 0.0]])
+    >>> y = np.array([1.0, -1.0, 0.0, 1.0])
+    >>> model = ns.Lasso(alpha=0.1, tol=1e-10).fit(X, y)
+    >>> model.coef_.round(4)                              # exact zeros
+    array([ 0.8   , -0.4667,  0.    ])
+    >>> print(f"gap {model.dual_gap_:.1e} ≤ {model.gap_tolerance_:.1e} after {model.n_iter_} epochs")
+    gap 0.0e+00 ≤ 6.9e-11 after 3 epochs
+    >>> bool(ns.Lasso(alpha=0.1, weights=[0.0, 1.0, 1.0]).fit(X, y).coef_[0] != 0)   # unpenalized
+    True
     """
 
     def __init__(self, alpha=1.0, *, fit_intercept=True, weights=None, positive=False, tol=1e-4,
@@ -423,9 +456,14 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None, fit_in
 
     Parameters
     ----------
+    X : array-like or scipy.sparse matrix of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    l1_ratio : float, default=0.5
+        ρ ∈ (0, 1] (see :class:`ElasticNet`).
     eps : float, default=1e-3
         α_min / α_max for the default geometric grid of ``n_alphas`` values
         starting at α_max (the smallest α with all penalized coefficients 0).
+    n_alphas : int, default=100
     alphas : array-like, default=None
         Explicit grid (sorted in decreasing order before solving).
     fit_intercept : bool, default=False
@@ -435,6 +473,12 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None, fit_in
         at the gap's rounding floor (about 1e-13 of the objective) with a
         ConvergenceWarning when that floor lies above the tolerance (see
         :class:`ElasticNet`).
+    weights, positive, max_iter, precompute
+        As for :class:`ElasticNet`.
+    return_n_iter : bool, default=False
+        Also return the epochs of each solve.
+    verbose : bool, default=False
+        One progress line on stderr, advanced at each α.
 
     Returns
     -------
@@ -442,6 +486,17 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None, fit_in
     coefs : ndarray of shape (n_features, n_alphas)
     dual_gaps : ndarray of shape (n_alphas,)
     n_iters : list of int, when ``return_n_iter``
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, 0.5]])
+    >>> y = np.array([1.0, -1.0, 0.0, -1.0])
+    >>> alphas, coefs, gaps = ns.enet_path(X, y, l1_ratio=0.5, n_alphas=3)
+    >>> alphas.round(4)
+    array([1.    , 0.0316, 0.001 ])
+    >>> coefs.round(3)                 # one column per α: all zero at α_max
+    array([[ 0.   ,  0.76 ,  0.806],
+           [ 0.   , -0.785, -0.844]])
     """
     model = ElasticNet(l1_ratio=l1_ratio, fit_intercept=fit_intercept, weights=weights, positive=positive,
                        tol=tol, max_iter=max_iter, precompute=precompute, verbose=verbose)
@@ -480,7 +535,31 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None, fit_in
 
 
 def lasso_path(X, y, **kwargs):
-    """Lasso solutions over a grid of α (see :func:`enet_path`, with ``l1_ratio=1``)."""
+    """Lasso solutions over a grid of α (see :func:`enet_path`, with ``l1_ratio=1``).
+
+    Parameters
+    ----------
+    X : array-like or scipy.sparse matrix of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    **kwargs
+        The keyword arguments of :func:`enet_path` but ``l1_ratio``.
+
+    Returns
+    -------
+    alphas, coefs, dual_gaps[, n_iters]
+        As for :func:`enet_path`.
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, 0.5]])
+    >>> y = np.array([1.0, -1.0, 0.0, -1.0])
+    >>> alphas, coefs, gaps = ns.lasso_path(X, y, alphas=[0.5, 0.1, 0.01])
+    >>> coefs.round(3)
+    array([[ 0.   ,  0.638,  0.791],
+           [ 0.   , -0.631, -0.825]])
+    >>> bool((gaps <= 1e-4 * (y ** 2).sum() / len(y)).all())    # every solution certified
+    True
+    """
     if "l1_ratio" in kwargs:
         raise TypeError("lasso_path() got an unexpected keyword argument 'l1_ratio'")
     return enet_path(X, y, l1_ratio=1.0, **kwargs)

@@ -55,13 +55,51 @@ class SmoothLoss:
 
 
 class LeastSquares(SmoothLoss):
-    """f(x) = ‖Ax − b‖² / (2n)."""
+    """f(x) = ‖Ax − b‖² / (2n).
+
+    Parameters
+    ----------
+    A : array_like or scipy.sparse matrix of shape (n, p)
+        The design.
+    b : array_like of shape (n,)
+        The targets.
+    lipschitz : float, optional
+        A Lipschitz constant of ∇f (default: estimated by power iteration).
+
+    Examples
+    --------
+    >>> from nonsmooth.optimize import LeastSquares
+    >>> loss = LeastSquares(np.array([[1.0, 0.0], [0.0, 2.0]]), np.array([1.0, 2.0]))
+    >>> loss, loss.dimension
+    (LeastSquares(A: 2×2), 2)
+    >>> ns.minimize(loss, tol=1e-12).x.round(6)            # least squares: (1, 1)
+    array([1., 1.])
+    """
 
     kind = "least_squares"
 
 
 class Logistic(SmoothLoss):
-    """f(x) = (1/n) Σ log(1 + exp(−b_i (Ax)_i)) with labels b_i ∈ {−1, +1}."""
+    """f(x) = (1/n) Σ log(1 + exp(−b_i (Ax)_i)) with labels b_i ∈ {−1, +1}.
+
+    Parameters
+    ----------
+    A : array_like or scipy.sparse matrix of shape (n, p)
+        The design.
+    b : array_like of shape (n,)
+        The labels, −1 or +1.
+    lipschitz : float, optional
+        A Lipschitz constant of ∇f (default: estimated by power iteration).
+
+    Examples
+    --------
+    >>> from nonsmooth.optimize import Logistic
+    >>> A = np.array([[1.0, 2.0], [-1.0, 0.5], [2.0, -1.0], [-2.0, -1.0]])
+    >>> labels = np.array([1.0, -1.0, 1.0, -1.0])
+    >>> res = ns.minimize(Logistic(A, labels), ns.prox.L1(0.1), tol=1e-10)
+    >>> res.x.round(4)                                     # sparse logistic regression
+    array([1.7783, 0.    ])
+    """
 
     kind = "logistic"
 
@@ -72,7 +110,27 @@ class Logistic(SmoothLoss):
 
 
 class Huber(SmoothLoss):
-    """f(x) = (1/n) Σ huber_δ((Ax − b)_i) (Huber 1964), robust to outliers."""
+    """f(x) = (1/n) Σ huber_δ((Ax − b)_i) (Huber 1964), robust to outliers.
+
+    Parameters
+    ----------
+    A : array_like or scipy.sparse matrix of shape (n, p)
+        The design.
+    b : array_like of shape (n,)
+        The targets.
+    lipschitz : float, optional
+        A Lipschitz constant of ∇f (default: estimated by power iteration).
+    delta : float, default=1.0
+        δ > 0, where the loss turns from quadratic to linear.
+
+    Examples
+    --------
+    >>> from nonsmooth.optimize import Huber
+    >>> A = np.ones((4, 1))
+    >>> b = np.array([0.0, 0.1, -0.1, 100.0])                  # one outlier
+    >>> ns.minimize(Huber(A, b, delta=1.0), tol=1e-12).x.round(4)   # the mean would be 25
+    array([0.3333])
+    """
 
     kind = "huber"
 

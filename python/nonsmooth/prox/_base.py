@@ -28,6 +28,25 @@ class ProximalOperator:
     Vector operators act on the whole array as one vector (``axis=None``) or on
     each slice along ``axis`` (e.g. ``axis=1`` projects every row of a matrix
     onto the simplex). Matrix operators act on a 2-D array.
+
+    Parameters
+    ----------
+    scalars, a, b, groups
+        The operator's parameters in the layout of the native core; subclasses
+        take named parameters instead (``L1(strength, weights)``, ...).
+
+    Examples
+    --------
+    Every operator of :mod:`nonsmooth.prox` is one:
+
+    >>> f = ns.prox.GroupL2(0.3, groups=[[0, 1], [2, 3]])
+    >>> isinstance(f, ns.prox.ProximalOperator)
+    True
+    >>> x = f.prox(np.array([-2.0, -0.3, 0.1, 1.5]), step=2.0)
+    >>> x
+    array([-1.16085968, -0.17412895,  0.04355675,  0.65335122])
+    >>> f(x), f.subgradient(x)
+    (0.7758297275285845, array([-0.41957016, -0.06293552,  0.02822163,  0.42332439]))
     """
 
     kind: str = ""
@@ -109,6 +128,12 @@ class ProximalOperator:
         Returns
         -------
         ndarray of float64 with the shape of ``v``.
+
+        Examples
+        --------
+        >>> ns.prox.L2Ball(1.0).prox(np.array([[3.0, 4.0], [0.3, 0.4]]), axis=1)
+        array([[0.6, 0.8],
+               [0.3, 0.4]])
         """
         step = as_step(step)
         view, restore, _ = self._layout(v, "v", axis)
@@ -154,10 +179,30 @@ def moreau_envelope(f: ProximalOperator, v, step: float = 1.0, *, axis: int | No
     The gradient formula holds for convex f, where the envelope is a
     (1/t)-smooth lower approximation of f with the same minimizers.
 
+    Parameters
+    ----------
+    f : ProximalOperator
+    v : array_like
+        The point.
+    step : float, default=1.0
+        The parameter t > 0.
+    axis : int, optional
+        One envelope per 1-D slice along this axis.
+
     Returns
     -------
     value : float or ndarray (one value per slice when ``axis`` is given)
     gradient : ndarray with the shape of ``v``
+
+    Examples
+    --------
+    The envelope of |x| is the Huber function:
+
+    >>> value, gradient = ns.prox.moreau_envelope(ns.prox.L1(1.0), np.array([0.5, 3.0]), 1.0)
+    >>> value, gradient
+    (2.625, array([0.5, 1. ]))
+    >>> ns.prox.Huber(1.0).value(np.array([0.5, 3.0]))
+    2.625
     """
     if not isinstance(f, ProximalOperator):
         raise TypeError(f"f: expected a nonsmooth.prox operator, got {type(f).__name__}")

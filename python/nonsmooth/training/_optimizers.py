@@ -2,8 +2,6 @@
 runs the very same native update rules in its loop."""
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from .. import _native
@@ -23,6 +21,23 @@ class Optimizer:
 
     The object is also the optimizer configuration of :func:`nonsmooth.train`,
     which always starts from a fresh state and leaves this object's untouched.
+
+    Parameters
+    ----------
+    lr : float or Schedule
+        The step size α_k (a float is a constant schedule).
+
+    Examples
+    --------
+    Every optimizer of :mod:`nonsmooth.optim` is one:
+
+    >>> opt = ns.SGD(0.1)
+    >>> isinstance(opt, ns.optim.Optimizer), opt.rate()
+    (True, 0.1)
+    >>> params = {"w": np.ones(2), "b": np.zeros(1)}
+    >>> opt.step(params, {"w": np.array([1.0, -1.0]), "b": np.array([2.0])})
+    >>> params
+    {'w': array([0.9, 1.1]), 'b': array([-0.2])}
     """
 
     kind = ""
@@ -85,19 +100,20 @@ class Optimizer:
         return fresh
 
     def __getstate__(self):
-        """The configuration and the step counter; the native state (moments,
-        accumulators) cannot be read back from the core, so a copy starts it
-        afresh, and says so when there was some."""
-        if self._handles and self.kind != "sgd":
-            warnings.warn(f"{type(self).__name__}: its state after {self.steps} step(s) (moments, accumulators) "
-                          "is not copied or pickled; the copy starts it from zero at its next step (call reset() "
-                          "before copying to silence this)", UserWarning, stacklevel=3)
+        """The configuration, the step counter and the native state (moments,
+        accumulators) of every parameter array, as NumPy arrays: a copy or an
+        unpickled optimizer continues exactly where this one is."""
         state = self.__dict__.copy()
-        state["_handles"] = {}
+        state["_handles"] = {key: _native.optimizer_get_state(h) for key, h in self._handles.items()}
         return state
 
     def __setstate__(self, state):
+        saved = state.pop("_handles", {})
         self.__dict__.update(state)
+        self._handles = {}
+        for key, numbers in saved.items():
+            handle = self._handles[key] = self._native_handle()
+            _native.optimizer_set_state(handle, numbers)
 
     def __repr__(self) -> str:
         extra = "".join(f", {k}={v!r}" for k, v in self._repr_params().items())
@@ -115,6 +131,18 @@ class SGD(Optimizer):
     ``averaging="step_weighted"`` in :func:`nonsmooth.train` this is the
     stochastic subgradient method (Nemirovski, Juditsky, Lan & Shapiro 2009);
     with ``prox=`` it is proximal SGD.
+
+    Parameters
+    ----------
+    lr : float or Schedule
+        The step size α_k (a float is a constant schedule).
+
+    Examples
+    --------
+    >>> w = np.array([1.0, 2.0])
+    >>> ns.SGD(0.5).step(w, np.array([1.0, -1.0]))
+    >>> w
+    array([0.5, 2.5])
     """
 
     kind = "sgd"
@@ -152,8 +180,9 @@ class Momentum(Optimizer):
     kind = "momentum"
 
     def __init__(self, lr, momentum=0.9, nesterov: bool = False):
+        self.momentum: Schedule | OneMinus | float
         if isinstance(momentum, (Schedule, OneMinus)):
-            self.momentum = momentum
+            self.momentum: Schedule | OneMinus | float = momentum
             if momentum(0) >= 1 or momentum(0) < 0:
                 raise ValueError(f"momentum: the schedule must stay in [0, 1), it starts at {momentum(0)}")
         else:
@@ -181,7 +210,22 @@ class Momentum(Optimizer):
 
 class Nesterov(Momentum):
     """``Momentum(lr, momentum, nesterov=True)``: v ← μ v + g, w ← w − α (g + μ v)
-    (Sutskever et al. 2013)."""
+    (Sutskever et al. 2013).
+
+    Parameters
+    ----------
+    lr : float or Schedule
+        The step size α_k (a float is a constant schedule).
+    momentum : float, default=0.9
+        μ ∈ [0, 1).
+
+    Examples
+    --------
+    >>> w = np.zeros(1)
+    >>> ns.Nesterov(0.1).step(w, np.ones(1))
+    >>> w                                   # −0.1·(1 + 0.9)
+    array([-0.19])
+    """
 
     def __init__(self, lr, momentum: float = 0.9):
         super().__init__(lr, momentum, nesterov=True)
@@ -189,7 +233,21 @@ class Nesterov(Momentum):
 
 class AdaGrad(Optimizer):
     """AdaGrad (Duchi, Hazan & Singer 2011), diagonal form as in PyTorch:
-    G ← G + g², w ← w − α g / (√G + ε)."""
+    G ← G + g², w ← w − α g / (√G + ε).
+
+    Parameters
+    ----------
+    lr : float or Schedule
+        The step size α_k (a float is a constant schedule).
+    eps : float, default=1e-10
+
+    Examples
+    --------
+    >>> w = np.zeros(2)
+    >>> ns.AdaGrad(0.1).step(w, np.array([4.0, -0.01]))
+    >>> w                                   # −α·sign(g) at the first step
+    array([-0.1,  0.1])
+    """
 
     kind = "adagrad"
 
@@ -206,7 +264,23 @@ class AdaGrad(Optimizer):
 
 class RMSProp(Optimizer):
     """RMSProp (Tieleman & Hinton 2012, lecture 6.5), as in PyTorch:
-    s ← ρ s + (1 − ρ) g², w ← w − α g / (√s + ε)."""
+    s ← ρ s + (1 − ρ) g², w ← w − α g / (√s + ε).
+
+    Parameters
+    ----------
+    lr : float or Schedule
+        The step size α_k (a float is a constant schedule).
+    rho : float, default=0.99
+        ρ ∈ [0, 1).
+    eps : float, default=1e-8
+
+    Examples
+    --------
+    >>> w = np.zeros(1)
+    >>> ns.RMSProp(0.01).step(w, np.array([2.0]))
+    >>> w                                   # −0.01·2/√(0.01·4)
+    array([-0.1])
+    """
 
     kind = "rmsprop"
 
@@ -226,7 +300,23 @@ class Adam(Optimizer):
     """Adam (Kingma & Ba 2015, Algorithm 1): m ← β₁m + (1 − β₁)g,
     v ← β₂v + (1 − β₂)g², w ← w − α m̂ / (√v̂ + ε) with m̂ = m/(1 − β₁ᵗ),
     v̂ = v/(1 − β₂ᵗ), t the number of steps taken (ε outside the root, as in
-    PyTorch and optax). With ``prox=`` in :func:`nonsmooth.train`, proximal Adam."""
+    PyTorch and optax). With ``prox=`` in :func:`nonsmooth.train`, proximal Adam.
+
+    Parameters
+    ----------
+    lr : float or Schedule
+        The step size α_k (a float is a constant schedule).
+    beta1, beta2 : float, default=0.9, 0.999
+        β₁, β₂ ∈ [0, 1).
+    eps : float, default=1e-8
+
+    Examples
+    --------
+    >>> w = np.ones(2)
+    >>> ns.Adam(0.1).step(w, np.array([3.0, -0.5]))
+    >>> w                                   # the first step is −α·sign(g)
+    array([0.9, 1.1])
+    """
 
     kind = "adam"
 

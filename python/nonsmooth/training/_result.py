@@ -28,6 +28,22 @@ class History(Mapping):
     kinks           kinks hit since the previous record (all primitives)
     learning_rate   step size of the last step
     time            seconds since the start
+
+    Parameters
+    ----------
+    columns : dict column → ndarray
+        Built by :func:`nonsmooth.train`.
+
+    Examples
+    --------
+    >>> loss = ns.function(lambda w: ns.sum((w - 1.0) ** 2))
+    >>> run = ns.train(loss, np.zeros(2), optimizer=ns.SGD(0.25), steps=4, record_every=2)
+    >>> run.history
+    History(3 records: step, loss, full_loss, l1_norm, max_norm, small_fraction, kinks, learning_rate, time)
+    >>> run.history.step, run.history.l1_norm
+    (array([0, 2, 4]), array([0.   , 1.5  , 1.875]))
+    >>> sorted(run.history.to_dict())[:3]
+    ['full_loss', 'kinks', 'l1_norm']
     """
 
     __slots__ = ("_columns",)
@@ -96,12 +112,27 @@ class TrainResult:
         the callback returned False (or Ctrl-C, see :func:`nonsmooth.train`).
     time : float
         Seconds spent in the native loop.
+    state : dict name → ndarray
+        Final values of the ``state=`` arguments (e.g. batch-norm running statistics); empty without.
+
+    Parameters
+    ----------
+    params, averaged_params, history, kinks, steps, stop, time, state
+        The attributes above (built by :func:`nonsmooth.train`).
+
+    Examples
+    --------
+    >>> loss = ns.function(lambda w: ns.sum((w - 1.0) ** 2))
+    >>> run = ns.train(loss, {"w": np.zeros(2)}, optimizer=ns.SGD(0.25), steps=10)
+    >>> run.params["w"], run.stop, run.steps
+    (array([0.99902344, 0.99902344]), 'completed', 10)
     """
 
-    __slots__ = ("params", "averaged_params", "history", "kinks", "steps", "stop", "time")
+    __slots__ = ("params", "averaged_params", "history", "kinks", "steps", "stop", "time", "state")
 
     def __init__(self, params, averaged_params, history: History, kinks: KinkReport, steps: int, stop: str,
-                 time: float):
+                 time: float, state=None):
+        self.state = {} if state is None else state
         self.params = params
         self.averaged_params = averaged_params
         self.history = history

@@ -18,8 +18,9 @@ _PARAMETER, _DATA, _FIXED = 0, 1, 2
 #: Arguments the native loop fills before every step (roles of nonsmooth.h).
 _NOISE = {"uniform": 3, "normal": 4, "gumbel": 5}
 _STEP = 6
+_STATE = 7
 _ROLE_NAMES = {_PARAMETER: "params", _DATA: "data", _FIXED: "fixed", **{r: "noise" for r in _NOISE.values()},
-               _STEP: "step_counter"}
+               _STEP: "step_counter", _STATE: "state"}
 _AVERAGING = {None: 0, "none": 0, "uniform": 1, "step_weighted": 2}
 _STOPS = ("completed", "diverged", "cancelled")
 #: How often (seconds) the native loop checks for Ctrl-C between history records.
@@ -78,7 +79,7 @@ def train(loss, params, data=None, *, fixed=None, optimizer: Optimizer | None = 
           steps: int = 1000, batch_size: int | None = None, replacement: bool = False, seed: int = 0,
           record_every: int = 100, threshold: float = 1e-5, averaging: str | None = None, policy=None,
           full_loss: bool = False, callback=None, progress: bool = False, noise=None,
-          step_counter: str | None = None) -> TrainResult:
+          step_counter: str | None = None, state=None) -> TrainResult:
     """Minimize a traced loss over its parameters with minibatches, entirely in native code.
 
     At every step k a minibatch B_k of ``batch_size`` rows is drawn from the
@@ -165,6 +166,15 @@ def train(loss, params, data=None, *, fixed=None, optimizer: Optimizer | None = 
         every step, so that schedules are written in the program itself, e.g.
         a Gumbel-softmax temperature ``tau = ns.maximum(0.5, ns.exp(-1e-3 * k))``
         (Jang, Gu & Poole 2017). Any shape; every entry gets k.
+    state : dict name → (initial, output, momentum), optional
+        Arguments carried by the loop as exponential moving averages of the
+        loss's auxiliary outputs: after every step s ← (1 − momentum)·s +
+        momentum·(output ``output`` of that step), the output having the
+        argument's shape. With ``loss`` returning ``(value, mean, var)`` from
+        :func:`nonsmooth.batch_norm` (``return_stats=True``) these are the
+        running statistics of batch normalization, used in evaluation mode
+        (``batch_norm(x, ..., mean=..., var=...)``); the final values are in
+        ``result.state``.
 
     Returns
     -------
@@ -230,6 +240,17 @@ def train(loss, params, data=None, *, fixed=None, optimizer: Optimizer | None = 
         if not isinstance(step_counter, str):
             raise TypeError(f"step_counter: expected an argument name, got {type(step_counter).__name__}")
         generated.append((_STEP, {step_counter: np.zeros(())}))
+    state_specs = {}
+    if state is not None:
+        if not isinstance(state, dict):
+            raise TypeError("state: expected a dict argument name → (initial, output, momentum)")
+        for name, spec in state.items():
+            if not (isinstance(spec, tuple) and len(spec) == 3):
+                raise ValueError(f"state[{name!r}]: expected (initial, output index, momentum), got {spec!r}")
+            out_index = as_int(spec[1], f"state[{name!r}] output", low=1)
+            momentum = as_scalar(spec[2], f"state[{name!r}] momentum", low=0.0, high=1.0)
+            state_specs[name] = (out_index, momentum)
+            generated.append((_STATE, {name: spec[0]}))
     # Named first, so that positional params/data/fixed fill the other arguments.
     arguments = _assign(loss, generated + [(_PARAMETER, params), (_DATA, data), (_FIXED, fixed)])
     names = list(arguments)
@@ -290,7 +311,11 @@ def train(loss, params, data=None, *, fixed=None, optimizer: Optimizer | None = 
     history_rows = 2 + -(-steps // record_every)
     if history_rows > _MAX_HISTORY_ROWS:
         raise ValueError(f"record_every: {record_every} would record {history_rows} rows for {steps} steps; raise it")
-    outputs = [np.empty(a.shape) if r == _PARAMETER else None for a, r in zip(arrays, roles)]
+    outputs = [np.empty(a.shape) if r in (_PARAMETER, _STATE) else None for a, r in zip(arrays, roles)]
+    state_outputs = state_momenta = None
+    if state_specs:
+        state_outputs = [state_specs[n][0] if n in state_specs else 0 for n in names]
+        state_momenta = [state_specs[n][1] if n in state_specs else 0.0 for n in names]
     averaged = None
     if averaging not in (None, "none"):
         averaged = [np.empty(a.shape) if r == _PARAMETER else None for a, r in zip(arrays, roles)]
@@ -305,7 +330,7 @@ def train(loss, params, data=None, *, fixed=None, optimizer: Optimizer | None = 
     schedule = optimizer.lr
     status, kinks, exception = _native.train(
         compiled.handle, None if evaluation is None else evaluation.handle, arrays, roles, rows, prox_handles,
-        optimizer._native_handle(), schedule.kind, schedule.parameters, steps, batch_size, bool(replacement), seed,
+        state_outputs, state_momenta, optimizer._native_handle(), schedule.kind, schedule.parameters, steps, batch_size, bool(replacement), seed,
         record_every, threshold, _AVERAGING[averaging], native_policy, outputs, averaged, history, info,
         report, _POLL_SECONDS)
     _progress.close(report)
@@ -319,7 +344,8 @@ def train(loss, params, data=None, *, fixed=None, optimizer: Optimizer | None = 
         params={nm: outputs[names.index(nm)] for nm in param_names},
         averaged_params=None if averaged is None else {nm: averaged[names.index(nm)] for nm in param_names},
         history=History(columns), kinks=KinkReport.from_text(kinks), steps=int(info[0]),
-        stop=_STOPS[int(info[1])], time=float(info[3]))
+        stop=_STOPS[int(info[1])], time=float(info[3]),
+        state={nm: outputs[names.index(nm)] for nm in state_specs})
     if exception is not None:
         try:
             exception.result = result

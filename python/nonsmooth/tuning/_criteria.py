@@ -118,7 +118,20 @@ class Criterion:
 
     ``bind(X, y, fit_intercept, rng, sample_weight=None, groups=None)``: sample
     weights weight the inner fits and the criterion; ``groups`` go to a
-    scikit-learn splitter's ``split`` (``GroupKFold``...)."""
+    scikit-learn splitter's ``split`` (``GroupKFold``...).
+
+    Examples
+    --------
+    Every criterion of :mod:`nonsmooth.tuning` is one; give it as ``criterion=``:
+
+    >>> d = ns.datasets.load_diabetes()
+    >>> X, y = (d.data - d.data.mean(0)) / d.data.std(0), d.target
+    >>> crit = ns.tuning.CrossVal(cv=3)
+    >>> isinstance(crit, ns.tuning.Criterion), crit
+    (True, CrossVal(cv=3))
+    >>> round(ns.LassoTuned(criterion=crit).fit(X, y).alpha_, 3)
+    0.265
+    """
 
     def bind(self, X, y, fit_intercept: bool, rng, sample_weight=None, groups=None) -> BoundCriterion:
         raise NotImplementedError
@@ -184,6 +197,14 @@ class HeldOut(Criterion):
         the training set. When None, a random ``validation_fraction`` of the
         samples is held out (``random_state`` of the estimator).
     validation_fraction : float, default=0.25
+
+    Examples
+    --------
+    >>> d = ns.datasets.load_diabetes()
+    >>> X, y = (d.data - d.data.mean(0)) / d.data.std(0), d.target
+    >>> model = ns.LassoTuned(criterion=ns.tuning.HeldOut(X[300:], y[300:])).fit(X[:300], y[:300])
+    >>> model.criterion_name_, round(model.alpha_, 3)
+    ('held-out MSE', 2.236)
     """
 
     def __init__(self, X_val=None, y_val=None, *, validation_fraction=0.25):
@@ -236,6 +257,8 @@ def resolve_folds(cv, X, y, groups=None):
         if n < k:
             raise ValueError(f"cv: {k} folds need at least {k} samples, got {n} sample(s)")
         return kfold_indices(n, k)
+    if isinstance(cv, (str, bytes)):  # str.split is not a splitter's split
+        raise ValueError(f"cv: expected an int, a splitter or an iterable of (train, test), got {cv!r}")
     if hasattr(cv, "split"):
         folds = list(cv.split(X, y, groups))
     else:
@@ -252,6 +275,8 @@ def resolve_folds(cv, X, y, groups=None):
             train = np.flatnonzero(train)
         if test.dtype == bool:
             test = np.flatnonzero(test)
+        if train.dtype.kind not in "iu" or test.dtype.kind not in "iu":
+            raise ValueError(f"cv: fold {i} has indices of dtype {train.dtype}/{test.dtype}; expected integers or booleans")
         if train.size < 1 or test.size < 1 or train.min() < 0 or test.min() < 0 or max(train.max(), test.max()) >= n:
             raise ValueError(f"cv: fold {i} has empty or out-of-range indices")
         checked.append((train.astype(np.intp), test.astype(np.intp)))
@@ -269,6 +294,15 @@ class CrossVal(Criterion):
     ----------
     cv : int, splitter or iterable of (train, test), default=5
         An int K gives contiguous, unshuffled folds, identical to ``KFold(K)``.
+
+    Examples
+    --------
+    >>> d = ns.datasets.load_diabetes()
+    >>> X, y = (d.data - d.data.mean(0)) / d.data.std(0), d.target
+    >>> from sklearn.model_selection import KFold
+    >>> model = ns.LassoTuned(criterion=ns.tuning.CrossVal(KFold(4, shuffle=True, random_state=0))).fit(X, y)
+    >>> model.criterion_name_, len(model.diagnostics_)          # one inner problem per fold
+    ('4-fold CV MSE', 4)
     """
 
     def __init__(self, cv=5):
@@ -341,6 +375,14 @@ class SURE(Criterion):
     sigma : float, default=None
         The noise standard deviation; estimated by least squares when None
         (dense X with n_samples > n_features only).
+
+    Examples
+    --------
+    >>> d = ns.datasets.load_diabetes()
+    >>> X, y = (d.data - d.data.mean(0)) / d.data.std(0), d.target
+    >>> model = ns.LassoTuned(criterion=ns.tuning.SURE()).fit(X, y)
+    >>> model.criterion_name_, round(model.alpha_, 3)
+    ('SURE', 0.95)
     """
 
     def __init__(self, sigma=None):
@@ -392,6 +434,14 @@ class FiniteDifferenceSURE(Criterion):
         Noise standard deviation (estimated by least squares when None, see :class:`SURE`).
     epsilon : float, default=None
         Finite-difference step; 2σ/n^0.3 (Deledalle et al.'s choice) when None.
+
+    Examples
+    --------
+    >>> d = ns.datasets.load_diabetes()
+    >>> X, y = (d.data - d.data.mean(0)) / d.data.std(0), d.target
+    >>> model = ns.LassoTuned(criterion=ns.tuning.FiniteDifferenceSURE(), random_state=0).fit(X, y)
+    >>> model.criterion_name_, round(model.alpha_, 3)
+    ('finite-difference Monte-Carlo SURE', 1.713)
     """
 
     def __init__(self, sigma=None, epsilon=None):

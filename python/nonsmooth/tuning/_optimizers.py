@@ -82,6 +82,26 @@ class GradientDescent:
     the curvature sᵀy is not positive. The first step moves θ by at most ``first_step`` in log-space
     (a factor e in α by default). Inner tolerances decrease along the way when the
     estimator's ``tol_decrease`` is set (HOAG's summable tolerance sequence).
+
+    Parameters
+    ----------
+    first_step : float, default=1.0
+        Largest move of the first step in log-space.
+    shrink : float, default=0.5
+        Backtracking factor.
+    increase : float, default=2.0
+        Step growth when the curvature is not positive.
+    armijo : float, default=1e-4
+        c in the Armijo condition.
+    max_backtracks : int, default=30
+
+    Examples
+    --------
+    >>> d = ns.datasets.load_diabetes()
+    >>> X, y = (d.data - d.data.mean(0)) / d.data.std(0), d.target
+    >>> model = ns.LassoTuned(optimizer=ns.tuning.GradientDescent(first_step=0.5)).fit(X, y)
+    >>> round(model.alpha_, 3), model.n_outer_ <= 50
+    (0.083, True)
     """
 
     name = "gd"
@@ -145,6 +165,21 @@ class FirstOrder:
     is never stepped. One evaluation per step; stops on ``max_outer``, on a small
     projected hypergradient, or when the best criterion improved by less than
     ``rtol`` (relative) over the last ``patience`` steps.
+
+    Parameters
+    ----------
+    optimizer : nonsmooth.optim.Optimizer
+        The update rule and its step sizes (in log-space of the hyperparameters).
+    patience : int, default=5
+        Outer steps without enough improvement before stopping.
+
+    Examples
+    --------
+    >>> d = ns.datasets.load_diabetes()
+    >>> X, y = (d.data - d.data.mean(0)) / d.data.std(0), d.target
+    >>> model = ns.LassoTuned(optimizer=ns.Adam(0.2), max_outer=30).fit(X, y)
+    >>> round(model.alpha_, 2)
+    0.08
     """
 
     name = "first_order"
@@ -202,7 +237,23 @@ class LBFGS:
     """Limited-memory BFGS with bounds in log-space: scipy's L-BFGS-B when SciPy
     is installed (``use_scipy=True``), otherwise a projected L-BFGS written here
     (two-loop recursion, projection onto the box, Armijo backtracking, memory
-    reset when the projected direction is not a descent direction)."""
+    reset when the projected direction is not a descent direction).
+
+    Parameters
+    ----------
+    memory : int, default=10
+        Pairs (s, y) kept.
+    use_scipy : bool, default=True
+        Use SciPy's L-BFGS-B when installed.
+
+    Examples
+    --------
+    >>> d = ns.datasets.load_diabetes()
+    >>> X, y = (d.data - d.data.mean(0)) / d.data.std(0), d.target
+    >>> model = ns.WeightedLassoTuned(optimizer=ns.tuning.LBFGS(), max_outer=20).fit(X, y)
+    >>> model.alphas_.shape
+    (10,)
+    """
 
     name = "lbfgs"
 
