@@ -94,6 +94,11 @@ out = c_void_p()
 check(lib.ns_prox_create(b"l1", doubles(1.0), c_int64(1), doubles(1.0), c_int64(2**60), None, c_int64(0), None,
                          c_int64(0), None, c_int64(0), byref(out)), says="a: has length")
 """,
+    "n_a 2^36, more than memory": """
+out = c_void_p()
+check(lib.ns_prox_create(b"l1", doubles(1.0), c_int64(1), doubles(1.0), c_int64(2**36), None, c_int64(0), None,
+                         c_int64(0), None, c_int64(0), byref(out)), says="a: has length")
+""",
     "optimizer step n 2^50": """
 o = optimizer()
 check(lib.ns_optimizer_step(o, doubles(1.0), doubles(1.0), c_int64(2**50), c_double(0.1)), says="n")

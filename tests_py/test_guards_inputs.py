@@ -83,7 +83,13 @@ def test_paths_on_a_target_at_the_float_resolution(target):
 def test_a_non_finite_criterion_raises_numerical_error(monkeypatch):
     from nonsmooth.tuning import _criteria
 
-    monkeypatch.setattr(_criteria._BoundValidation, "evaluate", lambda self: (np.nan, [np.zeros(t.p) for t in self.tasks]))
+    evaluate = _criteria._BoundValidation.evaluate
+
+    def nan_criterion(self):
+        _, grads = evaluate(self)
+        return np.nan, grads
+
+    monkeypatch.setattr(_criteria._BoundValidation, "evaluate", nan_criterion)
     with pytest.raises(ns.NumericalError, match="not finite"):
         ns.LassoTuned(max_iter=3).fit(np.random.default_rng(0).normal(size=(20, 3)), np.arange(20.0))
 

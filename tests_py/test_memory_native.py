@@ -106,10 +106,7 @@ CASES = {  # name: (call, calls in CI)
     "implicit": (lambda: implicit_jvp(IMPLICIT, V[:4], V[:4], tangents=V[:4]), 3_000),
 }
 
-KNOWN = {
-    "function_create": "issue 12 item 9: ns.function(lambda x: ns.sum(ns.relu(x))).grad(np.ones(50)) in a loop "
-                       "leaks about 4.7 KB per traced function",
-}
+KNOWN: dict[str, str] = {}   # name -> reason, for a leak known and not fixed yet (strict xfail)
 
 
 @pytest.mark.parametrize("name", [pytest.param(k, marks=pytest.mark.xfail(strict=True, reason=KNOWN[k]))

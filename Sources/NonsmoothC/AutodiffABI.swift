@@ -539,7 +539,7 @@ private func programCall(
     _ kinks: UnsafeMutablePointer<CChar>?, _ kinksCapacity: Int64,
     _ body: (Program, KinkPolicy, [UnsafePointer<Double>]) throws -> KinkReport
 ) -> Int32 {
-    guarded {
+    guarded(interruptible: true) {
         writeKinks(KinkReport(), kinks, kinksCapacity)
         let p = try programHandle(handle)
         let policy = try kinkPolicy(policy)

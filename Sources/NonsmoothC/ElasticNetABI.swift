@@ -3,11 +3,23 @@ import Nonsmooth
 /// The C progress callback type of nonsmooth.h.
 public typealias ProgressCallback = @convention(c) (UnsafeMutableRawPointer?, Int64, Double) -> Int32
 
+/// The ABI callback as a core observer: called every `every` iterations, and in
+/// between with iteration −1 (a cancellation check only) once 20 ms have passed
+/// since the last call, so that a loop whose `every` iterations take long still
+/// stops promptly on Ctrl-C (nonsmooth.h, "Progress and cancellation").
 func observer(_ callback: ProgressCallback?, _ context: UnsafeMutableRawPointer?, every: Int64) -> ProgressObserver {
     guard let callback else { return .silent }
     let k = every > 0 ? Int(clamping: every) : 10
-    return ProgressObserver(every: k) { iteration, certificate in
-        callback(context, Int64(iteration), certificate) == 0
+    var next = secondsNow() + Interruption.interval
+    return ProgressObserver(every: 1) { iteration, certificate in
+        let now = secondsNow()
+        if iteration % k == 0 {
+            next = now + Interruption.interval
+            return callback(context, Int64(iteration), certificate) == 0
+        }
+        guard now >= next else { return true }
+        next = now + Interruption.interval
+        return callback(context, -1, certificate) == 0
     }
 }
 

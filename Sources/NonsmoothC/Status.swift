@@ -48,10 +48,12 @@ public func ns_last_error_message() -> UnsafePointer<CChar>? {
 }
 
 /// Runs `body`, turning every thrown error into a status code and a message.
+/// `interruptible`: the host's interrupt hook is polled during `body` (see
+/// `ns_set_interrupt_check`), for computations with no progress callback.
 @inline(__always)
-func guarded(_ body: () throws -> Void) -> Int32 {
+func guarded(interruptible: Bool = false, _ body: () throws -> Void) -> Int32 {
     do {
-        try body()
+        if interruptible { try Interruption.polling(body) } else { try body() }
         setLastError("")
         return NS_OK
     } catch let error as NonsmoothError {
@@ -90,13 +92,24 @@ func nonNull<T>(_ pointer: UnsafeMutablePointer<T>?, _ name: String) throws -> U
 /// allocation or index computation.
 let maxArrayCount = Int64(Int32.max) * 64
 
-/// Copies an optional (pointer, count) pair into an array; null with count 0 is nil.
+/// Copies an optional (pointer, count) pair of plain values (Double, Int64)
+/// into an array; null with count 0 is nil.
 func optionalArray<T>(_ pointer: UnsafePointer<T>?, _ count: Int64, _ name: String) throws -> [T]? {
     guard count != 0 else { return nil }
     try require(count > 0, name, "has negative length \(count)")
     try require(count <= maxArrayCount, name, "has length \(count), more than any array can hold")
     let p = try nonNull(pointer, name)
-    return Array(UnsafeBufferPointer(start: p, count: Int(count)))
+    // Swift traps when an allocation fails, so the copy goes through malloc first:
+    // a length no memory can hold is an error, not SIGABRT. (The staging copy is
+    // used, so the compiler cannot elide the allocation; these are parameter
+    // vectors, small next to the data.)
+    let bytes = Int(count) * MemoryLayout<T>.stride
+    guard let staging = malloc(bytes)?.bindMemory(to: T.self, capacity: Int(count)) else {
+        throw invalid(name, "has length \(count): \(bytes) bytes cannot be allocated")
+    }
+    defer { free(staging) }
+    staging.initialize(from: p, count: Int(count))
+    return Array(UnsafeBufferPointer(start: staging, count: Int(count)))
 }
 
 func require(_ condition: Bool, _ name: String, _ reason: @autoclosure () -> String) throws {
@@ -146,6 +159,18 @@ private let nonsmoothVersionCString: UnsafeMutablePointer<CChar> = {
     p.initialize(from: s, count: s.count)
     return p
 }()
+
+/// Monotonic clock in seconds.
+func secondsNow() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+@_cdecl("ns_set_interrupt_check")
+public func ns_set_interrupt_check(_ check: (@convention(c) () -> Int32)?) {
+    Interruption.hook = check
+}
 
 @_cdecl("ns_set_num_threads")
 public func ns_set_num_threads(_ n: Int32) -> Int32 {

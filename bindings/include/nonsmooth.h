@@ -78,8 +78,23 @@ int64_t ns_live_handles(void);
  * outputs holding the last iterate. The callback is called on the thread that
  * runs the loop; the Python extension uses it to re-take the GIL, check for
  * Ctrl-C and drive progress displays. A NULL callback is never called.
+ * Between the regular calls, once 20 ms have passed since the last one, the
+ * generic solvers and tuning loops (not the coordinate-descent fits, whose
+ * epochs are the unit of work) also call it with iteration = -1: a
+ * cancellation check only, so that a loop whose `every` iterations are slow
+ * still stops promptly; the certificate is then not meaningful.
  */
 typedef int32_t (*ns_progress_callback)(void *context, int64_t iteration, double certificate);
+
+/*
+ * Computations that take no progress callback (the autodiff evaluations and
+ * derivatives, ns_program_*) poll this process-wide check between primitives,
+ * at most every 20 ms, on the thread that runs them; a non-zero return stops
+ * them with NS_CANCELLED (outputs unspecified). NULL (the default) disables it.
+ * The Python extension installs a check that takes the GIL and looks for
+ * Ctrl-C. Set it before any computation runs.
+ */
+void ns_set_interrupt_check(int32_t (*check)(void));
 
 /* ---- Matrices ------------------------------------------------------------------ */
 

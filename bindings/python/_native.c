@@ -12,6 +12,7 @@
 #define NONSMOOTH_NATIVE_MAIN
 #include "native.h"
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -23,7 +24,11 @@ static PyObject *KinkError;
 /* Sets the Python exception for a failed status and returns NULL. */
 PyObject *ns_raise_status(ns_status status)
 {
-    const char *message = ns_last_error_message();
+    return ns_raise_status_message(status, ns_last_error_message());
+}
+
+PyObject *ns_raise_status_message(ns_status status, const char *message)
+{
     if (message == NULL || message[0] == '\0') message = "unknown error";
     switch (status) {
     case NS_INVALID_ARGUMENT: PyErr_SetString(PyExc_ValueError, message); break;
@@ -151,7 +156,8 @@ int32_t ns_progress_trampoline(void *context, int64_t iteration, double certific
     int32_t stop = 0;
     if (PyErr_CheckSignals() < 0) {
         stop = 1;
-    } else if (ctx != NULL && ctx->callback != NULL && ctx->callback != Py_None) {
+    } else if (iteration >= 0 && ctx != NULL && ctx->callback != NULL && ctx->callback != Py_None) {
+        /* iteration -1: a cancellation check between the regular calls (nonsmooth.h) */
         PyObject *r = PyObject_CallFunction(ctx->callback, "Ld", (long long)iteration, certificate);
         if (r == NULL) {
             stop = 1;
@@ -161,6 +167,33 @@ int32_t ns_progress_trampoline(void *context, int64_t iteration, double certific
         }
     }
     if (stop && ctx != NULL && PyErr_Occurred()) ctx->failed = 1;
+    PyGILState_Release(gil);
+    return stop;
+}
+
+PyObject *ns_interrupted(const char *format, ...)
+{
+    PyObject *type, *value, *traceback;
+    PyErr_Fetch(&type, &value, &traceback);
+    PyErr_NormalizeException(&type, &value, &traceback);
+    va_list va;
+    va_start(va, format);
+    PyObject *state = Py_VaBuildValue(format, va);
+    va_end(va);
+    /* Without memory for the state, or for an exception that takes no attributes,
+     * the state is lost, never the exception. */
+    if (state == NULL || value == NULL || PyObject_SetAttrString(value, "native_state", state) < 0) PyErr_Clear();
+    Py_XDECREF(state);
+    PyErr_Restore(type, value, traceback);
+    return NULL;
+}
+
+/* The interrupt check of the calls without a progress callback (ns_set_interrupt_check):
+ * leaves KeyboardInterrupt pending, which ns_raise_status(NS_CANCELLED) then raises. */
+static int32_t interrupt_check(void)
+{
+    PyGILState_STATE gil = PyGILState_Ensure();
+    int32_t stop = PyErr_CheckSignals() < 0;
     PyGILState_Release(gil);
     return stop;
 }
@@ -206,6 +239,7 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_native", "nonsmooth
 PyMODINIT_FUNC PyInit__native(void)
 {
     import_array();
+    ns_set_interrupt_check(interrupt_check);
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;
     if (PyModule_AddFunctions(m, ns_prox_methods) < 0 || PyModule_AddFunctions(m, ns_enet_methods) < 0 ||

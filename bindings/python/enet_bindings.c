@@ -62,9 +62,11 @@ static void enet_release(enet_args *a)
 /* (status, intercept, info) for OK / NOT_CONVERGED / CANCELLED; raises otherwise. */
 static PyObject *enet_result(ns_status status, ns_progress_context *ctx, double intercept, const double *info)
 {
-    if (ctx->failed) return NULL; /* KeyboardInterrupt or the callback's exception */
+    const char *format = "id(dddddd)";
+    if (ctx->failed) /* KeyboardInterrupt or the callback's exception, with the state reached */
+        return ns_interrupted(format, (int)status, intercept, info[0], info[1], info[2], info[3], info[4], info[5]);
     if (status != NS_OK && status != NS_NOT_CONVERGED && status != NS_CANCELLED) return ns_raise_status(status);
-    return Py_BuildValue("id(dddddd)", (int)status, intercept, info[0], info[1], info[2], info[3], info[4], info[5]);
+    return Py_BuildValue(format, (int)status, intercept, info[0], info[1], info[2], info[3], info[4], info[5]);
 }
 
 static PyObject *py_enet_fit_dense(PyObject *self, PyObject *args)

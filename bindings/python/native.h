@@ -18,6 +18,8 @@
 
 /* Sets the Python exception for a failed status (message from the ABI) and returns NULL. */
 PyObject *ns_raise_status(ns_status status);
+/* The same with the message given (read on another thread). */
+PyObject *ns_raise_status_message(ns_status status, const char *message);
 
 /* An aligned float64 view of obj with exactly ndim dimensions (a copy only if needed). */
 PyArrayObject *ns_as_double_array(PyObject *obj, int ndim, const char *name);
@@ -54,6 +56,12 @@ typedef struct {
 } ns_progress_context;
 
 int32_t ns_progress_trampoline(void *context, int64_t iteration, double certificate);
+
+/* A loop stopped by the trampoline with an exception pending (Ctrl-C or the callback's
+ * own exception): sets exc.native_state = Py_BuildValue(format, ...) (the loop's raw
+ * outputs) on the pending exception, which the Python layer turns into exc.result
+ * (nonsmooth/_interrupt.py). Returns NULL, for `return ns_interrupted(...)`. */
+PyObject *ns_interrupted(const char *format, ...);
 
 /* A list of float64 buffers from a Python sequence of arrays (autodiff_bindings.c):
  * inputs are converted (a copy only if needed), writeable outputs must be

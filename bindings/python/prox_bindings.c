@@ -1,6 +1,12 @@
 /* Proximal operators: wrappers of ns_prox_* (see nonsmooth.h). */
 #include "native.h"
 
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 static const char *PROX_CAPSULE = "nonsmooth.prox";
 
 static void prox_capsule_destroy(PyObject *capsule)
@@ -55,33 +61,148 @@ static PyObject *py_prox_is_matrix(PyObject *self, PyObject *capsule)
     return PyBool_FromLong(is_matrix);
 }
 
-typedef ns_status (*prox_map)(const ns_prox *, const double *, int64_t, int64_t, int64_t, int64_t, double *);
+/* ---- one prox call: apply, value or subgradient ------------------------------------ */
 
-/* Shared body of value / subgradient: x (2-D) -> new array of `out_shape`. */
-static PyObject *call_prox_map(PyObject *capsule, PyObject *x_obj, prox_map fn, int values_only)
+enum { PROX_APPLY, PROX_VALUE, PROX_SUBGRADIENT };
+
+/* Matrix operators on at least this many entries run one LAPACK decomposition
+ * (an SVD or eigendecomposition, 0.1 s and more) that nothing can interrupt; they
+ * run on a worker thread so that Ctrl-C returns at once (docs/decisions.md). */
+#define PROX_WORKER_MIN_ENTRIES 250000
+
+typedef struct {
+    int kind;
+    ns_prox *prox;
+    double step;
+    const double *in;
+    int64_t rows, columns, rs, cs;
+    double *out;
+    ns_status status;
+    char message[1024];
+    /* The worker thread's own copies; freed by whichever side finishes last. */
+    double *in_copy, *out_copy;
+    pthread_mutex_t mutex;
+    pthread_cond_t finished_cond;
+    int finished, abandoned;
+} prox_call;
+
+static ns_status prox_call_run(prox_call *c)
+{
+    switch (c->kind) {
+    case PROX_APPLY: return ns_prox_apply(c->prox, c->step, c->in, c->rows, c->columns, c->rs, c->cs, c->out);
+    case PROX_VALUE: return ns_prox_value(c->prox, c->in, c->rows, c->columns, c->rs, c->cs, c->out);
+    default: return ns_prox_subgradient(c->prox, c->in, c->rows, c->columns, c->rs, c->cs, c->out);
+    }
+}
+
+static void prox_call_free(prox_call *c)
+{
+    pthread_mutex_destroy(&c->mutex);
+    pthread_cond_destroy(&c->finished_cond);
+    free(c->in_copy);
+    free(c->out_copy);
+    free(c);
+}
+
+static void *prox_worker(void *arg)
+{
+    prox_call *c = arg;
+    c->status = prox_call_run(c);
+    if (c->status != NS_OK) snprintf(c->message, sizeof c->message, "%s", ns_last_error_message());
+    pthread_mutex_lock(&c->mutex);
+    c->finished = 1;
+    int abandoned = c->abandoned;
+    pthread_cond_signal(&c->finished_cond);
+    pthread_mutex_unlock(&c->mutex);
+    if (abandoned) prox_call_free(c); /* the caller left on Ctrl-C: nothing else refers to it */
+    return NULL;
+}
+
+/* Runs the call on a worker thread over private copies of the input and output,
+ * checking for Ctrl-C every 20 ms; on KeyboardInterrupt returns at once (-1, the
+ * exception set) and the worker frees everything when LAPACK returns. 1: the
+ * worker could not start (run in place instead); 0: done, c->status set. */
+static int prox_call_on_worker(prox_call *c, size_t out_count)
+{
+    prox_call *w = calloc(1, sizeof *w);
+    if (w == NULL) return 1;
+    *w = *c;
+    size_t n = (size_t)c->rows * (size_t)c->columns;
+    w->in_copy = malloc(n * sizeof(double));
+    w->out_copy = malloc((out_count ? out_count : 1) * sizeof(double));
+    if (w->in_copy == NULL || w->out_copy == NULL) { free(w->in_copy); free(w->out_copy); free(w); return 1; }
+    for (int64_t i = 0; i < c->rows; i++)
+        for (int64_t j = 0; j < c->columns; j++) w->in_copy[i * c->columns + j] = c->in[i * c->rs + j * c->cs];
+    w->in = w->in_copy, w->rs = c->columns, w->cs = 1, w->out = w->out_copy;
+    pthread_mutex_init(&w->mutex, NULL);
+    pthread_cond_init(&w->finished_cond, NULL);
+    pthread_t thread;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    int failed = pthread_create(&thread, &attr, prox_worker, w);
+    pthread_attr_destroy(&attr);
+    if (failed) { prox_call_free(w); return 1; }
+    for (;;) {
+        int finished;
+        Py_BEGIN_ALLOW_THREADS
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 20 * 1000000L;
+        if (until.tv_nsec >= 1000000000L) until.tv_sec += 1, until.tv_nsec -= 1000000000L;
+        pthread_mutex_lock(&w->mutex);
+        if (!w->finished) pthread_cond_timedwait(&w->finished_cond, &w->mutex, &until);
+        finished = w->finished;
+        pthread_mutex_unlock(&w->mutex);
+        Py_END_ALLOW_THREADS
+        if (finished) break;
+        if (PyErr_CheckSignals() < 0) {
+            pthread_mutex_lock(&w->mutex);
+            int done = w->finished;
+            w->abandoned = !done;
+            pthread_mutex_unlock(&w->mutex);
+            if (done) prox_call_free(w);
+            return -1;
+        }
+    }
+    c->status = w->status;
+    memcpy(c->message, w->message, sizeof c->message);
+    if (c->status == NS_OK) memcpy(c->out, w->out_copy, out_count * sizeof(double));
+    prox_call_free(w);
+    return 0;
+}
+
+/* prox (capsule) applied to x (2-D): a new array, (rows, columns) or the values. */
+static PyObject *prox_call_python(PyObject *capsule, PyObject *x_obj, double step, int kind, const char *name)
 {
     ns_prox *prox = prox_from_capsule(capsule);
     if (prox == NULL) return NULL;
-    PyArrayObject *x = ns_as_double_array(x_obj, 2, "x");
+    PyArrayObject *x = ns_as_double_array(x_obj, 2, name);
     if (x == NULL) return NULL;
     PyObject *result = NULL;
-    int64_t rs, cs;
-    if (ns_element_strides(x, &rs, &cs, "x") < 0) goto done;
-    npy_intp rows = PyArray_DIM(x, 0), columns = PyArray_DIM(x, 1);
+    prox_call c = {kind, prox, step, PyArray_DATA(x), PyArray_DIM(x, 0), PyArray_DIM(x, 1)};
+    if (ns_element_strides(x, &c.rs, &c.cs, name) < 0) goto done;
     int32_t is_matrix = 0;
     ns_prox_is_matrix(prox, &is_matrix);
-    npy_intp shape[2] = {rows, columns};
-    if (values_only) shape[0] = is_matrix ? 1 : rows;
-    result = PyArray_SimpleNew(values_only ? 1 : 2, shape, NPY_DOUBLE);
+    npy_intp shape[2] = {c.rows, c.columns};
+    if (kind == PROX_VALUE) shape[0] = is_matrix ? 1 : c.rows;
+    result = PyArray_SimpleNew(kind == PROX_VALUE ? 1 : 2, shape, NPY_DOUBLE);
     if (result == NULL) goto done;
-    ns_status status;
-    Py_BEGIN_ALLOW_THREADS
-    status = fn(prox, (const double *)PyArray_DATA(x), rows, columns, rs, cs,
-                (double *)PyArray_DATA((PyArrayObject *)result));
-    Py_END_ALLOW_THREADS
-    if (status != NS_OK) {
+    c.out = PyArray_DATA((PyArrayObject *)result);
+    int ran = 1;
+    if (is_matrix && c.rows * c.columns >= PROX_WORKER_MIN_ENTRIES) {
+        ran = prox_call_on_worker(&c, (size_t)PyArray_SIZE((PyArrayObject *)result));
+        if (ran < 0) { Py_CLEAR(result); goto done; }
+    }
+    if (ran == 1) {
+        Py_BEGIN_ALLOW_THREADS
+        c.status = prox_call_run(&c);
+        Py_END_ALLOW_THREADS
+        if (c.status != NS_OK) snprintf(c.message, sizeof c.message, "%s", ns_last_error_message());
+    }
+    if (c.status != NS_OK) {
         Py_CLEAR(result);
-        ns_raise_status(status);
+        ns_raise_status_message(c.status, c.message);
     }
 done:
     Py_DECREF(x);
@@ -92,44 +213,22 @@ static PyObject *py_prox_value(PyObject *self, PyObject *args)
 {
     PyObject *capsule, *x;
     if (!PyArg_ParseTuple(args, "OO:prox_value", &capsule, &x)) return NULL;
-    return call_prox_map(capsule, x, ns_prox_value, 1);
+    return prox_call_python(capsule, x, 0.0, PROX_VALUE, "x");
 }
 
 static PyObject *py_prox_subgradient(PyObject *self, PyObject *args)
 {
     PyObject *capsule, *x;
     if (!PyArg_ParseTuple(args, "OO:prox_subgradient", &capsule, &x)) return NULL;
-    return call_prox_map(capsule, x, ns_prox_subgradient, 0);
+    return prox_call_python(capsule, x, 0.0, PROX_SUBGRADIENT, "x");
 }
 
 static PyObject *py_prox_apply(PyObject *self, PyObject *args)
 {
-    PyObject *capsule, *v_obj;
+    PyObject *capsule, *v;
     double step;
-    if (!PyArg_ParseTuple(args, "OOd:prox_apply", &capsule, &v_obj, &step)) return NULL;
-    ns_prox *prox = prox_from_capsule(capsule);
-    if (prox == NULL) return NULL;
-    PyArrayObject *v = ns_as_double_array(v_obj, 2, "v");
-    if (v == NULL) return NULL;
-    PyObject *result = NULL;
-    int64_t rs, cs;
-    if (ns_element_strides(v, &rs, &cs, "v") < 0) goto done;
-    npy_intp rows = PyArray_DIM(v, 0), columns = PyArray_DIM(v, 1);
-    npy_intp shape[2] = {rows, columns};
-    result = PyArray_SimpleNew(2, shape, NPY_DOUBLE);
-    if (result == NULL) goto done;
-    ns_status status;
-    Py_BEGIN_ALLOW_THREADS
-    status = ns_prox_apply(prox, step, (const double *)PyArray_DATA(v), rows, columns, rs, cs,
-                           (double *)PyArray_DATA((PyArrayObject *)result));
-    Py_END_ALLOW_THREADS
-    if (status != NS_OK) {
-        Py_CLEAR(result);
-        ns_raise_status(status);
-    }
-done:
-    Py_DECREF(v);
-    return result;
+    if (!PyArg_ParseTuple(args, "OOd:prox_apply", &capsule, &v, &step)) return NULL;
+    return prox_call_python(capsule, v, step, PROX_APPLY, "v");
 }
 
 PyMethodDef ns_prox_methods[] = {

@@ -197,10 +197,12 @@ def _checked_structure(matrix):
 
 def _check_index_range(indices: np.ndarray, size: int, label: str) -> None:
     """ValueError "<label> k is i, outside [0, size)" for the first bad entry."""
-    if indices.size and indices.dtype.kind not in "iu":
+    if not indices.size:
+        return
+    if indices.dtype.kind not in "iu":
         raise ValueError(f"{label}s must be integers, got dtype {indices.dtype}")
-    bad = np.flatnonzero((indices < 0) | (indices >= size)) if indices.size else np.empty(0, dtype=np.intp)
-    if len(bad):
+    bad = np.flatnonzero((indices < 0) | (indices >= size))
+    if bad.size:
         k = int(bad[0])
         raise ValueError(f"{label} {k} is {int(indices[k])}, outside [0, {size})")
 

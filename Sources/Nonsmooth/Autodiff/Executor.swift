@@ -36,7 +36,9 @@ extension Program {
         // The flat plan: no Node (arrays, strings) is copied per step, so the
         // interpreter costs no reference counting on the hot path.
         let ops = plan.operations, starts = plan.inputStarts, ids = plan.inputIDs, counts = plan.counts
+        var poller = Interruption.Poller()   // Ctrl-C between primitives, when the host asks
         for id in 0..<plan.count {
+            try poller.check()
             let out = ws.value(id)
             let dec = ws.decisions + decisionOffsets[id]
             let n = counts[id]
@@ -114,7 +116,7 @@ extension Program {
     /// are zeroed lazily, when their first contribution arrives (a matrix
     /// product writes its first contribution with β = 0 instead); `seed` writes
     /// the outputs' cotangents into zeroed buffers.
-    func runBackward<S: ADScalar>(_ ws: Workspace<S>, wrt: [Int], seeded: [Int], seed: () -> Void) {
+    func runBackward<S: ADScalar>(_ ws: Workspace<S>, wrt: [Int], seeded: [Int], seed: () -> Void) throws {
         let ops = plan.operations, starts = plan.inputStarts, ids = plan.inputIDs, counts = plan.counts
         let count = plan.count
         // Flags live in the workspace: no allocation, and plain pointers keep the
@@ -142,7 +144,9 @@ extension Program {
                 ws.cotangent(inputNodes[k]).update(repeating: .zero, count: counts[inputNodes[k]])
             }
         }
+        var poller = Interruption.Poller()
         for id in stride(from: count - 1, through: 0, by: -1) where reach[id] && needs[id] && touched[id] {
+            try poller.check()
             let out = ws.value(id)
             let g = ws.cotangent(id)
             let dec = ws.decisions + decisionOffsets[id]

@@ -165,8 +165,8 @@ public final class Program: Sendable {
             let report = try runForward(ws, policy: policy, mode: .policy)
             if let outputs { ws.store(outputs) }
             // Gradients accumulate straight into the caller's buffers.
-            ws.withCotangents(wrt.map { inputNodes[$0] }, in: gradients) {
-                runBackward(ws, wrt: wrt, seeded: cotangents.indices.filter { cotangents[$0] != nil }) {
+            try ws.withCotangents(wrt.map { inputNodes[$0] }, in: gradients) {
+                try runBackward(ws, wrt: wrt, seeded: cotangents.indices.filter { cotangents[$0] != nil }) {
                     for (k, c) in cotangents.enumerated() {
                         guard let c else { continue }
                         let g = ws.cotangent(outputNodes[k])
@@ -231,7 +231,7 @@ public final class Program: Sendable {
         return try withDualWorkspace { ws in
             ws.loadDual(inputs, tangents)
             let report = try runForward(ws, policy: policy, mode: .policy)
-            runBackward(ws, wrt: wrt, seeded: [output]) { ws.cotangent(outputNodes[output])[0] = Dual(1, 0) }
+            try runBackward(ws, wrt: wrt, seeded: [output]) { ws.cotangent(outputNodes[output])[0] = Dual(1, 0) }
             for (j, k) in wrt.enumerated() {
                 let g = ws.cotangent(inputNodes[k])
                 for i in 0..<nodes[inputNodes[k]].count {
@@ -261,7 +261,7 @@ public final class Program: Sendable {
                 ws.load(inputs)
                 report = try runForward(ws, policy: policy, mode: .policy)
                 for row in 0..<m {
-                    runBackward(ws, wrt: [wrt], seeded: [output]) { ws.cotangent(outputNodes[output])[row] = 1 }
+                    try runBackward(ws, wrt: [wrt], seeded: [output]) { ws.cotangent(outputNodes[output])[row] = 1 }
                     let g = ws.cotangent(inputNodes[wrt])
                     for i in 0..<n { jacobian[row * n + i] = g[i] }
                 }
@@ -353,7 +353,10 @@ final class Workspace<S: ADScalar> {
     let decisions: UnsafeMutablePointer<Double>
     /// Scratch flags of the reverse pass (needs, reach, touched per node).
     let flags: UnsafeMutablePointer<Bool>
-    let program: Program
+    /// Unowned: the program keeps its idle workspaces, so a strong reference
+    /// would be a cycle that leaked every evaluated program (issue 12, item 9).
+    /// A workspace is used only inside `withWorkspace`, while the program lives.
+    unowned let program: Program
     /// Scratch for kernels that need it (sort permutations, softmax rows).
 
     init(_ program: Program) {

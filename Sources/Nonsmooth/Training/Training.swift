@@ -368,7 +368,7 @@ extension Program {
                 }
                 let report = try runForward(ws, policy: options.policy, mode: .policy)
                 let loss = ws.value(outputNodes[0])[0]
-                runBackward(ws, wrt: parameters, seeded: [0]) { ws.cotangent(outputNodes[0])[0] = 1 }
+                try runBackward(ws, wrt: parameters, seeded: [0]) { ws.cotangent(outputNodes[0])[0] = 1 }
                 for st in states {
                     let s = ws.value(inputNodes[st.argument]), o = ws.value(outputNodes[st.output])
                     let m = st.momentum

@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import _native, _progress
 from .._estimator import BaseEstimator, FeatureCheckMixin, RegressorMixin, check_is_fitted
+from .._interrupt import result_on_interrupt
 from .._validation import as_float_array, as_int, as_scalar
 from ..exceptions import ConvergenceWarning
 from ._data import Design, as_target
@@ -123,20 +124,31 @@ class _Problem:
         d, w = self.design, self.native_weights(weights, positive)
         x = np.append(coef, intercept) if self.intercept_column else coef
         tol = tol * self.tol_scale
-        if d.sparse:
-            status, b, info = _native.enet_fit_csc(
-                d.data, d.indices, d.indptr, d.shape[0], d.shape[1], self.y, alpha, l1_ratio, w, positive,
-                self.native_intercept, tol, max_iter, options, x, warm_start, callback, every, history)
-        else:
-            status, b, info = _native.enet_fit_dense(
-                d.matrix, self.y, alpha, l1_ratio, w, positive, self.native_intercept, tol, max_iter,
-                options, gram, x, warm_start, callback, every, history)
+        try:
+            if d.sparse:
+                status, b, info = _native.enet_fit_csc(
+                    d.data, d.indices, d.indptr, d.shape[0], d.shape[1], self.y, alpha, l1_ratio, w, positive,
+                    self.native_intercept, tol, max_iter, options, x, warm_start, callback, every, history)
+            else:
+                status, b, info = _native.enet_fit_dense(
+                    d.matrix, self.y, alpha, l1_ratio, w, positive, self.native_intercept, tol, max_iter,
+                    options, gram, x, warm_start, callback, every, history)
+        except BaseException as exc:  # interrupted: the last iterate, unpacked the same way
+            if not hasattr(exc, "native_state"):
+                raise
+            status, b, info = exc.native_state
+            exc.native_state = (status, self._intercept(coef, x, b), info)
+            raise
+        return status, self._intercept(coef, x, b), info
+
+    def _intercept(self, coef, x, b):
+        """Copies the solver's `x` into `coef` and returns the model's intercept."""
         if self.intercept_column:
             coef[:] = x[:-1]
-            b = float(x[-1])
-        elif self.x_offset is not None:
-            b = self.y_offset - float(self.x_offset @ coef)
-        return status, b, info
+            return float(x[-1])
+        if self.x_offset is not None:
+            return self.y_offset - float(self.x_offset @ coef)
+        return b
 
 
 def _warn_unless_certified(who, status, gap, tolerance, iterations, max_iter, unit="epochs"):
@@ -320,18 +332,27 @@ class ElasticNet(FeatureCheckMixin, RegressorMixin, BaseEstimator):
         # not touch the rows that stay unused.
         history = np.empty((min(max_iter + 2, 10_000), 2))
         report = _progress.reporter(self.verbose, self.callback, name, "gap", unit="epoch")
-        status, intercept, info = problem.solve(
-            alpha, l1_ratio, weights, bool(self.positive), tol, max_iter, options, gram, coef, intercept, warm,
-            report, 10, history)
-        _progress.close(report)
+        # On Ctrl-C (or a callback's exception) the exception carries this model
+        # fitted to the last iterate, as exc.result (see nonsmooth/_interrupt.py).
+        try:
+            with result_on_interrupt(lambda state: self._set_solution(X, coef, *state[1:], history, p)):
+                status, intercept, info = problem.solve(
+                    alpha, l1_ratio, weights, bool(self.positive), tol, max_iter, options, gram, coef, intercept,
+                    warm, report, 10, history)
+        finally:
+            _progress.close(report)
+        self._set_solution(X, coef, intercept, info, history, p)
+        _warn_unless_certified(name, status, self.dual_gap_, self.gap_tolerance_, self.n_iter_, max_iter,
+                               "iterations" if self.solver == "admm" else "epochs")
+        return self
+
+    def _set_solution(self, X, coef, intercept, info, history, p):
         self.coef_ = coef
         self.intercept_ = float(intercept) if self.fit_intercept else 0.0
         self.dual_gap_, self.gap_tolerance_ = info[0], info[1]
         self.n_iter_ = int(info[2])
         self.gap_history_ = history[:int(info[5])].copy()
         self._reset_features(X, p)
-        _warn_unless_certified(name, status, self.dual_gap_, self.gap_tolerance_, self.n_iter_, max_iter,
-                               "iterations" if self.solver == "admm" else "epochs")
         return self
 
     def predict(self, X):

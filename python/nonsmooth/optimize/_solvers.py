@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import _native, _progress
+from .._interrupt import result_on_interrupt
 from .._validation import as_float_array, as_int, as_scalar
 from ..exceptions import ConvergenceWarning
 from ..prox import ProximalOperator, Zero
@@ -184,17 +185,24 @@ def minimize(loss: SmoothLoss, prox: ProximalOperator | None = None, x0=None, *,
     hist = np.empty(max_iter + 1) if history else None
     info = np.zeros(9)
     start = time.perf_counter()
+
+    def make_result(status):  # also the state reached when interrupted: x and info are written in place
+        return OptimizeResult(
+            x=x, objective=info[0], certificate=info[1], certificate_tolerance=info[2], n_iter=int(info[3]),
+            status=_STATUS[status], history=np.empty(0) if hist is None else hist[:int(info[8])].copy(),
+            time=time.perf_counter() - start,
+            info={"step": info[4], "restarts": int(info[5]), "backtracks": int(info[6]),
+                  "gradient_evaluations": int(info[7]), "method": method})
+
     report = _progress.reporter(verbose, callback, method.upper(), "certificate", unit="iteration")
-    status = _native.prox_gradient(*loss._native_args(), handle, matrix_rows, methods[method], step_rule, step_value, shrink,
-                                   growth, restarts[restart], tol, bool(relative_tol), max_iter, x, x0 is not None,
-                                   hist, info, report, 10)
-    _progress.close(report)
-    result = OptimizeResult(
-        x=x, objective=info[0], certificate=info[1], certificate_tolerance=info[2], n_iter=int(info[3]),
-        status=_STATUS[status], history=np.empty(0) if hist is None else hist[:int(info[8])].copy(),
-        time=time.perf_counter() - start,
-        info={"step": info[4], "restarts": int(info[5]), "backtracks": int(info[6]),
-              "gradient_evaluations": int(info[7]), "method": method})
+    try:
+        with result_on_interrupt(make_result):
+            status = _native.prox_gradient(*loss._native_args(), handle, matrix_rows, methods[method], step_rule,
+                                           step_value, shrink, growth, restarts[restart], tol, bool(relative_tol),
+                                           max_iter, x, x0 is not None, hist, info, report, 10)
+    finally:
+        _progress.close(report)
+    result = make_result(status)
     _warn(result, method.upper())
     return result
 
@@ -266,17 +274,25 @@ def subgradient_method(loss: SmoothLoss, prox: ProximalOperator | None = None, x
     average = np.zeros_like(x)
     info = np.zeros(7)
     start = time.perf_counter()
+
+    def make_result(status):  # also the state reached when interrupted: x and info are written in place
+        converged = rule == 4 and info[0] - p1 <= tol
+        return OptimizeResult(
+            x=x, objective=info[0], certificate=info[4], certificate_tolerance=np.nan, n_iter=int(info[5]),
+            status="cancelled" if status == _CANCELLED else ("converged" if converged else "max_iter"),
+            history=np.empty(0) if hist is None else hist[:int(info[6])].copy(), time=time.perf_counter() - start,
+            info={"best_iteration": int(info[1]), "average": average, "average_objective": info[2],
+                  "min_subgradient_norm": info[3], "step_rule": step_rule})
+
     report = _progress.reporter(verbose, callback, "subgradient", "best_objective", unit="iteration")
-    status = _native.subgradient_method(*loss._native_args(), handle, rule, p1, b, tol, max_iter, x, x0 is not None,
-                                        average, hist, info, report, 100)
-    _progress.close(report)
-    converged = rule == 4 and info[0] - p1 <= tol
-    return OptimizeResult(
-        x=x, objective=info[0], certificate=info[4], certificate_tolerance=np.nan, n_iter=int(info[5]),
-        status="cancelled" if status == _CANCELLED else ("converged" if converged else "max_iter"),
-        history=np.empty(0) if hist is None else hist[:int(info[6])].copy(), time=time.perf_counter() - start,
-        info={"best_iteration": int(info[1]), "average": average, "average_objective": info[2],
-              "min_subgradient_norm": info[3], "step_rule": step_rule})
+    try:
+        with result_on_interrupt(make_result):
+            status = _native.subgradient_method(*loss._native_args(), handle, rule, p1, b, tol, max_iter, x,
+                                                x0 is not None, average, hist, info,
+                                                report, 100)
+    finally:
+        _progress.close(report)
+    return make_result(status)
 
 
 def admm(f: ProximalOperator, g: ProximalOperator, dimension: int, z0=None, *, penalty: float | None = None,
@@ -334,18 +350,26 @@ def admm(f: ProximalOperator, g: ProximalOperator, dimension: int, z0=None, *, p
     relaxation = as_scalar(relaxation, "relaxation", low=0.0, high=2.0, low_open=True, high_open=True)
     x = np.zeros(n)
     info = np.zeros(7)
+    abs_tol, rel_tol = as_scalar(abs_tol, "abs_tol", low=0.0), as_scalar(rel_tol, "rel_tol", low=0.0)
+    max_iter = _positive_int(max_iter, "max_iter")
     start = time.perf_counter()
+
+    def make_result(status):  # also the state reached when interrupted: z, x and info are written in place
+        certificate = max(info[1] / info[3] if info[3] > 0 else 0.0, info[2] / info[4] if info[4] > 0 else 0.0)
+        return OptimizeResult(
+            x=z, objective=info[0], certificate=certificate, certificate_tolerance=1.0, n_iter=int(info[6]),
+            status=_STATUS[status], time=time.perf_counter() - start,
+            info={"x": x, "primal_residual": info[1], "dual_residual": info[2], "primal_tolerance": info[3],
+                  "dual_tolerance": info[4], "penalty": info[5]})
+
     report = _progress.reporter(verbose, callback, "ADMM", "residual_ratio", unit="iteration")
-    status = _native.admm(f._handle(n), g._handle(n), n, rho, relaxation, as_scalar(abs_tol, "abs_tol", low=0.0),
-                          as_scalar(rel_tol, "rel_tol", low=0.0), bool(residual_balancing),
-                          _positive_int(max_iter, "max_iter"), z, z0 is not None, x, info,
-                          report, 10)
-    _progress.close(report)
-    certificate = max(info[1] / info[3] if info[3] > 0 else 0.0, info[2] / info[4] if info[4] > 0 else 0.0)
-    result = OptimizeResult(
-        x=z, objective=info[0], certificate=certificate, certificate_tolerance=1.0, n_iter=int(info[6]),
-        status=_STATUS[status], time=time.perf_counter() - start,
-        info={"x": x, "primal_residual": info[1], "dual_residual": info[2], "primal_tolerance": info[3],
-              "dual_tolerance": info[4], "penalty": info[5]})
+    try:
+        with result_on_interrupt(make_result):
+            status = _native.admm(f._handle(n), g._handle(n), n, rho, relaxation, abs_tol, rel_tol,
+                                  bool(residual_balancing), max_iter, z, z0 is not None, x, info,
+                                  report, 10)
+    finally:
+        _progress.close(report)
+    result = make_result(status)
     _warn(result, "ADMM")
     return result

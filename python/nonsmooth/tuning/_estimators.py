@@ -22,6 +22,7 @@ import numpy as np
 
 from .. import _progress
 from .._estimator import BaseEstimator, FeatureCheckMixin, RegressorMixin, check_is_fitted
+from .._interrupt import result_on_interrupt
 from .._validation import as_int, as_scalar
 from ..exceptions import ConvergenceWarning, NumericalError
 from ..linear_model._coordinate_descent import ElasticNet, _check_sample_weight
@@ -330,32 +331,40 @@ class _TunedBase(FeatureCheckMixin, RegressorMixin, BaseEstimator):
             print(f"[{name}] {bound.name} over {len(bound.tasks)} inner problem(s), {n} samples × {p} features; "
                   f"α_max = {alpha_max:.4e}, search in log-space within [{np.exp(lower.min()):.2e}, "
                   f"{np.exp(upper.max()):.2e}]", flush=True)
+
+        def tuned(reason):
+            best = objective.best()
+            self.history_ = objective.history
+            self._set_paths(objective.history)
+            self.stop_reason_ = reason
+            self.n_outer_ = objective.n_evaluations
+            self.n_iter_ = objective.n_evaluations  # scikit-learn's name for iterations of max_iter-like budgets
+            self.criterion_ = best["criterion"]
+            self.criterion_name_ = bound.name
+            self.hypergradient_ = best["hypergradient"]
+            self.diagnostics_ = best["diagnostics"]
+            self.alpha_max_ = alpha_max
+            self.search_bounds_ = (np.exp(lower), np.exp(upper))
+            self._set_hyperparameters(best["theta"], param)
+            return self
+
+        # On Ctrl-C the exception carries this estimator with the best hyperparameters
+        # evaluated so far as exc.result (stop_reason_ "interrupted", not refit).
         try:
-            theta0 = self._initial_theta(param, log_alpha_max, lower, upper, objective, rule)
-            _, reason = optimizer.minimize(objective, theta0, lower, upper, rule)
+            with result_on_interrupt(lambda _: tuned("interrupted")):
+                theta0 = self._initial_theta(param, log_alpha_max, lower, upper, objective, rule)
+                _, reason = optimizer.minimize(objective, theta0, lower, upper, rule)
         finally:
             if pool is not None:
                 pool.shutdown()
             if objective.bar is not None:
                 objective.bar.close()
-        best = objective.best()
-        self.history_ = objective.history
-        self._set_paths(objective.history)
-        self.stop_reason_ = reason
-        self.n_outer_ = objective.n_evaluations
-        self.n_iter_ = objective.n_evaluations  # scikit-learn's name for iterations of max_iter-like budgets
-        self.criterion_ = best["criterion"]
-        self.criterion_name_ = bound.name
-        self.hypergradient_ = best["hypergradient"]
-        self.diagnostics_ = best["diagnostics"]
-        self.alpha_max_ = alpha_max
-        self.search_bounds_ = (np.exp(lower), np.exp(upper))
-        self._set_hyperparameters(best["theta"], param)
+        tuned(reason)
         self._warn(objective, name)
         if self.verbose:
             print(f"[{name}] stopped: {reason}", flush=True)
         # Refit on all the data with the tuned hyperparameters.
-        alpha, l1_ratio, weights = param.solver(best["theta"])
+        alpha, l1_ratio, weights = param.solver(objective.best()["theta"])
         refit = ElasticNet(alpha=alpha, l1_ratio=l1_ratio, weights=weights, fit_intercept=bool(self.fit_intercept),
                            tol=tol, max_iter=max_iter)
         with warnings.catch_warnings(record=True) as caught:
