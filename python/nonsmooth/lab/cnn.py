@@ -141,10 +141,10 @@ class CNNDepthResult(Record):
         return plot_cnn_depth(self, out, **kwargs)
 
 
-def cnn_depth(images=None, labels=None, *, depths: Sequence[int] = (1, 2, 3),
+def cnn_depth(images=None, labels=None, *, depths: Sequence[int] | np.ndarray = (1, 2, 3),
               activations: Sequence[str] = ("relu", "gelu"), batch_norm: Sequence[bool] = (False, True),
               channels: int = 8, steps: int = 200, batch_size: int = 64, lr: float = 1e-2,
-              seeds: Sequence[int] = (0, 1, 2)) -> CNNDepthResult:
+              seeds: Sequence[int] | np.ndarray = (0, 1, 2)) -> CNNDepthResult:
     """ReLU vs GELU CNNs, with and without batch norm, as depth grows (Kumar, Fig. 2), over seeds.
 
     Every configuration of a seed starts from the same filters (ReLU and GELU
@@ -242,10 +242,10 @@ class CNNPruningResult(Record):
         return plot_cnn_pruning(self, out, **kwargs)
 
 
-def cnn_pruning(images=None, labels=None, *, lams: Sequence[float] = (1e-3, 1e-2),
+def cnn_pruning(images=None, labels=None, *, lams: Sequence[float] | np.ndarray = (1e-3, 1e-2),
                 methods: Sequence[str] = ("sgd", "rmsprop", "adam", "prox_sgd"), depth: int = 2, channels: int = 8,
                 lr_sgd: float = 0.1, lr_adaptive: float = 1e-2, steps: int = 300, batch_size: int = 64,
-                threshold: float = 1e-5, seeds: Sequence[int] = (0, 1)) -> CNNPruningResult:
+                threshold: float = 1e-5, seeds: Sequence[int] | np.ndarray = (0, 1)) -> CNNPruningResult:
     """Fraction of filter weights below 1e-5 with an ℓ1 penalty: SGD, RMSProp, Adam vs proximal SGD (Kumar, Fig. 3 / Table 2).
 
     Parameters

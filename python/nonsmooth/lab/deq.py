@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -63,7 +64,7 @@ def deq_loss_and_grads(params: dict, X: np.ndarray, Y: np.ndarray, *, tol: float
     Z, iterations = equilibrium(W, U, b, X, tol=tol)
     loss, (gV, gc, gZ), _ = _head.value_and_grad(V, c, Z, Y, wrt=(0, 1, 2))
     res = implicit_vjp(_block, Z, W, U, b, X, cotangent=gZ, wrt=(0, 1, 2), fixed_point=True, tol=1e-12)
-    gW, gU, gb = res.value
+    gW, gU, gb = cast(tuple, res.value)  # a tuple for a tuple wrt
     return float(loss), {"W": gW, "U": gU, "b": gb, "V": gV, "c": gc}, iterations
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -147,7 +147,7 @@ def pruning_methods(*, methods: Sequence[str] = METHODS, hidden: int = 32, lams_
     d, k = X.shape[1], Y.shape[1]
     init = {"W0": rng.normal(0, np.sqrt(2 / d), (d, hidden)), "b0": np.zeros(hidden),
             "W1": rng.normal(0, np.sqrt(2 / hidden), (hidden, k)), "b1": np.zeros(k)}
-    common = dict(steps=steps, batch_size=batch_size, seed=seed, record_every=steps)
+    common: dict[str, Any] = dict(steps=steps, batch_size=batch_size, seed=seed, record_every=steps)
 
     def accuracy(W0, b0, W1, b1):
         return float(np.mean((np.maximum(X_test @ W0 + b0, 0) @ W1 + b1).argmax(axis=1) == labels))
@@ -161,7 +161,7 @@ def pruning_methods(*, methods: Sequence[str] = METHODS, hidden: int = 32, lams_
         out["test_accuracy"][m].append(accuracy(used[0], b0, used[1], b1))
         out["weights"][m].append(used)
 
-    out = {key: {m: [] for m in methods} for key in ("strengths", "sparsity", "neurons", "test_accuracy", "weights")}
+    out: dict[str, dict[str, list]] = {key: {m: [] for m in methods} for key in ("strengths", "sparsity", "neurons", "test_accuracy", "weights")}
     dense = train(_plain, init, {"X": X, "y": Y}, optimizer=SGD(lr), **common).params
     dense_accuracy = accuracy(dense["W0"], dense["b0"], dense["W1"], dense["b1"])
     neuron_groups = np.tile(np.arange(hidden), d)          # W0 is (d, hidden), row-major: column j is neuron j
