@@ -182,7 +182,7 @@ def test_wrong_argument_count_is_a_type_error():
         F(np.ones(2))
 
 
-# ---- NaN inside a traced function: issue 12 item 4 -------------------------------------------------
+# ---- NaN inside a traced function (issue 12 item 4, fixed by h-correct) -------------------------------------------------
 INSIDE = [  # (name, function, input, NumPy's answer)
     ("max", lambda x: ns.max(ns.log(x)), [-1.0, 2.0], np.nan),
     ("min", lambda x: ns.min(ns.sqrt(x)), [-1.0, 2.0], np.nan),
@@ -191,9 +191,6 @@ INSIDE = [  # (name, function, input, NumPy's answer)
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 4 (h-correct): ns.function(lambda x: ns.max(ns.log(x)))"
-                                       "(np.array([-1., 2.])) returns 0.693; norm2 of NaN gives 0.0; sort with "
-                                       "NaN returns an unsorted array")
 @pytest.mark.parametrize("name, fn, x, want", INSIDE, ids=[c[0] for c in INSIDE])
 def test_item4_nan_created_inside_propagates_as_in_numpy(name, fn, x, want):
     f = ns.function(fn)

@@ -154,10 +154,10 @@ def test_fit_rejects_bad_sample_weight_naming_it(bad):
 
 @pytest.mark.parametrize("call", [
     lambda: ns.Lasso(10 ** 400).fit(np.ones((3, 2)), np.arange(3.0)),
-    lambda: ns.Lasso(0.1, max_iter=10 ** 12).fit(np.ones((3, 2)), np.arange(3.0)),
+    pytest.param(lambda: ns.Lasso(0.1, max_iter=10 ** 12).fit(np.ones((3, 2)), np.arange(3.0)),
+                 marks=pytest.mark.xfail(strict=True, reason="issue 12 item 11: Lasso(max_iter=10**12) raises "
+                                                             "MemoryError for its history buffer (h-guards)")),
 ], ids=["alpha 10**400", "max_iter 10**12"])
-@pytest.mark.xfail(strict=True, reason="issue 12 item 11: Lasso(10**400) raises OverflowError, "
-                                       "Lasso(max_iter=10**12) MemoryError (h-guards)")
 def test_item11_huge_integers_raise_value_error(call):
     with pytest.raises((ValueError, TypeError)):
         call()
@@ -192,9 +192,7 @@ def test_malformed_compressed_sparse_raises_naming_x():
     assert len(lines) == 8 and all(line.endswith("ValueError X") for line in lines), proc.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 7: X = sp.coo_matrix(np.ones((6, 4))); X.col[0] = -3; "
-                                       "ns.Lasso(.1).fit(X, np.ones(6)) segfaults in SciPy's conversion (h-guards)")
-def test_item7_malformed_coo_raises_naming_x():
+def test_item7_malformed_coo_raises_naming_x():  # fixed by h-guards
     assert_raises_isolated("""
         import numpy as np, scipy.sparse as sp, nonsmooth as ns
         X = sp.coo_matrix(np.ones((6, 4))); X.col[0] = -3
@@ -219,28 +217,35 @@ def test_extreme_scales_give_no_silent_nan(problem, scale, target):
         check(model.coef_, model.intercept_, model.dual_gap_, model.predict(X))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 7 class, new reproduction (found by scripts/fuzz_native.py): "
-                                       "a CSR matrix with a decreasing indptr [0, 2, 0] passes SciPy's "
-                                       "check_format(full_check=True) and tocsc() segfaults in Lasso.fit (h-guards)")
+# Not strict: the outcome is undefined behaviour inside SciPy (it varies between runs), so a strict
+# xfail would be flaky; the assertion is the contract (ValueError naming X, ten times out of ten).
+@pytest.mark.xfail(strict=False, reason="issue 12 item 7 class, new reproduction (found by scripts/fuzz_native.py): "
+                                       "X = sp.csr_matrix(([2.3, 1.4, .1], [0, 2, 2], [0, 2, 0]), shape=(2, 4)) (a "
+                                       "decreasing indptr) passes SciPy's check_format(full_check=True); Lasso(.1)"
+                                       ".fit(X, np.ones(2)) segfaulted in tocsc() on the fuzzing branch and returns "
+                                       "without an error after main's sparse checks")
 def test_item7_csr_with_decreasing_indptr_raises_naming_x():
-    assert_raises_isolated("""
+    proc = run_isolated("""
         import numpy as np, scipy.sparse as sp, nonsmooth as ns
-        X = sp.csr_matrix((np.array([2.3, 1.4, 0.1]), np.array([0, 2, 2]), np.array([0, 2, 0])), shape=(2, 4))
-        ns.Lasso(0.1).fit(X, np.ones(2))
-    """, "ValueError", "X")
+        for _ in range(10):
+            X = sp.csr_matrix((np.array([2.3, 1.4, 0.1]), np.array([0, 2, 2]), np.array([0, 2, 0])), shape=(2, 4))
+            try:
+                ns.Lasso(0.1).fit(X, np.ones(2))
+                print("no error")
+            except Exception as exc:
+                print(type(exc).__name__, str(exc).split(":")[0])
+    """)
+    assert proc.returncode == 0, f"crashed (signal {-proc.returncode}):\n{proc.stdout}"
+    assert proc.stdout.split("\n")[:-1] == ["ValueError X"] * 10, proc.stdout
 
 
-# ---- known defects of the certificate and the support (issue 12 items 1 and 2, h-correct) --------------
-@pytest.mark.xfail(strict=True, reason="issue 12 item 1: ns.Lasso(0.0, fit_intercept=False).fit([[2., 3.]], [-1.]) "
-                                       "returns coef [0, 0] with dual_gap_ = 0.0 though the optimum fits y exactly")
+# ---- the certificate and the support (issue 12 items 1 and 2, fixed by h-correct) ----------------------
 def test_item1_unpenalized_fit_is_within_its_gap_of_the_optimum():
     X, y = np.array([[2.0, 3.0]]), np.array([-1.0])
     model = ns.Lasso(0.0, fit_intercept=False).fit(X, y)
     assert objective(X, y, model.coef_, 0.0, 0.0, 1.0) <= 0.0 + model.dual_gap_ + 1e-15
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 2: ElasticNet(0.1) on np.random.default_rng(1) data (below) "
-                                       "returns 6.8e-5 where scikit-learn's optimum is an exact 0 (extrapolated point)")
 def test_item2_coefficients_zero_at_the_optimum_are_exact_zeros():
     from sklearn.linear_model import ElasticNet
     rng = np.random.default_rng(1)

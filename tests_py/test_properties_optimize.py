@@ -213,3 +213,22 @@ def test_extreme_scales_give_no_silent_nan(problem, scale, solver):
         except (ValueError, ns.NumericalError):
             return
         check(result.x, result.objective)
+
+
+SUBNORMAL = LeastSquares(np.array([[1.0], [1.0]]), np.array([2.2e-313, 2.2e-313]))
+
+
+@pytest.mark.parametrize("rule", [
+    "constant", "diminishing", "square_summable",
+    *[pytest.param(r, marks=pytest.mark.xfail(strict=True, reason=(
+        f"new (found by the fuzz profile, not in issue 12): subgradient_method(LeastSquares([[1.], [1.]], "
+        f"[2.2e-313] * 2), L1(.2), step_rule={r!r}) raises NumericalError 'the step at iteration 0 is not "
+        f"finite': α = step/‖s‖ (or /‖s‖²) overflows for a subnormal subgradient although α·s is finite")))
+      for r in ("constant_length", "polyak")],
+])
+def test_subgradient_method_with_subnormal_data(rule):
+    """Subnormal data made the subgradient's norm inf (1/max|sᵢ| overflowed in the
+    core's euclideanNorm) and raised NumericalError 'the subgradient at x_0 is not
+    finite' for every step rule (found by the fuzz profile)."""
+    result = ns.subgradient_method(SUBNORMAL, ns.prox.L1(0.2), step_rule=rule, step=0.1, max_iter=20)
+    assert np.isfinite(result.x).all() and np.isfinite(result.objective)

@@ -35,10 +35,12 @@ COVERAGE = {
         **{n: OPTIMIZE for n in ("minimize", "subgradient_method", "admm", "OptimizeResult")},
         **{n: TRAINING for n in ("train", "TrainResult", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam")},
         **{n: AUTODIFF for n in ("function", "Function", "Kinks", "KinkReport", "Tracer")},
+        "gumbel_noise": "test_autodiff_layers.py",
         **{n: NOT_AN_ENTRY_POINT for n in (
             "CancelledError", "ConvergenceWarning", "DivergenceWarning", "KinkError", "NotConvergedError",
             "NumericalError", "ImplicitDifferentiationWarning", "tuning", "datasets", "linear_model", "optimize",
-            "prox", "autodiff", "optim", "training")},
+            "prox", "autodiff", "optim", "training", "StuckAtKinkWarning")},
+        "lab": "test_lab.py",  # experiments reproducing phenomena, built on the entry points above
         # Settings without a numerical output, tested by example elsewhere (not property tests):
         **{n: "test_prox_threads.py" for n in ("get_num_threads", "set_num_threads")},
         **{n: "test_autodiff_kinks.py" for n in ("get_kink_policy", "set_kink_policy", "kink_policy")},
@@ -50,10 +52,11 @@ COVERAGE = {
     "tuning": {
         **{n: TUNING for n in ("LassoTuned", "ElasticNetTuned", "WeightedLassoTuned", "hypergradient")},
         # The criteria through the estimators' criterion="cv"/"holdout"/"sure_fd" and lasso_criterion_path;
-        # the outer optimizer through optimizer="gd" (Adam and LBFGS: by example in test_tuning.py).
+        # the outer optimizer through optimizer="gd" (LBFGS: by example in test_tuning.py).
         **{n: TUNING for n in ("CrossVal", "HeldOut", "SURE", "FiniteDifferenceSURE", "GradientDescent", "Diagnostics",
                                "lasso_criterion_path")},
-        **{n: "test_tuning.py" for n in ("Adam", "LBFGS")},
+        "LBFGS": "test_tuning.py",
+        "FirstOrder": "test_sklearn_conventions.py",  # ns.optim optimizers as the outer loop (tested there)
         "Criterion": NOT_AN_ENTRY_POINT,
         "ImplicitDifferentiationWarning": NOT_AN_ENTRY_POINT,
     },
@@ -61,7 +64,11 @@ COVERAGE = {
                  "ImplicitFunctionWarning": NOT_AN_ENTRY_POINT},
 }
 MODULES = {"nonsmooth": ns, "prox": ns.prox, "optim": optim, "tuning": tuning, "implicit": implicit}
-PRIMITIVE_NAMES = set(ns.autodiff._primitive_names)
+# The traced primitives: everything nonsmooth.autodiff exports but the function machinery. gumbel_noise
+# is a NumPy sampler for gumbel_softmax's noise, not a primitive (tested in test_autodiff_layers.py).
+MACHINERY = {"Function", "KinkReport", "Kinks", "Tracer", "function", "get_kink_policy", "kink_policy",
+             "set_kink_policy"}
+PRIMITIVE_NAMES = set(ns.autodiff.__all__) - MACHINERY - {"gumbel_noise"}
 
 
 def public_names(module) -> set:
@@ -139,6 +146,21 @@ PRIMITIVES = {
     "stack": (lambda x, y: ns.stack([x, y], axis=1), lambda x, y: np.stack([x, y], axis=1)),
     "concatenate": (lambda x, y: ns.concatenate([y, x]), lambda x, y: np.concatenate([y, x])),
     "broadcast_to": (lambda x, y: ns.broadcast_to(x, (3, x.size)), lambda x, y: np.broadcast_to(x, (3, x.size))),
+    "stop_gradient": (lambda x, y: ns.stop_gradient(x) * y, lambda x, y: x * y),
+    "softmax": (lambda x, y: ns.softmax(x), lambda x, y: np.exp(x - x.max()) / np.exp(x - x.max()).sum()),
+    "avg_pool1d": (lambda x, y: ns.avg_pool1d(x, 2), lambda x, y: x[: x.size // 2 * 2].reshape(-1, 2).mean(axis=1)),
+    "avg_pool2d": (lambda x, y: ns.avg_pool2d(ns.reshape(ns.concatenate([x, y]), (2, -1)), (2, 1)),
+                   lambda x, y: ((x + y) / 2)[np.newaxis]),
+    "conv2d": (lambda x, y: ns.conv2d(ns.reshape(x, (1, 1, 1, -1)), ns.reshape(y[:2], (1, 1, 1, 2))),
+               lambda x, y: np.correlate(x, y[:2], "valid").reshape(1, 1, 1, -1)),
+    "batch_norm": (lambda x, y: ns.batch_norm(ns.stack([x, y], axis=1)),
+                   lambda x, y: (lambda m: (m - m.mean(0)) / np.sqrt(m.var(0) + 1e-5))(np.stack([x, y], axis=1))),
+    "sign_straight_through": (lambda x, y: ns.sign_straight_through(x), lambda x, y: np.sign(x)),
+    "codebook_lookup": (lambda x, y: ns.codebook_lookup(ns.reshape(x, (-1, 1)), np.array([[-1.0], [0.5], [2.0]])),
+                        lambda x, y: np.array([[-1.0], [0.5], [2.0]])[
+                            np.argmin(np.abs(x[:, None] - np.array([-1.0, 0.5, 2.0])), axis=1)]),
+    "gumbel_softmax": (lambda x, y: ns.gumbel_softmax(x, tau=0.7, noise=y),
+                       lambda x, y: (lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum())((x + y) / 0.7)),
 }
 
 

@@ -16,8 +16,7 @@ from hypothesis import assume, given, strategies as st
 
 import nonsmooth as ns
 from nonsmooth.tuning import hypergradient
-from properties_common import FEW, NON_FINITE, SETTINGS, assert_raises_isolated, finite_arrays, poisoned, \
-    raises_naming
+from properties_common import FEW, NON_FINITE, SETTINGS, finite_arrays, poisoned, raises_naming, run_isolated
 
 
 @st.composite
@@ -149,38 +148,24 @@ def test_tuned_huge_target_names_an_argument_of_the_user():
     assert "criterion_gradient" not in str(info.value)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 7 class, new reproduction (found by scripts/fuzz_native.py): "
-                                       "a CSC matrix with a decreasing indptr [0, 2, 0] raises SciPy's RuntimeError "
-                                       "'vector::_M_default_append' in LassoTuned.fit (and Lasso.fit); a malformed CSC "
-                                       "also segfaulted LassoTuned.fit in the fuzzer, in the folds' tocsr()")
+# Not strict: the outcome is undefined behaviour inside SciPy (it varies between runs), so a strict
+# xfail would be flaky; the assertion is the contract (ValueError naming X, ten times out of ten).
+@pytest.mark.xfail(strict=False, reason="issue 12 item 7 class, new reproduction (found by scripts/fuzz_native.py): "
+                                       "LassoTuned(criterion='holdout').fit(sp.csc_matrix(([2.3, 1.4, .1], [0, 2, 2], "
+                                       "[0, 2, 0]), shape=(4, 2)), np.arange(4.)) raises SciPy's RuntimeError "
+                                       "'vector::_M_default_append' in 3 runs of 4 and ValueError naming X in the other "
+                                       "(undefined behaviour on a decreasing indptr); it segfaulted in the fuzzer")
 def test_item7_tuned_malformed_csc_raises_naming_x():
-    assert_raises_isolated("""
+    """Ten fits in one interpreter: the outcome on this input varies from run to run."""
+    proc = run_isolated("""
         import numpy as np, scipy.sparse as sp, nonsmooth as ns
-        X = sp.csc_matrix((np.array([2.3, 1.4, 0.1]), np.array([0, 2, 2]), np.array([0, 2, 0])), shape=(4, 2))
-        ns.LassoTuned(criterion="holdout").fit(X, np.arange(4.0))
-    """, "ValueError", "X")
-
-
-@FEW
-@given(n=st.integers(6, 12), seed=st.integers(0, 2 ** 16), k=st.integers(2, 3), n_alphas=st.integers(1, 4))
-def test_criterion_path_is_scikit_learn_cross_validation(n, seed, k, n_alphas):
-    """lasso_criterion_path(criterion="cv") is the mean over scikit-learn's KFold(k)
-    folds of the held-out MSE of scikit-learn's Lasso, on the LassoCV grid."""
-    from sklearn.linear_model import Lasso
-    from sklearn.model_selection import KFold
-    from nonsmooth.tuning import lasso_criterion_path
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, 3))
-    y = X @ np.array([1.5, 0.0, -1.0]) + 0.5 * rng.standard_normal(n)
-    alphas, values, best_alpha, best_value = lasso_criterion_path(X, y, criterion="cv", cv=k, n_alphas=n_alphas,
-                                                                  eps=0.05, tol=1e-12)
-    assert np.all(np.diff(alphas) < 0) and alphas.shape == values.shape == (n_alphas,)
-    want = []
-    for alpha in alphas:
-        errors = []
-        for train, test in KFold(k).split(X):
-            fit = Lasso(alpha, tol=1e-12, max_iter=100_000).fit(X[train], y[train])
-            errors.append(np.mean((fit.predict(X[test]) - y[test]) ** 2))
-        want.append(np.mean(errors))
-    np.testing.assert_allclose(values, want, rtol=1e-6, atol=1e-9)
-    assert best_value == values.min() and best_alpha == alphas[np.argmin(values)]
+        for _ in range(10):
+            X = sp.csc_matrix((np.array([2.3, 1.4, 0.1]), np.array([0, 2, 2]), np.array([0, 2, 0])), shape=(4, 2))
+            try:
+                ns.LassoTuned(criterion="holdout").fit(X, np.arange(4.0))
+                print("no error")
+            except Exception as exc:
+                print(type(exc).__name__, str(exc).split(":")[0])
+    """)
+    assert proc.returncode == 0, f"crashed (signal {-proc.returncode}):\n{proc.stdout}"
+    assert proc.stdout.split("\n")[:-1] == ["ValueError X"] * 10, proc.stdout

@@ -146,8 +146,9 @@ def test_length_mismatches_name_the_parameter(op, n, name):
 @pytest.mark.parametrize("call, name", [
     (lambda cls: cls(np.ones(3), 1.0).prox(np.ones(4)), "a"),         # length mismatch
     (lambda cls: cls([1e-300, 0.0], 1e10), "b"),                       # b/‖a‖ overflows
-    (lambda cls: cls([1e-320, 0.0], 1.0), "a"),                        # ‖a‖ underflows
-], ids=["length", "offset-overflow", "normal-underflow"])
+    (lambda cls: cls([1e-320, 0.0], 1.0), "b"),                        # subnormal a: b/‖a‖ overflows
+    (lambda cls: cls([0.0, 0.0], 1.0), "a"),                           # no normal
+], ids=["length", "offset-overflow", "subnormal-normal", "zero-normal"])
 @pytest.mark.parametrize("cls", [P.Hyperplane, P.Halfspace])
 def test_hyperplane_errors_name_the_python_arguments(cls, call, name):
     with pytest.raises(ValueError, match=rf"^{name}:"):

@@ -11,6 +11,11 @@ func euclideanNorm(_ x: UnsafeBufferPointer<Double>) -> Double {
     var m = 0.0
     for a in x { let b = abs(a); if !(b <= m) { m = b } }  // NaN propagates
     if !(m > 0) || !m.isFinite { return m }
+    if m < 0x1p-1000 {
+        // 1/m overflows when m is subnormal (every entry became ±inf, so did the norm):
+        // scale by a power of two instead, which is exact.
+        return sumOfSquares(p, x.count, scale: 0x1p1000).squareRoot() * 0x1p-1000
+    }
     return m * sumOfSquares(p, x.count, scale: 1 / m).squareRoot()
 }
 

@@ -7,6 +7,7 @@ let NS_GLM_FIT_INTERCEPT: Int32 = 1
 let NS_GLM_POSITIVE: Int32 = 2
 let NS_GLM_WARM_START: Int32 = 4
 let NS_GLM_NO_WORKING_SETS: Int32 = 8
+let NS_GLM_NO_PROX_NEWTON: Int32 = 16
 
 /// Byte sizes of the structs this library knows (older callers may not pass
 /// smaller ones; newer, larger ones are read up to what is known here).
@@ -62,6 +63,7 @@ private func glmOptions(_ raw: UnsafeRawPointer?, samples n: Int, features p: In
     var options = GLMOptions(tolerance: o.double(72), maxEpochs: Int(clamping: o.int64(80)),
                              fitIntercept: flags & NS_GLM_FIT_INTERCEPT != 0)
     options.workingSets = flags & NS_GLM_NO_WORKING_SETS == 0
+    options.proxNewton = flags & NS_GLM_NO_PROX_NEWTON == 0
     let depth = o.int32(92)
     if depth >= 0 { options.andersonDepth = Int(depth) }
     return (datafit, penalty, options, o.doubles(64, count: n), flags)

@@ -472,6 +472,7 @@ ns_status ns_admm(const ns_prox *f, const ns_prox *g, int64_t dimension, double 
 #define NS_GLM_POSITIVE        2
 #define NS_GLM_WARM_START      4
 #define NS_GLM_NO_WORKING_SETS 8
+#define NS_GLM_NO_PROX_NEWTON  16  /* logistic: plain coordinate descent instead of proximal Newton steps */
 
 /* Layout part of the ABI (104 bytes); size = sizeof(ns_glm_options). */
 typedef struct ns_glm_options {

@@ -28,6 +28,8 @@ _configure_openblas()  # before the native library loads OpenBLAS
 
 from . import datasets, linear_model, optimize, prox  # noqa: E402
 from .linear_model import ElasticNet, Lasso, enet_path, lasso_path
+from .linear_model import (GeneralizedLinearEstimator, MCPRegression, SCADRegression, SparseLogisticRegression,
+                           logistic_path)
 from .tuning import ElasticNetTuned, ImplicitDifferentiationWarning, LassoTuned, WeightedLassoTuned
 from .optimize import OptimizeResult, admm, minimize, subgradient_method
 from . import autodiff
@@ -110,6 +112,11 @@ __all__ = [
     "Lasso",
     "enet_path",
     "lasso_path",
+    "GeneralizedLinearEstimator",
+    "MCPRegression",
+    "SCADRegression",
+    "SparseLogisticRegression",
+    "logistic_path",
     "linear_model",
     "optimize",
     "OptimizeResult",

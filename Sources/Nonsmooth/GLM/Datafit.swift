@@ -36,6 +36,13 @@ public protocol Datafit {
     func centerDual(_ theta: UnsafeMutablePointer<Double>)
     /// Whether `step` keeps η up to date (false: η is recomputed before `gradient`).
     var maintainsPredictor: Bool { get }
+    /// hᵢ = ∂²F/∂ηᵢ² at η, for proximal Newton steps; false when the datafit
+    /// has none worth using (its coordinate steps are already exact).
+    func curvature(_ eta: UnsafePointer<Double>, into h: UnsafeMutablePointer<Double>) -> Bool
+}
+
+extension Datafit {
+    public func curvature(_ eta: UnsafePointer<Double>, into h: UnsafeMutablePointer<Double>) -> Bool { false }
 }
 
 /// Namespace of the datafits the engine runs (`Datafits.Quadratic`, `Datafits.Logistic`).

@@ -290,7 +290,8 @@ final class GLMCoordinateDescent<Fit: Datafit, Pen: SeparablePenalty, Design: En
                 try progress.checkpoint(epochs, certificate: last.certificate)
                 let ws = workingSet(scores: scores.base)
                 let target = options.innerRatio * last.kkt
-                try solveSubproblem(ws, target: target)
+                let newton = options.proxNewton ? try solveSubproblemProxNewton(ws, target: target) : false
+                if !newton { try solveSubproblem(ws, target: target) }
                 recompute()
             }
         } catch NonsmoothError.cancelled {

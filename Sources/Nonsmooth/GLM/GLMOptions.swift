@@ -34,6 +34,8 @@ public struct GLMOptions {
     public var andersonDepth: Int = 5
     /// The smallest working set.
     public var initialWorkingSet: Int = 10
+    /// Solve subproblems by proximal Newton steps when the datafit has a curvature (logistic).
+    public var proxNewton: Bool = true
     /// A subproblem is solved until its KKT violation is this fraction of the full one.
     public var innerRatio: Double = 0.3
 

@@ -47,6 +47,16 @@ extension Datafits {
             return s / totalWeight
         }
 
+        /// hᵢ = (sᵢ/S) σ(yᵢηᵢ) σ(−yᵢηᵢ).
+        public func curvature(_ eta: UnsafePointer<Double>, into h: UnsafeMutablePointer<Double>) -> Bool {
+            let inv = 1 / totalWeight
+            for i in 0..<y.count {
+                let q = LogisticLoss.sigmoidOfNegative(y[i] * eta[i])
+                h[i] = weights[i] * inv * q * (1 - q)
+            }
+            return true
+        }
+
         public func curvatureBound(into h: UnsafeMutablePointer<Double>) {
             for i in 0..<y.count { h[i] = weights[i] / (4 * totalWeight) }
         }

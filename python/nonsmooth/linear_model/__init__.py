@@ -1,4 +1,12 @@
-"""Lasso-type linear models solved natively, each fit certified by a duality gap."""
+"""Lasso-type linear models solved natively, each fit certified by a duality gap
+(Lasso, ElasticNet) or by the certificate of the generic coordinate-descent
+engine (sparse logistic regression, MCP, SCAD, any datafit × penalty)."""
+from . import datafits, penalties
 from ._coordinate_descent import ElasticNet, Lasso, enet_path, lasso_path
+from ._generalized import GeneralizedLinearEstimator
+from ._logistic import SparseLogisticRegression, logistic_alpha_max, logistic_path
+from ._nonconvex import MCPRegression, SCADRegression
 
-__all__ = ["ElasticNet", "Lasso", "enet_path", "lasso_path"]
+__all__ = ["ElasticNet", "GeneralizedLinearEstimator", "Lasso", "MCPRegression", "SCADRegression",
+           "SparseLogisticRegression", "datafits", "enet_path", "lasso_path", "logistic_alpha_max", "logistic_path",
+           "penalties"]

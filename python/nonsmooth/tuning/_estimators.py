@@ -161,7 +161,7 @@ class _Objective:
         for converged, _, _ in run(lambda t: t.solve(alpha, l1_ratio, weights, tol, self.max_iter), tasks):
             self.inner_not_converged += not converged
         value, grads = self.bound.evaluate()
-        parts = self.bound.parts.copy()
+        parts = np.array(getattr(self.bound, "parts", [value]), dtype=float)  # a copy: the next call overwrites
         total = np.zeros(self.param.size())
         diagnostics = []
         results = run(lambda tg: tg[0].hypergradient(tg[1], l1, l2, self.param.model, self.method, self.settings),
