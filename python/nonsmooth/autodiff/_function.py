@@ -125,7 +125,7 @@ class Function:
         if name and name != "__main__" and _lookup(name, self.__qualname__) is self:
             return _load, (name, self.__qualname__)  # a decorated module-level function: by reference
         try:  # by value (lambdas, closures, notebooks' __main__), as joblib/loky and Dask do
-            import cloudpickle  # type: ignore[import-untyped]
+            import cloudpickle
         except ImportError:
             return Function, (self._fn,)
         return _from_cloudpickle, (cloudpickle.dumps(self._fn),)

@@ -115,6 +115,13 @@ class CNNDepthResult(Record):
     depths : (d,).  seeds : (s,).  configs : list of (activation, batch norm) pairs.
     loss : dict (activation, bn) → (d, s) final training loss on all the data.
     kinks : dict (activation, bn) → (d, s) ReLU inputs exactly 0 over the run.
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.cnn_depth(depths=(1,), activations=("relu",), batch_norm=(False,), channels=2, steps=5, seeds=(0,))
+    >>> type(r).__name__
+    'CNNDepthResult'
     """
 
     depths: np.ndarray
@@ -141,10 +148,10 @@ class CNNDepthResult(Record):
         return plot_cnn_depth(self, out, **kwargs)
 
 
-def cnn_depth(images=None, labels=None, *, depths: Sequence[int] = (1, 2, 3),
+def cnn_depth(images=None, labels=None, *, depths: Sequence[int] | np.ndarray = (1, 2, 3),
               activations: Sequence[str] = ("relu", "gelu"), batch_norm: Sequence[bool] = (False, True),
               channels: int = 8, steps: int = 200, batch_size: int = 64, lr: float = 1e-2,
-              seeds: Sequence[int] = (0, 1, 2)) -> CNNDepthResult:
+              seeds: Sequence[int] | np.ndarray = (0, 1, 2)) -> CNNDepthResult:
     """ReLU vs GELU CNNs, with and without batch norm, as depth grows (Kumar, Fig. 2), over seeds.
 
     Every configuration of a seed starts from the same filters (ReLU and GELU
@@ -162,6 +169,13 @@ def cnn_depth(images=None, labels=None, *, depths: Sequence[int] = (1, 2, 3),
     Returns
     -------
     CNNDepthResult
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.cnn_depth(depths=(1,), activations=("relu",), batch_norm=(False,), channels=2, steps=5, seeds=(0,))
+    >>> print(r.summary().splitlines()[0])
+    Kumar Fig. 2 on a digits CNN (2 channels, 5 Adam steps, batch 64, 1 seeds): final training loss, mean ± std
     """
     X, Y, _, _ = _images(images, labels)
     depths, seeds = np.asarray(depths, dtype=int), np.asarray(seeds, dtype=int)
@@ -188,6 +202,23 @@ def plot_cnn_depth(result: CNNDepthResult, out: str | Path | None = None, *,
     Returns
     -------
     matplotlib.figure.Figure
+
+    Parameters
+    ----------
+    result : the experiment's result
+    out : str or path, optional
+        Write the figure there.
+    **kwargs
+        Figure options (see the signature).
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.cnn_depth(depths=(1,), activations=("relu",), batch_norm=(False,), channels=2, steps=5, seeds=(0,))
+    >>> axes = lab.plot_cnn_depth(r, "cnn_depth.png")
+    >>> len(axes) >= 1
+    True
+    >>> import matplotlib.pyplot as plt; plt.close(axes[0].figure)
     """
     fig, axes = panels(2, figsize)
     r = result
@@ -216,6 +247,13 @@ class CNNPruningResult(Record):
     lams : (m,).  methods : the optimizers.  seeds : (s,).
     small_fraction : method → (m, s) fraction of filter weights with |w| < threshold.
     exact_zeros : method → (m, s) fraction exactly 0.  test_accuracy : method → (m, s) (NaN for user data).
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.cnn_pruning(lams=(0.01,), methods=("sgd", "prox_sgd"), depth=1, channels=2, steps=5, seeds=(0,))
+    >>> type(r).__name__
+    'CNNPruningResult'
     """
 
     lams: np.ndarray
@@ -242,10 +280,10 @@ class CNNPruningResult(Record):
         return plot_cnn_pruning(self, out, **kwargs)
 
 
-def cnn_pruning(images=None, labels=None, *, lams: Sequence[float] = (1e-3, 1e-2),
+def cnn_pruning(images=None, labels=None, *, lams: Sequence[float] | np.ndarray = (1e-3, 1e-2),
                 methods: Sequence[str] = ("sgd", "rmsprop", "adam", "prox_sgd"), depth: int = 2, channels: int = 8,
                 lr_sgd: float = 0.1, lr_adaptive: float = 1e-2, steps: int = 300, batch_size: int = 64,
-                threshold: float = 1e-5, seeds: Sequence[int] = (0, 1)) -> CNNPruningResult:
+                threshold: float = 1e-5, seeds: Sequence[int] | np.ndarray = (0, 1)) -> CNNPruningResult:
     """Fraction of filter weights below 1e-5 with an ℓ1 penalty: SGD, RMSProp, Adam vs proximal SGD (Kumar, Fig. 3 / Table 2).
 
     Parameters
@@ -261,6 +299,13 @@ def cnn_pruning(images=None, labels=None, *, lams: Sequence[float] = (1e-3, 1e-2
     Returns
     -------
     CNNPruningResult
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.cnn_pruning(lams=(0.01,), methods=("sgd", "prox_sgd"), depth=1, channels=2, steps=5, seeds=(0,))
+    >>> print(r.summary().splitlines()[0])
+    Kumar Fig. 3 / Table 2 on a digits CNN (depth 1, 2 channels, 5 steps): % of filter weights with |w| < 1e-05, mean ± std over 1 seeds (exact zeros)
     """
     methods = check_methods(methods)
     X, Y, X_test, test_labels = _images(images, labels)
@@ -307,6 +352,23 @@ def plot_cnn_pruning(result: CNNPruningResult, out: str | Path | None = None, *,
     Returns
     -------
     matplotlib.figure.Figure
+
+    Parameters
+    ----------
+    result : the experiment's result
+    out : str or path, optional
+        Write the figure there.
+    **kwargs
+        Figure options (see the signature).
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.cnn_pruning(lams=(0.01,), methods=("sgd", "prox_sgd"), depth=1, channels=2, steps=5, seeds=(0,))
+    >>> axes = lab.plot_cnn_pruning(r, "cnn_pruning.png")
+    >>> len(axes) >= 1
+    True
+    >>> import matplotlib.pyplot as plt; plt.close(axes[0].figure)
     """
     fig, (a, b) = panels(2, figsize)
     r = result

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -45,6 +46,30 @@ def equilibrium(W, U, b, X, *, tol: float = 1e-12, max_iter: int = 10_000, Z0=No
     """The fixed point Z = relu(Z Wᵀ + X Uᵀ + b) by iteration, and the number of iterations.
 
     Converges linearly at rate ‖W‖₂ when ‖W‖₂ < 1; stops when ‖Z_{k+1} − Z_k‖∞ ≤ tol.
+
+    Parameters
+    ----------
+    W, U, b : arrays
+        The layer z = relu(Wz + Ux + b).
+    X : array
+        The inputs, one per row.
+    tol : float, default=1e-12
+    max_iter : int, default=10000
+    Z0 : array, optional
+        The starting point.
+
+    Returns
+    -------
+    Z : ndarray
+    iterations : int
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> W, U, b = 0.5 * np.eye(2), np.eye(2), np.zeros(2)
+    >>> Z, iterations = lab.equilibrium(W, U, b, np.array([[1.0, -1.0]]))
+    >>> Z.round(6)                                # z = relu(z/2 + x): z = 2·relu(x)
+    array([[2., 0.]])
     """
     Z = np.zeros((X.shape[0], W.shape[0])) if Z0 is None else np.array(Z0, dtype=np.float64)
     inject = X @ U.T + b
@@ -63,7 +88,7 @@ def deq_loss_and_grads(params: dict, X: np.ndarray, Y: np.ndarray, *, tol: float
     Z, iterations = equilibrium(W, U, b, X, tol=tol)
     loss, (gV, gc, gZ), _ = _head.value_and_grad(V, c, Z, Y, wrt=(0, 1, 2))
     res = implicit_vjp(_block, Z, W, U, b, X, cotangent=gZ, wrt=(0, 1, 2), fixed_point=True, tol=1e-12)
-    gW, gU, gb = res.value
+    gW, gU, gb = cast(tuple, res.value)  # a tuple for a tuple wrt
     return float(loss), {"W": gW, "U": gU, "b": gb, "V": gV, "c": gc}, iterations
 
 
@@ -76,6 +101,13 @@ class DEQResult(Record):
     params : the trained parameters (W, U, b of the block, V, c of the readout).
     loss : (steps + 1,) training loss.  iterations : (steps + 1,) forward fixed-point iterations.
     spectral_norm : (steps + 1,) ‖W‖₂.  train_accuracy, test_accuracy : final accuracies.
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.deq(hidden=4, n_train=40, steps=3)
+    >>> type(r).__name__
+    'DEQResult'
     """
 
     params: dict
@@ -127,6 +159,13 @@ def deq(X=None, Y=None, *, hidden: int = 16, n_train: int = 300, steps: int = 60
     Returns
     -------
     DEQResult
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.deq(hidden=4, n_train=40, steps=3)
+    >>> print(r.summary().splitlines()[0])
+    Deep-equilibrium block z = relu(Wz + Ux + b), 4 units, on 40 digits, 3 Adam steps (implicit gradients)
     """
     if not 0 < radius < 1:
         raise ValueError(f"radius: must lie in (0, 1) for the block to be a contraction, got {radius}")
@@ -168,6 +207,23 @@ def plot_deq(result: DEQResult, out: str | Path | None = None, *, figsize: tuple
     Returns
     -------
     matplotlib.figure.Figure
+
+    Parameters
+    ----------
+    result : the experiment's result
+    out : str or path, optional
+        Write the figure there.
+    **kwargs
+        Figure options (see the signature).
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.deq(hidden=4, n_train=40, steps=3)
+    >>> axes = lab.plot_deq(r, "deq.png")
+    >>> len(axes) >= 1
+    True
+    >>> import matplotlib.pyplot as plt; plt.close(axes[0].figure)
     """
     fig, (a, b) = panels(2, figsize)
     r = result

@@ -41,6 +41,27 @@ def sharpness(loss, w, *fixed, iterations: int = 100, seed: int = 0) -> float:
 
     Returns 0 for a zero Hessian. Exact products where the loss is twice
     differentiable; at a kink of the second derivative the library's choice.
+
+    Parameters
+    ----------
+    loss : nonsmooth.Function
+    w : array
+        The point.
+    *fixed : arrays
+        The loss's other arguments.
+    iterations : int, default=100
+    seed : int, default=0
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> loss = ns.function(lambda w: 0.5 * ns.sum(np.array([1.0, 4.0]) * w ** 2))
+    >>> round(lab.sharpness(loss, np.ones(2)), 6)       # the largest Hessian eigenvalue
+    4.0
     """
     v = np.random.default_rng(seed).normal(size=np.shape(w))
     v /= np.linalg.norm(v)
@@ -67,6 +88,13 @@ class EdgeOfStabilityResult(Record):
     huber_sharpness, huber_loss : (m,) along gradient descent on Huber.
     squares_sharpness, squares_loss : (m,) along gradient descent on least squares
         (NaN once the iterates overflow).
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.edge_of_stability(steps=20, power_iterations=20)
+    >>> type(r).__name__
+    'EdgeOfStabilityResult'
     """
 
     A: np.ndarray
@@ -131,6 +159,13 @@ def edge_of_stability(A=None, y=None, *, n_samples: int = 60, n_features: int = 
     Returns
     -------
     EdgeOfStabilityResult
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.edge_of_stability(steps=20, power_iterations=20)
+    >>> print(r.summary().splitlines()[0])
+    Edge of stability: gradient descent with α = 1.342 (2/α = 1.49) on a 60 × 20 regression, 20 steps
     """
     A, y = gaussian_regression(A, y, n_samples, n_features, noise, np.random.default_rng(seed))
     if A.ndim != 2 or y.shape[0] != A.shape[0]:
@@ -169,6 +204,23 @@ def plot_edge_of_stability(result: EdgeOfStabilityResult, out: str | Path | None
     Returns
     -------
     matplotlib.figure.Figure
+
+    Parameters
+    ----------
+    result : the experiment's result
+    out : str or path, optional
+        Write the figure there.
+    **kwargs
+        Figure options (see the signature).
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.edge_of_stability(steps=20, power_iterations=20)
+    >>> axes = lab.plot_edge_of_stability(r, "eos.png")
+    >>> len(axes) >= 1
+    True
+    >>> import matplotlib.pyplot as plt; plt.close(axes[0].figure)
     """
     fig, (a, b) = panels(2, figsize)
     r = result

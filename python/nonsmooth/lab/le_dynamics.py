@@ -63,6 +63,13 @@ class LeDynamicsResult(Record):
     paths : dict method → (steps + 1,) the iterates of the first run.
     abs_at_zero : (m,) the tried values a.  sample_derivatives : (m, 2) derivatives of
         s·|w| at 0 for s = +1, −1.  mean_derivative : (m,) the derivative of their mean.
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.le_dynamics(steps=100, runs=3)
+    >>> type(r).__name__
+    'LeDynamicsResult'
     """
 
     x: np.ndarray
@@ -132,6 +139,13 @@ def le_dynamics(x=None, *, n_samples: int = 64, c: float = 1.0, lr: float = 0.5,
     Returns
     -------
     LeDynamicsResult
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.le_dynamics(steps=100, runs=3)
+    >>> print(r.summary().splitlines()[0])
+    Le's dynamics: f(w) = mean ½(w − xᵢ)² + c(relu(w) − relu(−w)), c = 1, 64 samples
     """
     rng = np.random.default_rng(seed)
     if x is None:
@@ -201,6 +215,23 @@ def plot_le_dynamics(result: LeDynamicsResult, out: str | Path | None = None, *,
     Returns
     -------
     matplotlib.figure.Figure
+
+    Parameters
+    ----------
+    result : the experiment's result
+    out : str or path, optional
+        Write the figure there.
+    **kwargs
+        Figure options (see the signature).
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.le_dynamics(steps=100, runs=3)
+    >>> axes = lab.plot_le_dynamics(r, "le.png")
+    >>> len(axes) >= 1
+    True
+    >>> import matplotlib.pyplot as plt; plt.close(axes[0].figure)
     """
     fig, (a, b) = panels(2, figsize)
     r = result

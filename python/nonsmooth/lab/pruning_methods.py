@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -67,7 +67,23 @@ def _gated(W0, b0, W1, b1, A0, A1, X, y, lam, u0, u1):
 
 
 def test_gates(log_alpha: np.ndarray) -> np.ndarray:
-    """The deterministic gate of Louizos et al. (2018) at test time: min(1, max(0, σ(log α)(ζ − γ) + γ))."""
+    """The deterministic gate of Louizos et al. (2018) at test time: min(1, max(0, σ(log α)(ζ − γ) + γ)).
+
+    Parameters
+    ----------
+    log_alpha : ndarray
+        The gates' location parameters.
+
+    Returns
+    -------
+    ndarray
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> lab.pruning_methods_test_gates(np.array([-10.0, 10.0]))
+    array([0., 1.])
+    """
     return np.clip(1 / (1 + np.exp(-log_alpha)) * (ZETA - GAMMA) + GAMMA, 0.0, 1.0)
 
 
@@ -83,6 +99,13 @@ class PruningMethodsResult(Record):
     test_accuracy : method → (m,) accuracy on the held-out digits.
     neurons : method → (m,) hidden neurons with a nonzero incoming weight.
     dense_accuracy : accuracy of the unpruned network.  weights : method → list of (W0, W1) as used.
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.pruning_methods(methods=("l1",), hidden=8, lams_l1=(0.01,), steps=40)
+    >>> type(r).__name__
+    'PruningMethodsResult'
     """
 
     methods: tuple
@@ -135,6 +158,13 @@ def pruning_methods(*, methods: Sequence[str] = METHODS, hidden: int = 32, lams_
     Returns
     -------
     PruningMethodsResult
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.pruning_methods(methods=("l1",), hidden=8, lams_l1=(0.01,), steps=40)
+    >>> print(r.summary().splitlines()[0])
+    Pruning a digits MLP 64-8-10 by every method (40 steps per run, batch 64); dense test accuracy 35.2%
     """
     methods = tuple(methods)
     for m in methods:
@@ -147,7 +177,7 @@ def pruning_methods(*, methods: Sequence[str] = METHODS, hidden: int = 32, lams_
     d, k = X.shape[1], Y.shape[1]
     init = {"W0": rng.normal(0, np.sqrt(2 / d), (d, hidden)), "b0": np.zeros(hidden),
             "W1": rng.normal(0, np.sqrt(2 / hidden), (hidden, k)), "b1": np.zeros(k)}
-    common = dict(steps=steps, batch_size=batch_size, seed=seed, record_every=steps)
+    common: dict[str, Any] = dict(steps=steps, batch_size=batch_size, seed=seed, record_every=steps)
 
     def accuracy(W0, b0, W1, b1):
         return float(np.mean((np.maximum(X_test @ W0 + b0, 0) @ W1 + b1).argmax(axis=1) == labels))
@@ -161,7 +191,7 @@ def pruning_methods(*, methods: Sequence[str] = METHODS, hidden: int = 32, lams_
         out["test_accuracy"][m].append(accuracy(used[0], b0, used[1], b1))
         out["weights"][m].append(used)
 
-    out = {key: {m: [] for m in methods} for key in ("strengths", "sparsity", "neurons", "test_accuracy", "weights")}
+    out: dict[str, dict[str, list]] = {key: {m: [] for m in methods} for key in ("strengths", "sparsity", "neurons", "test_accuracy", "weights")}
     dense = train(_plain, init, {"X": X, "y": Y}, optimizer=SGD(lr), **common).params
     dense_accuracy = accuracy(dense["W0"], dense["b0"], dense["W1"], dense["b1"])
     neuron_groups = np.tile(np.arange(hidden), d)          # W0 is (d, hidden), row-major: column j is neuron j
@@ -207,6 +237,23 @@ def plot_pruning_methods(result: PruningMethodsResult, out: str | Path | None = 
     Returns
     -------
     matplotlib.figure.Figure
+
+    Parameters
+    ----------
+    result : the experiment's result
+    out : str or path, optional
+        Write the figure there.
+    **kwargs
+        Figure options (see the signature).
+
+    Examples
+    --------
+    >>> from nonsmooth import lab
+    >>> r = lab.pruning_methods(methods=("l1",), hidden=8, lams_l1=(0.01,), steps=40)
+    >>> axes = lab.plot_pruning_methods(r, "pm.png")
+    >>> len(axes) >= 1
+    True
+    >>> import matplotlib.pyplot as plt; plt.close(axes[0].figure)
     """
     fig, (a, b) = panels(2, figsize)
     r = result

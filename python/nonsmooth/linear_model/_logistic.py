@@ -18,7 +18,7 @@ from ._labels import as_labels, plus_minus
 try:
     from sklearn.base import ClassifierMixin
 except ImportError:  # pragma: no cover - exercised without scikit-learn
-    class ClassifierMixin:
+    class ClassifierMixin:  # type: ignore[no-redef]
         _estimator_type = "classifier"
 
         def score(self, X, y, sample_weight=None):
@@ -241,7 +241,29 @@ class SparseLogisticRegression(FeatureCheckMixin, ClassifierMixin, BaseEstimator
 def logistic_alpha_max(X, y, *, sample_weight=None, weights=None, fit_intercept=True):
     """The smallest α for which every coefficient of the ℓ1-logistic problem is 0:
     ‖Xᵀ∇F(b₀·1)‖∞ (divided by the feature weights), with b₀ = log(S₊/S₋) the
-    intercept-only optimum (0 without intercept)."""
+    intercept-only optimum (0 without intercept).
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+        Two classes.
+    sample_weight, weights : array-like, optional
+        Per-sample and per-feature weights.
+    fit_intercept : bool, default=True
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from nonsmooth.linear_model import logistic_alpha_max
+    >>> X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, 0.5]])
+    >>> y = np.array([1, 0, 1, 0])
+    >>> logistic_alpha_max(X, y)
+    0.375
+    """
     design = Design(X)
     n, p = design.shape
     classes, labels = as_labels(y, n)

@@ -46,7 +46,7 @@ class _Penalty:
             np.array_equal(a, b) if isinstance(a, np.ndarray) or isinstance(b, np.ndarray) else a == b
             for a, b in zip(vars(self).values(), vars(other).values()))
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # compared by value: unhashable
 
 
 class L1(_Penalty):

@@ -182,7 +182,7 @@ class Momentum(Optimizer):
     def __init__(self, lr, momentum=0.9, nesterov: bool = False):
         self.momentum: Schedule | OneMinus | float
         if isinstance(momentum, (Schedule, OneMinus)):
-            self.momentum: Schedule | OneMinus | float = momentum
+            self.momentum = momentum
             if momentum(0) >= 1 or momentum(0) < 0:
                 raise ValueError(f"momentum: the schedule must stay in [0, 1), it starts at {momentum(0)}")
         else:
