@@ -219,13 +219,8 @@ def test_extreme_scales_give_no_silent_nan(problem, scale, target):
         check(model.coef_, model.intercept_, model.dual_gap_, model.predict(X))
 
 
-# Not strict: the outcome is undefined behaviour inside SciPy (it varies between runs), so a strict
-# xfail would be flaky; the assertion is the contract (ValueError naming X, ten times out of ten).
-@pytest.mark.xfail(strict=False, reason="issue 12 item 7 class, new reproduction (found by scripts/fuzz_native.py): "
-                                       "X = sp.csr_matrix(([2.3, 1.4, .1], [0, 2, 2], [0, 2, 0]), shape=(2, 4)) (a "
-                                       "decreasing indptr) passes SciPy's check_format(full_check=True); Lasso(.1)"
-                                       ".fit(X, np.ones(2)) segfaulted in tocsc() on the fuzzing branch and returns "
-                                       "without an error after main's sparse checks")
+# A decreasing indptr passes SciPy's check_format(full_check=True) and made its conversions read out
+# of bounds (found by scripts/fuzz_native.py); _validation rejects it first.
 def test_item7_csr_with_decreasing_indptr_raises_naming_x():
     proc = run_isolated("""
         import numpy as np, scipy.sparse as sp, nonsmooth as ns

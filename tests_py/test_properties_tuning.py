@@ -148,13 +148,8 @@ def test_tuned_huge_target_names_an_argument_of_the_user():
     assert "criterion_gradient" not in str(info.value)
 
 
-# Not strict: the outcome is undefined behaviour inside SciPy (it varies between runs), so a strict
-# xfail would be flaky; the assertion is the contract (ValueError naming X, ten times out of ten).
-@pytest.mark.xfail(strict=False, reason="issue 12 item 7 class, new reproduction (found by scripts/fuzz_native.py): "
-                                       "LassoTuned(criterion='holdout').fit(sp.csc_matrix(([2.3, 1.4, .1], [0, 2, 2], "
-                                       "[0, 2, 0]), shape=(4, 2)), np.arange(4.)) raises SciPy's RuntimeError "
-                                       "'vector::_M_default_append' in 3 runs of 4 and ValueError naming X in the other "
-                                       "(undefined behaviour on a decreasing indptr); it segfaulted in the fuzzer")
+# A decreasing indptr passes SciPy's check_format(full_check=True) and made its conversions read out
+# of bounds (found by scripts/fuzz_native.py); _validation rejects it first.
 def test_item7_tuned_malformed_csc_raises_naming_x():
     """Ten fits in one interpreter: the outcome on this input varies from run to run."""
     proc = run_isolated("""

@@ -170,6 +170,11 @@ def _checked_structure(matrix):
         matrix = matrix.tocoo()
     n, p = matrix.shape
     if matrix.format in ("csc", "csr", "bsr"):
+        # SciPy's full check does not reject a decreasing indptr ([0, 2, 0]),
+        # which makes its own conversions read out of bounds.
+        indptr = np.asarray(matrix.indptr)
+        if indptr.ndim != 1 or indptr.size == 0 or indptr[0] != 0 or np.any(np.diff(indptr) < 0):
+            raise ValueError("indptr must start at 0 and never decrease")
         matrix.check_format(full_check=True)
     elif matrix.format == "coo":
         row, col = matrix.row, matrix.col
