@@ -23,6 +23,7 @@ import pytest
 
 import nonsmooth as ns
 from nonsmooth import implicit, lab, optim, tuning
+from nonsmooth.linear_model import datafits, penalties
 from nonsmooth.optimize import Huber, LeastSquares, Logistic
 from prox_cases import CASES
 
@@ -119,6 +120,24 @@ FACTORIES = {
     ns.LassoTuned: lambda: _fitted(ns.LassoTuned(cv=3, max_outer=4)),
     ns.ElasticNetTuned: lambda: _fitted(ns.ElasticNetTuned(cv=3, max_outer=4)),
     ns.WeightedLassoTuned: lambda: _fitted(ns.WeightedLassoTuned(cv=3, max_outer=4)),
+    # the coordinate-descent engine's estimators, datafits and penalties
+    ns.SparseLogisticRegression: lambda: [_fitted(ns.SparseLogisticRegression(0.02), _data(40, 6)[0],
+                                                  np.where(_data(40, 6)[1] > 0, "yes", "no")),
+                                          _fitted(ns.SparseLogisticRegression(C=5.0), _data(60, 6)[0],
+                                                  np.digitize(_data(60, 6)[1], [-0.5, 0.5]))],
+    ns.MCPRegression: lambda: _fitted(ns.MCPRegression(0.05, gamma=3.0)),
+    ns.SCADRegression: lambda: _fitted(ns.SCADRegression(0.05, gamma=3.7)),
+    ns.GeneralizedLinearEstimator: lambda: [
+        _fitted(ns.GeneralizedLinearEstimator(datafits.Quadratic(), penalties.L0(0.01))),
+        _fitted(ns.GeneralizedLinearEstimator(datafits.Quadratic(), penalties.Box(-0.5, 0.5)))],
+    datafits.Quadratic: datafits.Quadratic,
+    datafits.Logistic: datafits.Logistic,
+    penalties.L1: lambda: penalties.L1(0.1, weights=[1.0, 0.0, 2.0], positive=True),
+    penalties.ElasticNet: lambda: penalties.ElasticNet(0.1, l1_ratio=0.3),
+    penalties.Box: lambda: penalties.Box(-1.0, 2.0),
+    penalties.MCP: lambda: penalties.MCP(0.2, gamma=2.5),
+    penalties.SCAD: lambda: penalties.SCAD(0.2, gamma=3.0),
+    penalties.L0: lambda: penalties.L0(0.3),
     # prox operators: every case of the prox tests (non-trivial parameters)
     ns.prox.ProximalOperator: lambda: [case.op for case in CASES],
     **{cls: (lambda cls=cls: [case.op for case in CASES if type(case.op) is cls]) for cls in ns.prox.OPERATORS},
