@@ -46,3 +46,17 @@ func allFinite(_ x: UnsafePointer<Double>, _ n: Int) -> Bool {
     for i in 0..<n { acc |= (x[i].bitPattern & mask) &+ (1 << 52) }
     return acc & (1 << 63) == 0
 }
+
+/// A power of two s ≤ 1 that brings max|xᵢ| into [1, 2) when it exceeds 2⁵⁰⁰, and
+/// 1 otherwise. Multiplying by s (and by 1/s afterwards) is exact, so a prox that
+/// is positively homogeneous — prox_{tf}(v) = prox_{(st)f}(sv)/s for a norm f, or
+/// a projection onto a set scaled the same way — can run on sv without its inner
+/// products, singular values or eigenvalues overflowing near the float64 limit.
+/// (Entries 2¹⁰⁷⁴ times smaller than the largest underflow, far below the
+/// rounding error of any result.)
+func overflowGuardScale(_ x: UnsafeBufferPointer<Double>) -> Double {
+    var m = 0.0
+    for a in x { m = max(m, abs(a)) }
+    guard m > 0x1p500, m.isFinite else { return 1 }
+    return Double(sign: .plus, exponent: -m.exponent, significand: 1)
+}

@@ -192,4 +192,52 @@ final class MatrixProxTests: XCTestCase {
             }
         }
     }
+
+    // MARK: Near the float64 limit (issue 12 item 5)
+
+    /// A random row-major m×n matrix (symmetric when `symmetric`) with max|xᵢⱼ| = 1.5.
+    func unitScaleMatrix(_ m: Int, _ n: Int, symmetric: Bool, using rng: inout SplitMix64) -> [Double] {
+        var x = randomVector(m * n, scale: 1, using: &rng)
+        if symmetric { for i in 0..<m { for j in 0..<i { x[i * n + j] = x[j * n + i] } } }
+        let top = x.map(abs).max()!
+        return x.map { $0 / top * 1.5 }
+    }
+
+    /// Both operators run on the input scaled by a power of two once it is near the
+    /// float64 limit, so at 2¹⁰⁰⁰ they are exactly 2¹⁰⁰⁰ times their value at scale 1
+    /// (singular values and eigenvalues of 1e308-sized matrices overflowed, and the
+    /// prox came out NaN).
+    func testMatrixProxIsExactlyHomogeneousNearTheFloat64Limit() throws {
+        var rng = SplitMix64(seed: 44)
+        let big = 0x1p1000
+        for (m, n) in [(2, 2), (6, 4), (3, 7), (5, 5)] {
+            let v = unitScaleMatrix(m, n, symmetric: false, using: &rng)
+            let nuclear = try NuclearNorm(strength: 0.8)
+            let p = try nuclear.prox(v, rows: m, columns: n, step: 0.5)
+            let pBig = try nuclear.prox(v.map { $0 * big }, rows: m, columns: n, step: 0.5 * big)
+            XCTAssertEqual(pBig, p.map { $0 * big }, "nuclear \(m)×\(n)")
+            let huge = try nuclear.prox(v.map { $0 * 0x1p1023 }, rows: m, columns: n, step: 1)
+            XCTAssertTrue(huge.allSatisfy(\.isFinite), "nuclear \(m)×\(n) at 2¹⁰²³")
+            let value = try v.map { $0 * big }.withUnsafeBufferPointer { try nuclear.value($0, rows: m, columns: n) }
+            XCTAssertEqual(value, try v.withUnsafeBufferPointer { try nuclear.value($0, rows: m, columns: n) } * big)
+        }
+        let psd = PSDCone()
+        for n in [2, 5, 9] {
+            let v = unitScaleMatrix(n, n, symmetric: true, using: &rng)
+            let p = try psd.prox(v, rows: n, columns: n, step: 1)
+            let pBig = try psd.prox(v.map { $0 * big }, rows: n, columns: n, step: 1)
+            XCTAssertEqual(pBig, p.map { $0 * big }, "psd \(n)")
+            XCTAssertEqual(try pBig.withUnsafeBufferPointer { try psd.value($0, rows: n, columns: n) }, 0)
+            let huge = try psd.prox(v.map { $0 * 0x1p1023 }, rows: n, columns: n, step: 1)
+            XCTAssertTrue(huge.allSatisfy(\.isFinite), "psd \(n) at 2¹⁰²³")
+            XCTAssertEqual(try v.map { -$0 * big }.withUnsafeBufferPointer { try psd.value($0, rows: n, columns: n) },
+                           .infinity)
+        }
+        // diag(d, −d, 0): the negative eigenvalue is clipped, and the diagonal is never negative.
+        for d in [1.7e308, 1.0, 1e-300] {
+            let p = try psd.prox([d, 0, 0, 0, -d, 0, 0, 0, 0], rows: 3, columns: 3, step: 1)
+            XCTAssertEqual(p[0], d, accuracy: d * 1e-15)
+            XCTAssertEqual(Array(p[1...]), [Double](repeating: 0, count: 8))
+        }
+    }
 }

@@ -277,6 +277,32 @@ final class ProjectionTests: XCTestCase {
         }
     }
 
+    /// Near the float64 limit both projections run on v scaled by a power of two, so
+    /// at 2¹⁰⁰⁰ they are exactly 2¹⁰⁰⁰ times their value at scale 1 (âᵀv overflowed,
+    /// and the projection came out inf/NaN).
+    func testHyperplaneAndHalfspaceAreExactlyHomogeneousNearTheFloat64Limit() throws {
+        var rng = SplitMix64(seed: 19)
+        let big = 0x1p1000
+        for n in [2, 5, 12] {
+            for _ in 0..<10 {
+                let a = randomVector(n, scale: 1, using: &rng)
+                let b = Double.random(in: -1...1, using: &rng)
+                var v = randomVector(n, scale: 1, using: &rng)
+                let top = v.map(abs).max()!
+                v = v.map { $0 / top * 1.5 }
+                func check<F: ProximalOperator>(_ f: F, scaled: F) throws {
+                    XCTAssertEqual(try scaled.prox(v.map { $0 * big }, step: 1), try f.prox(v, step: 1).map { $0 * big })
+                    let huge = try f.prox(v.map { $0 * 0x1p1023 }, step: 1)
+                    XCTAssertTrue(huge.allSatisfy(\.isFinite), "\(F.self) at 2¹⁰²³")
+                }
+                try check(try Hyperplane(normal: a, offset: b), scaled: try Hyperplane(normal: a, offset: b * big))
+                try check(try Halfspace(normal: a, offset: b), scaled: try Halfspace(normal: a, offset: b * big))
+            }
+        }
+        let p = try Halfspace(normal: [1, 1], offset: 0).prox([1e308, 1e308])
+        XCTAssertLessThanOrEqual(p.map(abs).max()!, 1e-15 * 1e308)
+    }
+
     func testHyperplaneAndHalfspaceValidation() throws {
         assertInvalidArgument("a") { _ = try Hyperplane(normal: [0, 0], offset: 1) }
         assertInvalidArgument("a") { _ = try Hyperplane(normal: [], offset: 1) }

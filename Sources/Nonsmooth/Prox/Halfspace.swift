@@ -42,22 +42,7 @@ public struct Halfspace: ProximalOperator {
         try validate(length: v.count)
         if v.isEmpty { return }
         unitNormal.withUnsafeBufferPointer { a in
-            let c = dotWithMagnitude(a, v).dot - unitOffset
-            if !c.isFinite {
-                // aᵀv overflowed: the same projection in units of max |v_i|.
-                var m = 0.0
-                for i in v.indices { m = max(m, abs(v[i])) }
-                var d = -unitOffset / m
-                for i in v.indices { d += a[i] * (v[i] / m) }
-                for i in v.indices { out[i] = d > 0 ? m * (v[i] / m - d * a[i]) : v[i] }
-                return
-            }
-            if c > 0 {
-                for i in v.indices { out[i] = v[i] - c * a[i] }
-                refineOntoHyperplane(a, unitOffset, out)
-            } else {
-                for i in v.indices { out[i] = v[i] }
-            }
+            projectOntoHyperplane(a, unitOffset, v, into: out, halfspace: true)
         }
     }
 

@@ -7,7 +7,8 @@
 /// (the normal is normalized once at construction, so ‖a‖² never overflows),
 /// followed by one step of iterative refinement (the same formula applied to the
 /// result) so that points far from the hyperplane land on it to working accuracy
-/// rather than with the cancellation error of the first subtraction.
+/// rather than with the cancellation error of the first subtraction. Near the
+/// float64 limit it runs on v scaled by a power of two (`projectOntoHyperplane`).
 ///
 /// `value` is 0 when |âᵀx − b̂| ≤ max(10⁻¹², n·ε)·max(1, |b̂|, Σᵢ|âᵢxᵢ|) and +∞
 /// otherwise. The normal cone on the hyperplane is the line ℝa; its minimal-norm
@@ -43,9 +44,7 @@ public struct Hyperplane: ProximalOperator {
         try validate(length: v.count)
         if v.isEmpty { return }
         unitNormal.withUnsafeBufferPointer { a in
-            let c = dotWithMagnitude(a, v).dot - unitOffset
-            for i in v.indices { out[i] = v[i] - c * a[i] }
-            refineOntoHyperplane(a, unitOffset, out)
+            projectOntoHyperplane(a, unitOffset, v, into: out, halfspace: false)
         }
     }
 
@@ -67,6 +66,29 @@ func normalizeHalfspace(normal: [Double], offset: Double) throws -> ([Double], D
     let b = offset / norm
     try require(b.isFinite, "b", "is too large relative to a (b/‖a‖ overflows)")
     return (unit, b)
+}
+
+/// out = the projection of v onto {x : âᵀx = b̂} (â a unit vector), or onto
+/// {x : âᵀx ≤ b̂} when `halfspace` (v itself when it lies inside): v − c·â with
+/// c = âᵀv − b̂, then one refinement step. Near the float64 limit (max|vᵢ| > 2⁵⁰⁰)
+/// it runs on sv and b̂s for a power of two s (`overflowGuardScale`), where âᵀv
+/// cannot overflow, and scales back exactly (issue 12 item 5).
+func projectOntoHyperplane(_ a: UnsafeBufferPointer<Double>, _ b: Double, _ v: UnsafeBufferPointer<Double>,
+                           into out: UnsafeMutableBufferPointer<Double>, halfspace: Bool) {
+    let s = overflowGuardScale(v)
+    for i in v.indices { out[i] = v[i] * s }
+    let bs = b * s
+    let c = dotWithMagnitude(a, UnsafeBufferPointer(out)).dot - bs
+    if halfspace && !(c > 0) {
+        for i in v.indices { out[i] = v[i] }
+        return
+    }
+    for i in v.indices { out[i] -= c * a[i] }
+    refineOntoHyperplane(a, bs, out)
+    if s != 1 {
+        let inverse = 1 / s
+        for i in v.indices { out[i] *= inverse }
+    }
 }
 
 /// One refinement step x ← x − (âᵀx − b̂)â, in place (â a unit vector).

@@ -35,8 +35,9 @@ public struct NuclearNorm: MatrixProximalOperator {
         try checkMatrixBuffer(x, rows: rows, columns: columns, name: "x")
         if rows == 0 || columns == 0 || strength == 0 { return 0 }
         var sum = 0.0
-        try withSVD(x, rows: rows, columns: columns, vectors: false) { s, _, _ in
+        try withSVD(x, rows: rows, columns: columns, vectors: false) { s, _, _, scale in
             for i in s.indices { sum += s[i] }
+            sum /= scale
         }
         return strength * sum
     }
@@ -53,7 +54,9 @@ public struct NuclearNorm: MatrixProximalOperator {
         }
         // Column-major n×m (= Vᵀ): M = columns, N = rows.
         let M = columns, N = rows
-        try withSVD(v, rows: rows, columns: columns, vectors: true) { s, u, vt in
+        try withSVD(v, rows: rows, columns: columns, vectors: true) { s, u, vt, scale in
+            // In the units of the scaled matrix the threshold is scaled too.
+            let tau = tau * scale
             let k = s.count
             var r = 0
             while r < k && s[r] > tau { r += 1 }
@@ -66,7 +69,7 @@ public struct NuclearNorm: MatrixProximalOperator {
                 for i in 0..<M { u[j * M + i] *= c }
             }
             cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, Int32(M), Int32(N), Int32(r),
-                        1, u.baseAddress, Int32(M), vt.baseAddress, Int32(k), 0, out.baseAddress, Int32(M))
+                        1 / scale, u.baseAddress, Int32(M), vt.baseAddress, Int32(k), 0, out.baseAddress, Int32(M))
         }
     }
 
@@ -78,7 +81,7 @@ public struct NuclearNorm: MatrixProximalOperator {
         let M = columns, N = rows
         for i in 0..<(M * N) { g[i] = 0 }
         if strength == 0 { return }
-        try withSVD(x, rows: rows, columns: columns, vectors: true) { s, u, vt in
+        try withSVD(x, rows: rows, columns: columns, vectors: true) { s, u, vt, _ in
             let k = s.count
             guard k > 0, s[0] > 0 else { return }
             let cutoff = Double(max(M, N)) * Double.ulpOfOne * s[0]
@@ -112,10 +115,12 @@ func checkMatrixBuffer(_ x: UnsafeBufferPointer<Double>, rows: Int, columns: Int
 /// column-major columns×rows matrix Xᵀ = U diag(s) Vᵀ (M = columns, N = rows,
 /// k = min(M, N)): `s` has k entries in decreasing order, `u` is M×k and `vt`
 /// k×N, both column-major (empty when `vectors` is false). X itself is not
-/// modified.
+/// modified. When its entries are near the float64 limit the SVD is that of
+/// scale·X for a power of two `scale` ≤ 1 (`overflowGuardScale`), passed to
+/// `body`, so that no singular value overflows (issue 12 item 5).
 private func withSVD(_ x: UnsafeBufferPointer<Double>, rows: Int, columns: Int, vectors: Bool,
                      _ body: (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>,
-                              UnsafeMutableBufferPointer<Double>) throws -> Void) throws {
+                              UnsafeMutableBufferPointer<Double>, Double) throws -> Void) throws {
     let M = columns, N = rows, k = min(M, N)
     let size = M * N
     let uCount = vectors ? M * k : 1
@@ -126,6 +131,10 @@ private func withSVD(_ x: UnsafeBufferPointer<Double>, rows: Int, columns: Int, 
     guard let base = block.baseAddress, let src = x.baseAddress else { return }
     let a = base, s = base + size, u = s + k, vt = u + uCount
     a.update(from: src, count: size)
+    let scale = overflowGuardScale(UnsafeBufferPointer(start: src, count: size))
+    if scale != 1 {
+        for i in 0..<size { a[i] *= scale }
+    }
     let iwork = UnsafeMutableBufferPointer<Int32>.allocate(capacity: max(1, 8 * k))
     defer { iwork.deallocate() }
 
@@ -145,5 +154,5 @@ private func withSVD(_ x: UnsafeBufferPointer<Double>, rows: Int, columns: Int, 
     if info > 0 { throw NonsmoothError.numericalError("dgesdd: the singular value decomposition did not converge (info = \(info))") }
     try body(UnsafeBufferPointer(start: s, count: k),
              UnsafeMutableBufferPointer(start: u, count: vectors ? M * k : 0),
-             UnsafeMutableBufferPointer(start: vt, count: vectors ? k * N : 0))
+             UnsafeMutableBufferPointer(start: vt, count: vectors ? k * N : 0), scale)
 }

@@ -9,9 +9,10 @@ import COpenBLAS
 ///     P(V) = Q diag(max(w, 0)) Qᵀ,
 ///
 /// the eigendecomposition coming from LAPACK's divide-and-conquer `dsyevd`. The
-/// result is assembled by a rank-p update `dsyrk` from whichever side is smaller:
-/// Q₊diag(w₊)Q₊ᵀ, or S − Q₋diag(w₋)Q₋ᵀ, and is exactly symmetric. If S is already
-/// PSD it is returned as is.
+/// result is assembled as the Gram matrix Q₊diag(w₊)Q₊ᵀ by a rank-p update
+/// `dsyrk` (exactly symmetric, its diagonal ≥ 0). If S is already PSD it is
+/// returned as is. Near the float64 limit the eigendecomposition is that of
+/// S scaled by a power of two, so no eigenvalue overflows.
 ///
 /// `value` is 0 when X is symmetric to a relative 10⁻¹⁰ (max |Xᵢⱼ − Xⱼᵢ| ≤
 /// 10⁻¹⁰·max(1, ‖X‖_F)) and its smallest eigenvalue is ≥ −10⁻¹⁰·max(1, ‖X‖_F),
@@ -31,18 +32,21 @@ public struct PSDCone: MatrixProximalOperator {
         try checkMatrixBuffer(x, rows: rows, columns: columns, name: "x")
         let n = rows
         if n == 0 { return 0 }
-        let norm = euclideanNorm(UnsafeBufferPointer(rebasing: x[0..<(n * n)]))
-        let tol = 1e-10 * max(1, norm)
+        // In the units of scale·X (a power of two), where no eigenvalue overflows.
+        let a = UnsafeMutableBufferPointer<Double>.allocate(capacity: n * n + n)
+        defer { a.deallocate() }
+        let scale = overflowGuardScale(UnsafeBufferPointer(rebasing: x[0..<(n * n)]))
+        for i in 0..<(n * n) { a[i] = x[i] * scale }
+        let norm = euclideanNorm(UnsafeBufferPointer(rebasing: a[0..<(n * n)]))
+        let tol = 1e-10 * max(scale, norm)
         for i in 0..<n {
-            for j in (i + 1)..<(i + 1 < n ? n : i + 1) where !(abs(x[i * n + j] - x[j * n + i]) <= tol) {
+            for j in (i + 1)..<(i + 1 < n ? n : i + 1) where !(abs(a[i * n + j] - a[j * n + i]) <= tol) {
                 return .infinity
             }
         }
-        let a = UnsafeMutableBufferPointer<Double>.allocate(capacity: n * n + n)
-        defer { a.deallocate() }
-        symmetrize(x, n, into: a)
+        symmetrize(UnsafeBufferPointer(a), n, into: a)
         let w = UnsafeMutableBufferPointer(rebasing: a[(n * n)...])
-        try symmetricEigen(a, w, n, vectors: false)
+        try symmetricEigen(UnsafeMutableBufferPointer(rebasing: a[0..<(n * n)]), w, n, vectors: false)
         return w[0] >= -tol ? 0 : .infinity
     }
 
@@ -58,7 +62,9 @@ public struct PSDCone: MatrixProximalOperator {
         let block = UnsafeMutableBufferPointer<Double>.allocate(capacity: n * n + n)
         defer { block.deallocate() }
         guard let q = block.baseAddress else { return }
-        q.update(from: o, count: n * n)
+        // The eigendecomposition of scale·S (a power of two), where no eigenvalue overflows.
+        let scale = overflowGuardScale(UnsafeBufferPointer(rebasing: out[0..<(n * n)]))
+        for i in 0..<(n * n) { q[i] = o[i] * scale }
         let w = UnsafeMutableBufferPointer(start: q + n * n, count: n)
         try symmetricEigen(UnsafeMutableBufferPointer(start: q, count: n * n), w, n, vectors: true)
         var negative = 0
@@ -69,24 +75,16 @@ public struct PSDCone: MatrixProximalOperator {
             for i in 0..<(n * n) { out[i] = 0 }
             return
         }
-        let n32 = Int32(n)
-        if positive <= negative {
-            // out = Q₊ diag(w₊) Q₊ᵀ = B Bᵀ, B = Q₊ diag(√w₊).
-            for c in negative..<n {
-                let f = w[c].squareRoot()
-                for i in 0..<n { q[c * n + i] *= f }
-            }
-            cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, n32, Int32(positive),
-                        1, q + negative * n, n32, 0, o, n32)
-        } else {
-            // out = S + B Bᵀ, B = Q₋ diag(√(−w₋)).
-            for c in 0..<negative {
-                let f = (-w[c]).squareRoot()
-                for i in 0..<n { q[c * n + i] *= f }
-            }
-            cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, n32, Int32(negative),
-                        1, q, n32, 1, o, n32)
+        // out = Q₊ diag(w₊) Q₊ᵀ = B Bᵀ/scale, B = Q₊ diag(√w₊): a Gram matrix, so its
+        // diagonal is ≥ 0 whatever the rounding (S − Q₋diag(w₋)Q₋ᵀ, cheaper when few
+        // eigenvalues are negative, can leave −ε‖S‖ there).
+        for c in negative..<n {
+            let f = w[c].squareRoot()
+            for i in 0..<n { q[c * n + i] *= f }
         }
+        let n32 = Int32(n)
+        cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, n32, Int32(positive),
+                    1 / scale, q + negative * n, n32, 0, o, n32)
         // Mirror the lower triangle (column-major) into the upper one.
         for j in 0..<n {
             for i in (j + 1)..<(j + 1 < n ? n : j + 1) { o[i * n + j] = o[j * n + i] }
