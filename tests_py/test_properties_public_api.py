@@ -31,6 +31,8 @@ NOT_AN_ENTRY_POINT = "no computation: exception, warning, module, constant or re
 COVERAGE = {
     "nonsmooth": {
         **{n: LINEAR for n in ("Lasso", "ElasticNet", "lasso_path", "enet_path")},
+        **{n: "test_properties_glm.py" for n in ("SparseLogisticRegression", "logistic_path", "MCPRegression",
+                                                 "SCADRegression", "GeneralizedLinearEstimator")},
         **{n: TUNING for n in ("LassoTuned", "ElasticNetTuned", "WeightedLassoTuned")},
         **{n: OPTIMIZE for n in ("minimize", "subgradient_method", "admm", "OptimizeResult")},
         **{n: TRAINING for n in ("train", "TrainResult", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam")},
