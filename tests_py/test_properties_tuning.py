@@ -141,6 +141,8 @@ def test_tuned_huge_target_names_an_argument_of_the_user():
         ns.LassoTuned(cv=2).fit(np.arange(1.0, 7.0).reshape(2, 3), np.array([9.0, -1.07e308]))
     assert "criterion_gradient" not in str(info.value)
     assert str(info.value).startswith("y: values too large")
+    with pytest.raises(ValueError, match="^y: values too large"):  # the grid's criterion values would be inf
+        ns.tuning.lasso_criterion_path(np.arange(1.0, 7.0).reshape(2, 3), np.array([9.0, -1.07e308]), cv=2)
 
 
 

@@ -822,6 +822,7 @@ def lasso_criterion_path(X, y, *, criterion="cv", cv=5, alphas=None, n_alphas=10
     design = Design(X)
     n, p = design.shape
     y = as_target(y, n)
+    _check_target_scale(y)
     sample_weight = _check_sample_weight(sample_weight, n)
     crit = make_criterion(criterion, cv=cv, validation_fraction=validation_fraction, sigma=sigma)
     bound = crit.bind(design.matrix, y, bool(fit_intercept), np.random.default_rng(random_state),
