@@ -218,17 +218,22 @@ def test_extreme_scales_give_no_silent_nan(problem, scale, solver):
 SUBNORMAL = LeastSquares(np.array([[1.0], [1.0]]), np.array([2.2e-313, 2.2e-313]))
 
 
-@pytest.mark.parametrize("rule", [
-    "constant", "diminishing", "square_summable",
-    *[pytest.param(r, marks=pytest.mark.xfail(strict=True, reason=(
-        f"new (found by the fuzz profile, not in issue 12): subgradient_method(LeastSquares([[1.], [1.]], "
-        f"[2.2e-313] * 2), L1(.2), step_rule={r!r}) raises NumericalError 'the step at iteration 0 is not "
-        f"finite': α = step/‖s‖ (or /‖s‖²) overflows for a subnormal subgradient although α·s is finite")))
-      for r in ("constant_length", "polyak")],
+@pytest.mark.parametrize("rule, options", [
+    ("constant", {}), ("diminishing", {}), ("square_summable", {}), ("constant_length", {}),
+    ("polyak", {"optimal_value": -1e-320}),  # a lower bound of F ≥ 0 on the scale of the data
 ])
-def test_subgradient_method_with_subnormal_data(rule):
+def test_subgradient_method_with_subnormal_data(rule, options):
     """Subnormal data made the subgradient's norm inf (1/max|sᵢ| overflowed in the
     core's euclideanNorm) and raised NumericalError 'the subgradient at x_0 is not
-    finite' for every step rule (found by the fuzz profile)."""
-    result = ns.subgradient_method(SUBNORMAL, ns.prox.L1(0.2), step_rule=rule, step=0.1, max_iter=20)
+    finite' for every step rule (found by the fuzz profile); then, for the length
+    rules, α = step/‖s‖ (or (F − F*)/‖s‖²) overflowed although the step α·s is finite."""
+    result = ns.subgradient_method(SUBNORMAL, ns.prox.L1(0.2), step_rule=rule, step=0.1, max_iter=20, **options)
     assert np.isfinite(result.x).all() and np.isfinite(result.objective)
+
+
+def test_subgradient_method_polyak_level_far_above_the_scale_of_f_raises():
+    """Without F*, Polyak's step has length (F − F_best + δ)/‖s‖: δ = 0.1 on data of
+    scale 1e-313 asks for a step of length ~1e311, which is not finite — an honest
+    NumericalError naming the cause, not an iterate at infinity."""
+    with pytest.raises(ns.NumericalError, match="too large for the scale of F"):
+        ns.subgradient_method(SUBNORMAL, ns.prox.L1(0.2), step_rule="polyak", step=0.1, max_iter=20)

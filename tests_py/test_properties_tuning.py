@@ -128,25 +128,44 @@ def test_hypergradient_rejects_bad_arguments_naming_them(kwargs, name):
         hypergradient(X, y, args.pop("coef"), args.pop("criterion_gradient"), **args)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 11 (h-guards): LassoTuned(criterion='holdout', random_state=1)"
-                                       ".fit(sp.csc_matrix([[1], [0], [2], [0], [3], [1.]]), [1.4e303] + [-10] * 5) "
-                                       "raises FloatingPointError instead of NumericalError/ValueError")
+# Found by the fuzzer: raised FloatingPointError (an overflow warning made an error) before y's scale was checked.
 def test_item11_tuned_huge_target_raises_a_documented_error():
     X = sp.csc_matrix(np.array([[1.0], [0], [2], [0], [3], [1]]))
     with pytest.raises((ValueError, ns.NumericalError)):
         ns.LassoTuned(criterion="holdout", random_state=1).fit(X, np.array([1.4e303, -10, -10, -10, -10, -10]))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 11 class, new reproduction (found by scripts/fuzz_native.py): "
-                                       "LassoTuned(cv=2).fit(np.arange(1., 7.).reshape(2, 3), [9., -1.07e308]) "
-                                       "raises ValueError naming 'criterion_gradient', an argument the user never "
-                                       "passed (an internal overflow)")
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+# Found by scripts/fuzz_native.py: raised ValueError naming 'criterion_gradient', an internal argument.
 def test_tuned_huge_target_names_an_argument_of_the_user():
     with pytest.raises((ValueError, ns.NumericalError)) as info:
         ns.LassoTuned(cv=2).fit(np.arange(1.0, 7.0).reshape(2, 3), np.array([9.0, -1.07e308]))
     assert "criterion_gradient" not in str(info.value)
+    assert str(info.value).startswith("y: values too large")
+    with pytest.raises(ValueError, match="^y: values too large"):  # the grid's criterion values would be inf
+        ns.tuning.lasso_criterion_path(np.arange(1.0, 7.0).reshape(2, 3), np.array([9.0, -1.07e308]), cv=2)
 
+
+
+def test_tuned_criterion_overflow_raises_numerical_error_before_the_native_call():
+    """A criterion gradient that overflows (residuals too large for float64 although
+    y passed its scale check) is a NumericalError naming the cause, not the native
+    hypergradient's ValueError on its internal argument 'criterion_gradient'."""
+
+    class Overflowing(ns.tuning.Criterion):
+        def bind(self, X, y, fit_intercept, rng, sample_weight=None, groups=None):
+            bound = ns.tuning.HeldOut(validation_fraction=0.5).bind(X, y, fit_intercept, rng)
+            evaluate = bound.evaluate
+
+            def overflowing():
+                value, grads = evaluate()
+                return value, [g * 1e308 * 1e308 for g in grads]
+
+            bound.evaluate = overflowing
+            return bound
+
+    X, y = np.random.default_rng(0).standard_normal((8, 3)), np.arange(8.0)
+    with pytest.raises(ns.NumericalError, match="gradient overflows"):
+        ns.LassoTuned(criterion=Overflowing()).fit(X, y)
 
 # A decreasing indptr passes SciPy's check_format(full_check=True) and made its conversions read out
 # of bounds (found by scripts/fuzz_native.py); _validation rejects it first.

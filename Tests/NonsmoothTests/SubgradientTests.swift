@@ -75,6 +75,22 @@ final class SubgradientTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(r.kktResidual), 0)
     }
 
+    func testLengthRulesStepAlongASubnormalSubgradient() throws {
+        // f(x) = ½x² − cx with c subnormal: s₀ = −c at x₀ = 0, so α₀ = step/|s₀| overflows
+        // although the step α₀s₀ (length 0.5) is finite; it was a numericalError.
+        let c = 1e-310
+        let loss = try QuadraticLoss(q: [1], c: [c])
+        let r = try solveSubgradient(loss: loss, regularizer: ZeroFunction(),
+                                     options: SubgradientOptions(stepRule: .constantLength(0.5), maxIterations: 4))
+        XCTAssertEqual(r.iterations, 4)
+        XCTAssertEqual(r.objectiveHistory[1], 0.125, accuracy: 1e-15)  // x₁ = 0.5
+        XCTAssertEqual(r.minimalSubgradientNorm, c)
+        // x̄ weights x₀ by α₀ ≈ 5e309, the others by about 1: x̄ = x₀ = 0 up to rounding.
+        XCTAssertEqual(r.average.count, 1)
+        XCTAssertLessThan(abs(r.average[0]), 1e-300)
+        XCTAssertTrue(r.averageObjective.isFinite && r.bestObjective.isFinite)
+    }
+
     func testCancellation() throws {
         let (_, loss, l1, _, _) = try problem()
         var calls = 0

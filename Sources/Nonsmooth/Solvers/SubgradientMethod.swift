@@ -134,7 +134,7 @@ public func solveSubgradient<L: SmoothLoss, G: ProximalOperator>(
     let best = DoubleBuffer(n), average = DoubleBuffer(n)
     best.base.update(from: x.base, count: n)
     var bestObjective = Double.infinity, bestIteration = 0
-    var weightSum = 0.0
+    var weightSum = 0.0, weightScale = 1.0
     var minimalNorm = Double.infinity
     var history: [Double] = [], bestHistory: [Double] = []
     var stop = StopReason.maxIterations
@@ -184,24 +184,39 @@ public func solveSubgradient<L: SmoothLoss, G: ProximalOperator>(
             break
         }
 
-        let alpha: Double
+        // The step is α s = factor·(s/divisor). The length rules (constant length,
+        // Polyak) fix ‖α s‖ = factor and step along s/‖s‖: their α = factor/‖s‖
+        // overflows for a subnormal ‖s‖ although the step itself is finite.
+        let factor: Double, divisor: Double
         switch options.stepRule {
-        case let .constant(a): alpha = a
-        case let .constantLength(a): alpha = a / norm
-        case let .diminishing(a): alpha = a / Double(k + 1).squareRoot()
-        case let .squareSummable(a, b): alpha = a / (b + Double(k))
-        case let .polyak(fStar): alpha = max(value - fStar, 0) / (norm * norm)
+        case let .constant(a): (factor, divisor) = (a, 1)
+        case let .constantLength(a): (factor, divisor) = (a, norm)
+        case let .diminishing(a): (factor, divisor) = (a / Double(k + 1).squareRoot(), 1)
+        case let .squareSummable(a, b): (factor, divisor) = (a / (b + Double(k)), 1)
+        case let .polyak(fStar): (factor, divisor) = (max(value - fStar, 0) / norm, norm)
         case let .polyakEstimated(delta):
-            alpha = (value - bestObjective + delta / Double(k + 1).squareRoot()) / (norm * norm)
+            (factor, divisor) = ((value - bestObjective + delta / Double(k + 1).squareRoot()) / norm, norm)
         }
-        guard alpha.isFinite else {
-            throw NonsmoothError.numericalError("subgradient method: the step at iteration \(k) is not finite")
+        guard factor.isFinite else {
+            // E.g. Polyak's length (F − F_best + δ_k)/‖s‖ with δ far above the scale of F.
+            throw NonsmoothError.numericalError(
+                "subgradient method: the step at iteration \(k) is not finite (‖s_\(k)‖ = \(norm)): the step " +
+                "rule's parameter is too large for the scale of F")
+        }
+        // x̄ accumulates the weights α_k·weightScale; weightScale, a power of two (exact
+        // rescaling), drops when a weight α_k = factor/divisor would overflow.
+        var weight = factor * weightScale / divisor
+        while !weight.isFinite {
+            weightScale *= 0x1p-600
+            weightSum *= 0x1p-600
+            for j in 0..<n { average[j] *= 0x1p-600 }
+            weight = factor * weightScale / divisor
         }
         for j in 0..<n {
-            average[j] += alpha * x[j]
-            x[j] -= alpha * s[j]
+            average[j] += weight * x[j]
+            x[j] -= factor * (s[j] / divisor)
         }
-        weightSum += alpha
+        weightSum += weight
         k += 1
     }
 

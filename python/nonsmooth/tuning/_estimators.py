@@ -122,6 +122,19 @@ class _WeightedLasso(_Lasso):
 # ---- the bilevel objective --------------------------------------------------------------
 
 
+def _check_target_scale(y):
+    """Rejects a y whose squared residuals overflow: the criteria (held-out and CV
+    mean squared errors, SURE) sum squares of residuals of the size of y, and their
+    gradients enter the native hypergradient; 16× headroom for residuals larger than y."""
+    n = y.shape[0]
+    limit = float(np.sqrt(np.finfo(float).max / n)) / 16
+    largest = float(np.max(np.abs(y))) if n else 0.0
+    if largest > limit:
+        raise ValueError(f"y: values too large to tune in float64 (max |y| = {largest:.3g} > {limit:.3g} for "
+                         f"{n} samples): the criterion sums squared residuals, which would overflow; rescale y "
+                         "(e.g. y / y.std()) and scale the predictions back")
+
+
 class _Objective:
     """θ ↦ (C(β̂(θ)), ∂C/∂θ): solves every inner problem (warm-started), evaluates the
     criterion and sums the tasks' hypergradients; records every call."""
@@ -161,7 +174,12 @@ class _Objective:
         run = self.pool.map if self.pool is not None else map  # native calls release the GIL
         for converged, _, _ in run(lambda t: t.solve(alpha, l1_ratio, weights, tol, self.max_iter), tasks):
             self.inner_not_converged += not converged
-        value, grads = self.bound.evaluate()
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below, as NumericalError
+            value, grads = self.bound.evaluate()
+        if not np.isfinite(value) or not all(np.all(np.isfinite(g)) for g in grads):
+            # Checked before the hypergradient call, which would name its internal argument.
+            raise NumericalError(f"the validation criterion or its gradient overflows at θ = {theta}: "
+                                 "the residuals are too large for float64; rescale y (e.g. y / y.std()) or X")
         parts = np.array(getattr(self.bound, "parts", [value]), dtype=float)  # a copy: the next call overwrites
         total = np.zeros(self.param.size())
         diagnostics = []
@@ -289,6 +307,8 @@ class _TunedBase(FeatureCheckMixin, RegressorMixin, BaseEstimator):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
+            Finite, with max |y| ≤ √(float64 max / n_samples)/16 (about 8e151 for
+            100 samples) so that squared residuals do not overflow; rescale a larger y.
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the samples, exactly as in scikit-learn's ``LassoCV``: each
             inner fit is the weighted Lasso on its training rows (weights rescaled
@@ -301,6 +321,13 @@ class _TunedBase(FeatureCheckMixin, RegressorMixin, BaseEstimator):
         Returns
         -------
         self
+
+        Raises
+        ------
+        ValueError
+            For an invalid argument, named in the message (e.g. a y too large).
+        NumericalError
+            When the criterion or its hypergradient overflows during the search.
         """
         rule, tol, max_iter, optimizer = self._validate()
         n_jobs = _check_n_jobs(self.n_jobs)
@@ -308,6 +335,7 @@ class _TunedBase(FeatureCheckMixin, RegressorMixin, BaseEstimator):
         design = Design(X)
         n, p = design.shape
         y = as_target(y, n, estimator=name)
+        _check_target_scale(y)
         sample_weight = _check_sample_weight(sample_weight, n)
         criterion = make_criterion(self.criterion, cv=self.cv, validation_fraction=self.validation_fraction,
                                    sigma=self.sigma)
@@ -317,6 +345,8 @@ class _TunedBase(FeatureCheckMixin, RegressorMixin, BaseEstimator):
                                groups=groups)
         param = self._Parametrization(p)
         alpha_max = bound.alpha_max()
+        if np.isinf(alpha_max):
+            raise ValueError("X: Xᵀy overflows float64 (α_max = ‖Xᵀy‖∞/n is infinite); rescale X or y")
         if not alpha_max > 0:
             alpha_max = 1.0  # y uncorrelated with every feature: every α gives β = 0
         log_alpha_max = float(np.log(alpha_max))
@@ -792,6 +822,7 @@ def lasso_criterion_path(X, y, *, criterion="cv", cv=5, alphas=None, n_alphas=10
     design = Design(X)
     n, p = design.shape
     y = as_target(y, n)
+    _check_target_scale(y)
     sample_weight = _check_sample_weight(sample_weight, n)
     crit = make_criterion(criterion, cv=cv, validation_fraction=validation_fraction, sigma=sigma)
     bound = crit.bind(design.matrix, y, bool(fit_intercept), np.random.default_rng(random_state),
