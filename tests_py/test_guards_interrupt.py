@@ -78,6 +78,62 @@ t = exc.result
 assert isinstance(t, ns.LassoTuned) and t.stop_reason_ == "interrupted" and len(t.history_) >= 1
 assert t.alpha_ > 0 and np.isfinite(t.criterion_)
 """,
+    # The power iteration estimating the Lipschitz constant (≈ 1 s here) runs before the first
+    # iteration: Ctrl-C stops it, and the result is the starting point with nothing certified.
+    "minimize Lipschitz estimate": """
+X, y = rng.normal(size=(2000, 3000)), rng.normal(size=2000)
+exc = interrupt(lambda: ns.minimize(ns.optimize.LeastSquares(X, y), ns.prox.L1(1e-3), max_iter=1), delay=0.1)
+r = exc.result
+assert r.status == "cancelled" and r.n_iter == 0 and np.all(r.x == 0), r
+assert np.isnan(r.certificate) and np.isnan(r.objective), r   # claims nothing
+""",
+    # The coordinate-descent engine (ns_glm_fit): the estimator at the last iterate.
+    "SparseLogisticRegression.fit": """
+X = rng.normal(size=(1000, 2000)); y = np.digitize(X[:, :5].sum(1), [-1.0, 1.0])   # 3 classes
+exc = interrupt(lambda: ns.SparseLogisticRegression(alpha=1e-7, tol=0.0, max_iter=10**7).fit(X, y))
+model = exc.result
+assert isinstance(model, ns.SparseLogisticRegression) and model.coef_.shape == (3, 2000)
+assert model.n_iter_.shape == (3,) and len(model.dual_gap_) == 3 and len(model.history_) == 3
+assert np.isfinite(model.dual_gap_[0]) and model.dual_gap_[0] > 0, model.dual_gap_
+assert model.predict(X[:3]).shape == (3,)
+""",
+    "MCPRegression.fit": """
+X, y = rng.normal(size=(1000, 2000)), rng.normal(size=1000)
+exc = interrupt(lambda: ns.MCPRegression(alpha=1e-6, tol=0.0, max_iter=10**7).fit(X, y))
+model = exc.result
+assert isinstance(model, ns.MCPRegression) and model.coef_.shape == (2000,) and model.n_iter_ >= 0
+assert np.isfinite(model.certificate_) and model.certificate_ > 0, model.certificate_
+assert model.history_[-1, 1] == model.certificate_
+assert np.all(np.isfinite(model.predict(X[:3])))
+""",
+    "GeneralizedLinearEstimator.fit": """
+from nonsmooth.linear_model import datafits, penalties
+X, y = rng.normal(size=(1000, 2000)), rng.normal(size=1000)
+est = ns.GeneralizedLinearEstimator(datafits.Quadratic(), penalties.SCAD(1e-6), tol=0.0, max_iter=10**7)
+model = interrupt(lambda: est.fit(X, y)).result
+assert model is est and model.coef_.shape == (2000,) and np.isfinite(model.certificate_)
+assert np.all(np.isfinite(model.predict(X[:3])))
+""",
+    # Paths: the alphas solved so far and their solutions, as the path returns them.
+    "logistic_path": """
+X = rng.normal(size=(1000, 2000)); y = np.sign(X[:, :5].sum(1))
+alphas = np.geomspace(1.0, 1e-8, 30)
+out = interrupt(lambda: ns.logistic_path(X, y, alphas=alphas, tol=0.0, max_iter=10**7)).result
+a, coefs, intercepts, gaps = out
+k = len(a)
+assert 0 <= k < 30 and np.array_equal(a, alphas[:k]) and coefs.shape == (2000, k), (k, coefs.shape)
+assert intercepts.shape == gaps.shape == (k,) and np.all(np.isfinite(gaps))
+""",
+    "lasso_path": """
+X, y = rng.normal(size=(1500, 3000)), rng.normal(size=1500)
+alphas = np.geomspace(1.0, 1e-7, 30)
+out = interrupt(lambda: ns.lasso_path(X, y, alphas=alphas, tol=1e-16, max_iter=10**7,
+                                      return_n_iter=True)).result
+a, coefs, gaps, n_iters = out
+k = len(a)
+assert 0 <= k < 30 and np.array_equal(a, alphas[:k]) and coefs.shape == (3000, k), (k, coefs.shape)
+assert gaps.shape == (k,) and len(n_iters) == k
+""",
 }
 
 
@@ -149,3 +205,14 @@ def test_plain_errors_carry_no_result():
     with pytest.raises(ValueError) as info:
         ns.Lasso(0.1).fit(np.ones((3, 2)), np.ones(4))
     assert not hasattr(info.value, "result")
+
+
+def test_a_callback_exception_carries_the_engine_estimator():
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(50, 200)), rng.normal(size=50)
+    with pytest.raises(Stop) as info:
+        ns.MCPRegression(1e-4, tol=0.0, max_iter=10**5, callback=_raise_at(5)).fit(X, y)
+    model = info.value.result
+    assert isinstance(model, ns.MCPRegression) and model.n_iter_ >= 5 and model.coef_.shape == (200,)
+    assert model.history_[-1, 1] == model.certificate_ > 0
+    np.testing.assert_allclose(model.predict(X), X @ model.coef_ + model.intercept_)

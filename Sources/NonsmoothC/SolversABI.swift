@@ -70,7 +70,7 @@ public func ns_prox_gradient(
     _ history: UnsafeMutablePointer<Double>?, _ historyCapacity: Int64, _ info: UnsafeMutablePointer<Double>?,
     _ callback: ProgressCallback?, _ context: UnsafeMutableRawPointer?, _ every: Int64
 ) -> Int32 {
-    guarded {
+    guarded(interruptible: true) {  // the Lipschitz estimate runs before any callback
         let x = try nonNull(x, "x")
         let info = try nonNull(info, "info")
         try require(method == 0 || method == 1, "method", "must be 0 (ista) or 1 (fista), got \(method)")
@@ -120,7 +120,7 @@ public func ns_subgradient_method(
     _ history: UnsafeMutablePointer<Double>?, _ historyCapacity: Int64, _ info: UnsafeMutablePointer<Double>?,
     _ callback: ProgressCallback?, _ context: UnsafeMutableRawPointer?, _ every: Int64
 ) -> Int32 {
-    guarded {
+    guarded(interruptible: true) {  // the Lipschitz estimate runs before any callback
         let g = try vectorOperator(regularizer, "prox")
         let x = try nonNull(x, "x")
         let average = try nonNull(average, "average")

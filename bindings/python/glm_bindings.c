@@ -99,12 +99,18 @@ static PyObject *py_glm_fit(PyObject *self, PyObject *args, PyObject *kwargs)
     status = ns_glm_fit(&X, PyArray_DATA(y), &options, PyArray_DATA(coef), PyArray_DATA(icpt), history, capacity,
                         &out, ns_progress_trampoline, &ctx);
     Py_END_ALLOW_THREADS
-    if (ctx.failed) goto done;
+    const char *format = "(idddd Lii L)";
+    if (ctx.failed) { /* KeyboardInterrupt or the callback's exception: coef, intercept and out hold the state reached */
+        ns_interrupted(format, (int)status, out.certificate, out.kkt_violation, out.objective, out.dual_objective,
+                       (long long)out.n_iter, (int)out.certificate_kind, (int)out.status,
+                       (long long)out.history_length);
+        goto done;
+    }
     if (status != NS_OK && status != NS_NOT_CONVERGED && status != NS_CANCELLED) {
         ns_raise_status(status);
         goto done;
     }
-    result = Py_BuildValue("(idddd Lii L)", (int)status, out.certificate, out.kkt_violation, out.objective,
+    result = Py_BuildValue(format, (int)status, out.certificate, out.kkt_violation, out.objective,
                            out.dual_objective, (long long)out.n_iter, (int)out.certificate_kind, (int)out.status,
                            (long long)out.history_length);
 done:

@@ -27,7 +27,9 @@ static int out_vector(PyObject *obj, npy_intp n, const char *name)
 /* Status OK / NOT_CONVERGED / CANCELLED -> int; other statuses and callback errors raise. */
 static PyObject *solver_status(ns_status status, ns_progress_context *ctx)
 {
-    if (ctx->failed) return ns_interrupted("i", (int)status); /* x and info hold the state reached */
+    /* x and info hold the state reached. A KeyboardInterrupt may also be left pending by the
+     * interrupt hook polled before the first iteration (the Lipschitz estimate). */
+    if (ctx->failed || PyErr_Occurred()) return ns_interrupted("i", (int)status);
     if (status != NS_OK && status != NS_NOT_CONVERGED && status != NS_CANCELLED) return ns_raise_status(status);
     return PyLong_FromLong(status);
 }

@@ -517,21 +517,28 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None, fit_in
     coef = np.zeros(p)
     b = 0.0
     bar = _progress.Progress("enet_path", alphas.size, unit="alpha") if verbose else None
-    for k, alpha in enumerate(alphas):
-        status, b, info = problem.solve(float(alpha), l1_ratio, w, bool(positive), tol, max_iter, options, gram,
-                                        coef, b if k else 0.0, k > 0, None, 10)
+
+    def computed(done):  # what the path returns, for its first `done` alphas
+        out = (alphas[:done], coefs[:, :done], gaps[:done])
+        return out + (n_iters[:done],) if return_n_iter else out
+
+    try:
+        # On Ctrl-C the exception carries the solutions computed so far as exc.result.
+        with result_on_interrupt(lambda _: computed(len(n_iters))):
+            for k, alpha in enumerate(alphas):
+                status, b, info = problem.solve(float(alpha), l1_ratio, w, bool(positive), tol, max_iter, options,
+                                                gram, coef, b if k else 0.0, k > 0, None, 10)
+                if bar is not None:
+                    bar.update(k + 1, alpha=float(alpha), gap=float(info[0]), epochs=int(info[2]))
+                _warn_unless_certified(f"enet_path at alpha={alpha:.3e}", status, info[0], info[1], int(info[2]),
+                                       max_iter)
+                coefs[:, k] = coef
+                gaps[k] = info[0]
+                n_iters.append(int(info[2]))
+    finally:
         if bar is not None:
-            bar.update(k + 1, alpha=float(alpha), gap=float(info[0]), epochs=int(info[2]))
-        _warn_unless_certified(f"enet_path at alpha={alpha:.3e}", status, info[0], info[1], int(info[2]),
-                               max_iter)
-        coefs[:, k] = coef
-        gaps[k] = info[0]
-        n_iters.append(int(info[2]))
-    if bar is not None:
-        bar.close()
-    if return_n_iter:
-        return alphas, coefs, gaps, n_iters
-    return alphas, coefs, gaps
+            bar.close()
+    return computed(alphas.size)
 
 
 def lasso_path(X, y, **kwargs):

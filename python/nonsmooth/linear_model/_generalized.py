@@ -9,7 +9,8 @@ from . import datafits as _datafits
 from . import penalties as _penalties
 from ._coordinate_descent import _check_sample_weight
 from ._data import Design, as_target
-from ._glm import check_features, check_tol_max_iter, regression_tol_scale, reporter, solve, warn_if_not_converged
+from ._glm import (check_features, check_tol_max_iter, fitted_on_interrupt, regression_tol_scale, reporter, solve,
+                   warn_if_not_converged)
 from ._labels import as_labels, plus_minus
 
 
@@ -102,6 +103,7 @@ class GeneralizedLinearEstimator(FeatureCheckMixin, BaseEstimator):
         design = Design(X)
         n, p = design.shape
         s = _check_sample_weight(sample_weight, n)
+        classes = None
         if datafit.is_classification:
             classes, labels = as_labels(y, n, estimator=name)
             if classes.shape[0] != 2:
@@ -116,12 +118,20 @@ class GeneralizedLinearEstimator(FeatureCheckMixin, BaseEstimator):
         warm = bool(self.warm_start) and np.shape(getattr(self, "coef_", ())) == (p,)
         coef = np.array(self.coef_, dtype=float) if warm else np.zeros(p)
         report = reporter(self, name)
-        coef, intercept, fit = solve(
-            design, target, datafit._code, spec, sample_weight=s, fit_intercept=bool(self.fit_intercept),
-            tol=tolerance, max_iter=max_iter, coef=coef, intercept=self.intercept_ if warm else 0.0, warm=warm,
-            callback=report)
-        _progress.close(report)
-        if datafit.is_classification:
+        try:
+            with fitted_on_interrupt(lambda *state: self._store(X, classes, *state, p, tolerance)):
+                coef, intercept, fit = solve(
+                    design, target, datafit._code, spec, sample_weight=s, fit_intercept=bool(self.fit_intercept),
+                    tol=tolerance, max_iter=max_iter, coef=coef, intercept=self.intercept_ if warm else 0.0,
+                    warm=warm, callback=report)
+        finally:
+            _progress.close(report)
+        self._store(X, classes, coef, intercept, fit, p, tolerance)
+        warn_if_not_converged(name, fit, tolerance, max_iter)
+        return self
+
+    def _store(self, X, classes, coef, intercept, fit, p, tolerance):
+        if classes is not None:
             self.classes_ = classes
         elif hasattr(self, "classes_"):
             del self.classes_
@@ -135,7 +145,6 @@ class GeneralizedLinearEstimator(FeatureCheckMixin, BaseEstimator):
         self.objective_ = fit.objective
         self.history_ = fit.history
         self._reset_features(X, p)
-        warn_if_not_converged(name, fit, tolerance, max_iter)
         return self
 
     def _decision(self, X):

@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 
 from .. import _native, _progress
+from .._interrupt import result_on_interrupt
 from .._estimator import BaseEstimator, FeatureCheckMixin, RegressorMixin, check_is_fitted
 from ..exceptions import ConvergenceWarning
 from . import datafits as _datafits
@@ -55,12 +56,29 @@ def solve(design: Design, y, datafit_code: int, spec: dict, *, sample_weight=Non
         | (_WARM_START if warm else 0)
     X, shape = (design.matrix, None) if not design.sparse else ((design.data, design.indices, design.indptr), (n, p))
     history = np.empty((min(int(max_iter), 100_000) + 2, 2))
-    status, cert, kkt, obj, dual, n_iter, kind, _, rows = _native.glm_fit(
-        X, shape, y, coef, icpt, datafit=datafit_code, penalty=spec["penalty"], alpha=spec.get("alpha", 0.0),
-        param=spec.get("param", 0.0), feature_weights=spec.get("feature_weights"), lower=spec.get("lower"),
-        upper=spec.get("upper"), sample_weight=sample_weight, tol=float(tol), max_iter=int(max_iter), flags=flags,
-        history=history, callback=callback, every=every)
-    return coef, float(icpt[0]), GLMFit(status, cert, kkt, obj, dual, n_iter, kind, history[:rows].copy())
+
+    def unpack(out):
+        status, cert, kkt, obj, dual, n_iter, kind, _, rows = out
+        return coef, float(icpt[0]), GLMFit(status, cert, kkt, obj, dual, n_iter, kind, history[:rows].copy())
+
+    try:
+        out = _native.glm_fit(
+            X, shape, y, coef, icpt, datafit=datafit_code, penalty=spec["penalty"], alpha=spec.get("alpha", 0.0),
+            param=spec.get("param", 0.0), feature_weights=spec.get("feature_weights"), lower=spec.get("lower"),
+            upper=spec.get("upper"), sample_weight=sample_weight, tol=float(tol), max_iter=int(max_iter),
+            flags=flags, history=history, callback=callback, every=every)
+    except BaseException as exc:  # interrupted: the last iterate, unpacked the same way (see fitted_on_interrupt)
+        if hasattr(exc, "native_state"):
+            exc.native_state = unpack(exc.native_state)
+        raise
+    return unpack(out)
+
+
+def fitted_on_interrupt(store):
+    """On Ctrl-C (or a callback's exception) during :func:`solve`, the exception
+    carries ``store(coef, intercept, fit)`` — the estimator fitted to the last
+    iterate — as ``exc.result`` (see nonsmooth/_interrupt.py)."""
+    return result_on_interrupt(lambda state: store(*state))
 
 
 def check_tol_max_iter(tol, max_iter):
@@ -135,17 +153,19 @@ class _Regression(FeatureCheckMixin, RegressorMixin, BaseEstimator):
         coef = np.array(self.coef_, dtype=float) if warm else np.zeros(p)
         scale = regression_tol_scale(y, s, self.fit_intercept)
         report = reporter(self, name)
-        coef, intercept, fit = solve(
-            design, y, _datafits.Quadratic._code, spec, sample_weight=s, fit_intercept=bool(self.fit_intercept),
-            tol=tol * scale, max_iter=max_iter, coef=coef, intercept=getattr(self, "intercept_", 0.0) if warm else 0.0,
-            warm=warm, callback=report)
-        _progress.close(report)
-        self._store(coef, intercept, fit, p, tol * scale)
-        self._reset_features(X, p)
+        try:
+            with fitted_on_interrupt(lambda *state: self._store(X, *state, p, tol * scale)):
+                coef, intercept, fit = solve(
+                    design, y, _datafits.Quadratic._code, spec, sample_weight=s,
+                    fit_intercept=bool(self.fit_intercept), tol=tol * scale, max_iter=max_iter, coef=coef,
+                    intercept=getattr(self, "intercept_", 0.0) if warm else 0.0, warm=warm, callback=report)
+        finally:
+            _progress.close(report)
+        self._store(X, coef, intercept, fit, p, tol * scale)
         warn_if_not_converged(name, fit, tol * scale, max_iter)
         return self
 
-    def _store(self, coef, intercept, fit, p, tolerance):
+    def _store(self, X, coef, intercept, fit, p, tolerance):
         self.coef_ = coef
         self.intercept_ = intercept if self.fit_intercept else 0.0
         self.n_iter_ = fit.n_iter
@@ -156,6 +176,8 @@ class _Regression(FeatureCheckMixin, RegressorMixin, BaseEstimator):
         self.dual_gap_ = fit.certificate if fit.kind == "duality_gap" else float("nan")
         self.objective_ = fit.objective
         self.history_ = fit.history
+        self._reset_features(X, p)
+        return self
 
     def predict(self, X):
         """X @ coef_ + intercept_."""

@@ -8,11 +8,12 @@ import numbers
 import numpy as np
 
 from .. import _progress
+from .._interrupt import result_on_interrupt
 from .._estimator import BaseEstimator, FeatureCheckMixin, check_is_fitted
 from . import datafits, penalties
 from ._coordinate_descent import _check_sample_weight
 from ._data import Design
-from ._glm import check_features, check_tol_max_iter, reporter, solve, warn_if_not_converged
+from ._glm import check_features, check_tol_max_iter, fitted_on_interrupt, reporter, solve, warn_if_not_converged
 from ._labels import as_labels, plus_minus
 
 try:
@@ -170,30 +171,44 @@ class SparseLogisticRegression(FeatureCheckMixin, ClassifierMixin, BaseEstimator
         coefs = np.zeros((len(tasks), p))
         intercepts = np.zeros(len(tasks))
         n_iter, gaps, history, kinds = [], [], [], set()
-        callback = reporter(self, name)
-        for k, positive in enumerate(tasks):
-            coef = np.array(self.coef_[k], dtype=float) if warm else np.zeros(p)
-            coef, intercept, fit = solve(
-                design, plus_minus(y, positive), datafits.Logistic._code, spec, sample_weight=s,
-                fit_intercept=bool(self.fit_intercept), tol=tol, max_iter=max_iter, coef=coef,
-                intercept=float(self.intercept_[k]) if warm else 0.0, warm=warm, callback=callback)
+
+        def record(k, coef, intercept, fit):
             coefs[k] = coef
             intercepts[k] = intercept if self.fit_intercept else 0.0
             n_iter.append(fit.n_iter)
             gaps.append(fit.certificate)
             history.append(fit.history)
             kinds.add(fit.kind)
-            warn_if_not_converged(name, fit, tol, max_iter)
-        _progress.close(callback)
-        self.classes_ = classes
-        self.coef_ = coefs
-        self.intercept_ = intercepts
-        self.n_iter_ = np.asarray(n_iter)
-        self.dual_gap_ = np.asarray(gaps)
-        self.certificate_kind_ = kinds.pop() if len(kinds) == 1 else "mixed"
-        self.history_ = history
-        self._reset_features(X, p)
-        return self
+
+        def store():
+            # Interrupted: the tasks not reached keep their start (0 epochs, no certificate).
+            unsolved = len(tasks) - len(n_iter)
+            self.classes_ = classes
+            self.coef_ = coefs
+            self.intercept_ = intercepts
+            self.n_iter_ = np.asarray(n_iter + [0] * unsolved)
+            self.dual_gap_ = np.asarray(gaps + [np.nan] * unsolved)
+            self.certificate_kind_ = kinds.pop() if len(kinds) == 1 else "mixed"
+            self.history_ = history + [np.empty((0, 2))] * unsolved
+            self._reset_features(X, p)
+            return self
+
+        callback = reporter(self, name)
+        try:
+            for k, positive in enumerate(tasks):
+                coef = np.array(self.coef_[k], dtype=float) if warm else np.zeros(p)
+                if warm:
+                    intercepts[k] = float(self.intercept_[k])
+                with fitted_on_interrupt(lambda *state: (record(k, *state), store())[1]):
+                    coef, intercept, fit = solve(
+                        design, plus_minus(y, positive), datafits.Logistic._code, spec, sample_weight=s,
+                        fit_intercept=bool(self.fit_intercept), tol=tol, max_iter=max_iter, coef=coef,
+                        intercept=intercepts[k], warm=warm, callback=callback)
+                record(k, coef, intercept, fit)
+                warn_if_not_converged(name, fit, tol, max_iter)
+        finally:
+            _progress.close(callback)
+        return store()
 
     def decision_function(self, X):
         """Signed distances Xβ + b: shape (n_samples,) for two classes (positive: ``classes_[1]``),
@@ -337,14 +352,18 @@ def logistic_path(X, y, *, alphas=None, n_alphas=100, eps=1e-3, weights=None, sa
     intercepts = np.zeros(alphas.shape[0])
     gaps = np.zeros(alphas.shape[0])
     coef, intercept = np.zeros(p), 0.0
-    for k, alpha in enumerate(alphas):
-        spec = penalties.L1(float(alpha), weights)._spec(p)
-        coef, intercept, fit = solve(design, t, datafits.Logistic._code, spec, sample_weight=s,
-                                     fit_intercept=bool(fit_intercept), tol=tol, max_iter=max_iter, coef=coef,
-                                     intercept=intercept, warm=k > 0)
-        warn_if_not_converged("logistic_path", fit, tol, max_iter)
-        coefs[:, k] = coef
-        intercepts[k] = intercept
-        gaps[k] = fit.certificate
-        coef = coef.copy()
+    done = 0
+    # On Ctrl-C the exception carries the solutions computed so far as exc.result.
+    with result_on_interrupt(lambda _: (alphas[:done], coefs[:, :done], intercepts[:done], gaps[:done])):
+        for k, alpha in enumerate(alphas):
+            spec = penalties.L1(float(alpha), weights)._spec(p)
+            coef, intercept, fit = solve(design, t, datafits.Logistic._code, spec, sample_weight=s,
+                                         fit_intercept=bool(fit_intercept), tol=tol, max_iter=max_iter, coef=coef,
+                                         intercept=intercept, warm=k > 0)
+            warn_if_not_converged("logistic_path", fit, tol, max_iter)
+            coefs[:, k] = coef
+            intercepts[k] = intercept
+            gaps[k] = fit.certificate
+            coef = coef.copy()
+            done = k + 1
     return alphas, coefs, intercepts, gaps

@@ -184,6 +184,7 @@ def minimize(loss: SmoothLoss, prox: ProximalOperator | None = None, x0=None, *,
     growth = as_scalar(growth, "growth", low=1.0)
     hist = np.empty(max_iter + 1) if history else None
     info = np.zeros(9)
+    info[:3] = np.nan   # objective and certificate unknown if Ctrl-C stops the Lipschitz estimate
     start = time.perf_counter()
 
     def make_result(status):  # also the state reached when interrupted: x and info are written in place
@@ -273,6 +274,7 @@ def subgradient_method(loss: SmoothLoss, prox: ProximalOperator | None = None, x
     hist = np.empty(max_iter + 1) if history else None
     average = np.zeros_like(x)
     info = np.zeros(7)
+    info[[0, 2, 3, 4]] = np.nan   # unknown if Ctrl-C stops the Lipschitz estimate, before any iterate
     start = time.perf_counter()
 
     def make_result(status):  # also the state reached when interrupted: x and info are written in place
