@@ -90,9 +90,11 @@ def no_silent_nan():
 
 def run_isolated(code: str, timeout: float = 120.0) -> subprocess.CompletedProcess:
     """Runs `code` in a fresh interpreter, so a segfault fails one test instead of the run."""
+    import nonsmooth
+
     env = dict(os.environ)
-    here = os.path.dirname(os.path.abspath(__file__))
-    package = os.path.join(os.path.dirname(here), "python")
+    # The child imports the nonsmooth this process tests (installed, or a built source tree).
+    package = os.path.dirname(os.path.dirname(os.path.abspath(nonsmooth.__file__)))
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package, env.get("PYTHONPATH", "")) if p)
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
                           timeout=timeout, env=env)
