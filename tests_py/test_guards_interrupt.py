@@ -26,12 +26,18 @@ def interrupt(call, delay=0.3):
         time.sleep(delay)
         sent.append(time.perf_counter())
         os.kill(os.getpid(), signal.SIGINT)
-    threading.Thread(target=fire, daemon=True).start()
+    thread = threading.Thread(target=fire, daemon=True)
+    thread.start()
     try:
         call()
     except KeyboardInterrupt as exc:
         print(f"latency {time.perf_counter() - sent[0]:.3f} s")
         return exc
+    try:  # take the signal here, so that it cannot land in the next case
+        thread.join()
+        time.sleep(0.1)
+    except KeyboardInterrupt:
+        pass
     raise AssertionError("the call finished before Ctrl-C")
 """
 
@@ -73,7 +79,7 @@ assert r.x.shape == (2000,) and np.isfinite(r.certificate)
 """,
     "LassoTuned.fit": """
 X = rng.normal(size=(400, 2000)); y = X[:, :10].sum(1) + rng.normal(size=400)
-exc = interrupt(lambda: ns.LassoTuned(max_outer=10**6, outer_tol=0.0, tol=1e-12).fit(X, y), delay=1.0)
+exc = interrupt(lambda: ns.LassoTuned(max_outer=10**6, outer_tol=0.0, tol=1e-12).fit(X, y), delay=0.2)
 t = exc.result
 assert isinstance(t, ns.LassoTuned) and t.stop_reason_ == "interrupted" and len(t.history_) >= 1
 assert t.alpha_ > 0 and np.isfinite(t.criterion_)
