@@ -19,6 +19,10 @@ import os, signal, threading, time, warnings
 import numpy as np, nonsmooth as ns
 warnings.simplefilter("ignore")
 rng = np.random.default_rng(0)
+# A child inherits an ignored or blocked SIGINT (a shell's background job ignores it,
+# and Python then keeps it ignored): give this interpreter Python's own Ctrl-C.
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 def interrupt(call, delay=0.3):
     sent = []
@@ -151,7 +155,7 @@ for name, code in CASES.items():
 @pytest.fixture(scope="module")
 def interrupted_run():
     script = PRELUDE + f"CASES = {CASES!r}\n" + RUNNER
-    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     print(run.stdout)   # the latencies, shown with pytest -s
     return run
 
