@@ -59,6 +59,12 @@ F(w[:1], A[:1, :1])   # trace and compile a small instance first
 interrupt(lambda: F.value_and_grad(w, A, wrt=0))
 print(float(F(np.ones(3), np.eye(3))))   # the program still works afterwards
 """,
+    # One LAPACK SVD: the call returns at once, the decomposition ends on its own thread.
+    "nuclear prox": """
+M = rng.normal(size=(1800, 1800))
+interrupt(lambda: ns.prox.nuclear(M, 1.0), delay=0.2)
+print(ns.prox.nuclear(np.eye(3), 0.5))   # later calls are unaffected
+""",
     "Lasso.fit": """
 X, y = rng.normal(size=(1500, 3000)), rng.normal(size=1500)
 exc = interrupt(lambda: ns.Lasso(1e-5, tol=1e-16, max_iter=10**7).fit(X, y))

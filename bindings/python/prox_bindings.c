@@ -65,14 +65,10 @@ static PyObject *py_prox_is_matrix(PyObject *self, PyObject *capsule)
 
 enum { PROX_APPLY, PROX_VALUE, PROX_SUBGRADIENT };
 
-/* Matrix operators run one LAPACK decomposition that nothing can interrupt.
- * Running it on a detached worker let Ctrl-C return at once, but the abandoned
- * decomposition then kept calling OpenBLAS while the caller's next native call
- * did too, and Debian's OpenBLAS 0.3.21 was seen spinning forever in the
- * second call (CI, 2026-12-07). Until abandoned workers are waited for before
- * any other BLAS use, the worker is off: the call runs in place and Ctrl-C is
- * honoured when LAPACK returns (docs/decisions.md). */
-#define PROX_WORKER_MIN_ENTRIES INT64_MAX
+/* Matrix operators on at least this many entries run one LAPACK decomposition
+ * (an SVD or eigendecomposition, 0.1 s and more) that nothing can interrupt; they
+ * run on a worker thread so that Ctrl-C returns at once (docs/decisions.md). */
+#define PROX_WORKER_MIN_ENTRIES 250000
 
 typedef struct {
     int kind;
