@@ -2,14 +2,13 @@
 cluster, certified by the duality gap of ``nonsmooth.ElasticNet``."""
 from __future__ import annotations
 
-import numbers
 import warnings
 
 import numpy as np
 
 from .. import _progress
 from .._estimator import BaseEstimator, FeatureCheckMixin, RegressorMixin, check_is_fitted
-from .._validation import as_float_array, as_scalar
+from .._validation import as_float_array, as_int, as_scalar
 from ..exceptions import ConvergenceWarning
 from . import _admm
 from ..linear_model._data import Design
@@ -17,9 +16,7 @@ from ._data import ChunkedData, _is_dask_collection, _to_dask_array, get_client
 
 
 def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name}: must be a positive integer, got {value!r}")
-    return int(value)
+    return as_int(value, name, low=1)
 
 
 def features_for(model, X):

@@ -3,7 +3,7 @@
 and the estimator base the sparse models share."""
 from __future__ import annotations
 
-import numbers
+import abc
 import warnings
 
 import numpy as np
@@ -11,6 +11,7 @@ import numpy as np
 from .. import _native, _progress
 from .._interrupt import result_on_interrupt
 from .._estimator import BaseEstimator, FeatureCheckMixin, RegressorMixin, check_is_fitted
+from .._validation import as_int, as_scalar
 from ..exceptions import ConvergenceWarning
 from . import datafits as _datafits
 from ._coordinate_descent import _check_sample_weight
@@ -82,11 +83,7 @@ def fitted_on_interrupt(store):
 
 
 def check_tol_max_iter(tol, max_iter):
-    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not np.isfinite(tol) or tol < 0:
-        raise ValueError(f"tol: must be a finite number ≥ 0, got {tol!r}")
-    if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 1:
-        raise ValueError(f"max_iter: must be an integer ≥ 1, got {max_iter!r}")
-    return float(tol), int(max_iter)
+    return as_scalar(tol, "tol", low=0.0), as_int(max_iter, "max_iter", low=1)
 
 
 def warn_if_not_converged(name, fit: GLMFit, tol, max_iter):
@@ -103,10 +100,7 @@ def warn_if_not_converged(name, fit: GLMFit, tol, max_iter):
 def check_features(estimator, X) -> Design:
     check_is_fitted(estimator)
     design = Design(X)
-    estimator._check_features(X, design.shape[1])
-    if design.shape[1] != estimator.n_features_in_:
-        raise ValueError(f"X has {design.shape[1]} features, but {type(estimator).__name__} "
-                         f"is expecting {estimator.n_features_in_} features as input.")
+    estimator._check_features(X, design.shape[1])   # names and count
     return design
 
 
@@ -123,11 +117,12 @@ def regression_tol_scale(y, s, fit_intercept):
     return scale if scale > 0 else 1.0
 
 
-class _Regression(FeatureCheckMixin, RegressorMixin, BaseEstimator):
+class _Regression(FeatureCheckMixin, RegressorMixin, BaseEstimator, abc.ABC):
     """Least squares + a separable penalty: fit, predict and the certificate attributes."""
 
-    def _penalty(self):  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abc.abstractmethod
+    def _penalty(self):
+        """The penalty object of the engine (nonsmooth.linear_model.penalties)."""
 
     def fit(self, X, y, sample_weight=None):
         """Fit the model.

@@ -11,7 +11,7 @@ from .. import _progress
 from .._interrupt import result_on_interrupt
 from .._estimator import BaseEstimator, FeatureCheckMixin, check_is_fitted
 from . import datafits, penalties
-from ._coordinate_descent import _check_sample_weight
+from ._coordinate_descent import _check_sample_weight, alpha_grid
 from ._data import Design
 from ._glm import check_features, check_tol_max_iter, fitted_on_interrupt, reporter, solve, warn_if_not_converged
 from ._labels import as_labels, plus_minus
@@ -338,12 +338,8 @@ def logistic_path(X, y, *, alphas=None, n_alphas=100, eps=1e-3, weights=None, sa
     t = plus_minus(labels, classes[1])
     s = None if sample_weight is None else np.ascontiguousarray(_check_sample_weight(sample_weight, n))
     if alphas is None:
-        if isinstance(n_alphas, bool) or not isinstance(n_alphas, numbers.Integral) or n_alphas < 1:
-            raise ValueError(f"n_alphas: must be an integer ≥ 1, got {n_alphas!r}")
-        if not (isinstance(eps, numbers.Real) and 0 < eps <= 1):
-            raise ValueError(f"eps: must lie in (0, 1], got {eps!r}")
         top = logistic_alpha_max(X, labels, sample_weight=sample_weight, weights=weights, fit_intercept=fit_intercept)
-        alphas = top * np.logspace(0, np.log10(eps), int(n_alphas))
+        alphas = alpha_grid(top, eps, n_alphas)
     else:
         alphas = np.sort(np.asarray(alphas, dtype=float).ravel())[::-1]
         if alphas.size == 0 or not np.all(np.isfinite(alphas)) or (alphas < 0).any():

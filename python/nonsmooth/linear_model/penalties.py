@@ -9,6 +9,7 @@ SCAD, L0, unpenalized features, half-bounded boxes) by the KKT violation.
 """
 from __future__ import annotations
 
+import abc
 import numbers
 
 import numpy as np
@@ -33,9 +34,10 @@ def _weights(weights, p, name="weights"):
     return w
 
 
-class _Penalty:
-    def _spec(self, p):  # pragma: no cover - overridden
-        raise NotImplementedError
+class _Penalty(abc.ABC):
+    @abc.abstractmethod
+    def _spec(self, p):
+        """The penalty's kind and parameters as the engine's ABI takes them, for p features."""
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
