@@ -329,5 +329,8 @@ def consensus_admm(problem, penalty, state, *, tol, max_iter, relaxation, balanc
     polished = problem.polish(state.z, penalty, certified) if reason == "converged" and polish else None
     if polished is not None:
         state.z, certified = polished
-    return {"gap": certified[0], "primal": certified[1], "tolerance": tolerance, "iterations": it,
+    # A duality gap is ≥ 0 by weak duality; a negative value is the rounding of
+    # the distributed sums (as the local solvers do, report 0; NaN stays NaN).
+    gap = certified[0] if not certified[0] < 0 else 0.0
+    return {"gap": gap, "primal": certified[1], "tolerance": tolerance, "iterations": it,
             "reason": reason, "gaps": gaps, "residuals": residuals}
