@@ -134,7 +134,11 @@ public final class Program: Sendable {
     // MARK: public entry points
 
     /// Evaluates the program; `outputs[k]` receives `outputCounts[k]` values.
+    // Eager specializations: a generic call from another module (the C ABI)
+    // would otherwise run the whole executor unspecialized (10× slower).
     @discardableResult
+    @_specialize(where S == Double)
+    @_specialize(where S == Float)
     public func evaluate<S: ProgramScalar>(
         inputs: [UnsafePointer<S>], outputs: [UnsafeMutablePointer<S>],
         policy: KinkPolicy = .standard
@@ -153,6 +157,8 @@ public final class Program: Sendable {
     /// Reverse mode: Σ_k cotangents[k]ᵀ ∂outputs[k]/∂inputs[j] for each j in `wrt`.
     /// A nil cotangent counts as zero; `outputs` (optional) receives the values.
     @discardableResult
+    @_specialize(where S == Double)
+    @_specialize(where S == Float)
     public func vjp<S: ProgramScalar>(
         inputs: [UnsafePointer<S>], cotangents: [UnsafePointer<S>?], wrt: [Int],
         gradients: [UnsafeMutablePointer<S>], outputs: [UnsafeMutablePointer<S>]? = nil,

@@ -208,10 +208,27 @@ extension Program {
     ///     full row counts; its output 0 is recorded as `fullLoss`.
     ///   - observer: called every `recordEvery` steps with (step, loss); it can
     ///     stop the run (Ctrl-C from Python), which then returns the state reached.
-    public func train<S: ProgramScalar>(
+    public func train<S: ProgramScalar, O: Optimizer>(
         parameters: [Int], initial: [[Double]], data: [TrainingData<S>], fixed: [Int: UnsafePointer<S>] = [:],
-        generated: [GeneratedArgument] = [], states: [TrainingState] = [], optimizer: inout some Optimizer, proximal: [ProximalTerm] = [], options: TrainingOptions,
+        generated: [GeneratedArgument] = [], states: [TrainingState] = [], optimizer: inout O, proximal: [ProximalTerm] = [], options: TrainingOptions,
         evaluation: Program? = nil, observer: ProgressObserver = .silent
+    ) throws -> TrainingResult {
+        // The loop is specialized for Float and Double (a call from another
+        // module, such as the C ABI, would otherwise run it unspecialized); the
+        // optimizer is called through an existential, once per step.
+        var rule: any Optimizer = optimizer
+        defer { if let updated = rule as? O { optimizer = updated } }
+        return try trainLoop(parameters: parameters, initial: initial, data: data, fixed: fixed, generated: generated,
+                             states: states, optimizer: &rule, proximal: proximal, options: options,
+                             evaluation: evaluation, observer: observer)
+    }
+
+    @_specialize(where S == Double)
+    @_specialize(where S == Float)
+    func trainLoop<S: ProgramScalar>(
+        parameters: [Int], initial: [[Double]], data: [TrainingData<S>], fixed: [Int: UnsafePointer<S>],
+        generated: [GeneratedArgument], states: [TrainingState], optimizer: inout any Optimizer, proximal: [ProximalTerm],
+        options: TrainingOptions, evaluation: Program?, observer: ProgressObserver
     ) throws -> TrainingResult {
         let start = monotonicSeconds()
         try require(outputCounts[0] == 1, "loss", "must return a scalar, got shape \(outputShapes[0])")
