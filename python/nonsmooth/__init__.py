@@ -30,6 +30,7 @@ from . import datasets, linear_model, optimize, prox  # noqa: E402
 from .linear_model import ElasticNet, Lasso, enet_path, lasso_path
 from .linear_model import (GeneralizedLinearEstimator, MCPRegression, SCADRegression, SparseLogisticRegression,
                            logistic_path)
+from .linear_model import GroupLasso, SparseGroupLasso, group_lasso_path
 from .tuning import ElasticNetTuned, ImplicitDifferentiationWarning, LassoTuned, WeightedLassoTuned
 from .optimize import OptimizeResult, admm, minimize, subgradient_method
 from . import autodiff
@@ -117,6 +118,9 @@ __all__ = [
     "SCADRegression",
     "SparseLogisticRegression",
     "logistic_path",
+    "GroupLasso",
+    "SparseGroupLasso",
+    "group_lasso_path",
     "linear_model",
     "optimize",
     "OptimizeResult",

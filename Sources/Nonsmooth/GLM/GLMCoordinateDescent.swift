@@ -247,22 +247,7 @@ final class GLMCoordinateDescent<Fit: Datafit, Pen: SeparablePenalty, Design: En
     // MARK: Working sets
 
     func workingSet(scores: UnsafePointer<Double>) -> [Int] {
-        var candidates: [Int] = []
-        candidates.reserveCapacity(p)
-        var support = 0
-        for j in 0..<p where scores[j] >= 0 {
-            candidates.append(j)
-            if scores[j] == .infinity { support += 1 }
-        }
-        guard options.workingSets else { return candidates }
-        let size = min(candidates.count, max(workingSetSize, options.initialWorkingSet, 2 * support))
-        workingSetSize = size
-        if size < candidates.count {
-            candidates.sort { scores[$0] > scores[$1] }
-            candidates.removeLast(candidates.count - size)
-            candidates.sort()
-        }
-        return candidates
+        selectWorkingSet(scores: scores, count: p, size: &workingSetSize, options: options)
     }
 
     // MARK: Driver
