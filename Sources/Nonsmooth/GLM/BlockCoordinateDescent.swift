@@ -150,17 +150,8 @@ final class BlockCoordinateDescent<Fit: Datafit, Pen: BlockPenalty, Design: Entr
         }
         let c = correlations.base
         let dualNeeded = kind == .dualityGap
-        var thetaPointer = g.base
-        if dualNeeded && options.fitIntercept {
-            let both = theta.base
-            both.update(from: g.base, count: n)
-            both.advanced(by: n).update(from: g.base, count: n)
-            F.centerDual(both.advanced(by: n))
-            X.transposeMultiply(both, vectors: 2, into: c)
-            thetaPointer = both.advanced(by: n)
-        } else {
-            X.transposeMultiply(g.base, vectors: 1, into: c)
-        }
+        let thetaPointer = correlate(X, F, gradient: g.base, theta: theta.base, into: c, dual: dualNeeded,
+                                     fitIntercept: options.fitIntercept)
         var kkt = options.fitIntercept ? abs(gradientSum()) : 0
         for k in 0..<groupCount {
             let (d, score) = violation(k, gradient: gather(k, c, into: blockGradient))
@@ -289,32 +280,10 @@ final class BlockCoordinateDescent<Fit: Datafit, Pen: BlockPenalty, Design: Entr
     /// The Anderson combination of the K + 1 stored iterates, kept when it
     /// lowers the objective (the next epoch restarts from it, so zeros stay exact).
     func extrapolate(_ coordinates: [Int], _ history: UnsafePointer<Double>, depth K: Int) {
-        let width = coordinates.count + 1
-        var gram = [Double](repeating: 0, count: K * K)
-        var c = [Double](repeating: 0, count: K)
-        andersonDifferenceGram(history, length: width, depth: K, into: &gram)
-        guard andersonWeights(&gram, K, into: &c) else { return }
-        let candidate = DoubleBuffer(p)
-        candidate.base.update(from: beta.base, count: p)
-        var candidateIntercept = 0.0
-        for k in 0..<K { candidateIntercept += c[k] * history[(k + 1) * width + width - 1] }
-        for (m, j) in coordinates.enumerated() {
-            var v = 0.0
-            for k in 0..<K { v += c[k] * history[(k + 1) * width + m] }
-            candidate[j] = v
-        }
-        if !options.fitIntercept { candidateIntercept = 0 }
-        let penaltyPart = penaltyValue(candidate.base)
-        guard penaltyPart.isFinite, candidateIntercept.isFinite else { return }
-        let e = scratch.base
-        e.update(repeating: candidateIntercept, count: n)
-        for j in 0..<p where candidate[j] != 0 { X.columnAxpy(j, candidate[j], e) }
-        let value = F.value(e) + penaltyPart
-        guard value < primal() else { return }
-        beta.base.update(from: candidate.base, count: p)
-        intercept = candidateIntercept
-        eta.base.update(from: e, count: n)
-        F.gradient(eta.base, into: g.base)
+        intercept = andersonExtrapolate(coordinates, history: history, depth: K, design: X, datafit: F, beta: beta,
+                                        intercept: intercept, fitIntercept: options.fitIntercept, eta: eta,
+                                        gradient: g, scratch: scratch, objective: primal(),
+                                        penaltyValue: penaltyValue)
     }
 
     /// A cold start with an intercept begins at the intercept's optimum for β = 0
