@@ -253,7 +253,7 @@ def test_pruning_methods_closed_forms(pm):
         assert sp * total >= in_dead and (kept == h or in_dead >= 0.8 * sp * total)
     # hard-concrete test gates: exactly 0 iff σ(log α)(ζ − γ) + γ ≤ 0, i.e. log α ≤ log(−γ/ζ)
     edge = np.log(0.1 / 1.1)
-    gates = lab.pruning_methods_test_gates(np.array([edge - 1e-9, edge + 1e-6, 0.0, 10.0]))
+    gates = lab.hard_concrete_gates(np.array([edge - 1e-9, edge + 1e-6, 0.0, 10.0]))
     assert gates[0] == 0 and 0 < gates[1] < 1e-5 and gates[2] == pytest.approx(0.5 * 1.2 - 0.1) and gates[3] == 1
 
 

@@ -38,8 +38,7 @@ from .edge_of_stability import EdgeOfStabilityResult, edge_of_stability, plot_ed
 from .activations import ActivationsResult, activations, plot_activations, teacher_data
 from .cnn import CNNDepthResult, CNNPruningResult, cnn_depth, cnn_pruning, plot_cnn_depth, plot_cnn_pruning
 from .deq import DEQResult, deq, equilibrium, plot_deq
-from .pruning_methods import PruningMethodsResult, plot_pruning_methods, pruning_methods
-from .pruning_methods import test_gates as pruning_methods_test_gates
+from .pruning_methods import PruningMethodsResult, hard_concrete_gates, plot_pruning_methods, pruning_methods
 from .le_dynamics import LeDynamicsResult, le_dynamics, plot_le_dynamics
 from .le_bilevel import LeBilevelResult, le_bilevel, plot_le_bilevel
 from .huber import HuberResult, huber, plot_huber
@@ -69,7 +68,7 @@ __all__ = ["EXPERIMENTS", "ActivationsResult", "EdgeOfStabilityResult", "edge_of
            "sharpness", "LeDynamicsResult", "le_dynamics", "plot_le_dynamics",
            "LeBilevelResult", "le_bilevel", "plot_le_bilevel",
            "DEQResult", "deq", "equilibrium", "plot_deq", "PruningMethodsResult", "plot_pruning_methods",
-           "pruning_methods", "pruning_methods_test_gates", "CNNDepthResult", "CNNPruningResult", "cnn_depth",
+           "pruning_methods", "hard_concrete_gates", "CNNDepthResult", "CNNPruningResult", "cnn_depth",
            "cnn_pruning", "plot_cnn_depth", "plot_cnn_pruning", "HuberResult", "LassoResult", "PruningResult", "ReluRegressionResult",
            "ToyL1Result", "activations", "digits_split", "huber", "lasso", "plot_activations", "plot_huber",
            "plot_lasso", "plot_pruning", "plot_relu_regression", "plot_toy_l1", "pruning", "relu_regression",

@@ -64,7 +64,7 @@ import numpy as np
 
 from ..linear_model import Lasso
 from ..tuning import ImplicitDifferentiationWarning, hypergradient
-from ._common import Record, finish, panels, style
+from ._common import Record, finish, panels
 
 
 @dataclass(repr=False)
@@ -401,9 +401,4 @@ def plot_le_bilevel(result: LeBilevelResult, out: str | Path | None = None, *,
            label=f"slope {r.lyapunov:.3f} per step")
     c.set(xlabel="outer step (after burn-in)", ylabel="log(‖δθ_k‖/‖δθ_0‖)",
           title=f"(c) chaos at α = {r.lr_chaos:g}: Lyapunov exponent > 0")
-    for ax in (a, b, c):
-        style(ax)
-        ax.legend(frameon=False, fontsize=7)
-    fig.suptitle("Implicit differentiation without invertibility (Bolte, Le, Pauwels & Silveti-Falls 2021)", fontsize=12)
-    fig.tight_layout()
-    return finish(fig, out)
+    return finish(fig, out, "Implicit differentiation without invertibility (Bolte, Le, Pauwels & Silveti-Falls 2021)", styled=(a, b, c), legends=(a, b, c), legend_size=7)
