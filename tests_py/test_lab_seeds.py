@@ -166,6 +166,8 @@ def test_le_bilevel_library_diagnosis_and_descent(bilevel):
     assert "period-6 cycle" in r.summary() and "chaotic" in r.summary()
     with pytest.raises(ValueError, match="spurious"):
         lab.le_bilevel(spurious=(0.3, 1.5))
+    with pytest.raises(ValueError, match="rho"):
+        lab.le_bilevel(rho=-1.0)
 
 
 # ---- deep-equilibrium layer ------------------------------------------------------------------

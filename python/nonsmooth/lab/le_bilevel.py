@@ -51,8 +51,20 @@ the solver returned, here exactly ∇V. Gradient descent with it, same step,
 same start, converges to λ_V.
 
 Where the chaos sits relative to the cycle depends on ρ, ψ and λ*; the
-defaults were found by a scan of α (the cycle window is α ∈ [1.300, 1.335],
-the chaotic one α ∈ [1.270, 1.295] at ρ = 10, ψ = 60°, λ* = (0.3, 0.3)).
+defaults come from a scan of α at ρ = 10, ψ = 60°, λ* = (0.3, 0.3), start
+(0.32, 0.33), 800 outer steps: period 6 for α from 1.300 to 1.335 (a
+phase-locked window), positive Lyapunov exponents (0.02 to 0.07 per step) for
+α from 1.265 to 1.295 and again past the window (0.11 at α = 1.34), every
+orbit staying where both features are active. A hypergradient that is
+conservative for V cannot do this at these steps: with the library's, the
+same descent converges (|1 − αρλ_V,k²| < 1 at λ_V, and V decreases at every step).
+
+The inner solver's choice matters: coordinate descent leaves, about one time
+in five, a few 1e-17 on a copy (its correlation rounds an ulp above the
+threshold); the experiment zeroes coefficients below 1e-12·max|β| so that β̂ is
+one selection throughout. Left in, they make |S| = 3 with X_SᵀX_S singular,
+and the library then takes its ridge fallback (the minimum-norm derivative,
+i.e. the pseudo-inverse one) instead of the strict support.
 """
 from __future__ import annotations
 
@@ -62,8 +74,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .._validation import as_int, as_scalar
 from ..linear_model import Lasso
-from ..tuning import ImplicitDifferentiationWarning, hypergradient
+from ..tuning import Diagnostics, ImplicitDifferentiationWarning, hypergradient
 from ._common import Record, finish, panels
 
 
@@ -123,7 +136,7 @@ class LeBilevelResult(Record):
     grid: np.ndarray
     grid_values: np.ndarray
     diagnosis: str
-    diagnostics: object
+    diagnostics: Diagnostics
     settings: dict = field(default_factory=dict)
 
     def summary(self) -> str:
@@ -188,8 +201,6 @@ class _Bilevel:
     def __init__(self, X, y, X_val, y_val, tie, equicorrelation_tol=1e-6):
         self.X, self.y, self.X_val, self.y_val, self.tie = X, y, X_val, y_val, tie
         self.tol = equicorrelation_tol
-        self.diagnosis = ""
-        self.diagnostics = None
 
     def solve(self, lam):
         weights = self.tie @ lam
@@ -220,16 +231,22 @@ class _Bilevel:
 
     def library_hypergradient(self, lam) -> tuple[float, np.ndarray]:
         """V(λ) and d V / d log λ by :func:`nonsmooth.tuning.hypergradient` (per feature, summed over ties)."""
+        value, per_feature, _, _ = self._library(lam)
+        return value, self.tie.T @ per_feature
+
+    def diagnose(self, lam) -> tuple[str, Diagnostics]:
+        """The library's ImplicitDifferentiationWarning message ("" if none) and Diagnostics at λ."""
+        _, _, diagnostics, message = self._library(lam)
+        return message, diagnostics
+
+    def _library(self, lam):
         coef, weights = self.solve(lam)
         value, g = self.value_and_gradient(coef)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ImplicitDifferentiationWarning)
             per_feature, diagnostics = hypergradient(self.X, self.y, coef, g, l1=weights, model="weighted_lasso")
-        if self.diagnostics is None:
-            self.diagnostics = diagnostics
-            self.diagnosis = next((str(w.message) for w in caught
-                                   if issubclass(w.category, ImplicitDifferentiationWarning)), "")
-        return value, self.tie.T @ per_feature
+        message = next((str(w.message) for w in caught if issubclass(w.category, ImplicitDifferentiationWarning)), "")
+        return value, per_feature, diagnostics, message
 
 
 def _descent(field, lam0, lr, steps, *, burn=None, delta=1e-7):
@@ -325,14 +342,18 @@ def le_bilevel(*, rho: float = 10.0, angle: float = 60.0, spurious: tuple = (0.3
     for name, v in (("spurious", spurious_), ("optimum", optimum_), ("start", start_)):
         if v.shape != (2,) or not np.all((v > 0) & (v < 1)):
             raise ValueError(f"{name}: needs 2 values in (0, 1) (the region where both features are active), got {v}")
-    if not (np.isfinite(rho) and rho > 0):
-        raise ValueError(f"rho: must be positive, got {rho}")
-    for name, v in (("n_samples", n_samples), ("n_val", n_val)):
-        if v < 3:
-            raise ValueError(f"{name}: needs at least 3 samples, got {v}")
-    X, y, X_val, y_val = _problem(float(rho), float(angle), spurious_, optimum_, int(n_samples), int(n_val), seed)
+    rho = as_scalar(rho, "rho", low=0.0, low_open=True)
+    angle = as_scalar(angle, "angle")
+    lr_cycle = as_scalar(lr_cycle, "lr_cycle", low=0.0, low_open=True)
+    lr_chaos = as_scalar(lr_chaos, "lr_chaos", low=0.0, low_open=True)
+    steps = as_int(steps, "steps", low=2)
+    chaos_steps = as_int(chaos_steps, "chaos_steps", low=2)
+    grid_size = as_int(grid_size, "grid_size", low=2)
+    X, y, X_val, y_val = _problem(rho, angle, spurious_, optimum_, as_int(n_samples, "n_samples", low=3),
+                                  as_int(n_val, "n_val", low=3), seed)
     tie = np.vstack([np.eye(2), np.eye(2)])
     b = _Bilevel(X, y, X_val, y_val, tie)
+    diagnosis, diagnostics = b.diagnose(start_)
     library, library_values, _ = _descent(b.library_hypergradient, start_, lr_cycle, steps)
     cycle, cycle_values, _ = _descent(b.pinv_hypergradient, start_, lr_cycle, steps)
     burn = min(200, chaos_steps // 2)
@@ -346,7 +367,7 @@ def le_bilevel(*, rho: float = 10.0, angle: float = 60.0, spurious: tuple = (0.3
         library_path=library, library_values=library_values, period=_period(cycle),
         lyapunov=float(growth[-1] / growth.size) if growth.size else float("nan"), lyapunov_growth=growth, jacobian_pinv=_jacobian(b.pinv_hypergradient, spurious_),
         jacobian_library=_jacobian(b.library_hypergradient, spurious_), grid=grid, grid_values=grid_values,
-        diagnosis=b.diagnosis, diagnostics=b.diagnostics,
+        diagnosis=diagnosis, diagnostics=diagnostics,
         settings=dict(seed=seed, start=tuple(start_), steps=steps, chaos_steps=chaos_steps, burn=burn))
 
 
