@@ -324,3 +324,75 @@ def test_many_fits_through_joblib_dask_backend(client, rng):
     assert on_dask.best_params_ == local.best_params_
     np.testing.assert_allclose(on_dask.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"],
                                rtol=1e-9)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_path_segments_as_dask_tasks_match_the_local_path(client, rng, sparse):
+    """The grid cut into 3 tasks: the same α, solutions within the certified
+    tolerance of the single-machine path, every gap certified."""
+    from nonsmooth.distributed import enet_path, lasso_path
+
+    X, y = _data(rng, n=300, p=15)
+    if sparse:
+        sp = pytest.importorskip("scipy.sparse")
+        X[np.abs(X) < 0.8] = 0.0
+        X = sp.csc_matrix(X)
+    weights = rng.uniform(0.5, 2.0, size=15)
+    alphas, coefs, gaps, iters = lasso_path(X, y, n_alphas=12, tol=1e-12, fit_intercept=True, weights=weights,
+                                            n_segments=3, return_n_iter=True)
+    ref = ns.lasso_path(X, y, n_alphas=12, tol=1e-12, fit_intercept=True, weights=weights)
+    np.testing.assert_array_equal(alphas, ref[0])
+    np.testing.assert_allclose(coefs, ref[1], atol=1e-6)
+    assert (gaps <= 1e-12 * y.var() * 1.0001 + 1e-15).all() and len(iters) == 12
+    grid = [0.5, 0.02, 0.1]
+    e = enet_path(X, y, l1_ratio=0.6, alphas=grid, tol=1e-12)
+    r = ns.enet_path(X, y, l1_ratio=0.6, alphas=grid, tol=1e-12)
+    np.testing.assert_array_equal(e[0], [0.5, 0.1, 0.02])
+    np.testing.assert_allclose(e[1], r[1], atol=1e-6)
+
+
+def test_path_tasks_warn_on_the_driver_and_reject_bad_input(client, rng):
+    from nonsmooth.distributed import lasso_path
+
+    X, y = _data(rng, n=100, p=6)
+    with pytest.warns(ns.ConvergenceWarning, match="did not converge"):
+        lasso_path(X, y, n_alphas=4, max_iter=1, tol=1e-14)
+    with pytest.raises(ValueError, match="y: has 99"):
+        lasso_path(X, y[:-1])
+    with pytest.raises(ValueError, match="n_segments"):
+        lasso_path(X, y, n_segments=0)
+    with pytest.raises(TypeError, match="l1_ratio"):
+        lasso_path(X, y, l1_ratio=0.5)
+
+
+def test_one_model_per_target_as_dask_tasks(client, rng):
+    from nonsmooth.distributed import MultiOutputRegressor
+
+    X, y = _data(rng, n=200, p=8)
+    Y = np.column_stack([y, -2 * y + X[:, 5], X[:, 7]])
+    w = rng.uniform(0.5, 2.0, size=200)
+    model = MultiOutputRegressor(ns.ElasticNet(alpha=0.05, tol=1e-10)).fit(X, Y, sample_weight=w)
+    for j in range(3):
+        ref = ns.ElasticNet(alpha=0.05, tol=1e-10).fit(X, Y[:, j], sample_weight=w)
+        np.testing.assert_array_equal(model.coef_[j], ref.coef_)  # the same native solve, on a worker
+        assert model.intercept_[j] == ref.intercept_ and model.dual_gap_[j] == ref.dual_gap_
+    np.testing.assert_allclose(model.predict(X), X @ model.coef_.T + model.intercept_)
+    assert model.n_features_in_ == 8 and model.score(X, Y) > 0.5
+    with pytest.raises(ValueError, match="2-D"):
+        MultiOutputRegressor().fit(X, y)
+    with pytest.raises(ValueError, match="X has 5 features"):
+        model.predict(X[:, :5])
+
+
+@pytest.mark.parametrize("Tuned", [ns.LassoTuned, ns.ElasticNetTuned])
+def test_tuned_folds_on_dask_actors_match_threads(client, rng, Tuned):
+    """Inside joblib.parallel_backend("dask") the folds' inner problems live on
+    Dask actors; the tuning takes exactly the same steps as in this process."""
+    joblib = pytest.importorskip("joblib")
+    X, y = _data(rng, n=200, p=10, noise=3.0)
+    with joblib.parallel_backend("dask"):
+        remote = Tuned(cv=3, max_outer=8).fit(X, y)
+    local = Tuned(cv=3, max_outer=8, n_jobs=2).fit(X, y)
+    assert remote.alpha_ == local.alpha_ and remote.criterion_ == local.criterion_
+    np.testing.assert_array_equal(remote.mse_path_, local.mse_path_)
+    np.testing.assert_array_equal(remote.coef_, local.coef_)

@@ -27,8 +27,7 @@ import numpy as np
 
 from .. import prox as _prox
 from . import _shards
-
-_RECOVERIES = 3
+from ._actors import ActorGroup
 
 
 class Penalty:
@@ -76,56 +75,27 @@ def duality_gap(beta, rr, yr, sr, g, yy, n, penalty, fit_intercept, inert):
     return (primal - dual) / n, primal / n
 
 
-class ShardedProblem:
+class ShardedProblem(ActorGroup):
     """Shards held by Dask futures, one actor per shard answering ADMM's
     x-updates; a shard whose worker dies is rebuilt from its graph."""
 
-    actor_class: type | None = None
-
     def _start_actors(self, client, shards, *actor_args):
-        self.client, self.shards, self._actor_args = client, shards, actor_args
-        self.actors = [None] * len(shards)
-        self._actor_futures = [None] * len(shards)
-        self.recoveries = 0
-        for i in range(len(shards)):
-            self._start_actor(i)
+        self.shards, self._shard_args = shards, actor_args
+        self.start_actors(client, len(shards))
 
-    def _start_actor(self, i):
-        f = self.client.submit(self.actor_class, self.shards[i], *self._actor_args, actor=True, pure=False)
-        self._actor_futures[i] = f
-        self.actors[i] = f.result()
+    def actor_args(self, i):
+        return (self.shards[i], *self._shard_args)
 
     def _call_all(self, rho, V, z):
-        """One actor call per shard, recovering shards whose worker died:
-        (the stacked first p entries of each answer, the sum of the rest)."""
-        todo = list(range(len(self.actors)))
-        out = [None] * len(todo)
-        while todo:
-            calls = [(i, self.actors[i].step(rho, V[i], z)) for i in todo]
-            failed = []
-            for i, call in calls:
-                try:
-                    out[i] = call.result()
-                except OSError:  # the actor's worker died: its shard is recomputed from the graph
-                    failed.append(i)
-            if failed:
-                self.recoveries += 1
-                if self.recoveries > _RECOVERIES:
-                    raise RuntimeError(f"nonsmooth.distributed: workers were lost {self.recoveries} times "
-                                       "during one fit; giving up")
-                for i in failed:
-                    self._start_actor(i)
-            todo = failed
+        """One actor call per shard: (the stacked first p entries of each
+        answer, the sum of the rest)."""
+        out = self.call_actors("step", lambda i: (rho, V[i], z))
         k = V.shape[1]
         return np.array([o[:k] for o in out]), sum(o[k:] for o in out)
 
     def close(self):
-        futures = [f for f in self._actor_futures + self.shards if f is not None]
-        self.actors, self._actor_futures, self.shards = [], [], []
-        try:
-            self.client.cancel(futures)
-        except Exception:  # pragma: no cover - the client may already be closing
-            pass
+        shards, self.shards = self.shards, []
+        self.close_actors(*shards)
 
     def factorizations(self):
         return sum(a.count_factorizations().result() for a in self.actors)
