@@ -195,7 +195,8 @@ def test_callback_stop_and_keyboard_interrupt(client, rng):
     (dict(y=np.ones(19)), "y: has 19", ValueError),
     (dict(sample_weight=-np.ones(20)), "sample_weight", ValueError),
     (dict(params=dict(alpha=0.0)), "alpha", ValueError),
-    (dict(params=dict(weights=np.zeros(3))), "weights", ValueError),
+    (dict(params=dict(weights=-np.ones(3))), "weights", ValueError),
+    (dict(params=dict(weights=np.array([0.0, 1.0, 1.0]), positive=True)), "weights", ValueError),
     (dict(params=dict(relaxation=2.0)), "relaxation", ValueError),
     (dict(params=dict(max_iter=0)), "max_iter", ValueError),
     (dict(X=np.array([["a"] * 3] * 20)), "X", TypeError),
@@ -396,3 +397,30 @@ def test_tuned_folds_on_dask_actors_match_threads(client, rng, Tuned):
     assert remote.alpha_ == local.alpha_ and remote.criterion_ == local.criterion_
     np.testing.assert_array_equal(remote.mse_path_, local.mse_path_)
     np.testing.assert_array_equal(remote.coef_, local.coef_)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_unpenalized_features_certified_by_the_projected_residual(client, rng, fit_intercept):
+    """Zero weights leave features 0 and 3 unpenalized: the coefficients are
+    those of ns.Lasso, and dual_gap_ is the gap at the dual point r projected
+    off span(X_U), recomputed here in NumPy."""
+    X, y = _data(rng, n=600, p=10, shift=0.5)
+    weights = np.ones(10)
+    weights[[0, 3]] = 0.0
+    alpha = 0.3
+    model = ElasticNet(alpha=alpha, l1_ratio=0.8, weights=weights, fit_intercept=fit_intercept, tol=1e-8).fit(X, y)
+    ref = ns.ElasticNet(alpha=alpha, l1_ratio=0.8, weights=weights, fit_intercept=fit_intercept, tol=1e-12).fit(X, y)
+    np.testing.assert_allclose(model.coef_, ref.coef_, atol=1e-5)
+    assert model.coef_[0] != 0 and model.coef_[3] != 0 and (model.coef_ == 0).any()
+    n = X.shape[0]
+    Xc, yc = (X - X.mean(0), y - y.mean()) if fit_intercept else (X, y)
+    r = yc - Xc @ model.coef_
+    U = Xc[:, [0, 3]]
+    theta = r - U @ np.linalg.solve(U.T @ U, U.T @ r)
+    l1, l2 = n * alpha * 0.8 * weights, n * alpha * 0.2 * weights
+    primal = 0.5 * r @ r + l1 @ np.abs(model.coef_) + 0.5 * l2 @ model.coef_ ** 2
+    a = Xc.T @ theta - l2 * model.coef_
+    t = min((yc @ theta) / (theta @ theta + l2 @ model.coef_ ** 2), 1 / (np.abs(a[weights > 0]) / l1[weights > 0]).max())
+    gap = (primal - t * (yc @ theta) + 0.5 * t * t * (theta @ theta + l2 @ model.coef_ ** 2)) / n
+    assert gap == pytest.approx(model.dual_gap_, rel=1e-6, abs=1e-13)
+    assert 0 <= model.dual_gap_ <= model.gap_tolerance_

@@ -49,16 +49,39 @@ class Penalty:
         return float(self.l1 @ np.abs(beta) + 0.5 * self.l2 @ (beta * beta))
 
 
-def duality_gap(beta, rr, yr, sr, g, yy, n, penalty, fit_intercept, inert):
+class Unpenalized:
+    """The features U with zero penalty weight and their Gram columns G_{:,U}:
+    the dual point must satisfy X_Uᵀθ = 0, so the residual is projected onto
+    the orthogonal complement of span(X_U), P⊥r = r − X_U c with
+    c = G_UU⁺ X_Uᵀr (the certificate of the coordinate-descent core). All the
+    summaries of P⊥r follow from those of r and p×|U| numbers:
+    ‖P⊥r‖² = ‖r‖² − (X_Uᵀr)ᵀc, y_cᵀP⊥r = y_cᵀr − b_Uᵀc, X_cᵀP⊥r = X_cᵀr − G_{:,U}c
+    (X_U is centred, so the intercept column's projection is unaffected)."""
+
+    def __init__(self, index, columns, b):
+        self.index, self.columns, self.b = index, columns, b
+        values, vectors = np.linalg.eigh(columns[index])
+        keep = values > 1e-12 * max(float(values.max()), 1e-300)
+        self.pinv = (vectors[:, keep] / values[keep]) @ vectors[:, keep].T
+
+    def project(self, rr, yr, g):
+        c = self.pinv @ g[self.index]
+        return max(rr - float(g[self.index] @ c), 0.0), yr - float(self.b[self.index] @ c), g - self.columns @ c
+
+
+def duality_gap(beta, rr, yr, sr, g, yy, n, penalty, fit_intercept, inert, unpenalized=None):
     """The elastic net duality gap of coordinate descent (``ns.ElasticNet``'s
     certificate), from the residual r = y_c − X_cβ summarized as ‖r‖², y_cᵀr,
     √sᵀr and X_cᵀr. The dual point is θ̃ = t·(θ₀, −√λ₂β) with θ₀ = r projected
-    orthogonally to the intercept column √s, t the best feasible scaling.
+    orthogonally to the intercept column √s and to the unpenalized features
+    (:class:`Unpenalized`), t the best feasible scaling.
 
     Returns (gap, primal), both divided by n (scikit-learn's scaling).
     """
     lam1, lam2 = n * penalty.l1, n * penalty.l2
     primal = 0.5 * rr + n * penalty.value(beta)
+    if unpenalized is not None:
+        rr, yr, g = unpenalized.project(rr, yr, g)
     theta2 = rr - (sr * sr / n if fit_intercept else 0.0) + float(lam2 @ (beta * beta))
     a = g - lam2 * beta
     constrained = (lam1 > 0) & ~inert
@@ -172,7 +195,7 @@ class DistributedProblem(ShardedProblem):
         bb = float(self.b @ beta)
         rr = max(self.yy - 2 * bb + float(beta @ Gz), 0.0)
         return duality_gap(beta, rr, self.yy - bb, 0.0, self.b - Gz, self.yy, self.n, penalty,
-                           self.fit_intercept, self.inert)
+                           self.fit_intercept, self.inert, self.unpenalized(penalty))
 
     def data_gap(self, beta, penalty):
         """The certificate: the duality gap at β from one map-reduce over the
@@ -184,7 +207,20 @@ class DistributedProblem(ShardedProblem):
                  for x, y, s in self.data.delayed()]
         total = self.client.compute(delayed(_sum)(*parts)).result()
         rr, yr, sr, g = float(total[0]), float(total[1]), float(total[2]), total[3:]
-        return duality_gap(beta, rr, yr, sr, g, self.yy, self.n, penalty, self.fit_intercept, self.inert)
+        return duality_gap(beta, rr, yr, sr, g, self.yy, self.n, penalty, self.fit_intercept, self.inert,
+                           self.unpenalized(penalty))
+
+    def unpenalized(self, penalty):
+        """The :class:`Unpenalized` features of `penalty` (None when every
+        feature is penalized), their Gram columns summed from the shards once."""
+        index = np.flatnonzero((penalty.l1 == 0) & ~self.inert)
+        if index.size == 0:
+            return None
+        cached = getattr(self, "_unpenalized", None)
+        if cached is None or not np.array_equal(cached.index, index):
+            columns = sum(self.call_actors("gram_columns", lambda i: (index,)))
+            self._unpenalized = Unpenalized(index, columns, self.b)
+        return self._unpenalized
 
     def polish(self, z, penalty, certified):
         """Support polishing: the exact minimizer on the support S of z with
@@ -202,7 +238,8 @@ class DistributedProblem(ShardedProblem):
             beta_s = np.linalg.solve(G, self.b[support] - lam1 * sign)
         except np.linalg.LinAlgError:
             return None
-        if not np.isfinite(beta_s).all() or (np.sign(beta_s) != sign).any():
+        penalized = lam1 > 0  # an unpenalized coefficient may take any sign
+        if not np.isfinite(beta_s).all() or (np.sign(beta_s[penalized]) != sign[penalized]).any():
             return None
         beta = np.zeros_like(z)
         beta[support] = beta_s

@@ -130,8 +130,10 @@ class ElasticNet(FeatureCheckMixin, RegressorMixin, BaseEstimator):
         Fit an unpenalized intercept (the data are centred at their weighted
         means, computed in the same pass that builds the shards).
     weights : array-like of shape (n_features,), default=None
-        Positive per-feature penalty weights (unpenalized features are not
-        supported by the distributed solver).
+        Non-negative per-feature penalty weights; 0 leaves a feature
+        unpenalized (its dual constraint X_jᵀθ = 0 is enforced in the
+        certificate by projecting the residual, as ``nonsmooth.ElasticNet``
+        does; not together with ``positive=True``).
     positive : bool, default=False
         Constrain the coefficients to be non-negative.
     tol : float, default=1e-4
@@ -225,9 +227,11 @@ class ElasticNet(FeatureCheckMixin, RegressorMixin, BaseEstimator):
             weights = np.ascontiguousarray(as_float_array(self.weights, "weights").ravel())
             if weights.shape[0] != p:
                 raise ValueError(f"weights: has {weights.shape[0]} entries but X has {p} features")
-            if (weights <= 0).any():
-                raise ValueError("weights: must be positive (unpenalized features are not supported "
-                                 "by nonsmooth.distributed)")
+            if not (weights >= 0).all():
+                raise ValueError("weights: must be non-negative (0 leaves a feature unpenalized)")
+            if self.positive and (weights == 0).any():
+                raise ValueError("weights: zero weights (unpenalized features) together with positive=True are "
+                                 "not supported by nonsmooth.distributed")
         penalty = _admm.Penalty(alpha, self._l1_ratio(), weights, bool(self.positive), p)
         return penalty, tol, max_iter, rho, relaxation
 

@@ -201,6 +201,13 @@ class ShardSolver:
             return XS.T @ XS
         return sh.G[np.ix_(support, support)]
 
+    def gram_columns(self, index):
+        """G_i restricted to the columns in `index` (p×|U|)."""
+        sh = self.shard
+        if sh.kernel:
+            return sh.X.T @ sh.X[:, index]
+        return sh.G[:, index]
+
     def count_factorizations(self):
         return self.factorizations
 
