@@ -33,6 +33,17 @@ def features_for(model, X):
     return X
 
 
+def linear_response(X, coef):
+    """X @ coef for NumPy, scipy.sparse or a dask array (of dense or sparse chunks)."""
+    if _is_dask_collection(X):
+        return X.map_blocks(_matvec, coef, drop_axis=1, dtype=np.float64)
+    return X @ coef
+
+
+def _matvec(block, coef):
+    return block @ coef
+
+
 def _reporter(model):
     """The per-iteration hook: one progress line (``verbose``) and the user's callback."""
     return _progress.reporter(bool(model.verbose), model.callback, f"distributed.{type(model).__name__}", "gap",
@@ -240,10 +251,13 @@ class ElasticNet(FeatureCheckMixin, RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : dask.array.Array, dask.dataframe.DataFrame or array-like of shape (n_samples, n_features)
-            Row chunks of a dask array are the unit of work (they are merged
-            per worker into one shard); NumPy input is split into one chunk per
-            worker and sent through the scheduler.
+        X : dask.array.Array, dask.dataframe.DataFrame, array-like or scipy.sparse matrix of shape (n_samples, n_features)
+            Row chunks of a dask array (dense, or scipy.sparse chunks) are the
+            unit of work (they are merged per worker into one shard); NumPy and
+            scipy.sparse input is split into one chunk per worker (CSR for
+            sparse) and sent through the scheduler. A sparse chunk is reduced
+            to its dense p×p Gram matrix without densifying its rows (or
+            densified when it has fewer rows than columns).
         y : dask or array-like of shape (n_samples,)
         sample_weight : dask or array-like of shape (n_samples,), default=None
             Rescaled to sum to n_samples, as in scikit-learn.
@@ -274,8 +288,7 @@ class ElasticNet(FeatureCheckMixin, RegressorMixin, BaseEstimator):
 
     def predict(self, X):
         """X @ coef_ + intercept_: a dask array for dask input, NumPy otherwise."""
-        X = features_for(self, X)
-        return X @ self.coef_ + self.intercept_
+        return linear_response(features_for(self, X), self.coef_) + self.intercept_
 
     def score(self, X, y, sample_weight=None):
         """Coefficient of determination R² (computed on the cluster for dask input)."""
