@@ -106,6 +106,11 @@ class ShardedProblem(ActorGroup):
         self.shards, self._shard_args = shards, actor_args
         self.start_actors(client, len(shards))
 
+    @property
+    def n_blocks(self):
+        """N of consensus ADMM: the number of x-updates per iteration."""
+        return len(self.actors)
+
     def actor_args(self, i):
         return (self.shards[i], *self._shard_args)
 
@@ -144,12 +149,17 @@ class DistributedProblem(ShardedProblem):
     centred statistics where it lives, the driver combines the (rows, Σs, Σs·x,
     Σs·y) of every chunk into the global means, and the chunks of each worker
     are merged into one shard there (a Gram matrix, or the rows themselves when
-    the shard has fewer rows than columns), held by a Dask actor.
+    the shard has fewer rows than columns).
+
+    Then either (``on_driver``) the shards' Gram matrices are summed by a tree
+    reduction and the ADMM x-update runs on the driver (N = 1, no message per
+    iteration), or each shard stays with a Dask actor that keeps its
+    factorization (consensus over N shards, one round trip per iteration).
     """
 
     actor_class = _shards.ShardSolver
 
-    def __init__(self, client, data, fit_intercept):
+    def __init__(self, client, data, fit_intercept, solver="auto"):
         from dask import delayed
 
         self.data, self.fit_intercept = data, fit_intercept
@@ -174,7 +184,25 @@ class DistributedProblem(ShardedProblem):
         self.diag = sum(q[2] for q in parts)
         self.inert = self.diag <= 1e-26 * max(float(self.diag.max()), 1e-300)
         self.n = n
+        self.local = None
+        kernel = any(q[3] for q in parts)
+        if solver == "gram" and kernel:
+            raise ValueError("solver: 'gram' needs every shard to have at least n_features rows; use 'auto'")
+        if solver == "gram" or (solver == "auto" and not kernel and p <= GRAM_ON_DRIVER_MAX_FEATURES):
+            G = client.gather(_tree_sum(client, [client.submit(_shards.shard_gram, f, pure=False) for f in shards]))
+            self.local = _shards.ShardSolver(_shards.GramShard(G, self.b), n)
+            self.client, self.shards, self.actors, self._actor_futures, self.recoveries = client, shards, [], [], 0
+            return
         self._start_actors(client, shards, n)
+
+    @property
+    def n_blocks(self):
+        return 1 if self.local is not None else len(self.actors)
+
+    def call_actors(self, method, args_of):
+        if self.local is not None:  # the summed Gram matrix, on the driver
+            return [getattr(self.local, method)(*args_of(0))]
+        return super().call_actors(method, args_of)
 
     def tolerance(self, tol):
         return tol * self.yy / self.n
@@ -185,9 +213,17 @@ class DistributedProblem(ShardedProblem):
         X, Gz = self._call_all(rho, V, z)
         return X, self.gram_gap(z, Gz, penalty)
 
-    def certify(self, z, penalty, estimate):
-        del estimate  # from the Gram summaries, which cancel: recompute from the rows
-        return self.data_gap(z, penalty)
+    def certify(self, z, penalty, estimate, polish=True):
+        """The certified point: z, or the polished point on its support when its
+        gap is smaller, both certified by one pass over the rows (the estimate
+        from the Gram summaries cancels, so it only decides when to try).
+        Returns (β, (gap, primal))."""
+        del estimate
+        candidate = self.polished(z, penalty) if polish else None
+        if candidate is None:
+            return z, self.data_gaps([z], penalty)[0]
+        at_z, at_candidate = self.data_gaps([z, candidate], penalty)
+        return (candidate, at_candidate) if at_candidate[0] < at_z[0] else (z, at_z)
 
     def gram_gap(self, beta, Gz, penalty):
         """Duality gap at β from the Gram summaries (no pass over the data):
@@ -197,18 +233,20 @@ class DistributedProblem(ShardedProblem):
         return duality_gap(beta, rr, self.yy - bb, 0.0, self.b - Gz, self.yy, self.n, penalty,
                            self.fit_intercept, self.inert, self.unpenalized(penalty))
 
-    def data_gap(self, beta, penalty):
-        """The certificate: the duality gap at β from one map-reduce over the
-        rows (the residual of each chunk and its correlations X_cᵀr)."""
+    def data_gaps(self, betas, penalty):
+        """The certificate: the duality gap at each β of `betas` from one
+        map-reduce over the rows (the residual of each chunk and its
+        correlations X_cᵀr, for all β in the same read)."""
         from dask import delayed
 
-        parts = [delayed(_shards.chunk_gap, pure=False)(x, y, s, beta, self.mean, self.ymean, self.scale,
+        B = np.column_stack(betas)
+        parts = [delayed(_shards.chunk_gap, pure=False)(x, y, s, B, self.mean, self.ymean, self.scale,
                                                        self.fit_intercept)
                  for x, y, s in self.data.delayed()]
         total = self.client.compute(delayed(_sum)(*parts)).result()
-        rr, yr, sr, g = float(total[0]), float(total[1]), float(total[2]), total[3:]
-        return duality_gap(beta, rr, yr, sr, g, self.yy, self.n, penalty, self.fit_intercept, self.inert,
-                           self.unpenalized(penalty))
+        unpenalized = self.unpenalized(penalty)
+        return [duality_gap(beta, float(t[0]), float(t[1]), float(t[2]), t[3:], self.yy, self.n, penalty,
+                            self.fit_intercept, self.inert, unpenalized) for beta, t in zip(betas, total.T)]
 
     def unpenalized(self, penalty):
         """The :class:`Unpenalized` features of `penalty` (None when every
@@ -222,15 +260,15 @@ class DistributedProblem(ShardedProblem):
             self._unpenalized = Unpenalized(index, columns, self.b)
         return self._unpenalized
 
-    def polish(self, z, penalty, certified):
+    def polished(self, z, penalty):
         """Support polishing: the exact minimizer on the support S of z with
         the signs of z fixed, (G_SS + λ₂) β_S = b_S − λ₁ sign(z_S) (one round
-        trip of |S|² floats per shard), kept when its signs agree and its
-        certified gap is smaller. Returns (β, (gap, primal)) or None."""
+        trip of |S|² floats per shard, none with the Gram on the driver), or
+        None when its signs disagree (the caller keeps it if certified better)."""
         support = np.flatnonzero(z)
         if support.size == 0 or support.size > 2000:
             return None
-        G = sum(a.gram_block(support).result() for a in self.actors)
+        G = sum(self.call_actors("gram_block", lambda i: (support,)))
         sign = np.sign(z[support])
         lam1, lam2 = self.n * penalty.l1[support], self.n * penalty.l2[support]
         G[np.diag_indices_from(G)] += lam2
@@ -243,8 +281,7 @@ class DistributedProblem(ShardedProblem):
             return None
         beta = np.zeros_like(z)
         beta[support] = beta_s
-        gap = self.data_gap(beta, penalty)
-        return (beta, gap) if gap[0] < certified[0] else None
+        return beta
 
     def intercept(self, beta):
         return float(self.ymean - self.mean @ beta) if self.fit_intercept else 0.0
@@ -252,6 +289,20 @@ class DistributedProblem(ShardedProblem):
 
 def _sum(*parts):
     return np.sum(parts, axis=0)
+
+
+#: Largest p for which the shards' Gram matrices are summed on the driver
+#: (p² floats: 128 MiB at 4096) rather than kept on the workers.
+GRAM_ON_DRIVER_MAX_FEATURES = 4096
+
+
+def _tree_sum(client, futures):
+    """The sum of `futures` by pairwise tasks (depth log₂ N, no worker
+    receives more than two operands at a time)."""
+    while len(futures) > 1:
+        pairs = [client.submit(_sum, a, b, pure=False) for a, b in zip(futures[::2], futures[1::2])]
+        futures = pairs + ([futures[-1]] if len(futures) % 2 else [])
+    return futures[0]
 
 
 class ADMMState:
@@ -272,8 +323,8 @@ def consensus_admm(problem, penalty, state, *, tol, max_iter, relaxation, balanc
     (the problem's per-iteration estimate, confirmed by ``problem.certify``)
     or max_iter iterations.
 
-    Once converged, ``problem.polish`` may replace z by the exact minimizer on
-    its support (kept only when certified better). Returns a dict with the
+    When the estimate says converged, ``problem.certify`` may replace z by the
+    exact minimizer on its support (kept only when certified better). Returns a dict with the
     certified gap, the history and the stop reason.
     Residual balancing follows ``ns.admm``'s core: every `interval`
     iterations ρ is multiplied (divided) by `factor` when the relative primal
@@ -298,9 +349,10 @@ def consensus_admm(problem, penalty, state, *, tol, max_iter, relaxation, balanc
             reason = "callback"
             break
         if gap <= floor_tol(primal):
-            certified = problem.certify(z, penalty, (gap, primal))
+            beta, certified = problem.certify(z, penalty, (gap, primal), polish)
             certifications += 1
             if certified[0] <= floor_tol(certified[1]):
+                state.z = beta
                 reason = "converged"
                 break
             if certifications >= 3:  # rounding in the Gram summaries, not progress: stop and warn
@@ -332,10 +384,7 @@ def consensus_admm(problem, penalty, state, *, tol, max_iter, relaxation, balanc
                 state.U /= change
                 state.updates += 1
     if certified is None:
-        certified = problem.certify(state.z, penalty, None)
-    polished = problem.polish(state.z, penalty, certified) if reason == "converged" and polish else None
-    if polished is not None:
-        state.z, certified = polished
+        _, certified = problem.certify(state.z, penalty, None, polish=False)
     # A duality gap is ≥ 0 by weak duality; a negative value is the rounding of
     # the distributed sums (as the local solvers do, report 0; NaN stays NaN).
     gap = certified[0] if not certified[0] < 0 else 0.0

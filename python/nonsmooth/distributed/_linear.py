@@ -57,7 +57,7 @@ def run_admm(model, problem, penalty, z0, rho, tol, max_iter, relaxation):
     name = type(model).__name__
     report = _reporter(model)
     try:
-        state = _admm.ADMMState(z0, len(problem.shards), rho)
+        state = _admm.ADMMState(z0, problem.n_blocks, rho)
         model.n_shards_ = len(problem.shards)
         try:
             result = _admm.consensus_admm(problem, penalty, state, tol=tol, max_iter=max_iter,
@@ -164,6 +164,16 @@ class ElasticNet(FeatureCheckMixin, RegressorMixin, BaseEstimator):
         to disk beyond its memory limits). False recomputes them from their graph
         for the two passes over the rows (building the shards and the final
         certificate), so a data set larger than the cluster's memory streams.
+    solver : {"auto", "gram", "consensus"}, default="auto"
+        Where the ADMM x-updates run once the shards are built. ``"gram"``: the
+        shards' Gram matrices (p×p each) are summed by a tree reduction and the
+        iterations run on the driver, with no message per iteration (ADMM with
+        N = 1 on the exact summed problem). ``"consensus"``: each shard's
+        worker keeps its factorization and answers one x-update per iteration
+        (consensus ADMM over the shards, the only choice when a shard has fewer
+        rows than features). ``"auto"`` is ``"gram"`` when every shard is a
+        Gram shard and p ≤ 4096, else ``"consensus"``. The certificate is the
+        same: one pass over the rows.
     callback : callable, default=None
         ``callback(iteration, duality_gap)`` at every iteration; return False to stop.
     verbose : bool or int, default=False
@@ -208,8 +218,8 @@ class ElasticNet(FeatureCheckMixin, RegressorMixin, BaseEstimator):
     """
 
     def __init__(self, alpha=1.0, *, l1_ratio=0.5, fit_intercept=True, weights=None, positive=False, tol=1e-4,
-                 max_iter=1000, rho=None, relaxation=1.6, warm_start=False, persist=True, callback=None,
-                 verbose=False):
+                 max_iter=1000, rho=None, relaxation=1.6, warm_start=False, persist=True, solver="auto",
+                 callback=None, verbose=False):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
@@ -221,6 +231,7 @@ class ElasticNet(FeatureCheckMixin, RegressorMixin, BaseEstimator):
         self.relaxation = relaxation
         self.warm_start = warm_start
         self.persist = persist
+        self.solver = solver
         self.callback = callback
         self.verbose = verbose
 
@@ -270,14 +281,17 @@ class ElasticNet(FeatureCheckMixin, RegressorMixin, BaseEstimator):
         data = ChunkedData(X, y, sample_weight, len(client.scheduler_info()["workers"]), type(self).__name__)
         p = data.n_features
         penalty, tol, max_iter, rho, relaxation = self._settings(p)
+        solver = self.solver
+        if solver not in ("auto", "gram", "consensus"):
+            raise ValueError(f"solver: must be 'auto', 'gram' or 'consensus', got {solver!r}")
         if self.persist:
             data.persist(client)
-        problem = _admm.DistributedProblem(client, data, bool(self.fit_intercept))
+        problem = _admm.DistributedProblem(client, data, bool(self.fit_intercept), solver)
         z0 = np.zeros(p)
         if self.warm_start and getattr(self, "coef_", None) is not None and np.shape(self.coef_) == (p,):
             z0[:] = self.coef_
         if rho is None:  # the mean curvature of one shard's data fit
-            rho = float(problem.diag.sum()) / (problem.n * p * len(problem.shards)) or 1.0
+            rho = float(problem.diag.sum()) / (problem.n * p * problem.n_blocks) or 1.0
         self._reset_features(X, p)
         return run_admm(self, problem, penalty, z0, rho, tol, max_iter, relaxation)
 
@@ -316,7 +330,7 @@ class Lasso(ElasticNet):
     alpha : float, default=1.0
     fit_intercept, weights, positive, tol, max_iter, rho, relaxation, warm_start
         As for :class:`ElasticNet`.
-    persist, callback, verbose
+    persist, solver, callback, verbose
         As for :class:`ElasticNet`.
 
     Attributes are those of :class:`ElasticNet`.
@@ -333,7 +347,8 @@ class Lasso(ElasticNet):
     """
 
     def __init__(self, alpha=1.0, *, fit_intercept=True, weights=None, positive=False, tol=1e-4, max_iter=1000,
-                 rho=None, relaxation=1.6, warm_start=False, persist=True, callback=None, verbose=False):
+                 rho=None, relaxation=1.6, warm_start=False, persist=True, solver="auto", callback=None,
+                 verbose=False):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.weights = weights
@@ -344,6 +359,7 @@ class Lasso(ElasticNet):
         self.relaxation = relaxation
         self.warm_start = warm_start
         self.persist = persist
+        self.solver = solver
         self.callback = callback
         self.verbose = verbose
 

@@ -208,14 +208,13 @@ class LogisticProblem(_admm.ShardedProblem):
         X, terms = self._call_all(rho, V, z)
         return X, self.gap(z, terms, penalty)
 
-    def certify(self, z, penalty, estimate):
+    def certify(self, z, penalty, estimate, polish=True):
+        """(z, its gap): the estimate is computed from the rows, already the
+        certificate (no polishing: no closed form on the support)."""
         if estimate is not None:
-            return estimate  # computed from the rows: already the certificate
-        terms = sum(a.gap_terms(z).result() for a in self.actors)
-        return self.gap(z, terms, penalty)
-
-    def polish(self, z, penalty, certified):
-        return None  # no closed form on the support
+            return z, estimate
+        terms = sum(self.call_actors("gap_terms", lambda i: (z,)))
+        return z, self.gap(z, terms, penalty)
 
     def gap(self, z, terms, penalty):
         """Duality gap of ℓ1-logistic regression at z, an upper bound computed
@@ -362,7 +361,7 @@ class SparseLogisticRegression(FeatureCheckMixin, ClassifierMixin, BaseEstimator
             z0[:p] = self.coef_[0]
             z0[p:] = self.intercept_[0] if self.fit_intercept else z0[p:]
         if rho is None:  # the mean curvature of one shard's loss at 0
-            rho = float(problem.diag[:p].sum()) / (4 * problem.n * p * len(problem.shards)) or 1.0
+            rho = float(problem.diag[:p].sum()) / (4 * problem.n * p * problem.n_blocks) or 1.0
         self.classes_ = classes
         self._reset_features(X, p)
         return run_admm(self, problem, penalty, z0, rho, tol, max_iter, relaxation)

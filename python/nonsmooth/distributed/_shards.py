@@ -150,8 +150,19 @@ without intercept):
             self.diag = np.diag(self.G).copy()
 
     def summary(self):
-        """(b_i, ‖y_i‖², diag G_i): the driver's p-vectors for the gap and for ρ."""
-        return self.b, self.yy, self.diag
+        """(b_i, ‖y_i‖², diag G_i, kernel): the driver's p-vectors for the gap
+        and for ρ, and whether the shard kept its rows."""
+        return self.b, self.yy, self.diag, self.kernel
+
+
+class GramShard:
+    """A shard known by its Gram matrix and Xᵀy only (the sum of all shards,
+    on the driver)."""
+
+    kernel = False
+
+    def __init__(self, G, b):
+        self.G, self.b = G, b
 
 
 def make_shard(mean, ymean, scale, *chunks):
@@ -160,6 +171,10 @@ def make_shard(mean, ymean, scale, *chunks):
 
 def shard_summary(shard):
     return shard.summary()
+
+
+def shard_gram(shard):
+    return shard.G
 
 
 class ShardSolver:
@@ -230,20 +245,20 @@ class ShardSolver:
         return self.factorizations
 
 
-def chunk_gap(X, y, s, beta, mean, ymean, scale, fit_intercept):
-    """One chunk's share of the duality gap at β, from the data itself:
-    with r = √s'(y − ȳ − (X − x̄)β) (s' = scale·s), returns the 3 + p vector
-    (‖r‖², (√s'(y − ȳ))ᵀr, √s'ᵀr, X_cᵀr)."""
+def chunk_gap(X, y, s, B, mean, ymean, scale, fit_intercept):
+    """One chunk's share of the duality gap at each column β of B (p×k), from
+    the data itself: with r = √s'(y − ȳ − (X − x̄)β) (s' = scale·s), returns
+    the (3 + p)×k array of (‖r‖², (√s'(y − ȳ))ᵀr, √s'ᵀr, X_cᵀr)."""
     X = as_chunk(X)
     y = np.asarray(y, dtype=np.float64).ravel()
     root = np.sqrt(scale * (np.ones(y.shape[0]) if s is None else np.asarray(s, dtype=np.float64).ravel()))
     yc = root * (y - ymean) if fit_intercept else root * y
-    fitted = X @ beta
+    fitted = np.asarray(X @ B)
     if fit_intercept:
-        fitted = fitted - mean @ beta
-    r = yc - root * fitted
-    rs = root * r
-    g = X.T @ rs
+        fitted = fitted - mean @ B
+    R = yc[:, None] - root[:, None] * fitted
+    RS = root[:, None] * R
+    g = np.asarray(X.T @ RS)
     if fit_intercept:
-        g = g - mean * rs.sum()
-    return np.concatenate([[r @ r, yc @ r, root @ r], g])
+        g = g - np.outer(mean, RS.sum(axis=0))
+    return np.vstack([np.einsum("ik,ik->k", R, R), yc @ R, root @ R, g])
