@@ -29,7 +29,7 @@ def objective(X, y, coef, alpha):
     return float(da.dot(r, r).compute()) / (2 * X.shape[0]) + alpha * float(np.abs(coef).sum())
 
 
-def run(n, p, workers, ratio, budget, chunk_rows, solvers):
+def run(n, p, workers, ratio, budget, chunk_rows, solvers, first_max_iter=100):
     import dask.array as da
     from dask.distributed import Client, LocalCluster
     from dask_ml.linear_model import LinearRegression
@@ -64,10 +64,21 @@ def run(n, p, workers, ratio, budget, chunk_rows, solvers):
         print(f"n={n} p={p} workers={workers}: nonsmooth {t_ours:.2f} s, {ours.n_iter_} iterations, "
               f"{1e3 * per_iteration:.1f} ms per iteration, shards built in {stamps[0] - t:.2f} s", flush=True)
         target = objective(X, y, ours.coef_, alpha)
-        rows.append(("nonsmooth.distributed.Lasso", t_ours, target, ours.n_iter_))
+        rows.append(("nonsmooth.distributed.Lasso (solver='auto': Gram summed on the driver)", t_ours, target,
+                     ours.n_iter_))
+        stamps.clear()
+        t = time.perf_counter()
+        consensus = Lasso(alpha=alpha, fit_intercept=False, tol=1e-6, solver="consensus",
+                          callback=lambda it, gap: stamps.append(time.perf_counter())).fit(X, y)
+        t_consensus = time.perf_counter() - t
+        per_iteration = float(np.median(np.diff(stamps))) if len(stamps) > 1 else float("nan")
+        print(f"  consensus: {t_consensus:.2f} s, {consensus.n_iter_} iterations, {1e3 * per_iteration:.1f} ms per "
+              f"iteration, shards built in {stamps[0] - t:.2f} s", flush=True)
+        rows.append(("nonsmooth.distributed.Lasso (solver='consensus': actors per shard)", t_consensus,
+                     objective(X, y, consensus.coef_, alpha), consensus.n_iter_))
 
         for solver in solvers:
-            max_iter, elapsed, obj, total = 100, 0.0, np.inf, 0.0
+            max_iter, elapsed, obj, total = first_max_iter, 0.0, np.inf, 0.0
             while True:
                 model = LinearRegression(penalty="l1", C=1 / (2 * n * alpha), fit_intercept=False, solver=solver,
                                          max_iter=max_iter, tol=1e-10,
@@ -180,11 +191,16 @@ def main():
     parser.add_argument("--chunk-rows", type=int, default=50_000)
     parser.add_argument("--dask-ml", nargs="*", default=["admm", "proximal_grad"],
                         help="dask-ml solvers to compare (none: only nonsmooth)")
+    parser.add_argument("--dask-ml-max-iter", type=int, default=100,
+                        help="dask-ml's first iteration budget (multiplied by 4 until it reaches our objective "
+                             "or --budget seconds are spent)")
     parser.add_argument("--model", choices=["lasso", "logistic"], default="lasso")
     args = parser.parse_args()
-    bench = run if args.model == "lasso" else run_logistic
     for w in args.workers:
-        bench(args.n, args.p, w, args.ratio, args.budget, args.chunk_rows, args.dask_ml)
+        if args.model == "lasso":
+            run(args.n, args.p, w, args.ratio, args.budget, args.chunk_rows, args.dask_ml, args.dask_ml_max_iter)
+        else:
+            run_logistic(args.n, args.p, w, args.ratio, args.budget, args.chunk_rows, args.dask_ml)
 
 
 if __name__ == "__main__":

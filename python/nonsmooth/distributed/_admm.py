@@ -104,6 +104,7 @@ class ShardedProblem(ActorGroup):
 
     def _start_actors(self, client, shards, *actor_args):
         self.shards, self._shard_args = shards, actor_args
+        self.n_shards = len(shards)
         self.start_actors(client, len(shards))
 
     @property
@@ -151,10 +152,11 @@ class DistributedProblem(ShardedProblem):
     are merged into one shard there (a Gram matrix, or the rows themselves when
     the shard has fewer rows than columns).
 
-    Then either (``on_driver``) the shards' Gram matrices are summed by a tree
-    reduction and the ADMM x-update runs on the driver (N = 1, no message per
-    iteration), or each shard stays with a Dask actor that keeps its
-    factorization (consensus over N shards, one round trip per iteration).
+    Then either (``solver="gram"``) the shards' Gram matrices are summed by a
+    tree reduction, the shards released, and the ADMM x-update runs on the
+    driver (N = 1, no message per iteration), or (``"consensus"``) each shard
+    stays with a Dask actor that keeps its factorization (consensus over N
+    shards, one round trip per iteration).
     """
 
     actor_class = _shards.ShardSolver
@@ -190,8 +192,10 @@ class DistributedProblem(ShardedProblem):
             raise ValueError("solver: 'gram' needs every shard to have at least n_features rows; use 'auto'")
         if solver == "gram" or (solver == "auto" and not kernel and p <= GRAM_ON_DRIVER_MAX_FEATURES):
             G = client.gather(_tree_sum(client, [client.submit(_shards.shard_gram, f, pure=False) for f in shards]))
+            client.cancel(shards)  # their memory is free for the certifying pass
             self.local = _shards.ShardSolver(_shards.GramShard(G, self.b), n)
-            self.client, self.shards, self.actors, self._actor_futures, self.recoveries = client, shards, [], [], 0
+            self.n_shards = len(shards)
+            self.client, self.shards, self.actors, self._actor_futures, self.recoveries = client, [], [], [], 0
             return
         self._start_actors(client, shards, n)
 

@@ -58,7 +58,7 @@ def run_admm(model, problem, penalty, z0, rho, tol, max_iter, relaxation):
     report = _reporter(model)
     try:
         state = _admm.ADMMState(z0, problem.n_blocks, rho)
-        model.n_shards_ = len(problem.shards)
+        model.n_shards_ = problem.n_shards
         try:
             result = _admm.consensus_admm(problem, penalty, state, tol=tol, max_iter=max_iter,
                                           relaxation=relaxation, report=report)
