@@ -110,8 +110,18 @@ def _assemble(parts, return_n_iter):
 
 def lasso_path(X, y, **kwargs):
     """:func:`nonsmooth.lasso_path` with the α grid split across the Dask
-    cluster: :func:`enet_path` with ``l1_ratio=1`` (every other keyword
-    argument as there); returns ``alphas, coefs, dual_gaps[, n_iters]``.
+    cluster: :func:`enet_path` with ``l1_ratio=1``.
+
+    Parameters
+    ----------
+    X, y
+        As for :func:`enet_path`.
+    **kwargs
+        The keyword arguments of :func:`enet_path` but ``l1_ratio``.
+
+    Returns
+    -------
+    alphas, coefs, dual_gaps[, n_iters]
 
     Examples
     --------
