@@ -429,15 +429,17 @@ def test_one_model_per_target_as_dask_tasks(client, rng):
         model.predict(X[:, :5])
 
 
-@pytest.mark.parametrize("Tuned", [ns.LassoTuned, ns.ElasticNetTuned])
-def test_tuned_folds_on_dask_actors_match_threads(client, rng, Tuned):
+def test_tuned_folds_on_dask_actors_match_threads(client, rng):
     """Inside joblib.parallel_backend("dask") the folds' inner problems live on
-    Dask actors; the tuning takes exactly the same steps as in this process."""
+    Dask actors; the tuning takes exactly the same steps as in this process
+    (ElasticNetTuned and WeightedLassoTuned share the runner)."""
     joblib = pytest.importorskip("joblib")
     X, y = _data(rng, n=200, p=10, noise=3.0)
     with joblib.parallel_backend("dask"):
-        remote = Tuned(cv=3, max_outer=8).fit(X, y)
-    local = Tuned(cv=3, max_outer=8, n_jobs=2).fit(X, y)
+        remote = ns.ElasticNetTuned(cv=3, max_outer=8, hypergradient="implicit_forward").fit(X, y)
+        with pytest.raises(ValueError, match="n_jobs"):
+            ns.LassoTuned(n_jobs=0).fit(X, y)
+    local = ns.ElasticNetTuned(cv=3, max_outer=8, hypergradient="implicit_forward", n_jobs=2).fit(X, y)
     assert remote.alpha_ == local.alpha_ and remote.criterion_ == local.criterion_
     np.testing.assert_array_equal(remote.mse_path_, local.mse_path_)
     np.testing.assert_array_equal(remote.coef_, local.coef_)
