@@ -222,8 +222,9 @@ def test_row_prox_moreau_identity(V, strength, step):
     prox = ns.prox.L2(strength).prox(V, step, axis=1)
     projection = ns.prox.L2Ball(strength).prox(V / step, axis=1)
     np.testing.assert_allclose(prox + step * projection, V, rtol=1e-12, atol=1e-9)
-    norms = np.linalg.norm(V, axis=1)
-    assert np.all(prox[norms <= step * strength] == 0.0)  # whole rows, exactly
+    top = np.abs(V).max(axis=1, keepdims=True)
+    norms = top[:, 0] * np.linalg.norm(V / np.where(top > 0, top, 1), axis=1)  # no underflow
+    assert np.all(prox[norms < step * strength * (1 - 1e-12)] == 0.0)  # whole rows, exactly
 
 
 @SETTINGS
@@ -257,3 +258,26 @@ def test_property_non_finite_input_is_named(where, value, target):
     X, Y = (poisoned(X, where, value), Y) if target == "X" else (X, poisoned(Y, where, value))
     with pytest.raises(ValueError, match=target):
         ns.MultiTaskLasso(0.1).fit(X, Y)
+
+
+def test_callback_stops_and_exceptions_carry_the_estimator():
+    X, Y = data(n=60, p=200, seed=9)
+    alpha = 1e-4 * centred_alpha_max(X, Y)
+    with pytest.warns(ns.ConvergenceWarning, match="stopped by its callback"):
+        model = ns.MultiTaskLasso(alpha, tol=0.0, max_iter=10 ** 6, callback=lambda k, gap: k < 20).fit(X, Y)
+    assert 20 <= model.n_iter_ < 10 ** 6 and model.dual_gap_ > 0
+
+    class Stop(Exception):
+        pass
+
+    def stop(k, gap):
+        if k >= 20:
+            raise Stop
+
+    with pytest.raises(Stop) as info:
+        ns.MultiTaskElasticNet(alpha, tol=0.0, max_iter=10 ** 6, callback=stop).fit(X, Y)
+    model = info.value.result
+    assert isinstance(model, ns.MultiTaskElasticNet) and model.n_iter_ >= 20 and model.coef_.shape == (4, 200)
+    assert model.history_[-1, 1] == model.dual_gap_ > 0
+    gap, _ = certificate(X, Y, model, alpha, 0.5)
+    assert gap >= model.dual_gap_ * (1 - 1e-9)  # the best dual seen is at least the current point's
