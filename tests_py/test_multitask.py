@@ -281,3 +281,17 @@ def test_callback_stops_and_exceptions_carry_the_estimator():
     assert model.history_[-1, 1] == model.dual_gap_ > 0
     gap, _ = certificate(X, Y, model, alpha, 0.5)
     assert gap >= model.dual_gap_ * (1 - 1e-9)  # the best dual seen is at least the current point's
+
+
+def test_overflowing_targets_and_degenerate_columns():
+    X, Y = data(n=20, p=8, seed=10)
+    with pytest.raises(ValueError, match="y: its squared deviations overflow"):
+        ns.MultiTaskLasso(0.1).fit(X, Y * 1e300)
+    X[:, 2], X[:, 4] = 3.0, 0.0  # a constant column (absorbed by the intercept) and a zero one
+    model = ns.MultiTaskLasso(0.01, tol=1e-12, warm_start=True)
+    model.coef_ = np.ones((Y.shape[1], X.shape[1]))  # a warm start that must leave those columns
+    model.fit(X, Y)
+    assert np.all(model.coef_[:, [2, 4]] == 0.0)
+    assert not np.signbit(model.coef_[model.coef_ == 0]).any()  # zeros are +0.0
+    gap, kkt = certificate(X, Y, model, 0.01, 1.0)
+    assert gap <= 1e-10 and kkt <= 1e-6

@@ -68,7 +68,11 @@ def multitask_tol_scale(Y, s, fit_intercept):
     """scikit-learn's gap scaling: Σᵢ sᵢ‖Yᵢ − Ȳ‖² / Σᵢ sᵢ (Ȳ = 0 without intercept)."""
     w = np.ones(Y.shape[0]) if s is None else s
     centre = np.average(Y, axis=0, weights=w) if fit_intercept else 0.0
-    scale = float(np.sum(w[:, None] * (Y - centre) ** 2) / np.sum(w))
+    with np.errstate(over="ignore"):
+        scale = float(np.sum(w[:, None] * (Y - centre) ** 2) / np.sum(w))
+    if not np.isfinite(scale):
+        raise ValueError(f"y: its squared deviations overflow float64 (max |y| = {np.abs(Y).max():.3g}); "
+                         "rescale y")
     return scale if scale > 0 else 1.0
 
 
@@ -117,7 +121,7 @@ class _MultiTask(FeatureCheckMixin, RegressorMixin, BaseEstimator):
         return self
 
     def _store(self, X, W, intercept, fit, p, tolerance):
-        self.coef_ = np.ascontiguousarray(W.T)
+        self.coef_ = np.ascontiguousarray(W.T) + 0.0  # −0.0 (block soft thresholding of a negative entry) → 0.0
         self.intercept_ = intercept if self.fit_intercept else np.zeros_like(intercept)
         self.n_iter_ = fit.n_iter
         self.dual_gap_ = fit.certificate if fit.kind == "duality_gap" else float("nan")
