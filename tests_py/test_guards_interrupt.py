@@ -24,9 +24,12 @@ rng = np.random.default_rng(0)
 signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 signal.signal(signal.SIGINT, signal.default_int_handler)
 
-def interrupt(call, delay=0.3):
+def interrupt(call, delay=0.3, after=None):
+    # SIGINT `delay` s after the call starts, or (`after`: a threading.Event) after it is set.
     sent = []
     def fire():
+        if after is not None:
+            after.wait()
         time.sleep(delay)
         sent.append(time.perf_counter())
         os.kill(os.getpid(), signal.SIGINT)
@@ -83,7 +86,17 @@ assert r.x.shape == (2000,) and np.isfinite(r.certificate)
 """,
     "LassoTuned.fit": """
 X = rng.normal(size=(400, 2000)); y = X[:, :10].sum(1) + rng.normal(size=400)
-exc = interrupt(lambda: ns.LassoTuned(max_outer=10**6, outer_tol=0.0, tol=1e-12).fit(X, y), delay=0.2)
+# Ctrl-C once the first outer evaluation is recorded (a fixed delay can land before it
+# on a loaded machine, when there is no state to return yet).
+from nonsmooth.tuning import _estimators
+evaluated, evaluate = threading.Event(), _estimators._Objective.__call__
+def recording(self, theta):
+    out = evaluate(self, theta)
+    evaluated.set()
+    return out
+_estimators._Objective.__call__ = recording
+exc = interrupt(lambda: ns.LassoTuned(max_outer=10**6, outer_tol=0.0, tol=1e-12).fit(X, y), delay=0.05,
+                after=evaluated)
 t = exc.result
 assert isinstance(t, ns.LassoTuned) and t.stop_reason_ == "interrupted" and len(t.history_) >= 1
 assert t.alpha_ > 0 and np.isfinite(t.criterion_)
@@ -115,6 +128,15 @@ assert isinstance(model, ns.MCPRegression) and model.coef_.shape == (2000,) and 
 assert np.isfinite(model.certificate_) and model.certificate_ > 0, model.certificate_
 assert model.history_[-1, 1] == model.certificate_
 assert np.all(np.isfinite(model.predict(X[:3])))
+""",
+    "MultiTaskLasso.fit": """
+X, Y = rng.normal(size=(1000, 2000)), rng.normal(size=(1000, 10))
+exc = interrupt(lambda: ns.MultiTaskLasso(alpha=1e-6, tol=0.0, max_iter=10**7).fit(X, Y))
+model = exc.result
+assert isinstance(model, ns.MultiTaskLasso) and model.coef_.shape == (10, 2000) and model.n_iter_ >= 0
+assert np.isfinite(model.dual_gap_) and model.dual_gap_ > 0, model.dual_gap_
+assert model.history_[-1, 1] == model.dual_gap_
+assert model.predict(X[:3]).shape == (3, 10)
 """,
     "GeneralizedLinearEstimator.fit": """
 from nonsmooth.linear_model import datafits, penalties
