@@ -75,25 +75,7 @@ private func writeGLMResult(_ r: GLMResult, _ raw: UnsafeMutableRawPointer?, coe
                             capacity: Int) throws {
     for (j, b) in r.coefficients.enumerated() { coef[j] = b }
     intercept?.pointee = r.intercept
-    // The last `capacity` rows (epoch, certificate): the last one is the returned point's.
-    let rows = history == nil ? 0 : min(max(capacity, 0), r.history.count)
-    if let h = history {
-        for (k, row) in r.history.suffix(rows).enumerated() {
-            h[2 * k] = Double(row.epoch)
-            h[2 * k + 1] = row.certificate
-        }
-    }
-    guard let raw else { return }
-    try require(raw.loadUnaligned(fromByteOffset: 0, as: Int64.self) >= glmResultSize, "result.size",
-                "must be at least \(glmResultSize)")
-    raw.storeBytes(of: r.certificate, toByteOffset: 8, as: Double.self)
-    raw.storeBytes(of: r.kktViolation, toByteOffset: 16, as: Double.self)
-    raw.storeBytes(of: r.objective, toByteOffset: 24, as: Double.self)
-    raw.storeBytes(of: r.dualObjective, toByteOffset: 32, as: Double.self)
-    raw.storeBytes(of: Int64(r.epochs), toByteOffset: 40, as: Int64.self)
-    raw.storeBytes(of: r.certificateKind.rawValue, toByteOffset: 48, as: Int32.self)
-    raw.storeBytes(of: r.status.rawValue, toByteOffset: 52, as: Int32.self)
-    raw.storeBytes(of: Int64(rows), toByteOffset: 56, as: Int64.self)
+    try writeFitReport(r, raw, history: history, capacity: capacity)
 }
 
 @_cdecl("ns_glm_fit")

@@ -536,6 +536,36 @@ ns_status ns_glm_fit(const ns_matrix *X, const double *y, const ns_glm_options *
                      double *intercept, double *history, int64_t history_capacity, ns_glm_result *result,
                      ns_progress_callback callback, void *context);
 
+/*
+ * Multi-task least squares with the l2,1 row penalty (MultiTaskLasso / MultiTaskElasticNet):
+ * min over W (p×T) and b (T) of
+ *     Σ_i s_i ||Y_i - x_i W - b||² / (2S) + λ Σ_j (ρ ||W_j||₂ + (1-ρ) ||W_j||₂² / 2)
+ * by block coordinate descent over the rows W_j, on working sets, with Anderson
+ * extrapolation; the intercept is exact at every step (b = weighted mean of Y − X W).
+ * Y (n×T), coef (p×T, warm start in with NS_GLM_WARM_START, answer out) are
+ * C-contiguous (row-major); intercept has T entries. Flags: NS_GLM_FIT_INTERCEPT,
+ * NS_GLM_WARM_START, NS_GLM_NO_WORKING_SETS. The result is an ns_glm_result: the
+ * certificate is the duality gap (λ > 0; the KKT violation when λ = 0), absolute,
+ * in the units of the objective; zero rows of coef are exact. Statuses as ns_glm_fit.
+ * Layout part of the ABI (72 bytes); size = sizeof(ns_multitask_options).
+ */
+typedef struct ns_multitask_options {
+    int64_t size;
+    int64_t tasks;                   /* T ≥ 1                                           */
+    double alpha;                    /* λ ≥ 0                                           */
+    double l1_ratio;                 /* ρ ∈ [0, 1]                                      */
+    const double *sample_weights;    /* n entries or NULL                               */
+    double tol;
+    int64_t max_iter;                /* budget of epochs                                */
+    int32_t flags;
+    int32_t anderson_depth;          /* extrapolation depth K (0: off; -1: default 5)   */
+    int64_t progress_every;          /* epochs between progress callbacks               */
+} ns_multitask_options;
+
+ns_status ns_multitask_fit(const ns_matrix *X, const double *Y, const ns_multitask_options *options, double *coef,
+                           double *intercept, double *history, int64_t history_capacity, ns_glm_result *result,
+                           ns_progress_callback callback, void *context);
+
 /* ---- Conservative automatic differentiation --------------------------------- */
 
 /*

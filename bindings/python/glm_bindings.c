@@ -15,7 +15,7 @@ _Static_assert(sizeof(ns_glm_result) == 64 && offsetof(ns_glm_result, n_iter) ==
                "ns_glm_result layout is part of the ABI");
 
 /* A vector argument of exactly `n` float64 entries (None allowed when optional). */
-static int sized_vector(PyObject *obj, npy_intp n, const char *name, PyArrayObject **out)
+int sized_vector(PyObject *obj, npy_intp n, const char *name, PyArrayObject **out)
 {
     if (ns_optional_vector(obj, NPY_DOUBLE, name, out) < 0) return -1;
     if (*out != NULL && n >= 0 && PyArray_SIZE(*out) != n) {
