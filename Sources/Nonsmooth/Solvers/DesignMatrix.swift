@@ -35,6 +35,23 @@ public protocol DesignMatrix {
     /// Whether `gram` is a fast BLAS-3 product (dense storage), which makes the
     /// Gram variant of coordinate descent worth choosing automatically.
     var hasFastGram: Bool { get }
+    /// Whether one column costs much more to read than its share of a block
+    /// product (strided storage): products with every column still in play
+    /// then go through `transposeMultiply`.
+    var prefersBlockProducts: Bool { get }
+    /// For every column j: sums[j] = Σᵢ x_ij, squares[j] = ‖x_j‖² and, when
+    /// `centred` is given, centred[j] = Σᵢ (x_ij − sums[j]/n)². Non-finite
+    /// entries make these non-finite (callers check them: this is the pass
+    /// that finds NaN or ±∞ in X).
+    func columnMoments(sums: UnsafeMutablePointer<Double>, squares: UnsafeMutablePointer<Double>,
+                       centred: UnsafeMutablePointer<Double>?)
+}
+
+/// A design whose columns can be copied into contiguous memory (dense
+/// storage), as the Gram form of coordinate descent gathers them.
+public protocol DenseDesign: DesignMatrix {
+    /// out[0..<count] = rows start ..< start + count of column j.
+    func copyColumn(_ j: Int, from start: Int, count: Int, into out: UnsafeMutablePointer<Double>)
 }
 
 extension DesignMatrix {
@@ -54,35 +71,53 @@ extension DesignMatrix {
         }
     }
 
-    /// Column by column: scatter x_j into a dense vector, then dot it with the
-    /// columns k ≤ j. O(p·nnz + p·n) time, O(n) scratch.
     public func gram(means: UnsafePointer<Double>?, into out: UnsafeMutablePointer<Double>) {
-        let n = rows, p = columns
-        let dense = UnsafeMutablePointer<Double>.allocate(capacity: max(n, 1))
-        defer { dense.deallocate() }
-        dense.initialize(repeating: 0, count: max(n, 1))
-        for j in 0..<p {
-            columnAxpy(j, 1, dense)
-            for k in 0...j {
-                var g = columnDot(k, dense)
-                if let m = means { g -= Double(n) * m[k] * m[j] }
-                out[j * p + k] = g
-                out[k * p + j] = g
-            }
-            columnAxpy(j, -1, dense)
-            // Exact zeros again (x + (−x) is exact), so no drift between columns.
-        }
+        gramByColumns(self, means: means, into: out)
     }
 
     public var hasFastGram: Bool { false }
+
+    public var prefersBlockProducts: Bool { false }
+
+    public func columnMoments(sums: UnsafeMutablePointer<Double>, squares: UnsafeMutablePointer<Double>,
+                              centred: UnsafeMutablePointer<Double>?) {
+        let nd = Double(rows)
+        for j in 0..<columns {
+            let sum = columnSum(j)
+            sums[j] = sum
+            squares[j] = columnSquaredNorm(j)
+            if let c = centred { c[j] = centeredColumnSquaredNorm(j, mean: sum / nd) }
+        }
+    }
 }
+
+/// Column by column: scatter x_j into a dense vector, then dot it with the
+/// columns k ≤ j. O(p·nnz + p·n) time, O(n) scratch.
+func gramByColumns<X: DesignMatrix>(_ x: X, means: UnsafePointer<Double>?, into out: UnsafeMutablePointer<Double>) {
+    let n = x.rows, p = x.columns
+    let dense = UnsafeMutablePointer<Double>.allocate(capacity: max(n, 1))
+    defer { dense.deallocate() }
+    dense.initialize(repeating: 0, count: max(n, 1))
+    for j in 0..<p {
+        x.columnAxpy(j, 1, dense)
+        for k in 0...j {
+            var g = x.columnDot(k, dense)
+            if let m = means { g -= Double(n) * m[k] * m[j] }
+            out[j * p + k] = g
+            out[k * p + j] = g
+        }
+        x.columnAxpy(j, -1, dense)
+        // Exact zeros again (x + (−x) is exact), so no drift between columns.
+    }
+}
+
 
 // MARK: - Dense, column-major (Fortran order)
 
 /// A column-major (Fortran-order) dense matrix read in place: entry (i, j) is
 /// `base[i + j·leadingDimension]`. No copy is made; the memory must outlive
 /// every use of the value.
-public struct DenseColumnMajor: DesignMatrix {
+public struct DenseColumnMajor: DenseDesign {
     public let base: UnsafePointer<Double>
     public let rows: Int
     public let columns: Int
@@ -223,6 +258,10 @@ public struct DenseColumnMajor: DesignMatrix {
     }
 
     public var hasFastGram: Bool { true }
+
+    public func copyColumn(_ j: Int, from start: Int, count: Int, into out: UnsafeMutablePointer<Double>) {
+        out.update(from: column(j) + start, count: count)
+    }
 }
 
 // MARK: - Sparse, compressed sparse columns
