@@ -174,34 +174,19 @@ public struct DenseRowMajor: DenseDesign {
     /// cancellation when the means are large compared with the spread).
     public func gram(means: UnsafePointer<Double>?, into out: UnsafeMutablePointer<Double>) {
         let p = columns
-        guard p > 0 else { return }
-        let p32 = Int32(p)
-        if rows == 0 {
-            out.update(repeating: 0, count: p * p)
-            return
-        }
+        guard p > 0, rows > 0 else { return out.update(repeating: 0, count: p * p) }
         if let m = means {
-            let block = min(rows, 256)
-            let buffer = UnsafeMutablePointer<Double>.allocate(capacity: block * p)
-            defer { buffer.deallocate() }
-            var start = 0
-            while start < rows {
-                let count = min(block, rows - start)
+            blockedGram(rows: rows, columns: p, block: min(rows, 256), into: out) { start, count, buffer in
                 for i in 0..<count {
-                    let x = base + (start + i) * leadingDimension, b = buffer + i * p
-                    for j in 0..<p { b[j] = x[j] - m[j] }
+                    let x = base + (start + i) * leadingDimension
+                    for j in 0..<p { buffer[j * count + i] = x[j] - m[j] }
                 }
-                cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, p32, Int32(count), 1, buffer, p32,
-                            start == 0 ? 0 : 1, out, p32)
-                start += count
             }
         } else {
-            cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, p32, Int32(rows), 1, base,
-                        Int32(leadingDimension), 0, out, p32)
-        }
-        // Row-major upper triangle: out[j·p + k] for k ≥ j.
-        for j in 0..<p {
-            for k in 0..<j { out[j * p + k] = out[k * p + j] }
+            // The lower triangle in row-major order is the upper one in column-major order.
+            cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, Int32(p), Int32(rows), 1, base,
+                        Int32(leadingDimension), 0, out, Int32(p))
+            fillLowerTriangle(out, p)
         }
     }
 

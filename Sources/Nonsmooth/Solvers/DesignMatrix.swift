@@ -112,6 +112,32 @@ func gramByColumns<X: DesignMatrix>(_ x: X, means: UnsafePointer<Double>?, into 
 }
 
 
+/// The p×p Gram matrix AᵀA (column-major, both triangles) of an n×p matrix A
+/// delivered in row blocks: `fill(start, count, buffer)` writes rows
+/// start ..< start + count of A into `buffer`, column-major with leading
+/// dimension `count`; one dsyrk per block, O(block·p) scratch.
+func blockedGram(rows n: Int, columns p: Int, block: Int, into out: UnsafeMutablePointer<Double>,
+                 fill: (_ start: Int, _ count: Int, _ buffer: UnsafeMutablePointer<Double>) -> Void) {
+    let buffer = UnsafeMutablePointer<Double>.allocate(capacity: max(block * p, 1))
+    defer { buffer.deallocate() }
+    var start = 0
+    while start < n {
+        let count = min(block, n - start)
+        fill(start, count, buffer)
+        cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, Int32(p), Int32(count), 1, buffer, Int32(count),
+                    start == 0 ? 0 : 1, out, Int32(p))
+        start += count
+    }
+    fillLowerTriangle(out, p)
+}
+
+/// Copies the upper triangle of the column-major p×p `out` into its lower one.
+func fillLowerTriangle(_ out: UnsafeMutablePointer<Double>, _ p: Int) {
+    for j in 0..<p {
+        for k in 0..<j { out[k * p + j] = out[j * p + k] }
+    }
+}
+
 // MARK: - Dense, column-major (Fortran order)
 
 /// A column-major (Fortran-order) dense matrix read in place: entry (i, j) is
@@ -227,33 +253,18 @@ public struct DenseColumnMajor: DenseDesign {
     /// cancellation when the means are large compared with the spread).
     public func gram(means: UnsafePointer<Double>?, into out: UnsafeMutablePointer<Double>) {
         let p = columns
-        guard p > 0 else { return }
-        let p32 = Int32(p)
-        if rows == 0 {
-            out.update(repeating: 0, count: p * p)
-            return
-        }
+        guard p > 0, rows > 0 else { return out.update(repeating: 0, count: p * p) }
         if let m = means {
-            let block = min(rows, 256)
-            let buffer = UnsafeMutablePointer<Double>.allocate(capacity: block * p)
-            defer { buffer.deallocate() }
-            var start = 0
-            while start < rows {
-                let count = min(block, rows - start)
+            blockedGram(rows: rows, columns: p, block: min(rows, 256), into: out) { start, count, buffer in
                 for j in 0..<p {
                     let x = column(j) + start, b = buffer + j * count, mj = m[j]
                     for i in 0..<count { b[i] = x[i] - mj }
                 }
-                cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, p32, Int32(count), 1, buffer, Int32(count),
-                            start == 0 ? 0 : 1, out, p32)
-                start += count
             }
         } else {
-            cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, p32, Int32(rows), 1, base,
-                        Int32(leadingDimension), 0, out, p32)
-        }
-        for j in 0..<p {
-            for k in 0..<j { out[k * p + j] = out[j * p + k] }
+            cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, Int32(p), Int32(rows), 1, base,
+                        Int32(leadingDimension), 0, out, Int32(p))
+            fillLowerTriangle(out, p)
         }
     }
 

@@ -360,18 +360,8 @@ func scaledAxpy(_ a: Double, _ x: UnsafePointer<Double>, _ stride: Int, _ w: Uns
 /// (X_c = X − 1·meansᵀ when `means` is given), in O(block·p) scratch.
 func gramByBlocks<D: DenseDesign>(_ design: D, means: UnsafePointer<Double>?, into out: UnsafeMutablePointer<Double>) {
     let p = design.columns, n = design.rows
-    guard p > 0 else { return }
-    if n == 0 {
-        out.update(repeating: 0, count: p * p)
-        return
-    }
-    let p32 = Int32(p)
-    let block = max(1, min(n, (1 << 22) / p))
-    let buffer = UnsafeMutablePointer<Double>.allocate(capacity: block * p)
-    defer { buffer.deallocate() }
-    var start = 0
-    while start < n {
-        let count = min(block, n - start)
+    guard p > 0, n > 0 else { return out.update(repeating: 0, count: p * p) }
+    blockedGram(rows: n, columns: p, block: max(1, min(n, (1 << 22) / p)), into: out) { start, count, buffer in
         for j in 0..<p {
             let b = buffer + j * count
             design.copyColumn(j, from: start, count: count, into: b)
@@ -380,12 +370,6 @@ func gramByBlocks<D: DenseDesign>(_ design: D, means: UnsafePointer<Double>?, in
                 for i in 0..<count { b[i] -= mj }
             }
         }
-        cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, p32, Int32(count), 1, buffer, Int32(count),
-                    start == 0 ? 0 : 1, out, p32)
-        start += count
-    }
-    for j in 0..<p {
-        for k in 0..<j { out[k * p + j] = out[j * p + k] }
     }
 }
 
