@@ -110,7 +110,8 @@ def _distributed():
         return {}
     return {distributed.ElasticNet: lambda: distributed.ElasticNet(0.1, l1_ratio=0.3),
             distributed.Lasso: lambda: distributed.Lasso(0.2, weights=np.ones(3)),
-            distributed.SparseLogisticRegression: lambda: distributed.SparseLogisticRegression(0.05)}
+            distributed.SparseLogisticRegression: lambda: distributed.SparseLogisticRegression(0.05),
+            distributed.MultiOutputRegressor: lambda: distributed.MultiOutputRegressor(ns.Lasso(0.1))}
 
 
 FACTORIES = {
@@ -127,6 +128,10 @@ FACTORIES = {
                                                   np.digitize(_data(60, 6)[1], [-0.5, 0.5]))],
     ns.MCPRegression: lambda: _fitted(ns.MCPRegression(0.05, gamma=3.0)),
     ns.SCADRegression: lambda: _fitted(ns.SCADRegression(0.05, gamma=3.7)),
+    ns.MultiTaskLasso: lambda: _fitted(ns.MultiTaskLasso(0.05), _data(40, 6)[0],
+                                       np.c_[_data(40, 6)[1], -_data(40, 6)[1]]),
+    ns.MultiTaskElasticNet: lambda: _fitted(ns.MultiTaskElasticNet(0.05, l1_ratio=0.3), _data(40, 6)[0],
+                                            np.c_[_data(40, 6)[1], _data(40, 6)[1] ** 2]),
     ns.GeneralizedLinearEstimator: lambda: [
         _fitted(ns.GeneralizedLinearEstimator(datafits.Quadratic(), penalties.L0(0.01))),
         _fitted(ns.GeneralizedLinearEstimator(datafits.Quadratic(), penalties.Box(-0.5, 0.5)))],
