@@ -222,7 +222,7 @@ def _used_gram(X, y, alpha, tol, **kw):
     from nonsmooth import _native
 
     X = np.asfortranarray(X)
-    _, _, info = _native.enet_fit_dense(X, np.ascontiguousarray(y), alpha, 1.0, None, kw.get("positive", False),
+    _, _, info = _native.enet_fit_dense(X, np.ascontiguousarray(y), None, alpha, 1.0, None, kw.get("positive", False),
                                         kw.get("fit_intercept", True), tol, 100_000, 7, -1, np.zeros(X.shape[1]),
                                         False, None, 10)
     return bool(info[3])

@@ -102,10 +102,11 @@ func writeResult(coefficients: [Double], intercept b: Double, gap: Double, gapTo
     }
 }
 
-/// Shared body of the dense and sparse entry points.
-func fitElasticNet<X: DesignMatrix>(
-    _ design: X, _ y: UnsafePointer<Double>?, _ alpha: Double, _ l1Ratio: Double,
-    _ weights: UnsafePointer<Double>?, _ positive: Int32, _ options: CoordinateDescentOptions,
+/// Shared body of the dense and sparse entry points: the core's solver on X,
+/// or, with sample weights, on the core's weighted view of X (no copy).
+func fitElasticNet<X: RowScalableDesign>(
+    _ design: X, _ y: UnsafePointer<Double>?, _ sampleWeight: UnsafePointer<Double>?, _ alpha: Double,
+    _ l1Ratio: Double, _ weights: UnsafePointer<Double>?, _ positive: Int32, _ options: CoordinateDescentOptions,
     _ coef: UnsafeMutablePointer<Double>?, _ warmStart: Int32, _ intercept: UnsafeMutablePointer<Double>?,
     _ info: UnsafeMutablePointer<Double>?, _ history: GapHistoryOutput,
     _ callback: ProgressCallback?, _ context: UnsafeMutableRawPointer?, flags: Int32
@@ -118,27 +119,85 @@ func fitElasticNet<X: DesignMatrix>(
     let w = try optionalArray(weights, Int64(weights == nil ? 0 : p), "weights")
     let penalty = try ElasticNetPenalty(alpha: alpha, l1Ratio: l1Ratio, weights: w, positive: positive != 0)
     let warm = warmStart != 0 ? UnsafeBufferPointer(start: UnsafePointer(coef), count: p) : nil
-    if flags & NS_SOLVER_ADMM != 0 {
-        var admm = ADMMOptions()
-        admm.tolerance = options.tolerance
-        admm.maxIterations = options.maxIterations
-        admm.fitIntercept = options.fitIntercept
-        let r = try solveElasticNetADMM(design: design, target: y, penalty: penalty, options: admm, warmStart: warm,
-                                        progress: observer(callback, context, every: Int64(options.progressEvery)))
-        return try writeResult(coefficients: r.coefficients, intercept: r.intercept, gap: r.dualityGap,
-                               gapTolerance: r.gapTolerance, iterations: r.iterations, usedGram: false, screened: 0,
-                               stopReason: r.stopReason, gapHistory: r.gapHistory.map { ($0.iteration, $0.gap) },
-                               coef: coef, intercept: intercept, info: info, history: history)
+    let progress = observer(callback, context, every: Int64(options.progressEvery))
+    func write(_ r: SolverOutcome, _ coefficients: [Double], _ b: Double) throws {
+        try writeResult(coefficients: coefficients, intercept: b, gap: r.gap, gapTolerance: r.gapTolerance,
+                        iterations: r.iterations, usedGram: r.usedGram, screened: r.screened,
+                        stopReason: r.stopReason, gapHistory: r.gapHistory,
+                        coef: coef, intercept: intercept, info: info, history: history)
     }
-    let result = try solveElasticNet(
-        design: design, target: y, penalty: penalty, options: options, warmStart: warm,
-        warmIntercept: intercept?.pointee ?? 0,
-        progress: observer(callback, context, every: Int64(options.progressEvery)))
-    try writeResult(coefficients: result.coefficients, intercept: result.intercept, gap: result.dualityGap,
-                    gapTolerance: result.gapTolerance, iterations: result.epochs, usedGram: result.usedGram,
-                    screened: result.screenedFeatures, stopReason: result.stopReason,
-                    gapHistory: result.gapHistory.map { ($0.epoch, $0.gap) },
-                    coef: coef, intercept: intercept, info: info, history: history)
+    guard let sampleWeight else {
+        let r = try solveEither(design, y, penalty, options, warm, progress, admm: flags & NS_SOLVER_ADMM != 0)
+        return try write(r, r.coefficients, r.intercept)
+    }
+    let problem = try SampleWeightedProblem(
+        design: design, target: y, sampleWeights: UnsafeBufferPointer(start: sampleWeight, count: n),
+        penalty: penalty, fitIntercept: options.fitIntercept)
+    var weighted = options
+    weighted.fitIntercept = false
+    weighted.tolerance *= problem.toleranceScale
+    let start = problem.warmStart(warm, intercept: intercept?.pointee ?? 0)
+    let r = try problem.target.withUnsafeBufferPointer { target in
+        try withOptionalBuffer(start) { warmView in
+            try solveEither(problem.design, target, problem.penalty, weighted, warmView, progress,
+                            admm: flags & NS_SOLVER_ADMM != 0)
+        }
+    }
+    let (coefficients, b) = problem.solution(r.coefficients)
+    try write(r, coefficients, b)
+}
+
+/// What both solvers report, in the units of the ABI.
+struct SolverOutcome {
+    var coefficients: [Double]
+    var intercept: Double
+    var gap: Double
+    var gapTolerance: Double
+    var iterations: Int
+    var usedGram: Bool
+    var screened: Int
+    var stopReason: StopReason
+    var gapHistory: [(Int, Double)]
+}
+
+func withOptionalBuffer<R>(_ a: [Double]?, _ body: (UnsafeBufferPointer<Double>?) throws -> R) rethrows -> R {
+    guard let a else { return try body(nil) }
+    return try a.withUnsafeBufferPointer { try body($0) }
+}
+
+/// Coordinate descent, or ADMM when asked.
+func solveEither<X: DesignMatrix>(
+    _ design: X, _ y: UnsafeBufferPointer<Double>, _ penalty: ElasticNetPenalty, _ options: CoordinateDescentOptions,
+    _ warm: UnsafeBufferPointer<Double>?, _ progress: ProgressObserver, admm: Bool
+) throws -> SolverOutcome {
+    if admm {
+        var o = ADMMOptions()
+        o.tolerance = options.tolerance
+        o.maxIterations = options.maxIterations
+        o.fitIntercept = options.fitIntercept
+        let r = try solveElasticNetADMM(design: design, target: y, penalty: penalty, options: o, warmStart: warm,
+                                        progress: progress)
+        return SolverOutcome(coefficients: r.coefficients, intercept: r.intercept, gap: r.dualityGap,
+                             gapTolerance: r.gapTolerance, iterations: r.iterations, usedGram: false, screened: 0,
+                             stopReason: r.stopReason, gapHistory: r.gapHistory.map { ($0.iteration, $0.gap) })
+    }
+    let r = try solveElasticNet(design: design, target: y, penalty: penalty, options: options, warmStart: warm,
+                                progress: progress)
+    return SolverOutcome(coefficients: r.coefficients, intercept: r.intercept, gap: r.dualityGap,
+                         gapTolerance: r.gapTolerance, iterations: r.epochs, usedGram: r.usedGram,
+                         screened: r.screenedFeatures, stopReason: r.stopReason,
+                         gapHistory: r.gapHistory.map { ($0.epoch, $0.gap) })
+}
+
+/// A dense strided matrix read in place when either its columns (Fortran
+/// order) or its rows (C order) are contiguous, and copied to column-major
+/// order only otherwise (a view with two strides, e.g. X[::2, ::2]).
+func withDense<R>(_ x: StridedMatrix, _ body: (any RowScalableDesign) throws -> R) throws -> R {
+    if x.rows > 1 && x.columnStride == 1 && x.rowStride >= x.columns && !(x.rowStride == 1 && x.columnStride >= x.rows) {
+        return try body(try DenseRowMajor(base: x.base, rows: x.rows, columns: x.columns,
+                                          leadingDimension: max(x.rowStride, 1)))
+    }
+    return try withColumnMajor(x) { try body($0) }
 }
 
 /// A column-major view of a strided dense matrix, copying only when its columns are not contiguous.
@@ -185,7 +244,8 @@ func withCSC<R>(_ values: UnsafePointer<Double>?, _ rowIndices: UnsafePointer<In
 @_cdecl("ns_enet_fit_dense")
 public func ns_enet_fit_dense(
     _ x: UnsafePointer<Double>?, _ rows: Int64, _ columns: Int64, _ rowStride: Int64, _ columnStride: Int64,
-    _ y: UnsafePointer<Double>?, _ alpha: Double, _ l1Ratio: Double, _ weights: UnsafePointer<Double>?,
+    _ y: UnsafePointer<Double>?, _ sampleWeight: UnsafePointer<Double>?, _ alpha: Double, _ l1Ratio: Double,
+    _ weights: UnsafePointer<Double>?,
     _ positive: Int32, _ fitIntercept: Int32, _ tol: Double, _ maxIter: Int64, _ flags: Int32, _ gram: Int32,
     _ coef: UnsafeMutablePointer<Double>?, _ warmStart: Int32, _ intercept: UnsafeMutablePointer<Double>?,
     _ info: UnsafeMutablePointer<Double>?, _ history: UnsafeMutablePointer<Double>?, _ historyCapacity: Int64,
@@ -195,8 +255,8 @@ public func ns_enet_fit_dense(
         let options = try coordinateDescentOptions(tol: tol, maxIter: maxIter, fitIntercept: fitIntercept,
                                                    flags: flags, gram: gram, every: every)
         let view = try stridedMatrix(x, rows, columns, rowStride, columnStride, "X")
-        try withColumnMajor(view) { design in
-            try fitElasticNet(design, y, alpha, l1Ratio, weights, positive, options, coef, warmStart, intercept, info,
+        try withDense(view) { design in
+            try fitElasticNet(design, y, sampleWeight, alpha, l1Ratio, weights, positive, options, coef, warmStart, intercept, info,
                               GapHistoryOutput(rows: history, capacity: historyCapacity), callback, context,
                               flags: flags)
         }
@@ -207,7 +267,8 @@ public func ns_enet_fit_dense(
 public func ns_enet_fit_csc(
     _ values: UnsafePointer<Double>?, _ rowIndices: UnsafePointer<Int32>?, _ columnPointers: UnsafePointer<Int64>?,
     _ nonzeros: Int64, _ rows: Int64, _ columns: Int64,
-    _ y: UnsafePointer<Double>?, _ alpha: Double, _ l1Ratio: Double, _ weights: UnsafePointer<Double>?,
+    _ y: UnsafePointer<Double>?, _ sampleWeight: UnsafePointer<Double>?, _ alpha: Double, _ l1Ratio: Double,
+    _ weights: UnsafePointer<Double>?,
     _ positive: Int32, _ fitIntercept: Int32, _ tol: Double, _ maxIter: Int64, _ flags: Int32,
     _ coef: UnsafeMutablePointer<Double>?, _ warmStart: Int32, _ intercept: UnsafeMutablePointer<Double>?,
     _ info: UnsafeMutablePointer<Double>?, _ history: UnsafeMutablePointer<Double>?, _ historyCapacity: Int64,
@@ -217,7 +278,7 @@ public func ns_enet_fit_csc(
         let options = try coordinateDescentOptions(tol: tol, maxIter: maxIter, fitIntercept: fitIntercept,
                                                    flags: flags, gram: 0, every: every)
         try withCSC(values, rowIndices, columnPointers, nonzeros, rows, columns) { design in
-            try fitElasticNet(design, y, alpha, l1Ratio, weights, positive, options, coef, warmStart, intercept, info,
+            try fitElasticNet(design, y, sampleWeight, alpha, l1Ratio, weights, positive, options, coef, warmStart, intercept, info,
                               GapHistoryOutput(rows: history, capacity: historyCapacity), callback, context,
                               flags: flags)
         }
@@ -227,8 +288,8 @@ public func ns_enet_fit_csc(
 @_cdecl("ns_enet_alpha_max_dense")
 public func ns_enet_alpha_max_dense(
     _ x: UnsafePointer<Double>?, _ rows: Int64, _ columns: Int64, _ rowStride: Int64, _ columnStride: Int64,
-    _ y: UnsafePointer<Double>?, _ l1Ratio: Double, _ weights: UnsafePointer<Double>?,
-    _ positive: Int32, _ fitIntercept: Int32, _ out: UnsafeMutablePointer<Double>?
+    _ y: UnsafePointer<Double>?, _ sampleWeight: UnsafePointer<Double>?, _ l1Ratio: Double,
+    _ weights: UnsafePointer<Double>?, _ positive: Int32, _ fitIntercept: Int32, _ out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
     guarded {
         let out = try nonNull(out, "out")
@@ -236,9 +297,8 @@ public func ns_enet_alpha_max_dense(
         try require(view.rows > 0 && view.columns > 0, "X", "must not be empty")
         let y = UnsafeBufferPointer(start: try nonNull(y, "y"), count: view.rows)
         let w = try optionalArray(weights, weights == nil ? 0 : columns, "weights")
-        out.pointee = try withColumnMajor(view) { design in
-            try lambdaMax(design: design, target: y, l1Ratio: l1Ratio, weights: w,
-                          fitIntercept: fitIntercept != 0, positive: positive != 0)
+        out.pointee = try withDense(view) { design in
+            try alphaMax(design, y, sampleWeight, l1Ratio, w, fitIntercept != 0, positive != 0)
         }
     }
 }
@@ -247,8 +307,8 @@ public func ns_enet_alpha_max_dense(
 public func ns_enet_alpha_max_csc(
     _ values: UnsafePointer<Double>?, _ rowIndices: UnsafePointer<Int32>?, _ columnPointers: UnsafePointer<Int64>?,
     _ nonzeros: Int64, _ rows: Int64, _ columns: Int64,
-    _ y: UnsafePointer<Double>?, _ l1Ratio: Double, _ weights: UnsafePointer<Double>?,
-    _ positive: Int32, _ fitIntercept: Int32, _ out: UnsafeMutablePointer<Double>?
+    _ y: UnsafePointer<Double>?, _ sampleWeight: UnsafePointer<Double>?, _ l1Ratio: Double,
+    _ weights: UnsafePointer<Double>?, _ positive: Int32, _ fitIntercept: Int32, _ out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
     guarded {
         let out = try nonNull(out, "out")
@@ -256,8 +316,25 @@ public func ns_enet_alpha_max_csc(
         let y = UnsafeBufferPointer(start: try nonNull(y, "y"), count: Int(rows))
         let w = try optionalArray(weights, weights == nil ? 0 : columns, "weights")
         out.pointee = try withCSC(values, rowIndices, columnPointers, nonzeros, rows, columns) { design in
-            try lambdaMax(design: design, target: y, l1Ratio: l1Ratio, weights: w,
-                          fitIntercept: fitIntercept != 0, positive: positive != 0)
+            try alphaMax(design, y, sampleWeight, l1Ratio, w, fitIntercept != 0, positive != 0)
         }
+    }
+}
+
+/// α_max of the problem, weighted when `sampleWeight` is given.
+func alphaMax<X: RowScalableDesign>(_ design: X, _ y: UnsafeBufferPointer<Double>, _ sampleWeight: UnsafePointer<Double>?,
+                                    _ l1Ratio: Double, _ weights: [Double]?, _ fitIntercept: Bool,
+                                    _ positive: Bool) throws -> Double {
+    guard let sampleWeight else {
+        return try lambdaMax(design: design, target: y, l1Ratio: l1Ratio, weights: weights,
+                             fitIntercept: fitIntercept, positive: positive)
+    }
+    let penalty = try ElasticNetPenalty(alpha: 1, l1Ratio: l1Ratio, weights: weights, positive: positive)
+    let problem = try SampleWeightedProblem(
+        design: design, target: y, sampleWeights: UnsafeBufferPointer(start: sampleWeight, count: design.rows),
+        penalty: penalty, fitIntercept: fitIntercept)
+    return try problem.target.withUnsafeBufferPointer {
+        try lambdaMax(design: problem.design, target: $0, l1Ratio: l1Ratio, weights: problem.penalty.weights,
+                      fitIntercept: false, positive: positive)
     }
 }

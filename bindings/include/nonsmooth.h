@@ -248,9 +248,19 @@ ns_status ns_prox_subgradient(const ns_prox *prox,
  * extrapolation (the options bits below), stopping when the duality gap is at
  * most tol·||y||²/n (y centred when fitting an intercept).
  *
- * X is n×p: dense with element strides (copied to column-major only when its
- * columns are not contiguous), or CSC as SciPy stores it (data, int32 row
- * indices sorted within each column, int64 indptr; never densified). y has n entries.
+ * X is n×p: dense with element strides (read in place in Fortran or C order;
+ * copied to column-major only when neither its columns nor its rows are
+ * contiguous), or CSC as SciPy stores it (data, int32 row indices sorted within
+ * each column, int64 indptr; never densified). y has n entries. Non-finite
+ * entries of X or y give NS_INVALID_ARGUMENT naming them (checked in the pass
+ * that computes the column norms; no separate scan is needed).
+ * sample_weight (NULL: none; else n entries ≥ 0, not all 0) weights the
+ * squared residuals: (1/2n) Σ s_i (y_i - x_iᵀβ - b)², s rescaled to sum to n
+ * as scikit-learn does. X is not copied: the core reads it through a weighted
+ * view (dense X centred by the weighted means; sparse X keeps its sparsity and
+ * the intercept is the coefficient of one more unpenalized column √s, so
+ * positive with fit_intercept is refused there). tol keeps its meaning
+ * (||y||² weighted and centred).
  * coef (p entries) holds the warm start on entry when warm_start != 0 and the
  * solution on exit; *intercept receives b. info (6 entries, may be NULL)
  * receives: [duality gap, gap tolerance, epochs, 1 if a Gram form ran,
@@ -280,7 +290,7 @@ ns_status ns_prox_subgradient(const ns_prox *prox,
 #define NS_SOLVER_ADMM       8
 
 ns_status ns_enet_fit_dense(const double *X, int64_t n, int64_t p, int64_t row_stride, int64_t column_stride,
-                            const double *y, double alpha, double l1_ratio, const double *weights,
+                            const double *y, const double *sample_weight, double alpha, double l1_ratio, const double *weights,
                             int32_t positive, int32_t fit_intercept, double tol, int64_t max_iter,
                             int32_t options, int32_t gram,
                             double *coef, int32_t warm_start, double *intercept, double *info,
@@ -289,7 +299,7 @@ ns_status ns_enet_fit_dense(const double *X, int64_t n, int64_t p, int64_t row_s
 
 ns_status ns_enet_fit_csc(const double *data, const int32_t *indices, const int64_t *indptr, int64_t nnz,
                           int64_t n, int64_t p,
-                          const double *y, double alpha, double l1_ratio, const double *weights,
+                          const double *y, const double *sample_weight, double alpha, double l1_ratio, const double *weights,
                           int32_t positive, int32_t fit_intercept, double tol, int64_t max_iter,
                           int32_t options,
                           double *coef, int32_t warm_start, double *intercept, double *info,
@@ -300,14 +310,15 @@ ns_status ns_enet_fit_csc(const double *data, const int32_t *indices, const int6
  * The smallest α for which every penalized coefficient is 0 at the optimum:
  * max_j |x_jᵀ r0| / (n ρ w_j) over penalized features, r0 the residual of the
  * unpenalized part (intercept, w_j = 0 features). Columns centred when fitting
- * an intercept.
+ * an intercept; sample_weight (NULL or n entries) as in ns_enet_fit_dense.
  */
 ns_status ns_enet_alpha_max_dense(const double *X, int64_t n, int64_t p, int64_t row_stride, int64_t column_stride,
-                                  const double *y, double l1_ratio, const double *weights,
+                                  const double *y, const double *sample_weight, double l1_ratio, const double *weights,
                                   int32_t positive, int32_t fit_intercept, double *out);
 
 ns_status ns_enet_alpha_max_csc(const double *data, const int32_t *indices, const int64_t *indptr, int64_t nnz,
-                                int64_t n, int64_t p, const double *y, double l1_ratio, const double *weights,
+                                int64_t n, int64_t p, const double *y, const double *sample_weight,
+                                double l1_ratio, const double *weights,
                                 int32_t positive, int32_t fit_intercept, double *out);
 
 /* ---- Bilevel tuning: hypergradients of Lasso-type models -------------------------- */

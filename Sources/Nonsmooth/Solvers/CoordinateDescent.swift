@@ -192,6 +192,14 @@ public func solveElasticNet<X: DesignMatrix>(
         return try solveElasticNetSpecialized(d, y, penalty, options, warmStart, warmIntercept, progress)
     case let s as SparseCSC:
         return try solveElasticNetSpecialized(s, y, penalty, options, warmStart, warmIntercept, progress)
+    case let d as DenseRowMajor:
+        return try solveElasticNetSpecialized(d, y, penalty, options, warmStart, warmIntercept, progress)
+    case let d as WeightedDesign<DenseColumnMajor>:
+        return try solveElasticNetSpecialized(d, y, penalty, options, warmStart, warmIntercept, progress)
+    case let d as WeightedDesign<DenseRowMajor>:
+        return try solveElasticNetSpecialized(d, y, penalty, options, warmStart, warmIntercept, progress)
+    case let d as WeightedDesign<SparseCSC>:
+        return try solveElasticNetSpecialized(d, y, penalty, options, warmStart, warmIntercept, progress)
     default:
         return try solveElasticNetSpecialized(design, y, penalty, options, warmStart, warmIntercept, progress)
     }
@@ -247,6 +255,14 @@ public func lambdaMax<X: DesignMatrix>(
         return try lambdaMaxSpecialized(d, target, l1Ratio, weights, fitIntercept, positive)
     case let s as SparseCSC:
         return try lambdaMaxSpecialized(s, target, l1Ratio, weights, fitIntercept, positive)
+    case let d as DenseRowMajor:
+        return try lambdaMaxSpecialized(d, target, l1Ratio, weights, fitIntercept, positive)
+    case let d as WeightedDesign<DenseColumnMajor>:
+        return try lambdaMaxSpecialized(d, target, l1Ratio, weights, fitIntercept, positive)
+    case let d as WeightedDesign<DenseRowMajor>:
+        return try lambdaMaxSpecialized(d, target, l1Ratio, weights, fitIntercept, positive)
+    case let d as WeightedDesign<SparseCSC>:
+        return try lambdaMaxSpecialized(d, target, l1Ratio, weights, fitIntercept, positive)
     default:
         return try lambdaMaxSpecialized(design, target, l1Ratio, weights, fitIntercept, positive)
     }

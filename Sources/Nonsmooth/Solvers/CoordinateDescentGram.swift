@@ -435,8 +435,12 @@ func lambdaMaxSpecialized<X: DesignMatrix>(
     var sum = 0.0
     if fitIntercept { for i in 0..<n { sum += residual[i] } }
     var best = 0.0
+    // One block product (a single pass over X in either memory order) rather
+    // than a column at a time.
+    let products = DoubleBuffer(model.p)
+    design.transposeMultiply(residual.base, vectors: 1, into: products.base)
     for j in model.penalized {
-        let c = design.columnDot(j, residual.base) - model.means[j] * sum
+        let c = products[j] - model.means[j] * sum
         let v = (positive ? c : abs(c)) / model.lambda1[j]
         if v > best { best = v }
     }

@@ -116,27 +116,25 @@ final class ElasticNetModel<X: DesignMatrix> {
         var inert = [Bool](repeating: false, count: p)
         var isUnpen = [Bool](repeating: false, count: p)
         var unpen: [Int] = [], pen: [Int] = []
+        // One pass over X for every column statistic; it is also the pass that
+        // finds non-finite entries (a NaN or ±∞ makes its column's sums non-finite).
+        let rawSquares = DoubleBuffer(p), centred = DoubleBuffer(fitIntercept ? p : 0)
+        design.columnMoments(sums: sums.base, squares: rawSquares.base, centred: fitIntercept ? centred.base : nil)
         for j in 0..<p {
             var s2: Double
+            let raw = rawSquares[j]
+            guard sums[j].isFinite, raw.isFinite else {
+                throw NonsmoothError.invalidArgument(
+                    name: "X", reason: "contains NaN or infinity, or its squared norm overflows (column \(j))")
+            }
             if fitIntercept {
-                let sum = design.columnSum(j)
-                let m = sum / nd
-                sums[j] = sum
-                means[j] = m
-                s2 = design.centeredColumnSquaredNorm(j, mean: m)
-                let raw = design.columnSquaredNorm(j)
-                guard sum.isFinite, raw.isFinite, s2.isFinite else {
-                    throw NonsmoothError.invalidArgument(
-                        name: "X", reason: "column \(j) has non-finite entries or its squared norm overflows")
-                }
+                means[j] = sums[j] / nd
+                s2 = centred[j]
                 // A constant column centres to rounding noise, not to exact zeros.
                 if s2 <= 1e-26 * raw { s2 = 0 }
             } else {
-                s2 = design.columnSquaredNorm(j)
-                guard s2.isFinite else {
-                    throw NonsmoothError.invalidArgument(
-                        name: "X", reason: "column \(j) has non-finite entries or its squared norm overflows")
-                }
+                sums[j] = 0
+                s2 = raw
             }
             norm2[j] = s2
             let w = penalty.weights?[j] ?? 1

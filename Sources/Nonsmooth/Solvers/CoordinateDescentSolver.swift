@@ -284,7 +284,7 @@ final class ResidualCoordinateDescent<X: DesignMatrix> {
             aug = model.augmentedSquare(b, over: f)
         } else {
             let active = p - excluded.count(where: { $0 })
-            if X.hasFastGram && 2 * active >= p {
+            if X.hasFastGram && (2 * active >= p || X.prefersBlockProducts) {
                 X.transposeMultiply(cb, vectors: k, into: corr)
                 if model.fitIntercept {
                     for c in 0..<k where sums[c] != 0 {

@@ -57,7 +57,7 @@ struct WorkingSetGram {
     /// when the means are large compared with the spread) into blocks of rows
     /// as large as 32 MiB allow — usually all n rows — and each block adds
     /// dsyrk (new × new), dgemm (cached × new) and dgemv (yᵀ new) products.
-    mutating func include(_ ws: [Int], design: DenseColumnMajor, means: UnsafePointer<Double>?,
+    mutating func include<D: DenseDesign>(_ ws: [Int], design: D, means: UnsafePointer<Double>?,
                           target: UnsafePointer<Double>) {
         let added = ws.filter { slots[$0] < 0 }
         guard !added.isEmpty else { return }
@@ -75,12 +75,11 @@ struct WorkingSetGram {
         while start < n {
             let count = min(block, n - start)
             for (t, j) in columns.enumerated() {
-                let x = design.column(j) + start, b = buffer + t * count
+                let b = buffer + t * count
+                design.copyColumn(j, from: start, count: count, into: b)
                 if let m = means {
                     let mj = m[j]
-                    for i in 0..<count { b[i] = x[i] - mj }
-                } else {
-                    b.update(from: x, count: count)
+                    for i in 0..<count { b[i] -= mj }
                 }
             }
             let fresh = buffer + c * count, n32 = Int32(count), a32 = Int32(a)
@@ -123,7 +122,7 @@ struct WorkingSetGram {
     /// Caches the whole Gram matrix X_cᵀX_c at once (one dsyrk on X, which runs
     /// about three times faster per multiply-add than the thin products of
     /// `include`) and X_cᵀy_c.
-    mutating func includeAll(design: DenseColumnMajor, means: UnsafePointer<Double>?, target: UnsafePointer<Double>) {
+    mutating func includeAll<D: DenseDesign>(design: D, means: UnsafePointer<Double>?, target: UnsafePointer<Double>) {
         let p = slots.count, n = design.rows
         entries = [Double](repeating: 0, count: p * p)
         entries.withUnsafeMutableBufferPointer { design.gram(means: means, into: $0.baseAddress!) }
@@ -185,7 +184,7 @@ extension ResidualCoordinateDescent {
     /// reached its rounding level.
     func gramEligible(_ ws: [Int]) -> Bool {
         gramAllowed && !gramStalled && 4 * ws.count <= n && ws.count <= WorkingSetGram.maxFeatures
-            && model.unpenalized.isEmpty && model.design is DenseColumnMajor
+            && model.unpenalized.isEmpty && model.design is any DenseDesign
     }
 
     /// The Gram entries to buy before the next epoch of the subproblem on `ws`,
@@ -233,7 +232,7 @@ extension ResidualCoordinateDescent {
     /// (its residual is the extrapolated residual of Massias, Gramfort & Salmon 2018).
     /// On return β holds the subproblem's iterate and r its explicit residual.
     func solveSubproblemGram(_ ws: [Int], tolerance: Double, isFull: Bool, purchase: GramPurchase) throws {
-        guard let design = model.design as? DenseColumnMajor else { return }
+        guard let design = model.design as? any DenseDesign else { return }
         var cache = workingSetGram ?? WorkingSetGram(features: p)
         workingSetGram = nil   // keeps the cache uniquely referenced while it grows
         let means = model.fitIntercept ? UnsafePointer(model.means.base) : nil

@@ -35,6 +35,23 @@ public protocol DesignMatrix {
     /// Whether `gram` is a fast BLAS-3 product (dense storage), which makes the
     /// Gram variant of coordinate descent worth choosing automatically.
     var hasFastGram: Bool { get }
+    /// Whether one column costs much more to read than its share of a block
+    /// product (strided storage): products with every column still in play
+    /// then go through `transposeMultiply`.
+    var prefersBlockProducts: Bool { get }
+    /// For every column j: sums[j] = Σᵢ x_ij, squares[j] = ‖x_j‖² and, when
+    /// `centred` is given, centred[j] = Σᵢ (x_ij − sums[j]/n)². Non-finite
+    /// entries make these non-finite (callers check them: this is the pass
+    /// that finds NaN or ±∞ in X).
+    func columnMoments(sums: UnsafeMutablePointer<Double>, squares: UnsafeMutablePointer<Double>,
+                       centred: UnsafeMutablePointer<Double>?)
+}
+
+/// A design whose columns can be copied into contiguous memory (dense
+/// storage), as the Gram form of coordinate descent gathers them.
+public protocol DenseDesign: DesignMatrix {
+    /// out[0..<count] = rows start ..< start + count of column j.
+    func copyColumn(_ j: Int, from start: Int, count: Int, into out: UnsafeMutablePointer<Double>)
 }
 
 extension DesignMatrix {
@@ -54,27 +71,71 @@ extension DesignMatrix {
         }
     }
 
-    /// Column by column: scatter x_j into a dense vector, then dot it with the
-    /// columns k ≤ j. O(p·nnz + p·n) time, O(n) scratch.
     public func gram(means: UnsafePointer<Double>?, into out: UnsafeMutablePointer<Double>) {
-        let n = rows, p = columns
-        let dense = UnsafeMutablePointer<Double>.allocate(capacity: max(n, 1))
-        defer { dense.deallocate() }
-        dense.initialize(repeating: 0, count: max(n, 1))
-        for j in 0..<p {
-            columnAxpy(j, 1, dense)
-            for k in 0...j {
-                var g = columnDot(k, dense)
-                if let m = means { g -= Double(n) * m[k] * m[j] }
-                out[j * p + k] = g
-                out[k * p + j] = g
-            }
-            columnAxpy(j, -1, dense)
-            // Exact zeros again (x + (−x) is exact), so no drift between columns.
-        }
+        gramByColumns(self, means: means, into: out)
     }
 
     public var hasFastGram: Bool { false }
+
+    public var prefersBlockProducts: Bool { false }
+
+    public func columnMoments(sums: UnsafeMutablePointer<Double>, squares: UnsafeMutablePointer<Double>,
+                              centred: UnsafeMutablePointer<Double>?) {
+        let nd = Double(rows)
+        for j in 0..<columns {
+            let sum = columnSum(j)
+            sums[j] = sum
+            squares[j] = columnSquaredNorm(j)
+            if let c = centred { c[j] = centeredColumnSquaredNorm(j, mean: sum / nd) }
+        }
+    }
+}
+
+/// Column by column: scatter x_j into a dense vector, then dot it with the
+/// columns k ≤ j. O(p·nnz + p·n) time, O(n) scratch.
+func gramByColumns<X: DesignMatrix>(_ x: X, means: UnsafePointer<Double>?, into out: UnsafeMutablePointer<Double>) {
+    let n = x.rows, p = x.columns
+    let dense = UnsafeMutablePointer<Double>.allocate(capacity: max(n, 1))
+    defer { dense.deallocate() }
+    dense.initialize(repeating: 0, count: max(n, 1))
+    for j in 0..<p {
+        x.columnAxpy(j, 1, dense)
+        for k in 0...j {
+            var g = x.columnDot(k, dense)
+            if let m = means { g -= Double(n) * m[k] * m[j] }
+            out[j * p + k] = g
+            out[k * p + j] = g
+        }
+        x.columnAxpy(j, -1, dense)
+        // Exact zeros again (x + (−x) is exact), so no drift between columns.
+    }
+}
+
+
+/// The p×p Gram matrix AᵀA (column-major, both triangles) of an n×p matrix A
+/// delivered in row blocks: `fill(start, count, buffer)` writes rows
+/// start ..< start + count of A into `buffer`, column-major with leading
+/// dimension `count`; one dsyrk per block, O(block·p) scratch.
+func blockedGram(rows n: Int, columns p: Int, block: Int, into out: UnsafeMutablePointer<Double>,
+                 fill: (_ start: Int, _ count: Int, _ buffer: UnsafeMutablePointer<Double>) -> Void) {
+    let buffer = UnsafeMutablePointer<Double>.allocate(capacity: max(block * p, 1))
+    defer { buffer.deallocate() }
+    var start = 0
+    while start < n {
+        let count = min(block, n - start)
+        fill(start, count, buffer)
+        cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, Int32(p), Int32(count), 1, buffer, Int32(count),
+                    start == 0 ? 0 : 1, out, Int32(p))
+        start += count
+    }
+    fillLowerTriangle(out, p)
+}
+
+/// Copies the upper triangle of the column-major p×p `out` into its lower one.
+func fillLowerTriangle(_ out: UnsafeMutablePointer<Double>, _ p: Int) {
+    for j in 0..<p {
+        for k in 0..<j { out[k * p + j] = out[j * p + k] }
+    }
 }
 
 // MARK: - Dense, column-major (Fortran order)
@@ -82,7 +143,7 @@ extension DesignMatrix {
 /// A column-major (Fortran-order) dense matrix read in place: entry (i, j) is
 /// `base[i + j·leadingDimension]`. No copy is made; the memory must outlive
 /// every use of the value.
-public struct DenseColumnMajor: DesignMatrix {
+public struct DenseColumnMajor: DenseDesign {
     public let base: UnsafePointer<Double>
     public let rows: Int
     public let columns: Int
@@ -192,37 +253,26 @@ public struct DenseColumnMajor: DesignMatrix {
     /// cancellation when the means are large compared with the spread).
     public func gram(means: UnsafePointer<Double>?, into out: UnsafeMutablePointer<Double>) {
         let p = columns
-        guard p > 0 else { return }
-        let p32 = Int32(p)
-        if rows == 0 {
-            out.update(repeating: 0, count: p * p)
-            return
-        }
+        guard p > 0, rows > 0 else { return out.update(repeating: 0, count: p * p) }
         if let m = means {
-            let block = min(rows, 256)
-            let buffer = UnsafeMutablePointer<Double>.allocate(capacity: block * p)
-            defer { buffer.deallocate() }
-            var start = 0
-            while start < rows {
-                let count = min(block, rows - start)
+            blockedGram(rows: rows, columns: p, block: min(rows, 256), into: out) { start, count, buffer in
                 for j in 0..<p {
                     let x = column(j) + start, b = buffer + j * count, mj = m[j]
                     for i in 0..<count { b[i] = x[i] - mj }
                 }
-                cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, p32, Int32(count), 1, buffer, Int32(count),
-                            start == 0 ? 0 : 1, out, p32)
-                start += count
             }
         } else {
-            cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, p32, Int32(rows), 1, base,
-                        Int32(leadingDimension), 0, out, p32)
-        }
-        for j in 0..<p {
-            for k in 0..<j { out[k * p + j] = out[j * p + k] }
+            cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, Int32(p), Int32(rows), 1, base,
+                        Int32(leadingDimension), 0, out, Int32(p))
+            fillLowerTriangle(out, p)
         }
     }
 
     public var hasFastGram: Bool { true }
+
+    public func copyColumn(_ j: Int, from start: Int, count: Int, into out: UnsafeMutablePointer<Double>) {
+        out.update(from: column(j) + start, count: count)
+    }
 }
 
 // MARK: - Sparse, compressed sparse columns

@@ -50,105 +50,93 @@ def _check_sample_weight(sample_weight, n):
 
 
 class _Problem:
-    """The data of one fit after sample weights and centring, ready for the core.
+    """The data of one fit, ready for the core: the user's X (never copied:
+    any memory order, or CSC), y and the validated sample weights.
 
-    Sample weights s (normalized to sum to n) become row scalings by √s. With an
-    intercept, dense X is centred by its weighted means; sparse X instead gets
-    one extra unpenalized column √s whose coefficient is the intercept, so it is
-    never densified.
+    The core handles sample weights and the intercept itself (a weighted,
+    implicitly centred view of X; see ``WeightedDesign.swift``) and checks X
+    for NaN and infinity in the pass that computes its column norms.
     """
 
     def __init__(self, X, y, sample_weight, fit_intercept, estimator="This estimator"):
-        design = Design(X)
-        n, p = design.shape
-        y = as_target(y, n, estimator=estimator)
-        s = _check_sample_weight(sample_weight, n)
+        self._design = Design(X, check_finite=False)
+        n, p = self._design.shape
+        self._y = as_target(y, n, estimator=estimator)
+        self.sample_weight = _check_sample_weight(sample_weight, n)
         self.n_features = p
-        self.x_offset = None
-        self.y_offset = 0.0
-        self.native_intercept = fit_intercept
-        self.intercept_column = False
-        self.tol_scale = 1.0
-        if s is not None:
-            root = np.sqrt(s)
-            if design.sparse:
-                import scipy.sparse as sp
-
-                scaled = design.matrix.multiply(root[:, None])
-                if fit_intercept:
-                    scaled = sp.hstack([scaled, sp.csc_matrix(root[:, None])])
-                    self.intercept_column = True
-                    self.native_intercept = False
-                    # The core scales tol by ||y||²/n; keep scikit-learn's centred ||y||².
-                    centred = np.sum(s * (y - np.average(y, weights=s)) ** 2)
-                    total = np.sum(s * y ** 2)
-                    self.tol_scale = centred / total if total > 0 else 1.0
-                design = Design(scaled.tocsc())
-                y = y * root
-            else:
-                Xd = design.matrix
-                if fit_intercept:
-                    self.x_offset = np.average(Xd, axis=0, weights=s)
-                    self.y_offset = float(np.average(y, weights=s))
-                    Xd = Xd - self.x_offset
-                    y = y - self.y_offset
-                    self.native_intercept = False
-                design = Design(np.asfortranarray(Xd * root[:, None]))
-                y = y * root
-        self.design = design
-        self.y = np.ascontiguousarray(y)
-
-    def native_weights(self, weights, positive):
-        if not self.intercept_column:
-            return weights
-        if positive:
-            raise ValueError("positive: not supported together with sparse X, sample_weight and "
-                             "fit_intercept=True yet; use a dense X")
-        w = np.ones(self.n_features) if weights is None else weights
-        return np.append(w, 0.0)  # the intercept column is unpenalized
+        self.fit_intercept = fit_intercept
+        self._explicit = None
 
     def alpha_max(self, l1_ratio, weights, positive):
-        d, w = self.design, self.native_weights(weights, positive)
-        if d.sparse:
-            return _native.enet_alpha_max((d.data, d.indices, d.indptr), self.y, l1_ratio, w,
-                                          positive, self.native_intercept, d.shape)
-        return _native.enet_alpha_max(d.matrix, self.y, l1_ratio, w, positive, self.native_intercept, None)
+        d = self._design
+        X = (d.data, d.indices, d.indptr) if d.sparse else d.matrix
+        return _native.enet_alpha_max(X, self._y, self.sample_weight, l1_ratio, weights, positive,
+                                      self.fit_intercept, d.shape if d.sparse else None)
 
     def solve(self, alpha, l1_ratio, weights, positive, tol, max_iter, options, gram, coef, intercept, warm_start,
               callback, every, history=None):
         """Solve in place into `coef` (n_features entries); returns (status, intercept, info).
 
         `history`, a C-contiguous float64 array of shape (k, 2), receives up to k
-        rows (epoch, duality gap); ``info[5]`` says how many were written.
+        rows (epoch, duality gap); ``info[5]`` says how many were written. On
+        interrupt the exception's ``native_state`` is (status, intercept, info)
+        of the last iterate, `coef` holding its coefficients.
         """
-        d, w = self.design, self.native_weights(weights, positive)
-        x = np.append(coef, intercept) if self.intercept_column else coef
-        tol = tol * self.tol_scale
-        try:
-            if d.sparse:
-                status, b, info = _native.enet_fit_csc(
-                    d.data, d.indices, d.indptr, d.shape[0], d.shape[1], self.y, alpha, l1_ratio, w, positive,
-                    self.native_intercept, tol, max_iter, options, x, warm_start, callback, every, history)
-            else:
-                status, b, info = _native.enet_fit_dense(
-                    d.matrix, self.y, alpha, l1_ratio, w, positive, self.native_intercept, tol, max_iter,
-                    options, gram, x, warm_start, callback, every, history)
-        except BaseException as exc:  # interrupted: the last iterate, unpacked the same way
-            if not hasattr(exc, "native_state"):
-                raise
-            status, b, info = exc.native_state
-            exc.native_state = (status, self._intercept(coef, x, b), info)
-            raise
-        return status, self._intercept(coef, x, b), info
+        d, s = self._design, self.sample_weight
+        ic = self.fit_intercept
+        # The warm intercept travels through the same double the core writes.
+        if d.sparse:
+            return _native.enet_fit_csc(d.data, d.indices, d.indptr, d.shape[0], d.shape[1], self._y, s, alpha,
+                                        l1_ratio, weights, positive, ic, tol, max_iter, options, coef, warm_start,
+                                        callback, every, history, intercept)
+        return _native.enet_fit_dense(d.matrix, self._y, s, alpha, l1_ratio, weights, positive, ic, tol, max_iter,
+                                      options, gram, coef, warm_start, callback, every, history, intercept)
 
-    def _intercept(self, coef, x, b):
-        """Copies the solver's `x` into `coef` and returns the model's intercept."""
-        if self.intercept_column:
-            coef[:] = x[:-1]
-            return float(x[-1])
-        if self.x_offset is not None:
-            return self.y_offset - float(self.x_offset @ coef)
-        return b
+    # The bilevel hypergradients (nonsmooth.tuning) still differentiate the
+    # weighted problem as the unweighted one of explicitly transformed data;
+    # these build it on first use (a copy of X with sample weights, as before).
+
+    def _transformed(self):
+        if self._explicit is not None:
+            return self._explicit
+        design, y, s = self._design, self._y, self.sample_weight
+        explicit = {"design": design, "y": y, "x_offset": None, "intercept_column": False}
+        if s is not None:
+            root = np.sqrt(s)
+            if design.sparse:
+                import scipy.sparse as sp
+
+                scaled = design.matrix.multiply(root[:, None])
+                if self.fit_intercept:
+                    scaled = sp.hstack([scaled, sp.csc_matrix(root[:, None])])
+                    explicit["intercept_column"] = True
+                explicit["design"] = Design(scaled.tocsc())
+            else:
+                Xd = design.matrix
+                if self.fit_intercept:
+                    explicit["x_offset"] = np.average(Xd, axis=0, weights=s)
+                    Xd = Xd - explicit["x_offset"]
+                    y = y - float(np.average(y, weights=s))
+                explicit["design"] = Design(np.asfortranarray(Xd * root[:, None]))
+            explicit["y"] = np.ascontiguousarray(y * root)
+        self._explicit = explicit
+        return explicit
+
+    @property
+    def design(self):
+        return self._transformed()["design"]
+
+    @property
+    def y(self):
+        return self._transformed()["y"]
+
+    @property
+    def x_offset(self):
+        return self._transformed()["x_offset"]
+
+    @property
+    def intercept_column(self):
+        return self._transformed()["intercept_column"]
 
 
 def _warn_unless_certified(who, status, gap, tolerance, iterations, max_iter, unit="epochs"):

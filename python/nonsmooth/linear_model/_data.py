@@ -43,10 +43,16 @@ def as_target(y, n: int, name: str = "y", estimator: str = "This estimator") -> 
 
 class Design:
     """X ready for the native core: a dense float64 array (any memory order; the
-    core reads Fortran order in place and copies C order once) or CSC arrays
-    with int32 row indices (never densified)."""
+    core reads Fortran and C order in place) or CSC arrays with int32 row
+    indices (never densified).
 
-    def __init__(self, X, name: str = "X"):
+    ``check_finite=False`` leaves the NaN/infinity check of a dense X to the
+    core, which makes it in the pass that computes the column norms (NumPy's
+    check builds an n×p boolean array); only for arrays passed to a solver that
+    does so (the coordinate-descent fits).
+    """
+
+    def __init__(self, X, name: str = "X", check_finite: bool = True):
         self.sparse = is_sparse(X)
         if self.sparse:
             if X.dtype.kind == "c":
@@ -54,7 +60,7 @@ class Design:
             self.matrix, self.data, self.indices, self.indptr = as_csc(X, name)
         else:
             X = _numeric(X, name)
-            X = as_float_array(X, name, allow_empty=True)
+            X = as_float_array(X, name, allow_empty=True, finite=check_finite)
             if X.ndim != 2:
                 raise ValueError(f"{name}: expected a 2-D array, got shape {X.shape}. Reshape your data "
                                  "with X.reshape(-1, 1) for a single feature or X.reshape(1, -1) for a "
