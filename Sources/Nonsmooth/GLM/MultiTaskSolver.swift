@@ -30,7 +30,10 @@ public struct MultiTaskResult {
 ///
 /// Certificate: the duality gap P(W) − D(Θ), Θ = s·G with s ≤ 1 the largest
 /// scale keeping ‖X_jᵀΘ‖ ≤ λρ for every j when ρ = 1 (for ρ < 1 every Θ is
-/// dual-feasible); the best dual value seen is kept. With λ = 0 the KKT
+/// dual-feasible), and the same for the Anderson combination of the last
+/// epochs' gradients (dual extrapolation, Massias, Gramfort & Salmon 2018,
+/// whose residuals converge faster than the iterate's); the best dual value
+/// seen is kept. With λ = 0 the KKT
 /// violation certifies instead. The loop always ends on a coordinate-descent
 /// epoch, so zero rows are exact.
 ///
