@@ -110,7 +110,8 @@ def _distributed():
         return {}
     return {distributed.ElasticNet: lambda: distributed.ElasticNet(0.1, l1_ratio=0.3),
             distributed.Lasso: lambda: distributed.Lasso(0.2, weights=np.ones(3)),
-            distributed.SparseLogisticRegression: lambda: distributed.SparseLogisticRegression(0.05)}
+            distributed.SparseLogisticRegression: lambda: distributed.SparseLogisticRegression(0.05),
+            distributed.MultiOutputRegressor: lambda: distributed.MultiOutputRegressor(ns.Lasso(0.1))}
 
 
 FACTORIES = {

@@ -31,6 +31,7 @@ from .linear_model import ElasticNet, Lasso, enet_path, lasso_path
 from .linear_model import MultiTaskElasticNet, MultiTaskLasso
 from .linear_model import (GeneralizedLinearEstimator, MCPRegression, SCADRegression, SparseLogisticRegression,
                            logistic_path)
+from .linear_model import GroupLasso, SparseGroupLasso, group_lasso_path
 from .tuning import ElasticNetTuned, ImplicitDifferentiationWarning, LassoTuned, WeightedLassoTuned
 from .optimize import OptimizeResult, admm, minimize, subgradient_method
 from . import autodiff
@@ -120,6 +121,9 @@ __all__ = [
     "SCADRegression",
     "SparseLogisticRegression",
     "logistic_path",
+    "GroupLasso",
+    "SparseGroupLasso",
+    "group_lasso_path",
     "linear_model",
     "optimize",
     "OptimizeResult",
