@@ -65,6 +65,19 @@ const char *ns_version(void);
 ns_status ns_set_num_threads(int32_t n);
 int32_t ns_get_num_threads(void);
 
+/*
+ * Threads of the autodiff engine's large matrix products (ns_program_*,
+ * ns_train). A product of at least 2^22 multiply-adds is computed as at most 8
+ * panels of its longer output dimension (64 rows or columns at least), always
+ * the same panels for the same shape, so the result does not depend on the
+ * thread count; the panels run on up to n threads (default, or n = 0: the CPUs
+ * of the process's affinity mask) when no other autodiff call is running in the
+ * process at that moment and ns_get_num_threads() is 1, else on the calling
+ * thread. n = 1 keeps every product on the calling thread.
+ */
+ns_status ns_set_autodiff_threads(int32_t n);
+int32_t ns_get_autodiff_threads(void);
+
 /* Number of live handles of every kind (created and not yet destroyed): for leak checks. */
 int64_t ns_live_handles(void);
 
@@ -572,7 +585,17 @@ ns_status ns_multitask_fit(const ns_matrix *X, const double *Y, const ns_multita
  * A program is built node by node in an ns_graph, compiled once into an
  * immutable ns_program, then evaluated and differentiated any number of times
  * (buffers are planned once and reused; programs are thread-safe). Arrays are
- * N-D float64, contiguous row-major; elementwise operations broadcast like NumPy.
+ * N-D, contiguous row-major; elementwise operations broadcast like NumPy.
+ *
+ * Precision. ns_program_evaluate, ns_program_vjp and ns_train take an ns_dtype:
+ * every buffer of the call (arguments, cotangents, gradients, outputs) then
+ * holds float64 (double) or float32 (float) numbers, and the program runs in
+ * that precision end to end (elementwise kernels, sgemm or dgemm, the reverse
+ * pass); graph constants and float attributes are rounded to it. Kink
+ * decisions are made on the exact value of each element, so a float32 and a
+ * float64 evaluation at the same float32 numbers report the same kinks where
+ * the intermediate values agree. The other derivative functions (jvp, hvp,
+ * jacobian, lexicographic) take float64 buffers.
  *
  * Every graph function returns the new value's id in *out_id; ids are the
  * operands of later calls and the outputs of ns_program_create. Shape errors
@@ -610,6 +633,10 @@ ns_status ns_multitask_fit(const ns_matrix *X, const double *Y, const ns_multita
  */
 typedef struct ns_graph ns_graph;
 typedef struct ns_program ns_program;
+
+typedef int32_t ns_dtype;
+#define NS_FLOAT64 0   /* buffers of double */
+#define NS_FLOAT32 1   /* buffers of float  */
 
 #define NS_TIES_LOWEST_INDEX 0
 #define NS_TIES_SPLIT        1
@@ -714,9 +741,9 @@ ns_status ns_program_shape(const ns_program *program, int32_t role, int64_t inde
 
 /* The outputs at the arguments. Arguments must be finite (NS_INVALID_ARGUMENT
  * naming "argument k" otherwise). */
-ns_status ns_program_evaluate(const ns_program *program, const ns_kink_policy *policy,
-                              int64_t n_inputs, const double *const *inputs, const int64_t *input_sizes,
-                              int64_t n_outputs, double *const *outputs, const int64_t *output_sizes,
+ns_status ns_program_evaluate(const ns_program *program, const ns_kink_policy *policy, ns_dtype dtype,
+                              int64_t n_inputs, const void *const *inputs, const int64_t *input_sizes,
+                              int64_t n_outputs, void *const *outputs, const int64_t *output_sizes,
                               char *kinks, int64_t kinks_capacity);
 
 /*
@@ -725,12 +752,12 @@ ns_status ns_program_evaluate(const ns_program *program, const ns_kink_policy *p
  * may hold NULL (zero). `outputs` may be NULL (values not wanted). Costs a
  * small constant times one evaluation.
  */
-ns_status ns_program_vjp(const ns_program *program, const ns_kink_policy *policy,
-                         int64_t n_inputs, const double *const *inputs, const int64_t *input_sizes,
-                         int64_t n_outputs, const double *const *cotangents, const int64_t *cotangent_sizes,
+ns_status ns_program_vjp(const ns_program *program, const ns_kink_policy *policy, ns_dtype dtype,
+                         int64_t n_inputs, const void *const *inputs, const int64_t *input_sizes,
+                         int64_t n_outputs, const void *const *cotangents, const int64_t *cotangent_sizes,
                          int64_t n_wrt, const int64_t *wrt,
-                         double *const *gradients, const int64_t *gradient_sizes,
-                         double *const *outputs, const int64_t *output_sizes,
+                         void *const *gradients, const int64_t *gradient_sizes,
+                         void *const *outputs, const int64_t *output_sizes,
                          char *kinks, int64_t kinks_capacity);
 
 /*
@@ -895,7 +922,11 @@ ns_status ns_learning_rate(const char *schedule, const double *parameters, int64
 
 /*
  * Minimizes the scalar output 0 of `loss` over its parameter arguments by
- * `steps` steps of the optimizer, entirely in native code:
+ * `steps` steps of the optimizer, entirely in native code. `dtype` is the
+ * element type of inputs, parameters and averaged (see Precision above): the
+ * programs run in it; the parameter vector, optimizer state, prox steps and
+ * averages are kept in float64 inside the loop and rounded to dtype when the
+ * program reads them (float64 master weights).
  *
  *   for k = 0 .. steps-1:
  *       B_k = next minibatch of batch_size row indices of the data
@@ -941,15 +972,15 @@ ns_status ns_learning_rate(const char *schedule, const double *parameters, int64
  *   reached (stop reason NS_TRAIN_CANCELLED). A divergence is not an error:
  *   NS_OK with stop reason NS_TRAIN_DIVERGED and the last (non-finite) state.
  */
-ns_status ns_train(const ns_program *loss, const ns_program *evaluation,
-                   int64_t n_inputs, const double *const *inputs, const int64_t *input_sizes,
+ns_status ns_train(const ns_program *loss, const ns_program *evaluation, ns_dtype dtype,
+                   int64_t n_inputs, const void *const *inputs, const int64_t *input_sizes,
                    const int32_t *roles, int64_t rows, const ns_prox *const *prox,
                    const int64_t *state_outputs, const double *state_momentum,
                    ns_optimizer *optimizer,
                    const char *schedule, const double *schedule_parameters, int64_t n_schedule_parameters,
                    int64_t steps, int64_t batch_size, int32_t replacement, uint64_t seed,
                    int64_t record_every, double threshold, int32_t averaging, const ns_kink_policy *policy,
-                   double *const *parameters, double *const *averaged,
+                   void *const *parameters, void *const *averaged,
                    double *history, int64_t history_capacity,
                    char *kinks, int64_t kinks_capacity, double *info,
                    ns_progress_callback callback, void *context, double callback_seconds);
