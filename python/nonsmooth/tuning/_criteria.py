@@ -144,7 +144,7 @@ class Criterion:
     >>> isinstance(crit, ns.tuning.Criterion), crit
     (True, CrossVal(cv=3))
     >>> round(ns.LassoTuned(criterion=crit).fit(X, y).alpha_, 3)
-    0.265
+    0.263
     """
 
     def bind(self, X, y, fit_intercept: bool, rng, sample_weight=None, groups=None) -> BoundCriterion:
@@ -218,7 +218,7 @@ class HeldOut(Criterion):
     >>> X, y = (d.data - d.data.mean(0)) / d.data.std(0), d.target
     >>> model = ns.LassoTuned(criterion=ns.tuning.HeldOut(X[300:], y[300:])).fit(X[:300], y[:300])
     >>> model.criterion_name_, round(model.alpha_, 3)
-    ('held-out MSE', 2.236)
+    ('held-out MSE', 2.235)
     """
 
     def __init__(self, X_val=None, y_val=None, *, validation_fraction=0.25):
@@ -396,7 +396,7 @@ class SURE(Criterion):
     >>> X, y = (d.data - d.data.mean(0)) / d.data.std(0), d.target
     >>> model = ns.LassoTuned(criterion=ns.tuning.SURE()).fit(X, y)
     >>> model.criterion_name_, round(model.alpha_, 3)
-    ('SURE', 0.95)
+    ('SURE', 0.951)
     """
 
     def __init__(self, sigma=None):

@@ -610,7 +610,7 @@ class LassoTuned(_TunedBase):
     >>> X = (d.data - d.data.mean(0)) / d.data.std(0)
     >>> model = ns.LassoTuned(cv=5).fit(X, d.target)
     >>> print(f"α = {model.alpha_:.3f}, CV MSE = {model.criterion_:.1f}, {np.count_nonzero(model.coef_)} features")
-    α = 0.083, CV MSE = 2991.8, 9 features
+    α = 0.082, CV MSE = 2991.8, 9 features
     >>> model.history_[-1]["phase"], model.predict(X[:2]).round(1)
     ('descent', array([205.6,  68.8]))
     """
