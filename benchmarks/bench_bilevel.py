@@ -20,6 +20,11 @@ per feature (1 000 on the 500 × 1 000 design).
 
     python benchmarks/bench_bilevel.py            # all data sets
     python benchmarks/bench_bilevel.py --quick    # skip the 100 × 10 000 design
+    python benchmarks/bench_bilevel.py --blas-threads 1   # every BLAS (NumPy's, SciPy's, ours) on one thread
+
+Unpinned, NumPy's OpenBLAS runs LassoCV's products on every core, and on a
+shared 2-core machine its spinning threads made LassoCV 5–40× slower in wall
+time than its own CPU time; the pinned rows are the fair comparison.
 """
 from __future__ import annotations
 
@@ -126,12 +131,18 @@ def run_weighted(X, y):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the 100 × 10 000 design")
+    parser.add_argument("--blas-threads", type=int, default=None, help="limit every BLAS to this many threads")
     args = parser.parse_args()
+    if args.blas_threads:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.blas_threads)
     import sklearn
 
     print(f"# bench_bilevel — {datetime.date.today()}, {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} CPUs, Python {platform.python_version()}, NumPy {np.__version__}, "
-          f"scikit-learn {sklearn.__version__}, nonsmooth {ns.__version__}")
+          f"scikit-learn {sklearn.__version__}, nonsmooth {ns.__version__}, BLAS threads: "
+          f"{args.blas_threads or 'unpinned'}, load average {os.getloadavg()[0]:.1f}")
     # warm-up (imports, first native calls)
     Xw, yw = simulated(9, 50, 20)
     ns.LassoTuned(max_outer=2).fit(Xw, yw)
