@@ -131,8 +131,9 @@ def run(argv=None) -> int:
 
     solves = model.n_outer_ * args.cv
     scan = sum(r["phase"] == "scan" for r in model.history_)
-    print(f"Bilevel ({args.hypergradient} hypergradients; a {scan}-point coarse scan, then gradient descent with "
-          f"line search on log λ: {model.n_outer_} outer steps = {solves} warm-started fold solves):")
+    print(f"Bilevel ({args.hypergradient} hypergradients; a {scan}-point coarse scan, then secant steps on the "
+          f"hypergradient inside a shrinking bracket of log λ: {model.n_outer_} outer steps = {solves} warm-started "
+          "fold solves):")
     print(f"  λ = {model.alpha_:.5g}   CV MSE = {model.criterion_:.6g}   support {np.count_nonzero(model.coef_)} of "
           f"{X.shape[1]}   time {t_bilevel:.3f} s")
     print(f"  stopped because {model.stop_reason_}")

@@ -83,6 +83,19 @@ class GradientDescent:
     (a factor e in α by default). Inner tolerances decrease along the way when the
     estimator's ``tol_decrease`` is set (HOAG's summable tolerance sequence).
 
+    With one hyperparameter (LassoTuned) the descent keeps a bracket [a, b] of a
+    local minimum and stops once it is narrower than ``bracket_tol``: a point
+    whose hypergradient is positive (negative) is a right (left) end, and so is a
+    trial point with a higher criterion than the current one on the side its
+    hypergradient points to. The bracket starts from the points evaluated before
+    (the starting scan of ``alpha0="scan"``) and the box. Trial points are secant
+    steps on the hypergradient (the Barzilai–Borwein step in 1-D), replaced by
+    the midpoint between the current point and the end of the bracket when they
+    leave it, land in its last tenth or follow a rejected trial; no Armijo test,
+    the bracket makes progress. On the kinks of a cross-validation curve the secant steps of
+    the plain descent zig-zag (20–30 evaluations on 100 × 10 000); bracketed,
+    they stop after 5–8.
+
     Parameters
     ----------
     first_step : float, default=1.0
@@ -94,6 +107,9 @@ class GradientDescent:
     armijo : float, default=1e-4
         c in the Armijo condition.
     max_backtracks : int, default=30
+    bracket_tol : float, default=1e-3
+        One hyperparameter: stop when the bracket of the minimum is narrower than
+        this in log-space (α known to 0.1 %; scikit-learn's default grid steps by 7 %).
 
     Examples
     --------
@@ -101,13 +117,14 @@ class GradientDescent:
     >>> X, y = (d.data - d.data.mean(0)) / d.data.std(0), d.target
     >>> model = ns.LassoTuned(optimizer=ns.tuning.GradientDescent(first_step=0.5)).fit(X, y)
     >>> round(model.alpha_, 3), model.n_outer_ <= 50
-    (0.083, True)
+    (0.082, True)
     """
 
     name = "gd"
 
-    def __init__(self, first_step=1.0, shrink=0.5, increase=2.0, armijo=1e-4, max_backtracks=30):
+    def __init__(self, first_step=1.0, shrink=0.5, increase=2.0, armijo=1e-4, max_backtracks=30, bracket_tol=1e-3):
         self.first_step = first_step
+        self.bracket_tol = bracket_tol
         self.armijo = armijo
         self.shrink = shrink
         self.increase = increase
@@ -121,6 +138,8 @@ class GradientDescent:
         except _Budget:
             return theta, "max_outer = 0"
         objective.accept(theta)
+        if theta.size == 1:
+            return self._bracketed(objective, f_call, theta, f, g, lower, upper, rule)
         t = self.first_step / max(float(np.max(np.abs(g))), 1e-300)
         try:
             while True:
@@ -154,6 +173,71 @@ class GradientDescent:
                     return theta, f"the criterion decreased by {decrease:.1e} < rtol = {rule.rtol:.0e} (relative)"
         except _Budget:
             return theta, f"max_outer = {rule.max_outer} evaluations used"
+
+
+    def _bracketed(self, objective, f_call, theta, f, g, lower, upper, rule):
+        """One hyperparameter: secant steps on the hypergradient inside a shrinking bracket."""
+        x, g1 = float(theta[0]), float(g[0])
+        lo, hi = float(lower[0]), float(upper[0])
+        previous = None  # the last other point (θ, dC/dθ), for the secant
+        for record in getattr(objective, "history", []):  # points evaluated before (the scan)
+            xr, fr, gr = float(record["theta"][0]), record["criterion"], float(record["hypergradient"][0])
+            if xr == x:
+                continue
+            if xr < x and (gr < 0 or (g1 > 0 and fr > f)):
+                lo = max(lo, xr)
+            elif xr > x and (gr > 0 or (g1 < 0 and fr > f)):
+                hi = min(hi, xr)
+            if (xr - x) * g1 < 0 and (previous is None or abs(xr - x) < abs(previous[0] - x)):
+                previous = (xr, gr)  # the nearest point downhill
+        if g1 > 0:
+            hi = min(hi, x)
+        elif g1 < 0:
+            lo = max(lo, x)
+        rejected = False
+        try:
+            while True:
+                reason = rule.projected_gradient_small(np.array([x]), np.array([g1]), f, lower, upper)
+                if reason:
+                    return np.array([x]), reason
+                if hi - lo <= self.bracket_tol:
+                    return np.array([x]), (f"the minimum is bracketed within {hi - lo:.1e} in log-space "
+                                           f"(≤ bracket_tol = {self.bracket_tol:.0e})")
+                # Downhill from x, towards the end of the bracket the hypergradient points to.
+                end = lo if g1 > 0 else hi
+                slope = (g1 - previous[1]) / (x - previous[0]) if previous is not None else 0.0
+                trial = x - g1 / slope if slope > 0 else x - np.sign(g1) * self.first_step
+                inside = min(lo, end, x) < trial < max(hi, end, x) and (trial - x) * (end - x) > 0
+                # Bisect after a rejected trial and when the secant lands next to the end
+                # (regula falsi's stagnation: trials creeping towards one end).
+                if not inside or rejected or abs(trial - end) < 0.1 * abs(end - x):
+                    finite = end not in (float(lower[0]), float(upper[0])) or abs(end - x) <= self.first_step
+                    trial = 0.5 * (x + end) if finite else x - np.sign(g1) * self.first_step
+                reason = rule.step_too_small(np.array([trial - x]))
+                if reason:
+                    return np.array([x]), reason
+                fn, gn = f_call(np.array([trial]))
+                gn = float(gn[0])
+                rejected = fn > f
+                if not rejected:
+                    objective.accept(np.array([trial]))
+                    decrease = (f - fn) / max(abs(f), 1e-300)
+                    previous, (x, f, g1) = (x, g1), (trial, fn, gn)
+                    if gn > 0:
+                        hi = min(hi, x)
+                    elif gn < 0:
+                        lo = max(lo, x)
+                    if decrease < rule.rtol and objective.at_final_tol() and decrease > 0:
+                        return np.array([x]), (f"the criterion decreased by {decrease:.1e} < rtol = {rule.rtol:.0e} "
+                                               "(relative)")
+                else:  # higher than at x, on the side x's hypergradient points to: an end
+                    previous = (trial, gn)
+                    if trial < x:
+                        lo = max(lo, trial)
+                    else:
+                        hi = min(hi, trial)
+        except _Budget:
+            return np.array([x]), f"max_outer = {rule.max_outer} evaluations used"
 
 
 class FirstOrder:
