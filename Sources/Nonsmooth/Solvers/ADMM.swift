@@ -323,8 +323,7 @@ final class CholeskySystem {
             for i in 0...j { a[j * m + i] = scale * matrix[j * m + i] }
             a[j * m + j] += shift
         }
-        var n32 = Int32(m), lda = Int32(m), info: Int32 = 0
-        dpotrf_("U", &n32, a, &lda, &info)
+        let info = choleskyFactorize(a, m)
         guard info == 0 else {
             throw NonsmoothError.numericalError(
                 "ADMM: the Cholesky factorization failed (dpotrf info \(info)); the system is not numerically positive definite")
@@ -333,8 +332,7 @@ final class CholeskySystem {
 
     /// b ← (scale·M + shift·I)⁻¹ b.
     func solve(_ b: UnsafeMutablePointer<Double>) throws {
-        var n32 = Int32(m), nrhs: Int32 = 1, lda = Int32(m), ldb = Int32(m), info: Int32 = 0
-        dpotrs_("U", &n32, &nrhs, factor.base, &lda, b, &ldb, &info)
+        let info = choleskySolve(factor.base, m, b)
         guard info == 0 else { throw NonsmoothError.numericalError("ADMM: dpotrs failed (info \(info))") }
     }
 }
