@@ -132,7 +132,6 @@ func fitElasticNet<X: DesignMatrix>(
     }
     let result = try solveElasticNet(
         design: design, target: y, penalty: penalty, options: options, warmStart: warm,
-        warmIntercept: intercept?.pointee ?? 0,
         progress: observer(callback, context, every: Int64(options.progressEvery)))
     try writeResult(coefficients: result.coefficients, intercept: result.intercept, gap: result.dualityGap,
                     gapTolerance: result.gapTolerance, iterations: result.epochs, usedGram: result.usedGram,

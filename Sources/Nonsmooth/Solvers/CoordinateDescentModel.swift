@@ -173,13 +173,6 @@ final class ElasticNetModel<X: DesignMatrix> {
         self.penalized = pen
     }
 
-    /// The coordinate minimiser of P along β_j, given z = x_{c,j}ᵀr + ‖x_{c,j}‖²β_j.
-    @inline(__always)
-    func coordinateUpdate(_ j: Int, _ z: Double) -> Double {
-        if positive { return max(z - lambda1[j], 0) * inverseLipschitz[j] }
-        return softThreshold(z, lambda1[j]) * inverseLipschitz[j]
-    }
-
     /// Σ_j λ1_j|β_j| + ½λ2_jβ_j² over `features` (nil: all), or +∞ when
     /// `positive` and some β_j < 0.
     func penaltyValue(_ beta: UnsafePointer<Double>, over features: UnsafeBufferPointer<Int>? = nil) -> Double {
