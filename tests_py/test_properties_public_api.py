@@ -34,6 +34,8 @@ COVERAGE = {
         **{n: "test_properties_glm.py" for n in ("SparseLogisticRegression", "logistic_path", "MCPRegression",
                                                  "SCADRegression", "GeneralizedLinearEstimator")},
         **{n: TUNING for n in ("LassoTuned", "ElasticNetTuned", "WeightedLassoTuned")},
+        **{n: "test_multitask.py" for n in ("MultiTaskLasso", "MultiTaskElasticNet")},
+        **{n: "test_group_lasso.py" for n in ("GroupLasso", "SparseGroupLasso", "group_lasso_path")},
         **{n: OPTIMIZE for n in ("minimize", "subgradient_method", "admm", "OptimizeResult")},
         **{n: TRAINING for n in ("train", "TrainResult", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam")},
         **{n: AUTODIFF for n in ("function", "Function", "Kinks", "KinkReport", "Tracer")},

@@ -460,6 +460,13 @@ ns_status ns_admm(const ns_prox *f, const ns_prox *g, int64_t dimension, double 
  *  NS_PENALTY_MCP      3   minimax concave penalty (Zhang 2010)     λ / γ > 1
  *  NS_PENALTY_SCAD     4   SCAD (Fan & Li 2001)                     λ / a > 2
  *  NS_PENALTY_L0       5   λ [b ≠ 0]                                λ
+ *  NS_PENALTY_GROUP_LASSO        6   λ Σ_g w_g ‖β_g‖₂ (w_g = 0: unpenalized)   λ / - / groups, group_weights
+ *  NS_PENALTY_SPARSE_GROUP_LASSO 7   λ Σ_g (ρ‖β_g‖₁ + (1-ρ) w_g ‖β_g‖₂)       λ / ρ ∈ [0,1] / groups, group_weights
+ * The block penalties 6 and 7 need the group fields (size ≥ 136): the groups
+ * partition the features (group g holds group_indices[group_pointers[g] ..
+ * group_pointers[g+1]), every feature exactly once), group_weights has n_groups
+ * entries or is NULL (all 1); they are solved by block coordinate descent with
+ * L_g = λ_max(X_gᵀ H X_g), and return whole groups of exact zeros.
  * NS_GLM_POSITIVE adds b ≥ 0 to L1 and elastic net.
  *
  * The certificate (result->certificate_kind) is the duality gap for convex
@@ -482,6 +489,8 @@ ns_status ns_admm(const ns_prox *f, const ns_prox *g, int64_t dimension, double 
 #define NS_PENALTY_MCP  3
 #define NS_PENALTY_SCAD 4
 #define NS_PENALTY_L0   5
+#define NS_PENALTY_GROUP_LASSO        6
+#define NS_PENALTY_SPARSE_GROUP_LASSO 7
 
 #define NS_GLM_FIT_INTERCEPT   1
 #define NS_GLM_POSITIVE        2
@@ -489,7 +498,7 @@ ns_status ns_admm(const ns_prox *f, const ns_prox *g, int64_t dimension, double 
 #define NS_GLM_NO_WORKING_SETS 8
 #define NS_GLM_NO_PROX_NEWTON  16  /* logistic: plain coordinate descent instead of proximal Newton steps */
 
-/* Layout part of the ABI (104 bytes); size = sizeof(ns_glm_options). */
+/* Layout part of the ABI (136 bytes; 104 without the group fields); size = sizeof(ns_glm_options). */
 typedef struct ns_glm_options {
     int64_t size;
     int32_t datafit, penalty;
@@ -504,6 +513,10 @@ typedef struct ns_glm_options {
     int32_t flags;
     int32_t anderson_depth;          /* extrapolation depth K (0: off; -1: default 5)   */
     int64_t progress_every;          /* epochs between progress callbacks               */
+    const int64_t *group_pointers;   /* n_groups + 1 entries (block penalties only)     */
+    const int64_t *group_indices;    /* p entries                                       */
+    int64_t n_groups;
+    const double *group_weights;     /* n_groups entries or NULL                        */
 } ns_glm_options;
 
 /* Layout part of the ABI (64 bytes); set size = sizeof(ns_glm_result) before the call. */
@@ -522,6 +535,36 @@ typedef struct ns_glm_result {
 ns_status ns_glm_fit(const ns_matrix *X, const double *y, const ns_glm_options *options, double *coef,
                      double *intercept, double *history, int64_t history_capacity, ns_glm_result *result,
                      ns_progress_callback callback, void *context);
+
+/*
+ * Multi-task least squares with the l2,1 row penalty (MultiTaskLasso / MultiTaskElasticNet):
+ * min over W (p×T) and b (T) of
+ *     Σ_i s_i ||Y_i - x_i W - b||² / (2S) + λ Σ_j (ρ ||W_j||₂ + (1-ρ) ||W_j||₂² / 2)
+ * by block coordinate descent over the rows W_j, on working sets, with Anderson
+ * extrapolation; the intercept is exact at every step (b = weighted mean of Y − X W).
+ * Y (n×T), coef (p×T, warm start in with NS_GLM_WARM_START, answer out) are
+ * C-contiguous (row-major); intercept has T entries. Flags: NS_GLM_FIT_INTERCEPT,
+ * NS_GLM_WARM_START, NS_GLM_NO_WORKING_SETS. The result is an ns_glm_result: the
+ * certificate is the duality gap (λ > 0; the KKT violation when λ = 0), absolute,
+ * in the units of the objective; zero rows of coef are exact. Statuses as ns_glm_fit.
+ * Layout part of the ABI (72 bytes); size = sizeof(ns_multitask_options).
+ */
+typedef struct ns_multitask_options {
+    int64_t size;
+    int64_t tasks;                   /* T ≥ 1                                           */
+    double alpha;                    /* λ ≥ 0                                           */
+    double l1_ratio;                 /* ρ ∈ [0, 1]                                      */
+    const double *sample_weights;    /* n entries or NULL                               */
+    double tol;
+    int64_t max_iter;                /* budget of epochs                                */
+    int32_t flags;
+    int32_t anderson_depth;          /* extrapolation depth K (0: off; -1: default 5)   */
+    int64_t progress_every;          /* epochs between progress callbacks               */
+} ns_multitask_options;
+
+ns_status ns_multitask_fit(const ns_matrix *X, const double *Y, const ns_multitask_options *options, double *coef,
+                           double *intercept, double *history, int64_t history_capacity, ns_glm_result *result,
+                           ns_progress_callback callback, void *context);
 
 /* ---- Conservative automatic differentiation --------------------------------- */
 

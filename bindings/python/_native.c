@@ -245,7 +245,8 @@ PyMODINIT_FUNC PyInit__native(void)
     if (PyModule_AddFunctions(m, ns_prox_methods) < 0 || PyModule_AddFunctions(m, ns_enet_methods) < 0 ||
         PyModule_AddFunctions(m, ns_bilevel_methods) < 0 || PyModule_AddFunctions(m, ns_solver_methods) < 0 ||
         PyModule_AddFunctions(m, ns_autodiff_methods) < 0 ||
-        PyModule_AddFunctions(m, ns_training_methods) < 0 || PyModule_AddFunctions(m, ns_glm_methods) < 0) {
+        PyModule_AddFunctions(m, ns_training_methods) < 0 || PyModule_AddFunctions(m, ns_glm_methods) < 0 ||
+        PyModule_AddFunctions(m, ns_multitask_methods) < 0) {
         Py_DECREF(m);
         return NULL;
     }

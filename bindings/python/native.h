@@ -42,6 +42,9 @@ typedef struct {
 int ns_matrix_from_python(PyObject *X, PyObject *shape, const char *name, ns_matrix *m, ns_matrix_refs *refs);
 void ns_matrix_release(ns_matrix_refs *refs);
 
+/* An optional vector of exactly n float64 entries (any n when n < 0); None gives NULL (glm_bindings.c). */
+int sized_vector(PyObject *obj, npy_intp n, const char *name, PyArrayObject **out);
+
 #define NS_VEC_DATA(a) ((a) ? PyArray_DATA(a) : NULL)
 #define NS_VEC_SIZE(a) ((a) ? (int64_t)PyArray_SIZE(a) : 0)
 
@@ -86,5 +89,6 @@ extern PyMethodDef ns_solver_methods[];
 extern PyMethodDef ns_autodiff_methods[];
 extern PyMethodDef ns_training_methods[];
 extern PyMethodDef ns_glm_methods[];
+extern PyMethodDef ns_multitask_methods[];
 
 #endif

@@ -28,8 +28,10 @@ _configure_openblas()  # before the native library loads OpenBLAS
 
 from . import datasets, linear_model, optimize, prox  # noqa: E402
 from .linear_model import ElasticNet, Lasso, enet_path, lasso_path
+from .linear_model import MultiTaskElasticNet, MultiTaskLasso
 from .linear_model import (GeneralizedLinearEstimator, MCPRegression, SCADRegression, SparseLogisticRegression,
                            logistic_path)
+from .linear_model import GroupLasso, SparseGroupLasso, group_lasso_path
 from .tuning import ElasticNetTuned, ImplicitDifferentiationWarning, LassoTuned, WeightedLassoTuned
 from .optimize import OptimizeResult, admm, minimize, subgradient_method
 from . import autodiff
@@ -114,9 +116,14 @@ __all__ = [
     "lasso_path",
     "GeneralizedLinearEstimator",
     "MCPRegression",
+    "MultiTaskElasticNet",
+    "MultiTaskLasso",
     "SCADRegression",
     "SparseLogisticRegression",
     "logistic_path",
+    "GroupLasso",
+    "SparseGroupLasso",
+    "group_lasso_path",
     "linear_model",
     "optimize",
     "OptimizeResult",
