@@ -25,5 +25,7 @@ let package = Package(
             dependencies: ["Nonsmooth"]
         ),
         .testTarget(name: "NonsmoothTests", dependencies: ["Nonsmooth"]),
+        // Timings of the core (benchmarks/README.md): `swift run -c release nonsmooth-bench`.
+        .executableTarget(name: "nonsmooth-bench", dependencies: ["Nonsmooth", "COpenBLAS"], path: "benchmarks/swift"),
     ]
 )

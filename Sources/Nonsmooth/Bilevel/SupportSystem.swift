@@ -72,9 +72,7 @@ struct DenseCholesky {
     init?(_ matrix: [Double], k: Int) {
         guard k > 0, matrix.count == k * k, k <= Int(Int32.max) else { return nil }
         var f = matrix
-        var dim = Int32(k), info: Int32 = 0
-        dpotrf_("U", &dim, &f, &dim, &info)
-        guard info == 0 else { return nil }
+        guard choleskyFactorize(&f, k) == 0 else { return nil }
         for i in 0..<k where !(f[i * k + i] > 0) || !f[i * k + i].isFinite { return nil }
         self.k = k
         self.matrix = matrix
@@ -85,10 +83,7 @@ struct DenseCholesky {
     func solve(_ b: [Double], columns: Int = 1) -> [Double]? {
         guard b.count == k * columns, columns >= 1, columns <= Int(Int32.max) else { return nil }
         var x = b
-        var dim = Int32(k), nrhs = Int32(columns), info: Int32 = 0
-        var f = factor
-        dpotrs_("U", &dim, &nrhs, &f, &dim, &x, &dim, &info)
-        guard info == 0 else { return nil }
+        guard choleskySolve(factor, k, &x, columns: columns) == 0 else { return nil }
         return x
     }
 

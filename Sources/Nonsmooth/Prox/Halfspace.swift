@@ -14,36 +14,23 @@
 /// returns; outside it throws `invalidArgument`. `validate(length:)` requires a
 /// vector of length a.count.
 public struct Halfspace: ProximalOperator {
-    public let normal: [Double]
-    public let offset: Double
-    let unitNormal: [Double]
-    let unitOffset: Double
+    let constraint: AffineConstraint
+    public var normal: [Double] { constraint.normal }
+    public var offset: Double { constraint.offset }
 
     public init(normal: [Double], offset: Double) throws {
-        (unitNormal, unitOffset) = try normalizeHalfspace(normal: normal, offset: offset)
-        self.normal = normal
-        self.offset = offset
+        constraint = try AffineConstraint(normal: normal, offset: offset)
     }
 
-    public func validate(length n: Int) throws {
-        try require(normal.count == n, "a", "has length \(normal.count) but the vector has length \(n)")
-    }
+    public func validate(length n: Int) throws { try constraint.validate(length: n) }
 
     public func value(_ x: UnsafeBufferPointer<Double>) -> Double {
-        guard x.count == unitNormal.count else { return .nan }
-        return unitNormal.withUnsafeBufferPointer { a in
-            let (d, m) = dotWithMagnitude(a, x)
-            let tol = setTolerance(count: x.count, scale: max(abs(unitOffset), m))
-            return d - unitOffset <= tol ? 0 : .infinity
-        }
+        guard let (r, tolerance) = constraint.residual(x) else { return .nan }
+        return r <= tolerance ? 0 : .infinity
     }
 
     public func prox(_ v: UnsafeBufferPointer<Double>, step: Double, into out: UnsafeMutableBufferPointer<Double>) throws {
-        try validate(length: v.count)
-        if v.isEmpty { return }
-        unitNormal.withUnsafeBufferPointer { a in
-            projectOntoHyperplane(a, unitOffset, v, into: out, halfspace: true)
-        }
+        try constraint.project(v, into: out, halfspace: true)
     }
 
     public func subgradient(_ x: UnsafeBufferPointer<Double>, into g: UnsafeMutableBufferPointer<Double>) throws {

@@ -15,43 +15,68 @@
 /// element 0 is what `subgradient` returns, and it throws `invalidArgument` off
 /// the hyperplane. `validate(length:)` requires a vector of length a.count.
 public struct Hyperplane: ProximalOperator {
-    public let normal: [Double]
-    public let offset: Double
-    /// a/‖a‖₂ and b/‖a‖₂.
-    let unitNormal: [Double]
-    let unitOffset: Double
+    let constraint: AffineConstraint
+    public var normal: [Double] { constraint.normal }
+    public var offset: Double { constraint.offset }
 
     public init(normal: [Double], offset: Double) throws {
-        (unitNormal, unitOffset) = try normalizeHalfspace(normal: normal, offset: offset)
-        self.normal = normal
-        self.offset = offset
+        constraint = try AffineConstraint(normal: normal, offset: offset)
     }
 
-    public func validate(length n: Int) throws {
-        try require(normal.count == n, "a", "has length \(normal.count) but the vector has length \(n)")
-    }
+    public func validate(length n: Int) throws { try constraint.validate(length: n) }
 
     public func value(_ x: UnsafeBufferPointer<Double>) -> Double {
-        guard x.count == unitNormal.count else { return .nan }
-        return unitNormal.withUnsafeBufferPointer { a in
-            let (d, m) = dotWithMagnitude(a, x)
-            let tol = setTolerance(count: x.count, scale: max(abs(unitOffset), m))
-            return abs(d - unitOffset) <= tol ? 0 : .infinity
-        }
+        guard let (r, tolerance) = constraint.residual(x) else { return .nan }
+        return abs(r) <= tolerance ? 0 : .infinity
     }
 
     public func prox(_ v: UnsafeBufferPointer<Double>, step: Double, into out: UnsafeMutableBufferPointer<Double>) throws {
-        try validate(length: v.count)
-        if v.isEmpty { return }
-        unitNormal.withUnsafeBufferPointer { a in
-            projectOntoHyperplane(a, unitOffset, v, into: out, halfspace: false)
-        }
+        try constraint.project(v, into: out, halfspace: false)
     }
 
     public func subgradient(_ x: UnsafeBufferPointer<Double>, into g: UnsafeMutableBufferPointer<Double>) throws {
         try validate(length: x.count)
         try require(value(x) == 0, "x", "is not on the hyperplane aᵀx = \(offset): the subdifferential is empty")
         for i in g.indices { g[i] = 0 }
+    }
+}
+
+/// aᵀx (= or ≤) b stored with â = a/‖a‖₂ and b̂ = b/‖a‖₂, the part shared by
+/// `Hyperplane` and `Halfspace`.
+struct AffineConstraint {
+    let normal: [Double]
+    let offset: Double
+    let unitNormal: [Double]
+    let unitOffset: Double
+
+    init(normal: [Double], offset: Double) throws {
+        (unitNormal, unitOffset) = try normalizeHalfspace(normal: normal, offset: offset)
+        self.normal = normal
+        self.offset = offset
+    }
+
+    func validate(length n: Int) throws {
+        try require(normal.count == n, "a", "has length \(normal.count) but the vector has length \(n)")
+    }
+
+    /// âᵀx − b̂ and the tolerance max(10⁻¹², n·ε)·max(1, |b̂|, Σᵢ|âᵢxᵢ|) within
+    /// which it counts as 0; nil when x has the wrong length.
+    func residual(_ x: UnsafeBufferPointer<Double>) -> (Double, Double)? {
+        guard x.count == unitNormal.count else { return nil }
+        return unitNormal.withUnsafeBufferPointer { a in
+            let (d, m) = dotWithMagnitude(a, x)
+            return (d - unitOffset, setTolerance(count: x.count, scale: max(abs(unitOffset), m)))
+        }
+    }
+
+    /// out = the projection of v onto the hyperplane, or the half-space with `halfspace`.
+    func project(_ v: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>,
+                 halfspace: Bool) throws {
+        try validate(length: v.count)
+        if v.isEmpty { return }
+        unitNormal.withUnsafeBufferPointer { a in
+            projectOntoHyperplane(a, unitOffset, v, into: out, halfspace: halfspace)
+        }
     }
 }
 

@@ -228,6 +228,68 @@ private func balancingFactor(_ r: ADMMResiduals, _ o: ADMMOptions) -> Double {
     return 1
 }
 
+/// The state an ADMM run ends in.
+private struct ADMMRun {
+    var iterations = 0
+    var stopReason = StopReason.maxIterations
+    var penalty: Double
+    var penaltyUpdates = 0
+    var residuals = ADMMResiduals(primal: .infinity, dual: .infinity, primalTolerance: 0, dualTolerance: 0,
+                                  primalScale: 0, dualScale: 0)
+    var residualHistory: [(iteration: Int, primal: Double, dual: Double)] = []
+}
+
+/// The ADMM iteration shared by both solvers: `xUpdate(σ)` writes x⁺ into `x`
+/// (from z and u), `proxZ` is prox_{g/σ} (`admmSecondHalf`), `done(k, r)` says
+/// whether to stop after iteration k, `observe(k, r)` reports progress (false:
+/// cancel), and `penaltyChanged(σ)` follows each residual-balancing update.
+private func runADMM(
+    n: Int, options: ADMMOptions, penalty: Double, progress: ProgressObserver,
+    x: DoubleBuffer, z: DoubleBuffer, zPrevious: DoubleBuffer, u: DoubleBuffer, work: DoubleBuffer,
+    xUpdate: (Double) throws -> Void,
+    proxZ: (UnsafeBufferPointer<Double>, Double, UnsafeMutableBufferPointer<Double>) throws -> Void,
+    done: (Int, ADMMResiduals) throws -> Bool,
+    observe: (Int, ADMMResiduals) -> Bool,
+    penaltyChanged: (Double) throws -> Void = { _ in }
+) throws -> ADMMRun {
+    var run = ADMMRun(penalty: penalty)
+    var k = 0
+    while k < options.maxIterations {
+        try xUpdate(run.penalty)
+        run.residuals = try admmSecondHalf(
+            n: n, relaxation: options.relaxation, penalty: run.penalty, absoluteTolerance: options.absoluteTolerance,
+            relativeTolerance: options.relativeTolerance, x: x, z: z, zPrevious: zPrevious, u: u, work: work,
+            proxZ: proxZ)
+        k += 1
+        guard run.residuals.primal.isFinite, run.residuals.dual.isFinite else {
+            throw NonsmoothError.numericalError("ADMM: the iterates are not finite at iteration \(k)")
+        }
+        if options.recordHistory && run.residualHistory.count < options.historyCapacity {
+            run.residualHistory.append((k, run.residuals.primal, run.residuals.dual))
+        }
+        if try done(k, run.residuals) {
+            run.stopReason = .converged
+            break
+        }
+        if k % max(progress.every, 1) == 0 && !observe(k, run.residuals) {
+            run.stopReason = .cancelled
+            break
+        }
+        if options.residualBalancing && run.penaltyUpdates < options.maxPenaltyUpdates
+            && k % options.balancingInterval == 0 {
+            let factor = balancingFactor(run.residuals, options)
+            if factor != 1 {
+                run.penalty *= factor
+                for j in 0..<n { u[j] /= factor }
+                run.penaltyUpdates += 1
+                try penaltyChanged(run.penalty)
+            }
+        }
+    }
+    run.iterations = k
+    return run
+}
+
 // MARK: - Generic two-prox ADMM
 
 /// Solves min f(x) + g(z) s.t. x = z for two proximal operators (see the top of
@@ -251,56 +313,26 @@ public func solveADMM<F: ProximalOperator, G: ProximalOperator>(
     try validateADMMOptions(options)
     let z = try solverStartingPoint(z0, length: n)
     let x = DoubleBuffer(n), u = DoubleBuffer(n), zPrevious = DoubleBuffer(n), work = DoubleBuffer(n)
-    var sigma = options.penalty ?? 1
-    var updates = 0
-    var history: [(iteration: Int, primal: Double, dual: Double)] = []
-    var residuals = ADMMResiduals(primal: .infinity, dual: .infinity, primalTolerance: 0, dualTolerance: 0,
-                                  primalScale: 0, dualScale: 0)
-    var stop = StopReason.maxIterations
-    var k = 0
-    while k < options.maxIterations {
-        for j in 0..<n { work[j] = z[j] - u[j] }
-        try f.prox(work.solverReadable, step: 1 / sigma, into: x.solverWritable)
-        residuals = try admmSecondHalf(
-            n: n, relaxation: options.relaxation, penalty: sigma, absoluteTolerance: options.absoluteTolerance,
-            relativeTolerance: options.relativeTolerance, x: x, z: z, zPrevious: zPrevious, u: u, work: work
-        ) { v, t, out in try g.prox(v, step: t, into: out) }
-        k += 1
-        guard residuals.primal.isFinite, residuals.dual.isFinite else {
-            throw NonsmoothError.numericalError("ADMM: the iterates are not finite at iteration \(k)")
-        }
-        if options.recordHistory && history.count < options.historyCapacity {
-            history.append((k, residuals.primal, residuals.dual))
-        }
-        if residuals.satisfied {
-            stop = .converged
-            break
-        }
-        if k % max(progress.every, 1) == 0 {
-            let ratio = max(residuals.primal / residuals.primalTolerance, residuals.dual / residuals.dualTolerance)
-            if !progress.observe(k, ratio) {
-                stop = .cancelled
-                break
-            }
-        }
-        if options.residualBalancing && updates < options.maxPenaltyUpdates && k % options.balancingInterval == 0 {
-            let factor = balancingFactor(residuals, options)
-            if factor != 1 {
-                sigma *= factor
-                for j in 0..<n { u[j] /= factor }
-                updates += 1
-            }
-        }
-    }
-    if k == 0 {
+    let run = try runADMM(
+        n: n, options: options, penalty: options.penalty ?? 1, progress: progress,
+        x: x, z: z, zPrevious: zPrevious, u: u, work: work,
+        xUpdate: { sigma in
+            for j in 0..<n { work[j] = z[j] - u[j] }
+            try f.prox(work.solverReadable, step: 1 / sigma, into: x.solverWritable)
+        },
+        proxZ: { v, t, out in try g.prox(v, step: t, into: out) },
+        done: { _, r in r.satisfied },
+        observe: { k, r in progress.observe(k, max(r.primal / r.primalTolerance, r.dual / r.dualTolerance)) })
+    let sigma = run.penalty
+    if run.iterations == 0 {
         // No iteration: report x = z = z₀.
         x.base.update(from: z.base, count: n)
     }
     let objective = f.value(x.solverReadable) + g.value(z.solverReadable)
     return ADMMResult(
         x: Array(x.solverReadable), z: Array(z.solverReadable), dual: (0..<n).map { sigma * u[$0] },
-        objective: objective, residuals: residuals, penalty: sigma, penaltyUpdates: updates, iterations: k,
-        stopReason: stop, residualHistory: history)
+        objective: objective, residuals: run.residuals, penalty: sigma, penaltyUpdates: run.penaltyUpdates,
+        iterations: run.iterations, stopReason: run.stopReason, residualHistory: run.residualHistory)
 }
 
 // MARK: - Elastic net
@@ -323,8 +355,7 @@ final class CholeskySystem {
             for i in 0...j { a[j * m + i] = scale * matrix[j * m + i] }
             a[j * m + j] += shift
         }
-        var n32 = Int32(m), lda = Int32(m), info: Int32 = 0
-        dpotrf_("U", &n32, a, &lda, &info)
+        let info = choleskyFactorize(a, m)
         guard info == 0 else {
             throw NonsmoothError.numericalError(
                 "ADMM: the Cholesky factorization failed (dpotrf info \(info)); the system is not numerically positive definite")
@@ -333,8 +364,7 @@ final class CholeskySystem {
 
     /// b ← (scale·M + shift·I)⁻¹ b.
     func solve(_ b: UnsafeMutablePointer<Double>) throws {
-        var n32 = Int32(m), nrhs: Int32 = 1, lda = Int32(m), ldb = Int32(m), info: Int32 = 0
-        dpotrs_("U", &n32, &nrhs, factor.base, &lda, b, &ldb, &info)
+        let info = choleskySolve(factor.base, m, b)
         guard info == 0 else { throw NonsmoothError.numericalError("ADMM: dpotrs failed (info \(info))") }
     }
 }
@@ -531,17 +561,10 @@ public func solveElasticNetADMM<X: DesignMatrix>(
         centered.multiplyTranspose(residual.base, into: work.base)
         for j in 0..<p { u[j] = (q[j] - work[j] / nd) / sigma }
     }
-    var updates = 0
-    var residualHistory: [(iteration: Int, primal: Double, dual: Double)] = []
     var gapHistory: [(iteration: Int, gap: Double)] = []
-    var residuals = ADMMResiduals(primal: .infinity, dual: .infinity, primalTolerance: 0, dualTolerance: 0,
-                                  primalScale: 0, dualScale: 0)
     var lastGap = Double.infinity, lastPrimal = Double.infinity, lastConverged = false
-    var stop = StopReason.maxIterations
-    var k = 0
-
     var lastGapIteration = -1
-    func certify() throws {
+    func certify(_ k: Int) throws {
         let e = try certifier.evaluate(z.base, tolerance: options.tolerance)
         lastGap = e.gap
         lastPrimal = e.primal
@@ -554,77 +577,60 @@ public func solveElasticNetADMM<X: DesignMatrix>(
     // a product with X and Xᵀ).
     var failedResidualChecks = 0, nextResidualCheck = 0
 
-    while k < options.maxIterations {
-        // x-update: solve (X_cᵀX_c/n + σI)x = q + σ(z − u).
-        for j in 0..<p { x[j] = q[j] + sigma * (z[j] - u[j]) }
-        if method == .covariance {
-            try cholesky.solve(x.base)
-        } else {
-            centered.multiply(x.base, into: sampleWork.base)
-            try cholesky.solve(sampleWork.base)
-            centered.multiplyTranspose(sampleWork.base, into: work.base)
-            let c = 1 / (nd * sigma * sigma)
-            for j in 0..<p { x[j] = x[j] / sigma - c * work[j] }
-        }
-        let s = sigma
-        residuals = admmSecondHalf(
-            n: p, relaxation: options.relaxation, penalty: sigma, absoluteTolerance: options.absoluteTolerance,
-            relativeTolerance: options.relativeTolerance, x: x, z: z, zPrevious: zPrevious, u: u, work: work
-        ) { v, _, out in
+    let run = try runADMM(
+        n: p, options: options, penalty: sigma, progress: progress,
+        x: x, z: z, zPrevious: zPrevious, u: u, work: work,
+        xUpdate: { sigma in
+            // Solve (X_cᵀX_c/n + σI)x = q + σ(z − u).
+            for j in 0..<p { x[j] = q[j] + sigma * (z[j] - u[j]) }
+            if method == .covariance {
+                try cholesky.solve(x.base)
+            } else {
+                centered.multiply(x.base, into: sampleWork.base)
+                try cholesky.solve(sampleWork.base)
+                centered.multiplyTranspose(sampleWork.base, into: work.base)
+                let c = 1 / (nd * sigma * sigma)
+                for j in 0..<p { x[j] = x[j] / sigma - c * work[j] }
+            }
+        },
+        proxZ: { v, _, out in
             for j in 0..<p {
-                var value = softThreshold(v[j], l1[j] / s) / (1 + l2[j] / s)
+                var value = softThreshold(v[j], l1[j] / sigma) / (1 + l2[j] / sigma)
                 if positive && value < 0 { value = 0 }
                 out[j] = inert[j] ? 0 : value
             }
-        }
-        k += 1
-        guard residuals.primal.isFinite, residuals.dual.isFinite else {
-            throw NonsmoothError.numericalError("ADMM: the iterates are not finite at iteration \(k)")
-        }
-        if options.recordHistory && residualHistory.count < options.historyCapacity {
-            residualHistory.append((k, residuals.primal, residuals.dual))
-        }
-        let residualsPass = residuals.satisfied
-        switch options.stoppingCriterion {
-        case .residuals:
-            break   // the gap is computed once, at the end
-        case .dualityGap, .both:
-            if k % options.gapFrequency == 0 {
-                try certify()
-            } else if residualsPass && k >= nextResidualCheck {
-                try certify()
-                if !lastConverged {
-                    failedResidualChecks += 1
-                    nextResidualCheck = k + failedResidualChecks
+        },
+        done: { k, residuals in
+            let residualsPass = residuals.satisfied
+            switch options.stoppingCriterion {
+            case .residuals:
+                break   // the gap is computed once, at the end
+            case .dualityGap, .both:
+                if k % options.gapFrequency == 0 {
+                    try certify(k)
+                } else if residualsPass && k >= nextResidualCheck {
+                    try certify(k)
+                    if !lastConverged {
+                        failedResidualChecks += 1
+                        nextResidualCheck = k + failedResidualChecks
+                    }
                 }
             }
-        }
-        let fresh = lastGapIteration == k
-        let done: Bool
-        switch options.stoppingCriterion {
-        case .dualityGap: done = fresh && lastConverged
-        case .residuals: done = residualsPass
-        case .both: done = residualsPass && fresh && lastConverged
-        }
-        if done {
-            stop = .converged
-            break
-        }
-        if k % max(progress.every, 1) == 0 && !progress.observe(k, lastGap) {
-            stop = .cancelled
-            break
-        }
-        if options.residualBalancing && updates < options.maxPenaltyUpdates && k % options.balancingInterval == 0 {
-            let factor = balancingFactor(residuals, options)
-            if factor != 1 {
-                sigma *= factor
-                for j in 0..<p { u[j] /= factor }
-                updates += 1
-                try refactorize()
+            let fresh = lastGapIteration == k
+            switch options.stoppingCriterion {
+            case .dualityGap: return fresh && lastConverged
+            case .residuals: return residualsPass
+            case .both: return residualsPass && fresh && lastConverged
             }
-        }
-    }
-    if lastGapIteration != k { try certify() }
+        },
+        observe: { k, _ in progress.observe(k, lastGap) },
+        penaltyChanged: { newSigma in
+            sigma = newSigma
+            try refactorize()
+        })
+    let k = run.iterations, residuals = run.residuals
+    var stop = run.stopReason
+    if lastGapIteration != k { try certify(k) }
     if stop == .maxIterations {
         // The budget ran out, but the last iterate may still satisfy the criterion.
         switch options.stoppingCriterion {
@@ -643,8 +649,8 @@ public func solveElasticNetADMM<X: DesignMatrix>(
     return ElasticNetADMMResult(
         coefficients: coefficients, intercept: intercept, dualityGap: lastGap,
         gapTolerance: options.tolerance * model.yNorm2 / nd, objective: lastPrimal, residuals: residuals,
-        penalty: sigma, penaltyUpdates: updates, factorizations: factorizations, factorization: method,
-        iterations: k, stopReason: stop, gapHistory: gapHistory, residualHistory: residualHistory)
+        penalty: sigma, penaltyUpdates: run.penaltyUpdates, factorizations: factorizations, factorization: method,
+        iterations: k, stopReason: stop, gapHistory: gapHistory, residualHistory: run.residualHistory)
 }
 
 /// Array convenience for Swift callers: `x` column-major n×p.

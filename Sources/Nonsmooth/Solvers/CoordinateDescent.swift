@@ -167,8 +167,8 @@ public struct CoordinateDescentResult {
 ///
 /// - `target` has `design.rows` entries; `warmStart`, when given, has
 ///   `design.columns` entries (negative entries are clipped to 0 when
-///   `positive`). `warmIntercept` is accepted for symmetry but not needed:
-///   the intercept is eliminated exactly (b = ȳ − x̄ᵀβ), so only β is warm-started.
+///   `positive`). The intercept is eliminated exactly (b = ȳ − x̄ᵀβ), so only
+///   β is warm-started.
 /// - The observer is called every `options.progressEvery` epochs with the
 ///   latest full-problem duality gap (recomputed at each working-set update);
 ///   returning false stops the solve, which then returns the current iterate
@@ -183,25 +183,24 @@ public struct CoordinateDescentResult {
 public func solveElasticNet<X: DesignMatrix>(
     design: X, target y: UnsafeBufferPointer<Double>, penalty: ElasticNetPenalty,
     options: CoordinateDescentOptions = CoordinateDescentOptions(),
-    warmStart: UnsafeBufferPointer<Double>? = nil, warmIntercept: Double = 0,
-    progress: ProgressObserver = .silent
+    warmStart: UnsafeBufferPointer<Double>? = nil, progress: ProgressObserver = .silent
 ) throws -> CoordinateDescentResult {
     // Dispatch to concrete types so the hot loops are specialized.
     switch design {
     case let d as DenseColumnMajor:
-        return try solveElasticNetSpecialized(d, y, penalty, options, warmStart, warmIntercept, progress)
+        return try solveElasticNetSpecialized(d, y, penalty, options, warmStart, progress)
     case let s as SparseCSC:
-        return try solveElasticNetSpecialized(s, y, penalty, options, warmStart, warmIntercept, progress)
+        return try solveElasticNetSpecialized(s, y, penalty, options, warmStart, progress)
     case let d as DenseRowMajor:
-        return try solveElasticNetSpecialized(d, y, penalty, options, warmStart, warmIntercept, progress)
+        return try solveElasticNetSpecialized(d, y, penalty, options, warmStart, progress)
     case let d as WeightedDesign<DenseColumnMajor>:
-        return try solveElasticNetSpecialized(d, y, penalty, options, warmStart, warmIntercept, progress)
+        return try solveElasticNetSpecialized(d, y, penalty, options, warmStart, progress)
     case let d as WeightedDesign<DenseRowMajor>:
-        return try solveElasticNetSpecialized(d, y, penalty, options, warmStart, warmIntercept, progress)
+        return try solveElasticNetSpecialized(d, y, penalty, options, warmStart, progress)
     case let d as WeightedDesign<SparseCSC>:
-        return try solveElasticNetSpecialized(d, y, penalty, options, warmStart, warmIntercept, progress)
+        return try solveElasticNetSpecialized(d, y, penalty, options, warmStart, progress)
     default:
-        return try solveElasticNetSpecialized(design, y, penalty, options, warmStart, warmIntercept, progress)
+        return try solveElasticNetSpecialized(design, y, penalty, options, warmStart, progress)
     }
 }
 

@@ -309,13 +309,11 @@ final class GramCoordinateDescent<X: DesignMatrix> {
 
 func solveElasticNetSpecialized<X: DesignMatrix>(
     _ design: X, _ y: UnsafeBufferPointer<Double>, _ penalty: ElasticNetPenalty,
-    _ options: CoordinateDescentOptions, _ warmStart: UnsafeBufferPointer<Double>?, _ warmIntercept: Double,
-    _ progress: ProgressObserver
+    _ options: CoordinateDescentOptions, _ warmStart: UnsafeBufferPointer<Double>?, _ progress: ProgressObserver
 ) throws -> CoordinateDescentResult {
     try requireNonnegative(options.tolerance, "tolerance")
     try require(options.maxIterations >= 0, "maxIterations", "must be non-negative, got \(options.maxIterations)")
     try require(options.progressEvery >= 1, "progressEvery", "must be at least 1, got \(options.progressEvery)")
-    try requireFinite(warmIntercept, "warmIntercept")
     let model = try ElasticNetModel(design: design, y: y, penalty: penalty, fitIntercept: options.fitIntercept)
     let n = model.n, p = model.p
     var warm: DoubleBuffer? = nil

@@ -171,13 +171,6 @@ final class ElasticNetModel<X: DesignMatrix> {
         self.penalized = pen
     }
 
-    /// The coordinate minimiser of P along β_j, given z = x_{c,j}ᵀr + ‖x_{c,j}‖²β_j.
-    @inline(__always)
-    func coordinateUpdate(_ j: Int, _ z: Double) -> Double {
-        if positive { return max(z - lambda1[j], 0) * inverseLipschitz[j] }
-        return softThreshold(z, lambda1[j]) * inverseLipschitz[j]
-    }
-
     /// Σ_j λ1_j|β_j| + ½λ2_jβ_j² over `features` (nil: all), or +∞ when
     /// `positive` and some β_j < 0.
     func penaltyValue(_ beta: UnsafePointer<Double>, over features: UnsafeBufferPointer<Int>? = nil) -> Double {
@@ -237,19 +230,8 @@ func symmetricPseudoInverse(_ a: [Double], _ k: Int, relativeCutoff: Double = 1e
     if k == 0 { return [] }
     var m = a
     var w = [Double](repeating: 0, count: k)
-    var n32 = Int32(k), lda = Int32(k), info: Int32 = 0
-    var lwork: Int32 = -1, liwork: Int32 = -1
-    var workQuery = 0.0
-    var iworkQuery: Int32 = 0
-    dsyevd_("V", "U", &n32, &m, &lda, &w, &workQuery, &lwork, &iworkQuery, &liwork, &info)
-    guard info == 0 else { throw NonsmoothError.numericalError("dsyevd workspace query failed (info \(info))") }
-    lwork = Int32(max(1, Int(workQuery.rounded(.up))))
-    liwork = max(1, iworkQuery)
-    var work = [Double](repeating: 0, count: Int(lwork))
-    var iwork = [Int32](repeating: 0, count: Int(liwork))
-    dsyevd_("V", "U", &n32, &m, &lda, &w, &work, &lwork, &iwork, &liwork, &info)
-    guard info == 0 else {
-        throw NonsmoothError.numericalError("eigendecomposition of the unpenalized Gram matrix failed (dsyevd info \(info))")
+    try m.withUnsafeMutableBufferPointer { mb in
+        try w.withUnsafeMutableBufferPointer { wb in try symmetricEigen(mb, wb, k, vectors: true, upper: true) }
     }
     let top = w.max() ?? 0
     var out = [Double](repeating: 0, count: k * k)

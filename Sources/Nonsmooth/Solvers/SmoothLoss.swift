@@ -168,6 +168,29 @@ struct LinearMap {
         }
         return min(1.01 * rayleigh, frob)
     }
+
+    /// Σᵢ φᵢ((Ax)ᵢ) for a loss f(x) = φ(Ax) that is a sum over samples, and,
+    /// with `gradient` (p entries), Aᵀ(φ′ᵢ((Ax)ᵢ))ᵢ written there. `term(i, mᵢ,
+    /// wantsDerivative)` returns (φᵢ(mᵢ), φ′ᵢ(mᵢ)), the derivative only when
+    /// asked for (the value alone skips it). nil when a length is wrong.
+    func sumOverSamples(_ x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>?,
+                        _ term: (Int, Double, Bool) -> (value: Double, derivative: Double)) -> Double? {
+        guard let xp = x.baseAddress, x.count == columns else { return nil }
+        if let g = gradient, g.count != columns || g.baseAddress == nil { return nil }
+        let n = rows, wantsDerivative = gradient != nil
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { m -> Double? in
+            guard let mp = m.baseAddress else { return nil }
+            apply(xp, into: mp)
+            var s = 0.0
+            for i in 0..<n {
+                let t = term(i, mp[i], wantsDerivative)
+                s += t.value
+                mp[i] = t.derivative
+            }
+            if let gp = gradient?.baseAddress { applyTranspose(mp, into: gp) }
+            return s
+        }
+    }
 }
 
 @inline(__always)
@@ -262,42 +285,22 @@ public struct LeastSquaresLoss: SmoothLoss {
     }
 
     public func value(_ x: UnsafeBufferPointer<Double>) -> Double {
-        guard let xp = x.baseAddress, x.count == dimension else { return .nan }
-        let n = samples
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { r in
-            guard let rp = r.baseAddress else { return .nan }
-            matrix.apply(xp, into: rp)
-            var s = 0.0
-            target.withUnsafeBufferPointer { b in
-                for i in 0..<n {
-                    let d = rp[i] - b[i]
-                    s += d * d
-                }
-            }
-            return s / Double(2 * n)
-        }
+        evaluate(x, gradient: nil)
     }
 
     public func valueAndGradient(_ x: UnsafeBufferPointer<Double>, into g: UnsafeMutableBufferPointer<Double>) -> Double {
-        guard let xp = x.baseAddress, let gp = g.baseAddress, x.count == dimension, g.count == dimension else {
-            return .nan
-        }
-        let n = samples
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { r in
-            guard let rp = r.baseAddress else { return .nan }
-            matrix.apply(xp, into: rp)
-            var s = 0.0
-            let scale = 1 / Double(n)
-            target.withUnsafeBufferPointer { b in
-                for i in 0..<n {
-                    let d = rp[i] - b[i]
-                    s += d * d
-                    rp[i] = d * scale
-                }
+        evaluate(x, gradient: g)
+    }
+
+    private func evaluate(_ x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>?) -> Double {
+        let n = samples, scale = 1 / Double(n)
+        let s = target.withUnsafeBufferPointer { b in
+            matrix.sumOverSamples(x, gradient: gradient) { i, m, _ in
+                let d = m - b[i]
+                return (d * d, d * scale)
             }
-            matrix.applyTranspose(rp, into: gp)
-            return s / Double(2 * n)
         }
+        return (s ?? .nan) / Double(2 * n)
     }
 }
 
@@ -358,39 +361,22 @@ public struct LogisticLoss: SmoothLoss {
     }
 
     public func value(_ x: UnsafeBufferPointer<Double>) -> Double {
-        guard let xp = x.baseAddress, x.count == dimension else { return .nan }
-        let n = samples
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { m in
-            guard let mp = m.baseAddress else { return .nan }
-            matrix.apply(xp, into: mp)
-            var s = 0.0
-            labels.withUnsafeBufferPointer { y in
-                for i in 0..<n { s += Self.softplusOfNegative(y[i] * mp[i]) }
-            }
-            return s / Double(n)
-        }
+        evaluate(x, gradient: nil)
     }
 
     public func valueAndGradient(_ x: UnsafeBufferPointer<Double>, into g: UnsafeMutableBufferPointer<Double>) -> Double {
-        guard let xp = x.baseAddress, let gp = g.baseAddress, x.count == dimension, g.count == dimension else {
-            return .nan
-        }
-        let n = samples
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { m in
-            guard let mp = m.baseAddress else { return .nan }
-            matrix.apply(xp, into: mp)
-            var s = 0.0
-            let scale = 1 / Double(n)
-            labels.withUnsafeBufferPointer { y in
-                for i in 0..<n {
-                    let z = y[i] * mp[i]
-                    s += Self.softplusOfNegative(z)
-                    mp[i] = -y[i] * Self.sigmoidOfNegative(z) * scale
-                }
+        evaluate(x, gradient: g)
+    }
+
+    private func evaluate(_ x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>?) -> Double {
+        let n = samples, scale = 1 / Double(n)
+        let s = labels.withUnsafeBufferPointer { y in
+            matrix.sumOverSamples(x, gradient: gradient) { i, m, wantsDerivative in
+                let z = y[i] * m
+                return (Self.softplusOfNegative(z), wantsDerivative ? -y[i] * Self.sigmoidOfNegative(z) * scale : 0)
             }
-            matrix.applyTranspose(mp, into: gp)
-            return s / Double(n)
         }
+        return (s ?? .nan) / Double(n)
     }
 }
 
@@ -444,39 +430,22 @@ public struct HuberLoss: SmoothLoss {
     }
 
     public func value(_ x: UnsafeBufferPointer<Double>) -> Double {
-        guard let xp = x.baseAddress, x.count == dimension else { return .nan }
-        let n = samples
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { r in
-            guard let rp = r.baseAddress else { return .nan }
-            matrix.apply(xp, into: rp)
-            var s = 0.0
-            target.withUnsafeBufferPointer { b in
-                for i in 0..<n { s += huber(rp[i] - b[i]) }
-            }
-            return s / Double(n)
-        }
+        evaluate(x, gradient: nil)
     }
 
     public func valueAndGradient(_ x: UnsafeBufferPointer<Double>, into g: UnsafeMutableBufferPointer<Double>) -> Double {
-        guard let xp = x.baseAddress, let gp = g.baseAddress, x.count == dimension, g.count == dimension else {
-            return .nan
-        }
-        let n = samples
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { r in
-            guard let rp = r.baseAddress else { return .nan }
-            matrix.apply(xp, into: rp)
-            var s = 0.0
-            let scale = 1 / Double(n), d = delta
-            target.withUnsafeBufferPointer { b in
-                for i in 0..<n {
-                    let ri = rp[i] - b[i]
-                    s += huber(ri)
-                    rp[i] = (ri < -d ? -d : (ri > d ? d : ri)) * scale
-                }
+        evaluate(x, gradient: g)
+    }
+
+    private func evaluate(_ x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>?) -> Double {
+        let n = samples, scale = 1 / Double(n), d = delta
+        let s = target.withUnsafeBufferPointer { b in
+            matrix.sumOverSamples(x, gradient: gradient) { i, m, _ in
+                let ri = m - b[i]
+                return (huber(ri), (ri < -d ? -d : (ri > d ? d : ri)) * scale)
             }
-            matrix.applyTranspose(rp, into: gp)
-            return s / Double(n)
         }
+        return (s ?? .nan) / Double(n)
     }
 }
 
@@ -527,17 +496,7 @@ public struct QuadraticLoss: SmoothLoss {
     }
 
     public func value(_ x: UnsafeBufferPointer<Double>) -> Double {
-        guard let xp = x.baseAddress, x.count == dimension else { return .nan }
-        let p = dimension
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: p) { w in
-            guard let wp = w.baseAddress else { return .nan }
-            q.withUnsafeBufferPointer { cblas_dsymv(CblasColMajor, CblasUpper, Int32(p), 1, $0.baseAddress, Int32(p), xp, 1, 0, wp, 1) }
-            var s = 0.0
-            c.withUnsafeBufferPointer { cb in
-                for i in 0..<p { s += xp[i] * (0.5 * wp[i] - cb[i]) }
-            }
-            return s
-        }
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: dimension) { valueAndGradient(x, into: $0) }
     }
 
     public func valueAndGradient(_ x: UnsafeBufferPointer<Double>, into g: UnsafeMutableBufferPointer<Double>) -> Double {

@@ -38,12 +38,11 @@ func supportPolishingStep(matrix: [Double], rhs: [Double], current: [Double], co
     guard k > 0 else { return nil }
     var factor = matrix
     var solution = rhs
-    var info: Int32 = 0, dim = Int32(k), one: Int32 = 1
-    dpotrf_("U", &dim, &factor, &dim, &info)
+    var info = choleskyFactorize(&factor, k)
     var direction = [Double](repeating: 0, count: k)
     var maxStep = 1.0
     if info == 0 {
-        dpotrs_("U", &dim, &one, &factor, &dim, &solution, &dim, &info)
+        info = choleskySolve(factor, k, &solution)
         guard info == 0 else { return nil }
         for a in 0..<k { direction[a] = solution[a] - current[a] }
     } else {

@@ -1,15 +1,12 @@
-import XCTest
-@testable import Nonsmooth
+import COpenBLAS
+import Foundation
+import Nonsmooth
 
-/// Per-call cost of value-and-gradient of a three-layer ReLU network (release
-/// builds only: `swift test -c release --filter AutodiffTimingTests`). Prints;
+/// Per-call cost of value-and-gradient of a three-layer ReLU network. Prints;
 /// the comparison with JAX lives in benchmarks/bench_autodiff.py.
-final class AutodiffTimingTests: XCTestCase {
-    func testTimingMLPValueAndGradient() throws {
-        #if DEBUG
-        throw XCTSkip("timing runs in release builds only")
-        #else
-        for (width, batch) in ProcessInfoSizes.sizes {
+enum AutodiffBenchmarks {
+    static func mlpValueAndGradient() throws {
+        for (width, batch) in TimingSizes.sizes {
             let d = 16
             let g = Graph()
             let w1 = try g.input(shape: [d, width]), b1 = try g.input(shape: [width])
@@ -52,19 +49,17 @@ final class AutodiffTimingTests: XCTestCase {
             var c = [Double](repeating: 0, count: batch * width)
             let tg = clock.measure {
                 for _ in 0..<reps {
-                    blasGemm(transA: false, transB: false, m: batch, n: width, k: width, alpha: 1, a: a, lda: width,
-                             b: b, ldb: width, beta: 0, c: &c, ldc: width)
+                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(batch), Int32(width), Int32(width),
+                                1, a, Int32(width), b, Int32(width), 0, &c, Int32(width))
                 }
             }
             let usg = (Double(tg.components.seconds) * 1e6 + Double(tg.components.attoseconds) * 1e-12) / Double(reps)
             print("width \(width) batch \(batch): \(us) µs per value_and_grad, \(usf) µs per evaluate, \(usg) µs per hidden-layer gemm")
         }
-        #endif
     }
-}
 
 /// Sizes of the timing run; NS_TIMING_SIZES="32x64,256x64" narrows it for profiling.
-enum ProcessInfoSizes {
+enum TimingSizes {
     static var sizes: [(Int, Int)] {
         guard let raw = getenv("NS_TIMING_SIZES") else { return [(32, 1), (32, 64), (256, 64), (1024, 256)] }
         return String(cString: raw).split(separator: ",").compactMap { pair in
@@ -74,12 +69,8 @@ enum ProcessInfoSizes {
     }
 }
 
-final class AutodiffOverheadTimingTests: XCTestCase {
     /// Per-primitive cost on scalars: a chain of 500 elementwise operations.
-    func testTimingScalarChain() throws {
-        #if DEBUG
-        throw XCTSkip("timing runs in release builds only")
-        #else
+    static func scalarChain() throws {
         let g = Graph()
         var x = try g.input(shape: [])
         let input = x
@@ -104,6 +95,5 @@ final class AutodiffOverheadTimingTests: XCTestCase {
         }
         let ns = (Double(t.components.seconds) * 1e9 + Double(t.components.attoseconds) * 1e-9) / Double(reps * 500)
         print("scalar chain: \(ns) ns per primitive (value and gradient)")
-        #endif
     }
 }
