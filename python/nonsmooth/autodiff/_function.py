@@ -9,7 +9,7 @@ import numbers
 import re
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -27,6 +27,10 @@ class _Compiled:
     output_shapes: tuple
     n_outputs: int | None      # None: the function returns one array, else a tuple of this length
     dtype: np.dtype = FLOAT64  # the precision the program runs in (see _precision)
+    # Derived in __post_init__ (the dataclass is frozen):
+    output_sizes: tuple = field(init=False, repr=False, compare=False)
+    code: int = field(init=False, repr=False, compare=False)  # the precision's ns_dtype code
+    seed: list = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         sizes = tuple(int(np.prod(s)) for s in self.output_shapes)
