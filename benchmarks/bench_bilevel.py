@@ -100,7 +100,7 @@ def run_dataset(name, X, y, rows):
             results[label] = (model.alpha_, t, (reached[0] if reached else None, model.n_outer_))
     reference = cv_at(X, y, grid_alpha)
     sk_crit = cv_at(X, y, sk.alpha_)
-    print(f"| method | α | CV MSE at α | vs grid best | vs LassoCV's | time (s) | LassoCV time / time | "
+    print("| method | α | CV MSE at α | vs grid best | vs LassoCV's | time (s) | LassoCV time / time | "
           "time to grid's best |")
     print("|---|---|---|---|---|---|---|---|")
     for label, (alpha, t, extra) in results.items():
@@ -120,7 +120,7 @@ def run_weighted(X, y):
         lasso, t_lasso = timed(lambda: ns.LassoTuned(cv=5).fit(X, y))
         model, t = timed(lambda: ns.WeightedLassoTuned(cv=5, alpha0=lasso.alpha_, max_outer=30).fit(X, y))
     finite = all(np.all(np.isfinite(r["hypergradient"])) for r in model.history_)
-    print(f"| model | CV MSE | outer steps | time (s) | hypergradients finite |")
+    print("| model | CV MSE | outer steps | time (s) | hypergradients finite |")
     print("|---|---|---|---|---|")
     print(f"| LassoTuned (1 hyperparameter) | {lasso.criterion_:.6g} | {lasso.n_outer_} | {t_lasso:.3f} | yes |")
     print(f"| WeightedLassoTuned from the Lasso's α (1 000) | {model.criterion_:.6g} | {model.n_outer_} | {t:.3f} | "
