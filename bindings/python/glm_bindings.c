@@ -4,13 +4,15 @@
 #include "native.h"
 
 /* The Swift side reads both structs by byte offset (GLMABI.swift). */
-_Static_assert(sizeof(ns_glm_options) == 104 && offsetof(ns_glm_options, alpha) == 16 &&
+_Static_assert(sizeof(ns_glm_options) == 112 && offsetof(ns_glm_options, alpha) == 16 &&
                    offsetof(ns_glm_options, feature_weights) == 32 && offsetof(ns_glm_options, bounds_length) == 56 &&
                    offsetof(ns_glm_options, sample_weights) == 64 && offsetof(ns_glm_options, tol) == 72 &&
-                   offsetof(ns_glm_options, flags) == 88 && offsetof(ns_glm_options, progress_every) == 96,
+                   offsetof(ns_glm_options, flags) == 88 && offsetof(ns_glm_options, progress_every) == 96 &&
+                   offsetof(ns_glm_options, datafit_param) == 104,
                "ns_glm_options layout is part of the ABI");
-_Static_assert(sizeof(ns_glm_result) == 64 && offsetof(ns_glm_result, n_iter) == 40 &&
-                   offsetof(ns_glm_result, certificate_kind) == 48 && offsetof(ns_glm_result, history_length) == 56,
+_Static_assert(sizeof(ns_glm_result) == 72 && offsetof(ns_glm_result, n_iter) == 40 &&
+                   offsetof(ns_glm_result, certificate_kind) == 48 && offsetof(ns_glm_result, history_length) == 56 &&
+                   offsetof(ns_glm_result, screened) == 64,
                "ns_glm_result layout is part of the ABI");
 
 /* A vector argument of exactly `n` float64 entries (None allowed when optional). */
@@ -27,26 +29,26 @@ static int sized_vector(PyObject *obj, npy_intp n, const char *name, PyArrayObje
 
 /*
  * glm_fit(X, shape, y, coef, intercept, *, datafit, penalty, alpha, param, feature_weights, lower, upper,
- *         sample_weight, tol, max_iter, flags, anderson_depth, history, callback, every)
+ *         sample_weight, tol, max_iter, flags, anderson_depth, history, callback, every, datafit_param)
  * coef (p) and intercept (1) are writable float64 arrays (warm start in, answer out); history is None or a
  * writable float64 array of shape (capacity, 2). Returns (status, certificate, kkt_violation, objective,
- * dual_objective, n_iter, certificate_kind, history_length) for OK / NOT_CONVERGED / CANCELLED; raises otherwise.
+ * dual_objective, n_iter, certificate_kind, status, history_length, screened) for OK / NOT_CONVERGED / CANCELLED; raises otherwise.
  */
 static PyObject *py_glm_fit(PyObject *self, PyObject *args, PyObject *kwargs)
 {
     static char *keywords[] = {"X", "shape", "y", "coef", "intercept", "datafit", "penalty", "alpha", "param",
                                "feature_weights", "lower", "upper", "sample_weight", "tol", "max_iter", "flags",
-                               "anderson_depth", "history", "callback", "every", NULL};
+                               "anderson_depth", "history", "callback", "every", "datafit_param", NULL};
     PyObject *X_obj, *shape_obj, *y_obj, *coef_obj, *intercept_obj;
     PyObject *fw_obj = Py_None, *lower_obj = Py_None, *upper_obj = Py_None, *sw_obj = Py_None;
     PyObject *history_obj = Py_None, *callback = Py_None;
     int datafit = 0, penalty = 0, flags = 0, depth = -1;
-    double alpha = 0, param = 0, tol = 1e-6;
+    double alpha = 0, param = 0, tol = 1e-6, datafit_param = 0;
     long long max_iter = 10000, every = 10;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOO|$iiddOOOOdLiiOOL:glm_fit", keywords, &X_obj, &shape_obj,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOO|$iiddOOOOdLiiOOLd:glm_fit", keywords, &X_obj, &shape_obj,
                                      &y_obj, &coef_obj, &intercept_obj, &datafit, &penalty, &alpha, &param, &fw_obj,
                                      &lower_obj, &upper_obj, &sw_obj, &tol, &max_iter, &flags, &depth, &history_obj,
-                                     &callback, &every))
+                                     &callback, &every, &datafit_param))
         return NULL;
     ns_matrix X;
     ns_matrix_refs refs;
@@ -90,7 +92,7 @@ static PyObject *py_glm_fit(PyObject *self, PyObject *args, PyObject *kwargs)
         .size = sizeof(ns_glm_options), .datafit = datafit, .penalty = penalty, .alpha = alpha, .param = param,
         .feature_weights = NS_VEC_DATA(fw), .lower = NS_VEC_DATA(lower), .upper = NS_VEC_DATA(upper),
         .bounds_length = NS_VEC_SIZE(lower), .sample_weights = NS_VEC_DATA(sw), .tol = tol, .max_iter = max_iter,
-        .flags = flags, .anderson_depth = depth, .progress_every = every,
+        .flags = flags, .anderson_depth = depth, .progress_every = every, .datafit_param = datafit_param,
     };
     ns_glm_result out = {.size = sizeof(ns_glm_result)};
     ns_progress_context ctx = {callback, 0};
@@ -99,11 +101,11 @@ static PyObject *py_glm_fit(PyObject *self, PyObject *args, PyObject *kwargs)
     status = ns_glm_fit(&X, PyArray_DATA(y), &options, PyArray_DATA(coef), PyArray_DATA(icpt), history, capacity,
                         &out, ns_progress_trampoline, &ctx);
     Py_END_ALLOW_THREADS
-    const char *format = "(idddd Lii L)";
+    const char *format = "(idddd Lii LL)";
     if (ctx.failed) { /* KeyboardInterrupt or the callback's exception: coef, intercept and out hold the state reached */
         ns_interrupted(format, (int)status, out.certificate, out.kkt_violation, out.objective, out.dual_objective,
                        (long long)out.n_iter, (int)out.certificate_kind, (int)out.status,
-                       (long long)out.history_length);
+                       (long long)out.history_length, (long long)out.screened);
         goto done;
     }
     if (status != NS_OK && status != NS_NOT_CONVERGED && status != NS_CANCELLED) {
@@ -112,7 +114,7 @@ static PyObject *py_glm_fit(PyObject *self, PyObject *args, PyObject *kwargs)
     }
     result = Py_BuildValue(format, (int)status, out.certificate, out.kkt_violation, out.objective,
                            out.dual_objective, (long long)out.n_iter, (int)out.certificate_kind, (int)out.status,
-                           (long long)out.history_length);
+                           (long long)out.history_length, (long long)out.screened);
 done:
     ns_matrix_release(&refs);
     Py_XDECREF(y);

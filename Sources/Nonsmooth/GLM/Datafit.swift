@@ -39,13 +39,42 @@ public protocol Datafit {
     /// hᵢ = ∂²F/∂ηᵢ² at η, for proximal Newton steps; false when the datafit
     /// has none worth using (its coordinate steps are already exact).
     func curvature(_ eta: UnsafePointer<Double>, into h: UnsafeMutablePointer<Double>) -> Bool
+    /// Whether `curvatureBound` holds for every η. A datafit without a global
+    /// bound (Poisson) gives local values instead: the engine then backtracks
+    /// every coordinate step (`coordinateCurvature`, `coordinateChange`) and
+    /// skips Gap Safe screening, whose sphere needs the bound.
+    var hasCurvatureBound: Bool { get }
+    /// Σᵢ hᵢ(η) x_ij², the curvature of F along coordinate j at the current state.
+    func coordinateCurvature<X: EntryDesign>(_ design: X, column j: Int, eta: UnsafePointer<Double>,
+                                             gradient g: UnsafePointer<Double>) -> Double
+    /// F(η + δ x_j) − F(η), computed over the stored entries of column j.
+    func coordinateChange<X: EntryDesign>(_ design: X, column j: Int, by delta: Double,
+                                          eta: UnsafePointer<Double>) -> Double
 }
 
 extension Datafit {
     public func curvature(_ eta: UnsafePointer<Double>, into h: UnsafeMutablePointer<Double>) -> Bool { false }
+    public var hasCurvatureBound: Bool { true }
+    /// With a global bound, the bound's column norm.
+    public func coordinateCurvature<X: EntryDesign>(_ design: X, column j: Int, eta: UnsafePointer<Double>,
+                                                    gradient g: UnsafePointer<Double>) -> Double {
+        let h = UnsafeMutablePointer<Double>.allocate(capacity: max(samples, 1))
+        defer { h.deallocate() }
+        curvatureBound(into: h)
+        return design.weightedColumnSquaredNorm(j, h)
+    }
+    /// From two evaluations of F (only datafits without a curvature bound need it, and they override it).
+    public func coordinateChange<X: EntryDesign>(_ design: X, column j: Int, by delta: Double,
+                                                 eta: UnsafePointer<Double>) -> Double {
+        let e = UnsafeMutablePointer<Double>.allocate(capacity: max(samples, 1))
+        defer { e.deallocate() }
+        e.update(from: eta, count: samples)
+        design.columnAxpy(j, delta, e)
+        return value(e) - value(eta)
+    }
 }
 
-/// Namespace of the datafits the engine runs (`Datafits.Quadratic`, `Datafits.Logistic`).
+/// Namespace of the datafits the engine runs (`Datafits.Quadratic`, `.Logistic`, `.Huber`, `.Poisson`).
 public enum Datafits {}
 
 /// Per-sample weights sᵢ (all 1 when none are given) and their sum S.
