@@ -106,3 +106,61 @@ struct SampleWeights {
         uniform = w.allSatisfy { $0 == first }
     }
 }
+
+/// F(η) = Σᵢ (sᵢ/S) φᵢ(ηᵢ) with η kept up to date: the gradient, the state
+/// after a move and the sums over samples follow from the per-sample
+/// derivative φᵢ′ (Huber, Poisson).
+public protocol PointwiseDatafit: Datafit {
+    /// sᵢ (all 1 without sample weights).
+    var weights: [Double] { get }
+    /// S = Σᵢ sᵢ.
+    var totalWeight: Double { get }
+    /// φᵢ′(e).
+    func derivative(_ i: Int, _ e: Double) -> Double
+}
+
+extension PointwiseDatafit {
+    public var maintainsPredictor: Bool { true }
+
+    public func gradient(_ eta: UnsafePointer<Double>, into g: UnsafeMutablePointer<Double>) {
+        let inv = 1 / totalWeight
+        weights.withUnsafeBufferPointer { w in
+            for i in 0..<samples { g[i] = w[i] * inv * derivative(i, eta[i]) }
+        }
+    }
+
+    public func value(eta: UnsafePointer<Double>, gradient g: UnsafePointer<Double>) -> Double { value(eta) }
+
+    @inline(__always)
+    public func step<X: EntryDesign>(_ design: X, column j: Int, by delta: Double,
+                                     eta: UnsafeMutablePointer<Double>, gradient g: UnsafeMutablePointer<Double>) {
+        let inv = 1 / totalWeight
+        weights.withUnsafeBufferPointer { w in
+            design.forEachEntry(j) { i, x in
+                let e = eta[i] + delta * x
+                eta[i] = e
+                g[i] = w[i] * inv * derivative(i, e)
+            }
+        }
+    }
+
+    public func shift(by delta: Double, eta: UnsafeMutablePointer<Double>, gradient g: UnsafeMutablePointer<Double>) {
+        for i in 0..<samples { eta[i] += delta }
+        gradient(eta, into: g)
+    }
+
+    /// Σᵢ term(i, sᵢ, θᵢ) over the samples of positive weight; +∞ when θᵢ ≠ 0
+    /// where sᵢ = 0 (F* is finite only with θᵢ = 0 there) or when a term is.
+    func conjugateSum(_ theta: UnsafePointer<Double>, _ term: (_ i: Int, _ s: Double, _ t: Double) -> Double) -> Double {
+        var sum = 0.0
+        for i in 0..<samples {
+            let w = weights[i], t = theta[i]
+            if w == 0 {
+                if t != 0 { return .infinity }
+                continue
+            }
+            sum += term(i, w, t)
+        }
+        return sum
+    }
+}

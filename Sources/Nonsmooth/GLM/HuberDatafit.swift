@@ -10,7 +10,7 @@ extension Datafits {
     /// where sᵢ = 0): the quadratic's conjugate on a box, which the gradient
     /// always lies in. The second derivative is a step function, so the engine
     /// runs plain coordinate descent (no proximal Newton).
-    public struct Huber: Datafit {
+    public struct Huber: PointwiseDatafit {
         public let y: [Double]
         public let delta: Double
         let sampleWeights: SampleWeights
@@ -30,17 +30,10 @@ extension Datafits {
         public var totalWeight: Double { sampleWeights.total }
 
         public var samples: Int { y.count }
-        public var maintainsPredictor: Bool { true }
 
+        /// φᵢ′(e) = −clip(yᵢ − e, −δ, δ).
         @inline(__always)
-        func residualSlope(_ r: Double) -> Double { min(max(r, -delta), delta) }
-
-        public func gradient(_ eta: UnsafePointer<Double>, into g: UnsafeMutablePointer<Double>) {
-            let inv = 1 / totalWeight
-            for i in 0..<y.count { g[i] = -weights[i] * inv * residualSlope(y[i] - eta[i]) }
-        }
-
-        public func value(eta: UnsafePointer<Double>, gradient g: UnsafePointer<Double>) -> Double { value(eta) }
+        public func derivative(_ i: Int, _ e: Double) -> Double { -min(max(y[i] - e, -delta), delta) }
 
         public func value(_ eta: UnsafePointer<Double>) -> Double {
             var s = 0.0
@@ -57,41 +50,14 @@ extension Datafits {
 
         public var uniformCurvatureBound: Double? { sampleWeights.uniform ? weights.first.map { $0 / totalWeight } : nil }
 
-        @inline(__always)
-        public func step<X: EntryDesign>(_ design: X, column j: Int, by delta: Double,
-                                         eta: UnsafeMutablePointer<Double>, gradient g: UnsafeMutablePointer<Double>) {
-            let inv = 1 / totalWeight
-            y.withUnsafeBufferPointer { y in
-                weights.withUnsafeBufferPointer { w in
-                    design.forEachEntry(j) { i, x in
-                        let e = eta[i] + delta * x
-                        eta[i] = e
-                        g[i] = -w[i] * inv * residualSlope(y[i] - e)
-                    }
-                }
-            }
-        }
-
-        public func shift(by delta: Double, eta: UnsafeMutablePointer<Double>, gradient g: UnsafeMutablePointer<Double>) {
-            for i in 0..<y.count { eta[i] += delta }
-            gradient(eta, into: g)
-        }
-
         public func conjugate(_ theta: UnsafePointer<Double>) -> Double {
-            var s = 0.0
-            for i in 0..<y.count {
-                let w = weights[i], t = theta[i]
-                if w == 0 {
-                    if t != 0 { return .infinity }
-                    continue
-                }
+            conjugateSum(theta) { i, w, t in
                 // |θᵢ| ≤ δsᵢ/S, up to the rounding of the scaled gradient.
                 let bound = delta * w / totalWeight
                 guard abs(t) <= bound * (1 + 1e-12) else { return .infinity }
                 let c = min(max(t, -bound), bound)
-                s += c * y[i] + totalWeight * c * c / (2 * w)
+                return c * y[i] + totalWeight * c * c / (2 * w)
             }
-            return s
         }
 
         /// The box |θᵢ| ≤ δsᵢ/S is symmetric: scaling the larger of the positive

@@ -16,7 +16,7 @@ extension Datafits {
     /// screening is off. With cᵢ = sᵢ/S and uᵢ = θᵢ + cᵢyᵢ,
     /// F*(θ) = Σᵢ uᵢ log(uᵢ/cᵢ) − uᵢ, finite only when every uᵢ ≥ 0 (θᵢ = 0 where
     /// sᵢ = 0); at θ = g, uᵢ = cᵢμᵢ > 0.
-    public struct Poisson: Datafit {
+    public struct Poisson: PointwiseDatafit {
         public let y: [Double]
         let sampleWeights: SampleWeights
 
@@ -33,15 +33,11 @@ extension Datafits {
         public var totalWeight: Double { sampleWeights.total }
 
         public var samples: Int { y.count }
-        public var maintainsPredictor: Bool { true }
         public var hasCurvatureBound: Bool { false }
 
-        public func gradient(_ eta: UnsafePointer<Double>, into g: UnsafeMutablePointer<Double>) {
-            let inv = 1 / totalWeight
-            for i in 0..<y.count { g[i] = weights[i] * inv * (exp(eta[i]) - y[i]) }
-        }
-
-        public func value(eta: UnsafePointer<Double>, gradient g: UnsafePointer<Double>) -> Double { value(eta) }
+        /// φᵢ′(e) = e^e − yᵢ.
+        @inline(__always)
+        public func derivative(_ i: Int, _ e: Double) -> Double { exp(e) - y[i] }
 
         public func value(_ eta: UnsafePointer<Double>) -> Double {
             var s = 0.0
@@ -91,42 +87,14 @@ extension Datafits {
             return s / totalWeight
         }
 
-        @inline(__always)
-        public func step<X: EntryDesign>(_ design: X, column j: Int, by delta: Double,
-                                         eta: UnsafeMutablePointer<Double>, gradient g: UnsafeMutablePointer<Double>) {
-            let inv = 1 / totalWeight
-            y.withUnsafeBufferPointer { y in
-                weights.withUnsafeBufferPointer { w in
-                    design.forEachEntry(j) { i, x in
-                        let e = eta[i] + delta * x
-                        eta[i] = e
-                        g[i] = w[i] * inv * (exp(e) - y[i])
-                    }
-                }
-            }
-        }
-
-        public func shift(by delta: Double, eta: UnsafeMutablePointer<Double>, gradient g: UnsafeMutablePointer<Double>) {
-            for i in 0..<y.count { eta[i] += delta }
-            gradient(eta, into: g)
-        }
-
         public func conjugate(_ theta: UnsafePointer<Double>) -> Double {
-            var s = 0.0
-            for i in 0..<y.count {
-                let w = weights[i], t = theta[i]
-                if w == 0 {
-                    if t != 0 { return .infinity }
-                    continue
-                }
+            conjugateSum(theta) { i, w, t in
                 let c = w / totalWeight
-                var u = t + c * y[i]
                 // uᵢ = cᵢμᵢ may round below 0 when μᵢ underflows.
+                let u = t + c * y[i]
                 guard u >= -1e-12 * (abs(t) + c * y[i]) else { return .infinity }
-                u = max(u, 0)
-                if u > 0 { s += u * (log(u / c) - 1) }
+                return u > 0 ? u * (log(u / c) - 1) : 0
             }
-            return s
         }
 
         /// u ← u·(Σcᵢyᵢ)/(Σuᵢ) keeps u ≥ 0 and gives Σθ = 0; θ = 0 (u = cy)
