@@ -24,9 +24,12 @@ rng = np.random.default_rng(0)
 signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 signal.signal(signal.SIGINT, signal.default_int_handler)
 
-def interrupt(call, delay=0.3):
+def interrupt(call, delay=0.3, after=None):
+    # SIGINT `delay` s after the call starts, or (`after`: a threading.Event) after it is set.
     sent = []
     def fire():
+        if after is not None:
+            after.wait()
         time.sleep(delay)
         sent.append(time.perf_counter())
         os.kill(os.getpid(), signal.SIGINT)
@@ -83,7 +86,17 @@ assert r.x.shape == (2000,) and np.isfinite(r.certificate)
 """,
     "LassoTuned.fit": """
 X = rng.normal(size=(400, 2000)); y = X[:, :10].sum(1) + rng.normal(size=400)
-exc = interrupt(lambda: ns.LassoTuned(max_outer=10**6, outer_tol=0.0, tol=1e-12).fit(X, y), delay=0.2)
+# Ctrl-C once the first outer evaluation is recorded (a fixed delay can land before it
+# on a loaded machine, when there is no state to return yet).
+from nonsmooth.tuning import _estimators
+evaluated, evaluate = threading.Event(), _estimators._Objective.__call__
+def recording(self, theta):
+    out = evaluate(self, theta)
+    evaluated.set()
+    return out
+_estimators._Objective.__call__ = recording
+exc = interrupt(lambda: ns.LassoTuned(max_outer=10**6, outer_tol=0.0, tol=1e-12).fit(X, y), delay=0.05,
+                after=evaluated)
 t = exc.result
 assert isinstance(t, ns.LassoTuned) and t.stop_reason_ == "interrupted" and len(t.history_) >= 1
 assert t.alpha_ > 0 and np.isfinite(t.criterion_)

@@ -173,6 +173,7 @@ def test_every_plot_writes_a_png(tmp_path, toy, pruned):
         "pruning": pruned,
         "edge_of_stability": lab.edge_of_stability(steps=20, every=5, power_iterations=20),
         "le_dynamics": lab.le_dynamics(steps=100, runs=3),
+        "le_bilevel": lab.le_bilevel(steps=60, chaos_steps=60, grid_size=5),
         "deq": lab.deq(steps=3, n_train=50),
         "cnn_depth": lab.cnn_depth(depths=(1,), seeds=(0, 1), steps=3, channels=2),
         "cnn_pruning": lab.cnn_pruning(lams=(1e-2,), steps=3, channels=2, seeds=(0,), methods=("sgd", "prox_sgd")),

@@ -77,6 +77,99 @@ def test_le_integral_rule(le):
     np.testing.assert_array_equal(r.mean_derivative, 0.0)
 
 
+# ---- Le's bilevel pathologies -------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def bilevel():
+    return lab.le_bilevel(chaos_steps=800, grid_size=5)
+
+
+def _pinv_map(r, lr):
+    """Outer GD on log λ with the pseudo-inverse field in closed form: d/d log λ = λ ⊙ ρR(ψ)(λ − λ*)."""
+    psi = np.deg2rad(r.angle)
+    Q = r.rho * np.array([[np.cos(psi), -np.sin(psi)], [np.sin(psi), np.cos(psi)]])
+
+    def step(lam):
+        return lam * np.exp(-lr * lam * (Q @ (lam - r.spurious)))
+
+    def jacobian(lam):        # of θ ↦ θ − α λ⊙Q(λ − λ*) in θ = log λ
+        return np.eye(2) - lr * (np.diag(lam * (Q @ (lam - r.spurious))) + np.diag(lam) @ Q @ np.diag(lam))
+    return Q, step, jacobian
+
+
+def test_le_bilevel_values_and_fields_against_closed_forms(bilevel):
+    from sklearn.linear_model import Lasso as SkLasso
+
+    r = bilevel
+    p = r.X.shape[1] // 2
+    np.testing.assert_array_equal(r.X[:, :p], r.X[:, p:])                  # every feature duplicated
+    # V by an independent solver: scikit-learn on the de-duplicated design (unique solution), weights folded
+    # into the columns, coefficients on the first copies, as the library's coordinate descent returns them
+    for path, values in ((r.cycle_path, r.cycle_values), (r.library_path, r.library_values)):
+        for lam, v in zip(path[::37], values[::37]):
+            sk = SkLasso(alpha=1.0, fit_intercept=False, tol=1e-12, max_iter=100_000).fit(r.X[:, :p] / lam, r.y)
+            coef = np.concatenate([sk.coef_ / lam, np.zeros(p)])
+            assert v == pytest.approx(0.5 * np.mean((r.X_val @ coef - r.y_val) ** 2), rel=1e-9, abs=1e-12)
+        # and the closed form of the construction: V = 1/2 + ρ‖λ − λ_V‖²/2
+        np.testing.assert_allclose(values, 0.5 + 0.5 * r.rho * np.sum((path - r.optimum) ** 2, axis=1), rtol=1e-10)
+    assert r.optimum_value == pytest.approx(0.5, rel=1e-12)
+    # the fields' Jacobians at λ*: the pseudo-inverse one is ρR(ψ) (not symmetric), the library's ρI = ∇²V
+    Q, _, _ = _pinv_map(r, 1.0)
+    np.testing.assert_allclose(r.jacobian_pinv, Q, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(r.jacobian_library, r.rho * np.eye(2), rtol=1e-6, atol=1e-6)
+    assert r.jacobian_pinv[1, 0] - r.jacobian_pinv[0, 1] == pytest.approx(2 * r.rho * np.sin(np.deg2rad(r.angle)), rel=1e-6)
+
+
+def test_le_bilevel_cycle_and_chaos(bilevel):
+    r = bilevel
+    Q, step, jacobian = _pinv_map(r, r.lr_cycle)
+    # the fixed point λ* of both runs is unstable (Neimark–Sacker: a complex pair outside the unit circle) ...
+    for lr in (r.lr_cycle, r.lr_chaos):
+        at_fixed_point = np.eye(2) - lr * np.diag(r.spurious) @ Q @ np.diag(r.spurious)
+        assert np.all(np.abs(np.linalg.eigvals(at_fixed_point)) > 1)
+    # ... and the library's fixed point λ_V is stable at the same step: I − αρ diag(λ_V)²
+    assert np.all(np.abs(1 - r.lr_cycle * r.rho * r.optimum ** 2) < 1)
+    # the cycle: period 6, and the closed-form map sends each of its points to the next
+    assert r.period == 6
+    cyc = r.cycle_path[-7:]
+    for a, b in zip(cyc[:-1], cyc[1:]):
+        np.testing.assert_allclose(step(a), b, rtol=1e-8)
+    assert np.min(np.linalg.norm(cyc[:-1, None] - cyc[None, :-1], axis=2) + np.eye(6)) > 0.05   # 6 distinct points
+    v = r.cycle_values[-7:]
+    assert v.max() - v.min() > 0.3 and np.any(np.diff(v) > 0)              # V rises along the cycle
+    assert np.all((r.cycle_path > 0) & (r.cycle_path < 1))
+    # chaos: a positive Lyapunov exponent, re-estimated from the closed-form map's Jacobians along its own orbit
+    assert r.lyapunov > 0.02
+    _, chaos_step, chaos_jacobian = _pinv_map(r, r.lr_chaos)
+    lam, u, total = r.chaos_path[r.settings["burn"]].copy(), np.array([1.0, 0.0]), 0.0
+    for _ in range(r.lyapunov_growth.size):
+        u = chaos_jacobian(lam) @ u
+        total += np.log(np.linalg.norm(u))
+        u /= np.linalg.norm(u)
+        lam = chaos_step(lam)
+    assert total / r.lyapunov_growth.size == pytest.approx(r.lyapunov, abs=0.02)
+    assert np.all((r.chaos_path > 0) & (r.chaos_path < 1))                 # bounded, both features active
+    tail = r.chaos_values[r.settings["burn"]:]
+    assert tail.max() - tail.min() > 0.5
+    from nonsmooth.lab.le_bilevel import _period
+    assert _period(r.chaos_path) == 0
+
+
+def test_le_bilevel_library_diagnosis_and_descent(bilevel):
+    r = bilevel
+    d = r.diagnostics
+    assert (d.fallback, d.support_size, d.equicorrelation_size) == ("strict_support", 2, 4)
+    assert d.invertible_support and not d.invertible_equicorrelation
+    assert "|E| = 4 > |S| = 2" in r.diagnosis and "X_Eᵀ X_E singular" in r.diagnosis and "strict support" in r.diagnosis
+    np.testing.assert_allclose(r.library_path[-1], r.optimum, rtol=1e-8)
+    assert np.all(np.diff(r.library_values) <= 1e-12)                     # a descent method for V
+    assert "period-6 cycle" in r.summary() and "chaotic" in r.summary()
+    with pytest.raises(ValueError, match="spurious"):
+        lab.le_bilevel(spurious=(0.3, 1.5))
+    with pytest.raises(ValueError, match="rho"):
+        lab.le_bilevel(rho=-1.0)
+
+
 # ---- deep-equilibrium layer ------------------------------------------------------------------
 
 def test_deq_implicit_gradient_matches_unrolled_autodiff_and_finite_differences():
@@ -162,7 +255,7 @@ def test_pruning_methods_closed_forms(pm):
         assert sp * total >= in_dead and (kept == h or in_dead >= 0.8 * sp * total)
     # hard-concrete test gates: exactly 0 iff σ(log α)(ζ − γ) + γ ≤ 0, i.e. log α ≤ log(−γ/ζ)
     edge = np.log(0.1 / 1.1)
-    gates = lab.pruning_methods_test_gates(np.array([edge - 1e-9, edge + 1e-6, 0.0, 10.0]))
+    gates = lab.hard_concrete_gates(np.array([edge - 1e-9, edge + 1e-6, 0.0, 10.0]))
     assert gates[0] == 0 and 0 < gates[1] < 1e-5 and gates[2] == pytest.approx(0.5 * 1.2 - 0.1) and gates[3] == 1
 
 

@@ -18,6 +18,7 @@ the numbers come from the library's own native solvers (:func:`nonsmooth.train`,
 ``pruning``            ℓ1 pruning of a digits MLP: SGD, RMSProp, Adam vs proximal SGD
 ``edge_of_stability``  sharpness along GD, least squares vs Huber, against 2/α
 ``le_dynamics``        stochastic subgradient / heavy ball avoid artificial critical points
+``le_bilevel``         a pseudo-inverse hypergradient cycles and turns chaotic where X_EᵀX_E is singular
 ``deq``                a deep-equilibrium layer trained by implicit differentiation
 ``pruning_methods``    ℓ1, group Lasso, iterative magnitude pruning, ℓ0 gates on one MLP
 ``cnn_depth``          Kumar Fig. 2 on digits CNNs: ReLU vs GELU, ± batch norm, by depth
@@ -37,9 +38,9 @@ from .edge_of_stability import EdgeOfStabilityResult, edge_of_stability, plot_ed
 from .activations import ActivationsResult, activations, plot_activations, teacher_data
 from .cnn import CNNDepthResult, CNNPruningResult, cnn_depth, cnn_pruning, plot_cnn_depth, plot_cnn_pruning
 from .deq import DEQResult, deq, equilibrium, plot_deq
-from .pruning_methods import PruningMethodsResult, plot_pruning_methods, pruning_methods
-from .pruning_methods import test_gates as pruning_methods_test_gates
+from .pruning_methods import PruningMethodsResult, hard_concrete_gates, plot_pruning_methods, pruning_methods
 from .le_dynamics import LeDynamicsResult, le_dynamics, plot_le_dynamics
+from .le_bilevel import LeBilevelResult, le_bilevel, plot_le_bilevel
 from .huber import HuberResult, huber, plot_huber
 from .lasso import LassoResult, lasso, plot_lasso, wide_design
 from .pruning import PruningResult, digits_split, plot_pruning, pruning
@@ -56,6 +57,7 @@ EXPERIMENTS: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
     "pruning": (pruning, plot_pruning),
     "edge_of_stability": (edge_of_stability, plot_edge_of_stability),
     "le_dynamics": (le_dynamics, plot_le_dynamics),
+    "le_bilevel": (le_bilevel, plot_le_bilevel),
     "deq": (deq, plot_deq),
     "pruning_methods": (pruning_methods, plot_pruning_methods),
     "cnn_depth": (cnn_depth, plot_cnn_depth),
@@ -64,8 +66,9 @@ EXPERIMENTS: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
 
 __all__ = ["EXPERIMENTS", "ActivationsResult", "EdgeOfStabilityResult", "edge_of_stability", "plot_edge_of_stability",
            "sharpness", "LeDynamicsResult", "le_dynamics", "plot_le_dynamics",
+           "LeBilevelResult", "le_bilevel", "plot_le_bilevel",
            "DEQResult", "deq", "equilibrium", "plot_deq", "PruningMethodsResult", "plot_pruning_methods",
-           "pruning_methods", "pruning_methods_test_gates", "CNNDepthResult", "CNNPruningResult", "cnn_depth",
+           "pruning_methods", "hard_concrete_gates", "CNNDepthResult", "CNNPruningResult", "cnn_depth",
            "cnn_pruning", "plot_cnn_depth", "plot_cnn_pruning", "HuberResult", "LassoResult", "PruningResult", "ReluRegressionResult",
            "ToyL1Result", "activations", "digits_split", "huber", "lasso", "plot_activations", "plot_huber",
            "plot_lasso", "plot_pruning", "plot_relu_regression", "plot_toy_l1", "pruning", "relu_regression",

@@ -103,9 +103,11 @@ def panels(ncols: int, figsize: tuple[float, float]):
     return pyplot().subplots(1, ncols, figsize=figsize)
 
 
-def finish(fig: Any, out: str | Path | None) -> np.ndarray:
-    """Write the figure to ``out`` (any format matplotlib knows) if given and
-    return its Axes.
+def finish(fig: Any, out: str | Path | None, title: str | None = None, *, styled=(), legends=(),
+           title_size: float = 12, legend_size: float = 8) -> np.ndarray:
+    """The lab's figure epilogue: style the ``styled`` panels, draw the
+    legends of ``legends``, set the title, lay out, write the figure to
+    ``out`` (any format matplotlib knows) if given, and return its Axes.
 
     The plots return Axes, as matplotlib's and pandas' plotting functions do,
     not the Figure: a notebook cell ending in ``result.plot()`` then shows the
@@ -113,12 +115,20 @@ def finish(fig: Any, out: str | Path | None) -> np.ndarray:
     returned Figure is drawn a second time by IPython. The figure is
     ``axes[0].figure``.
     """
+    for ax in styled:
+        style(ax)
+    for ax in legends:
+        ax.legend(frameon=False, fontsize=legend_size)
+    if title is not None:
+        fig.suptitle(title, fontsize=title_size)
+    fig.tight_layout()
     if out is not None:
         fig.savefig(out, dpi=150, bbox_inches="tight")
     return np.array(fig.axes, dtype=object)
 
 
 def style(ax) -> None:
+    """The lab's look: no top and right spines, a light grid."""
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(True, alpha=0.25, linewidth=0.6)
 

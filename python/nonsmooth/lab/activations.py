@@ -19,7 +19,7 @@ from typing import Sequence
 import numpy as np
 
 from ..training import train
-from ._common import Record, finish, optimizer, pyplot, style
+from ._common import Record, finish, optimizer, pyplot
 from ._mlp import ACTIVATIONS, init_mlp, mlp_loss
 
 
@@ -193,10 +193,6 @@ def plot_activations(result: ActivationsResult, out: str | Path | None = None, *
             ax.plot(r.steps, r.loss[a][i], color=palette[a], lw=1.5,
                     label=f"{a} (kinks hit: {int(r.kinks[a][i])})" if a in ("relu", "leaky_relu") else a)
         ax.set(yscale="log", xlabel="step", title=f"{depth} hidden layer{'s' if depth > 1 else ''}")
-        ax.legend(frameon=False, fontsize=8)
-        style(ax)
     axes[0, 0].set_ylabel("training loss (all data)")
-    fig.suptitle(f"Nonsmooth vs smooth activations: width {r.width}, {r.method}, α = {r.lr:g}, same init and "
-                 "minibatches (Kumar, problem 5)", fontsize=12)
-    fig.tight_layout()
-    return finish(fig, out)
+    return finish(fig, out, f"Nonsmooth vs smooth activations: width {r.width}, {r.method}, α = {r.lr:g}, same "
+                  "init and minibatches (Kumar, problem 5)", styled=axes[0], legends=axes[0])

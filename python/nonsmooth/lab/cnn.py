@@ -32,7 +32,7 @@ import numpy as np
 from .. import prox as _prox
 from ..autodiff import batch_norm, conv2d, function, gelu, mean, norm1, relu, softmax_cross_entropy
 from ._common import LABELS as METHOD_LABELS, COLORS as METHOD_COLORS, Record, check_methods, finish, optimizer
-from ._common import panels, style
+from ._common import panels
 from ..training import train
 from .pruning import digits_split
 
@@ -199,17 +199,18 @@ def plot_cnn_depth(result: CNNDepthResult, out: str | Path | None = None, *,
                    figsize: tuple[float, float] = (12.0, 4.5)):
     """Final training loss against depth (mean ± std over seeds), without and with batch norm.
 
-    Returns
-    -------
-    matplotlib.figure.Figure
-
     Parameters
     ----------
-    result : the experiment's result
+    result : CNNDepthResult
     out : str or path, optional
-        Write the figure there.
-    **kwargs
-        Figure options (see the signature).
+        Write the figure there (PNG, PDF, SVG, ...).
+    figsize : (float, float)
+        Figure size in inches.
+
+    Returns
+    -------
+    ndarray of matplotlib Axes
+        The panels; the figure is ``axes[0].figure``.
 
     Examples
     --------
@@ -231,11 +232,8 @@ def plot_cnn_depth(result: CNNDepthResult, out: str | Path | None = None, *,
             ax.errorbar(r.depths, m, yerr=sd, fmt="o-", color=colors[act], capsize=3, label=act)
         ax.set(xlabel="depth (conv blocks)", ylabel="final training loss", yscale="log",
                title="with batch norm" if bn else "without batch norm")
-        style(ax)
-        ax.legend(frameon=False, fontsize=8)
-    fig.suptitle("ReLU vs GELU CNNs on 8×8 digits as depth grows (after Kumar, Fig. 2)", fontsize=12)
-    fig.tight_layout()
-    return finish(fig, out)
+    return finish(fig, out, "ReLU vs GELU CNNs on 8×8 digits as depth grows (after Kumar, Fig. 2)",
+                  styled=axes, legends=axes)
 
 
 @dataclass(repr=False)
@@ -349,17 +347,18 @@ def plot_cnn_pruning(result: CNNPruningResult, out: str | Path | None = None, *,
                      figsize: tuple[float, float] = (12.0, 4.5)):
     """% of filter weights below the threshold (left) and exactly zero (right) against λ, per method.
 
-    Returns
-    -------
-    matplotlib.figure.Figure
-
     Parameters
     ----------
-    result : the experiment's result
+    result : CNNPruningResult
     out : str or path, optional
-        Write the figure there.
-    **kwargs
-        Figure options (see the signature).
+        Write the figure there (PNG, PDF, SVG, ...).
+    figsize : (float, float)
+        Figure size in inches.
+
+    Returns
+    -------
+    ndarray of matplotlib Axes
+        The panels; the figure is ``axes[0].figure``.
 
     Examples
     --------
@@ -378,10 +377,5 @@ def plot_cnn_pruning(result: CNNPruningResult, out: str | Path | None = None, *,
                         color=METHOD_COLORS[m], capsize=3, label=METHOD_LABELS[m])
     a.set(xscale="log", xlabel="λ", ylabel=f"% of |w| < {r.settings['threshold']:g}", title="(a) small weights")
     b.set(xscale="log", xlabel="λ", ylabel="% exactly 0", title="(b) exact zeros")
-    for ax in (a, b):
-        style(ax)
-        ax.legend(frameon=False, fontsize=8)
-    fig.suptitle("ℓ1-penalized digits CNN: gradient methods vs proximal SGD (after Kumar, Fig. 3 / Table 2)",
-                 fontsize=12)
-    fig.tight_layout()
-    return finish(fig, out)
+    return finish(fig, out, "ℓ1-penalized digits CNN: gradient methods vs proximal SGD (after Kumar, Fig. 3 / Table 2)",
+                  styled=(a, b), legends=(a, b))

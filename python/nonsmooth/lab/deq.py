@@ -28,7 +28,7 @@ import numpy as np
 from ..autodiff import function, mean, relu, softmax_cross_entropy
 from ..implicit import implicit_vjp
 from ..optim import Adam
-from ._common import Record, finish, panels, style
+from ._common import Record, finish, panels
 from .pruning import digits_split
 
 
@@ -204,17 +204,18 @@ def deq(X=None, Y=None, *, hidden: int = 16, n_train: int = 300, steps: int = 60
 def plot_deq(result: DEQResult, out: str | Path | None = None, *, figsize: tuple[float, float] = (12.0, 4.5)):
     """Two panels: the training loss, and the forward iterations with ‖W‖₂.
 
-    Returns
-    -------
-    matplotlib.figure.Figure
-
     Parameters
     ----------
-    result : the experiment's result
+    result : DEQResult
     out : str or path, optional
-        Write the figure there.
-    **kwargs
-        Figure options (see the signature).
+        Write the figure there (PNG, PDF, SVG, ...).
+    figsize : (float, float)
+        Figure size in inches.
+
+    Returns
+    -------
+    ndarray of matplotlib Axes
+        The panels; the figure is ``axes[0].figure``.
 
     Examples
     --------
@@ -234,8 +235,4 @@ def plot_deq(result: DEQResult, out: str | Path | None = None, *, figsize: tuple
     b2.plot(r.spectral_norm, color="#d62728", lw=1.2, label="‖W‖₂")
     b.set(xlabel="Adam step", ylabel="forward iterations", title="(b) forward cost and ‖W‖₂")
     b2.set_ylabel("‖W‖₂")
-    for ax in (a, b):
-        style(ax)
-    fig.suptitle(f"Deep-equilibrium block: train {r.train_accuracy:.2f}, test {r.test_accuracy:.2f}", fontsize=12)
-    fig.tight_layout()
-    return finish(fig, out)
+    return finish(fig, out, f"Deep-equilibrium block: train {r.train_accuracy:.2f}, test {r.test_accuracy:.2f}", styled=(a, b))

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..autodiff import function, huber as _huber, mean
 from ..optim import SGD
-from ._common import Record, finish, gaussian_regression, iterates, panels, style
+from ._common import Record, finish, gaussian_regression, iterates, panels
 
 
 @function
@@ -201,17 +201,18 @@ def plot_edge_of_stability(result: EdgeOfStabilityResult, out: str | Path | None
                            figsize: tuple[float, float] = (12.0, 4.5)):
     """Two panels: the sharpness of both runs against 2/α, and their losses (log scale).
 
-    Returns
-    -------
-    matplotlib.figure.Figure
-
     Parameters
     ----------
-    result : the experiment's result
+    result : EdgeOfStabilityResult
     out : str or path, optional
-        Write the figure there.
-    **kwargs
-        Figure options (see the signature).
+        Write the figure there (PNG, PDF, SVG, ...).
+    figsize : (float, float)
+        Figure size in inches.
+
+    Returns
+    -------
+    ndarray of matplotlib Axes
+        The panels; the figure is ``axes[0].figure``.
 
     Examples
     --------
@@ -231,9 +232,4 @@ def plot_edge_of_stability(result: EdgeOfStabilityResult, out: str | Path | None
     b.plot(r.steps, r.huber_loss, color="#1f77b4", lw=1.4, label="Huber")
     b.plot(r.steps, r.squares_loss, color="#d62728", lw=1.4, label="least squares")
     b.set(yscale="log", xlabel="step k", ylabel="loss", title="(b) loss: Huber converges, least squares diverges")
-    for ax in (a, b):
-        style(ax)
-        ax.legend(frameon=False, fontsize=8)
-    fig.suptitle(f"Edge of stability: gradient descent at α = {r.lr / (2 / r.lipschitz):.3g}·2/L", fontsize=12)
-    fig.tight_layout()
-    return finish(fig, out)
+    return finish(fig, out, f"Edge of stability: gradient descent at α = {r.lr / (2 / r.lipschitz):.3g}·2/L", styled=(a, b), legends=(a, b))

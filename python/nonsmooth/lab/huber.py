@@ -24,7 +24,7 @@ from ..autodiff import function, huber as _huber, mean
 from ..exceptions import DivergenceWarning
 from ..optim import SGD
 from ..training import train
-from ._common import Record, finish, gaussian_regression, pyplot, style
+from ._common import Record, finish, gaussian_regression, pyplot
 
 
 @function
@@ -203,11 +203,7 @@ def plot_huber(result: HuberResult, out: str | Path | None = None, *, zoom: int 
     a.set(yscale="log", xlabel="step k", ylabel="loss", title="(a) loss: oscillating but bounded vs diverging")
     b.set(yscale="log", xlabel="step k", ylabel="‖β_k‖∞", title="(c) iterates: bounded vs exploding")
     z.set(xlabel="step k", ylabel="Huber loss", title=f"(b) zoom: the first {zoom} large steps", ylim=(0, None))
-    for ax in (a, z, b):
-        style(ax)
     a.legend(frameon=False, fontsize=8, loc="upper left")
     N, p = r.A.shape
-    fig.suptitle(f"Unstable convergence without divergence: gradient descent on Huber regression ({N} × {p}) "
-                 "(Kumar, problem 4)", fontsize=12)
-    fig.tight_layout()
-    return finish(fig, out)
+    return finish(fig, out, f"Unstable convergence without divergence: gradient descent on Huber regression "
+                  f"({N} × {p}) (Kumar, problem 4)", styled=(a, z, b))

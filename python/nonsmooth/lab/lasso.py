@@ -21,7 +21,7 @@ from ..autodiff import function, mean, norm1
 from ..linear_model import Lasso
 from ..optimize import LeastSquares, minimize
 from ..training import train
-from ._common import COLORS, LABELS, METHODS, SMALL, Record, check_methods, finish, optimizer, pyplot, style
+from ._common import COLORS, LABELS, METHODS, SMALL, Record, check_methods, finish, optimizer, pyplot
 
 
 @function
@@ -262,12 +262,8 @@ def plot_lasso(result: LassoResult, out: str | Path | None = None, *, lam_index:
           title=f"(c) coefficient magnitudes at λ = {r.lams[i]:g}")
     c.axhline(SMALL, color="gray", lw=0.7, ls="--")
     c.text(c.get_xlim()[1], SMALL, "1e-5 ", va="bottom", ha="right", fontsize=8, color="gray")
-    for ax in (a, b, c):
-        style(ax)
     a.legend(frameon=False, fontsize=8, loc="lower left")
     c.legend(frameon=False, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
     N, p = r.W.shape
-    fig.suptitle(f"Lasso on a {N} × {p} design: gradient methods on the penalized loss vs the Lasso solution "
-                 f"(Kumar, problem 2; {r.steps} full-batch steps)", fontsize=12)
-    fig.tight_layout()
-    return finish(fig, out)
+    return finish(fig, out, f"Lasso on a {N} × {p} design: gradient methods on the penalized loss vs the Lasso "
+                  f"solution (Kumar, problem 2; {r.steps} full-batch steps)", styled=(a, b, c))

@@ -34,7 +34,7 @@ from ..exceptions import StuckAtKinkWarning
 from ..autodiff import Kinks, abs as _abs, function, mean, relu, sum as _sum
 from ..optim import SGD, Momentum, diminishing, one_minus
 from ..training import train
-from ._common import Record, finish, panels, style
+from ._common import Record, finish, panels
 
 METHODS = ("sgd", "heavy_ball")
 
@@ -212,17 +212,18 @@ def plot_le_dynamics(result: LeDynamicsResult, out: str | Path | None = None, *,
     """Two panels: one run of each method and gradient descent stalled at w = 0,
     and the final iterates of every random start against w*.
 
-    Returns
-    -------
-    matplotlib.figure.Figure
-
     Parameters
     ----------
-    result : the experiment's result
+    result : LeDynamicsResult
     out : str or path, optional
-        Write the figure there.
-    **kwargs
-        Figure options (see the signature).
+        Write the figure there (PNG, PDF, SVG, ...).
+    figsize : (float, float)
+        Figure size in inches.
+
+    Returns
+    -------
+    ndarray of matplotlib Axes
+        The panels; the figure is ``axes[0].figure``.
 
     Examples
     --------
@@ -244,9 +245,4 @@ def plot_le_dynamics(result: LeDynamicsResult, out: str | Path | None = None, *,
     for i, m in enumerate(r.finals):
         b.scatter(r.inits, r.finals[m] - r.minimizer, s=12, color=colors[m], label=m.replace("_", " "))
     b.set(xlabel="initialization w₀", ylabel="w_K − w*", title="(b) every random start converges")
-    for ax in (a, b):
-        style(ax)
-        ax.legend(frameon=False, fontsize=8)
-    fig.suptitle("Artificial critical points are avoided (Bolte, Le & Pauwels 2023; Le 2024)", fontsize=12)
-    fig.tight_layout()
-    return finish(fig, out)
+    return finish(fig, out, "Artificial critical points are avoided (Bolte, Le & Pauwels 2023; Le 2024)", styled=(a, b), legends=(a, b))

@@ -21,7 +21,7 @@ import numpy as np
 from .. import prox as _prox
 from ..datasets import load_digits
 from ..training import train
-from ._common import COLORS, LABELS, SMALL, Record, check_methods, finish, optimizer, pyplot, small_fraction, style
+from ._common import COLORS, LABELS, SMALL, Record, check_methods, finish, optimizer, pyplot, small_fraction
 from ._mlp import forward, init_mlp, mlp_loss, parameter_names
 
 
@@ -229,9 +229,5 @@ def plot_pruning(result: PruningResult, out: str | Path | None = None, *,
     b.set(xlabel="log₁₀|w|", ylabel="weights", yscale="log",
           title=f"(b) weight magnitudes at λ = {r.lams[-1]:g}")
     b.legend(frameon=False, fontsize=8, loc="upper right")
-    for ax in (a, b):
-        style(ax)
-    fig.suptitle(f"ℓ1 pruning of a digits MLP (64-{'-'.join(map(str, r.hidden))}-10), {r.steps} steps "
-                 f"(Kumar, problem 6)", fontsize=12)
-    fig.tight_layout()
-    return finish(fig, out)
+    return finish(fig, out, f"ℓ1 pruning of a digits MLP (64-{'-'.join(map(str, r.hidden))}-10), {r.steps} steps "
+                  f"(Kumar, problem 6)", styled=(a, b))

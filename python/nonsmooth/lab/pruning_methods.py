@@ -31,7 +31,7 @@ from .. import prox as _prox
 from ..autodiff import clip, function, log, mean, relu, sigmoid, softmax_cross_entropy, sum as _sum
 from ..optim import SGD, Adam
 from ..training import train
-from ._common import Record, finish, panels, style
+from ._common import Record, finish, panels
 from .pruning import digits_split
 
 METHODS = ("l1", "group", "imp", "l0")
@@ -66,23 +66,30 @@ def _gated(W0, b0, W1, b1, A0, A1, X, y, lam, u0, u1):
     return mean(softmax_cross_entropy(net, y)) + lam * expected_l0
 
 
-def test_gates(log_alpha: np.ndarray) -> np.ndarray:
-    """The deterministic gate of Louizos et al. (2018) at test time: min(1, max(0, σ(log α)(ζ − γ) + γ)).
+def hard_concrete_gates(log_alpha: np.ndarray) -> np.ndarray:
+    """The hard-concrete gates at test time: min(1, max(0, σ(log α)(ζ − γ) + γ)).
+
+    Louizos, Welling & Kingma, "Learning sparse neural networks through L0
+    regularization", ICLR 2018: after training, each weight is multiplied by
+    this deterministic gate (the stretched sigmoid clipped to [0, 1], with the
+    stretch γ = −0.1, ζ = 1.1 used in training), so a gate is exactly 0 iff
+    log α ≤ log(−γ/ζ) and exactly 1 iff log α ≥ log((1 − γ)/(ζ − 1)).
 
     Parameters
     ----------
     log_alpha : ndarray
-        The gates' location parameters.
+        The gates' location parameters log α (any shape).
 
     Returns
     -------
     ndarray
+        The gates, of the shape of ``log_alpha``, in [0, 1].
 
     Examples
     --------
     >>> from nonsmooth import lab
-    >>> lab.pruning_methods_test_gates(np.array([-10.0, 10.0]))
-    array([0., 1.])
+    >>> lab.hard_concrete_gates(np.array([-10.0, 0.0, 10.0]))
+    array([0. , 0.5, 1. ])
     """
     return np.clip(1 / (1 + np.exp(-log_alpha)) * (ZETA - GAMMA) + GAMMA, 0.0, 1.0)
 
@@ -222,7 +229,7 @@ def pruning_methods(*, methods: Sequence[str] = METHODS, hidden: int = 32, lams_
                 p = train(_gated, start, {"X": X, "y": Y}, fixed={"lam": np.array(lam)},
                           noise={"u0": ("uniform", init["W0"].shape), "u1": ("uniform", init["W1"].shape)},
                           optimizer=Adam(lr_l0), **common).params
-                record(m, lam, p["W0"] * test_gates(p["A0"]), p["b0"], p["W1"] * test_gates(p["A1"]), p["b1"])
+                record(m, lam, p["W0"] * hard_concrete_gates(p["A0"]), p["b0"], p["W1"] * hard_concrete_gates(p["A1"]), p["b1"])
     arrays = {key: {m: (v if key == "weights" else np.asarray(v)) for m, v in d_.items()} for key, d_ in out.items()}
     return PruningMethodsResult(methods=methods, dense_accuracy=dense_accuracy,
                                 settings=dict(hidden=hidden, steps=steps, batch_size=batch_size, rate=rate, seed=seed,
@@ -234,17 +241,18 @@ def plot_pruning_methods(result: PruningMethodsResult, out: str | Path | None = 
     """Test accuracy against sparsity, one curve per method (left), and the
     hidden neurons kept against sparsity (right).
 
-    Returns
-    -------
-    matplotlib.figure.Figure
-
     Parameters
     ----------
-    result : the experiment's result
+    result : PruningMethodsResult
     out : str or path, optional
-        Write the figure there.
-    **kwargs
-        Figure options (see the signature).
+        Write the figure there (PNG, PDF, SVG, ...).
+    figsize : (float, float)
+        Figure size in inches.
+
+    Returns
+    -------
+    ndarray of matplotlib Axes
+        The panels; the figure is ``axes[0].figure``.
 
     Examples
     --------
@@ -264,9 +272,4 @@ def plot_pruning_methods(result: PruningMethodsResult, out: str | Path | None = 
     a.axhline(100 * r.dense_accuracy, color="gray", ls="--", lw=0.9, label="dense")
     a.set(xlabel="% of weights exactly 0", ylabel="test accuracy (%)", title="(a) sparsity–accuracy")
     b.set(xlabel="% of weights exactly 0", ylabel="hidden neurons kept", title="(b) structure: neurons kept")
-    for ax in (a, b):
-        style(ax)
-        ax.legend(frameon=False, fontsize=8)
-    fig.suptitle(f"Pruning a digits MLP 64-{r.settings['hidden']}-10 by every method", fontsize=12)
-    fig.tight_layout()
-    return finish(fig, out)
+    return finish(fig, out, f"Pruning a digits MLP 64-{r.settings['hidden']}-10 by every method", styled=(a, b), legends=(a, b))

@@ -21,7 +21,7 @@ import numpy as np
 from ..autodiff import function, mean, norm1, relu
 from ..autodiff import sum as _sum
 from ..training import train
-from ._common import COLORS, LABELS, Record, finish, iterates, optimizer, pyplot, style
+from ._common import COLORS, LABELS, Record, finish, iterates, optimizer, pyplot
 
 
 @function
@@ -204,11 +204,6 @@ def plot_relu_regression(result: ReluRegressionResult, out: str | Path | None = 
         c.plot(k, r.trajectories[:, j], color=s, lw=1.3, label=f"β_{j}")
     c.axhline(0, color="k", lw=0.6)
     c.set(xlabel="step k", ylabel="βⱼ", title="(c) coordinates pushed past 0 into the flat ReLU region")
-    c.legend(frameon=False, fontsize=8)
-    for ax in (a, b, c):
-        style(ax)
     N, p = r.Z.shape
-    fig.suptitle(f"Convex ReLU regression ‖y − max(0, Zβ)‖²/N + λ₁‖β‖₁ + λ₂‖β‖², y ≤ 0, Z: {N} × {p} — "
-                 f"{LABELS[r.method]} at α = {r.lr:.3g} (Kumar, problem 3)", fontsize=12)
-    fig.tight_layout()
-    return finish(fig, out)
+    return finish(fig, out, f"Convex ReLU regression ‖y − max(0, Zβ)‖²/N + λ₁‖β‖₁ + λ₂‖β‖², y ≤ 0, Z: {N} × {p} — "
+                  f"{LABELS[r.method]} at α = {r.lr:.3g} (Kumar, problem 3)", styled=(a, b, c), legends=(c,))

@@ -37,7 +37,7 @@ from .. import prox as _prox
 from ..autodiff import function, norm1, sum as _sum
 from ..optim import step_decay
 from ..training import train
-from ._common import COLORS, LABELS, METHODS, Record, check_methods, finish, iterates, optimizer, pyplot, style
+from ._common import COLORS, LABELS, METHODS, Record, check_methods, finish, iterates, optimizer, pyplot
 
 
 @function
@@ -379,8 +379,5 @@ def plot_toy_l1(result: ToyL1Result, out: str | Path | None = None, *, coordinat
                fontsize=8)
     d.set(xlabel="λ", ylabel="mean ‖β‖₁ over the last two steps", title=title)
     d.legend(frameon=False, fontsize=7, ncol=2)
-    for ax in axes.ravel():
-        style(ax)
-    fig.suptitle("Gradient methods on λ‖β‖₁ at constant step (Kumar, problem 1)", fontsize=13)
-    fig.tight_layout()
-    return finish(fig, out)
+    return finish(fig, out, "Gradient methods on λ‖β‖₁ at constant step (Kumar, problem 1)", styled=axes.ravel(),
+                  title_size=13)
