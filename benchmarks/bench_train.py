@@ -11,7 +11,9 @@ A full training run of 10 000 minibatch steps, timed end to end, for
 The competitor is the loop a JAX user writes: a ``jax.jit``-compiled step
 (value_and_grad, ``optax`` update, apply_updates, the soft thresholding for the
 L1 model) called from Python 10 000 times, with the data and the minibatch indices on the
-device, the minibatch gathered inside the compiled step. Both use float64, the same data,
+device, the minibatch gathered inside the compiled step. Both run in float64, then
+both in float32 (``--dtypes``; nonsmooth keeps float64 master weights in its
+float32 loop, optax keeps float32 parameters), on the same data,
 the same initial parameters and the very same minibatches (nonsmooth samples
 with replacement from its seeded SplitMix64 generator; the indices are
 recomputed here in NumPy for JAX, outside its timing). Warm-up (tracing,
@@ -22,7 +24,8 @@ One core: the process is pinned to a single CPU (XLA's CPU runtime does not
 honour its threading flags for large products; NS_BENCH_ALL_CORES=1 lifts
 this), and XLA_FLAGS=--xla_cpu_multi_thread_eigen=false
 intra_op_parallelism_threads=1, OPENBLAS_NUM_THREADS=1 and
-nonsmooth.set_num_threads(1), set before import. Not part of the test suite.
+nonsmooth.set_num_threads(1), set before import. NS_BENCH_ALL_CORES=1 gives
+every library all cores instead (the "unpinned" rows). Not part of the test suite.
 
     python benchmarks/bench_train.py [--quick] [--markdown]
 """
@@ -30,12 +33,14 @@ from __future__ import annotations
 
 import os
 
-os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+ALL_CORES = os.environ.get("NS_BENCH_ALL_CORES") == "1"
+if not ALL_CORES:
+    os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 # XLA's CPU runtime ignores the flags above for large products (measured: a
 # 1024² jax.jit matmul ran at 1.2–2 cores), so the whole process is pinned to
 # one core: every library gets exactly one.
-if hasattr(os, "sched_setaffinity") and os.environ.get("NS_BENCH_ALL_CORES") != "1":
+if hasattr(os, "sched_setaffinity") and not ALL_CORES:
     os.sched_setaffinity(0, {max(os.sched_getaffinity(0))})
 
 import argparse  # noqa: E402
@@ -111,6 +116,10 @@ def linear_problem(n=10_000, p=100):
 
 
 # ---- the two loops ----------------------------------------------------------------------
+def cast(tree, dtype):
+    return {k: np.asarray(v, dtype) for k, v in tree.items()}
+
+
 def run_nonsmooth(loss, params, data, optimizer, steps, batch, prox=None):
     kwargs = dict(optimizer=optimizer, steps=steps, batch_size=batch, replacement=True, seed=SEED,
                   record_every=100, prox=prox)
@@ -148,7 +157,8 @@ def run_jax(loss, params, data, tx, steps, batch, l1=None, lr=None):
 
 
 def compare(name, t_ns, p_ns, t_jax, p_jax, rows):
-    diff = max(float(np.max(np.abs(p_ns[k] - p_jax[k]))) for k in p_ns)
+    assert all(p_ns[k].dtype == p_jax[k].dtype for k in p_ns)
+    diff = max(float(np.max(np.abs(p_ns[k].astype(float) - p_jax[k]))) for k in p_ns)
     scale = max(float(np.max(np.abs(p_jax[k]))) for k in p_jax)
     rows.append({"case": name, "nonsmooth": t_ns, "jax": t_jax, "diff": diff / max(scale, 1e-300)})
     print(f"{name:38s} nonsmooth {t_ns:8.3f} s   jax+optax {t_jax:8.3f} s   ratio {t_jax / t_ns:6.2f}x   "
@@ -160,31 +170,40 @@ def main():
     parser.add_argument("--quick", action="store_true", help="2 000 steps instead of 10 000")
     parser.add_argument("--markdown", action="store_true", help="print a README table")
     parser.add_argument("--widths", type=int, nargs="+", default=[32, 128, 512])
+    parser.add_argument("--dtypes", nargs="+", default=["float64", "float32"])
     opts = parser.parse_args()
-    ns.set_num_threads(1)
+    cores = len(os.sched_getaffinity(0))
+    ns.set_num_threads(cores if ALL_CORES else 1)
     steps, batch = (2_000 if opts.quick else 10_000), 32
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; jax {jax.__version__}, "
-          f"optax {optax.__version__}, float64; {steps} steps, batch {batch}, warm-up excluded")
-    print(f"single-threaded: XLA_FLAGS={os.environ['XLA_FLAGS']!r}, "
-          f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}, ns.set_num_threads(1) "
-          f"(ns.get_num_threads() = {ns.get_num_threads()})")
+          f"optax {optax.__version__}; {steps} steps, batch {batch}, warm-up excluded")
+    if ALL_CORES:
+        print(f"all cores: {cores} CPUs, ns.get_num_threads() = {ns.get_num_threads()}, XLA's default threads")
+    else:
+        print(f"single-threaded: XLA_FLAGS={os.environ['XLA_FLAGS']!r}, "
+              f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}, ns.set_num_threads(1) "
+              f"(ns.get_num_threads() = {ns.get_num_threads()})")
     rows = []
-    for width in opts.widths:
-        params, data = mlp_problem(width)
-        for label, opt, tx in [("SGD", SGD(1e-2), optax.sgd(1e-2)), ("Adam", Adam(1e-3), optax.adam(1e-3))]:
-            t_ns, p_ns = run_nonsmooth(mlp_loss, params, data, opt, steps, batch)
-            t_jax, p_jax = run_jax(jax_mlp_loss, params, data, tx, steps, batch)
-            compare(f"ReLU MLP width {width}, {label}", t_ns, p_ns, t_jax, p_jax, rows)
-    params, data = linear_problem()
-    lam = 0.05
-    for label, opt, tx, lr in [("prox-SGD", SGD(1e-2), optax.sgd(1e-2), 1e-2),
-                               ("prox-Adam", Adam(1e-3), optax.adam(1e-3), 1e-3)]:
-        t_ns, p_ns = run_nonsmooth(linear_loss, params, data, opt, steps, batch, prox={"w": ns.prox.L1(lam)})
-        t_jax, p_jax = run_jax(jax_linear_loss, params, data, tx, steps, batch, l1=lam, lr=lr)
-        compare(f"L1 linear 10000×100, {label}", t_ns, p_ns, t_jax, p_jax, rows)
-        print(f"    exact zeros: nonsmooth {int(np.sum(p_ns['w'] == 0))}, jax {int(np.sum(p_jax['w'] == 0))} of 100")
+    for dtype in opts.dtypes:
+        for width in opts.widths:
+            params, data = mlp_problem(width)
+            params, data = cast(params, dtype), cast(data, dtype)
+            for label, opt, tx in [("SGD", SGD(1e-2), optax.sgd(1e-2)), ("Adam", Adam(1e-3), optax.adam(1e-3))]:
+                t_ns, p_ns = run_nonsmooth(mlp_loss, params, data, opt, steps, batch)
+                t_jax, p_jax = run_jax(jax_mlp_loss, params, data, tx, steps, batch)
+                compare(f"{dtype} ReLU MLP width {width}, {label}", t_ns, p_ns, t_jax, p_jax, rows)
+        params, data = linear_problem()
+        params, data = cast(params, dtype), cast(data, dtype)
+        lam = 0.05
+        for label, opt, tx, lr in [("prox-SGD", SGD(1e-2), optax.sgd(1e-2), 1e-2),
+                                   ("prox-Adam", Adam(1e-3), optax.adam(1e-3), 1e-3)]:
+            t_ns, p_ns = run_nonsmooth(linear_loss, params, data, opt, steps, batch, prox={"w": ns.prox.L1(lam)})
+            t_jax, p_jax = run_jax(jax_linear_loss, params, data, tx, steps, batch, l1=lam, lr=lr)
+            compare(f"{dtype} L1 linear 10000×100, {label}", t_ns, p_ns, t_jax, p_jax, rows)
+            print(f"    exact zeros: nonsmooth {int(np.sum(p_ns['w'] == 0))}, jax {int(np.sum(p_jax['w'] == 0))} of 100")
     if opts.markdown:
-        print(f"\n| {steps} steps, batch {batch} | nonsmooth | jax.jit step + optax | ratio |")
+        print(f"\n| {steps} steps, batch {batch}, {'all cores' if ALL_CORES else 'one core'} | nonsmooth | "
+              "jax.jit step + optax | ratio |")
         print("|---|---:|---:|---:|")
         for r in rows:
             print(f"| {r['case']} | {r['nonsmooth']:.2f} s | {r['jax']:.2f} s | {r['jax'] / r['nonsmooth']:.1f}× |")

@@ -141,16 +141,16 @@ def test_native_layer_rejects_bad_handles_and_ids():
     assert outs == [(3,)]
     out = np.empty(3)
     with pytest.raises(ValueError, match="inputs: entry 0 has 2 values"):
-        _native.program_evaluate(program, None, [np.ones(2), np.ones((100000, 1)), np.ones((1, 100000))], [out])
+        _native.program_evaluate(program, None, 0, [np.ones(2), np.ones((100000, 1)), np.ones((1, 100000))], [out])
     with pytest.raises(ValueError, match="takes 3 arguments"):
-        _native.program_evaluate(program, None, [np.ones(3)], [out])
+        _native.program_evaluate(program, None, 0, [np.ones(3)], [out])
     with pytest.raises(ValueError, match="ties"):
-        _native.program_evaluate(program, (0.0, 0.0, 0.0, 5, 0), [np.ones(3), np.ones((100000, 1)),
+        _native.program_evaluate(program, (0.0, 0.0, 0.0, 5, 0), 0, [np.ones(3), np.ones((100000, 1)),
                                                                  np.ones((1, 100000))], [out])
     with pytest.raises(TypeError, match="writeable C-contiguous"):
-        _native.program_evaluate(program, None, [np.ones(3)], [np.empty(6)[::2]])
+        _native.program_evaluate(program, None, 0, [np.ones(3)], [np.empty(6)[::2]])
     with pytest.raises(TypeError, match="program handle"):
-        _native.program_evaluate(g, None, [], [])
+        _native.program_evaluate(g, None, 0, [], [])
 
 
 def test_concurrent_evaluation_from_threads():

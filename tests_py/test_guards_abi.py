@@ -63,7 +63,7 @@ def program():
 def evaluate(p):
     x, y = doubles(-1, 0, 2), (c_double * 3)()
     inputs, outputs = (ctypes.POINTER(c_double) * 1)(x), (ctypes.POINTER(c_double) * 1)(y)
-    return lib.ns_program_evaluate(p, None, c_int64(1), inputs, int64s(3), c_int64(1), outputs, int64s(3), None,
+    return lib.ns_program_evaluate(p, None, ctypes.c_int32(0), c_int64(1), inputs, int64s(3), c_int64(1), outputs, int64s(3), None,
                                    c_int64(0))
 
 def optimizer():

@@ -129,6 +129,23 @@ assert np.isfinite(model.certificate_) and model.certificate_ > 0, model.certifi
 assert model.history_[-1, 1] == model.certificate_
 assert np.all(np.isfinite(model.predict(X[:3])))
 """,
+    "GroupLasso.fit": """
+X, y = rng.normal(size=(1000, 2000)), rng.normal(size=1000)
+exc = interrupt(lambda: ns.GroupLasso(alpha=1e-6, groups=5, tol=0.0, max_iter=10**7).fit(X, y))
+model = exc.result
+assert isinstance(model, ns.GroupLasso) and model.coef_.shape == (2000,) and model.n_iter_ >= 0
+assert np.isfinite(model.dual_gap_) and model.dual_gap_ > 0, model.dual_gap_
+assert model.history_[-1, 1] == model.certificate_
+""",
+    "MultiTaskLasso.fit": """
+X, Y = rng.normal(size=(1000, 2000)), rng.normal(size=(1000, 10))
+exc = interrupt(lambda: ns.MultiTaskLasso(alpha=1e-6, tol=0.0, max_iter=10**7).fit(X, Y))
+model = exc.result
+assert isinstance(model, ns.MultiTaskLasso) and model.coef_.shape == (10, 2000) and model.n_iter_ >= 0
+assert np.isfinite(model.dual_gap_) and model.dual_gap_ > 0, model.dual_gap_
+assert model.history_[-1, 1] == model.dual_gap_
+assert model.predict(X[:3]).shape == (3, 10)
+""",
     "GeneralizedLinearEstimator.fit": """
 from nonsmooth.linear_model import datafits, penalties
 X, y = rng.normal(size=(1000, 2000)), rng.normal(size=1000)

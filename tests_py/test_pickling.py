@@ -110,7 +110,8 @@ def _distributed():
         return {}
     return {distributed.ElasticNet: lambda: distributed.ElasticNet(0.1, l1_ratio=0.3),
             distributed.Lasso: lambda: distributed.Lasso(0.2, weights=np.ones(3)),
-            distributed.SparseLogisticRegression: lambda: distributed.SparseLogisticRegression(0.05)}
+            distributed.SparseLogisticRegression: lambda: distributed.SparseLogisticRegression(0.05),
+            distributed.MultiOutputRegressor: lambda: distributed.MultiOutputRegressor(ns.Lasso(0.1))}
 
 
 FACTORIES = {
@@ -127,6 +128,12 @@ FACTORIES = {
                                                   np.digitize(_data(60, 6)[1], [-0.5, 0.5]))],
     ns.MCPRegression: lambda: _fitted(ns.MCPRegression(0.05, gamma=3.0)),
     ns.SCADRegression: lambda: _fitted(ns.SCADRegression(0.05, gamma=3.7)),
+    ns.MultiTaskLasso: lambda: _fitted(ns.MultiTaskLasso(0.05), _data(40, 6)[0],
+                                       np.c_[_data(40, 6)[1], -_data(40, 6)[1]]),
+    ns.MultiTaskElasticNet: lambda: _fitted(ns.MultiTaskElasticNet(0.05, l1_ratio=0.3), _data(40, 6)[0],
+                                            np.c_[_data(40, 6)[1], _data(40, 6)[1] ** 2]),
+    ns.GroupLasso: lambda: _fitted(ns.GroupLasso(0.05, groups=[[0, 1], [2, 3, 4], [5]], weights=[1.0, 0.0, 2.0])),
+    ns.SparseGroupLasso: lambda: _fitted(ns.SparseGroupLasso(0.05, l1_ratio=0.4, groups=2)),
     ns.GeneralizedLinearEstimator: lambda: [
         _fitted(ns.GeneralizedLinearEstimator(datafits.Quadratic(), penalties.L0(0.01))),
         _fitted(ns.GeneralizedLinearEstimator(datafits.Quadratic(), penalties.Box(-0.5, 0.5)))],
@@ -138,6 +145,8 @@ FACTORIES = {
     penalties.MCP: lambda: penalties.MCP(0.2, gamma=2.5),
     penalties.SCAD: lambda: penalties.SCAD(0.2, gamma=3.0),
     penalties.L0: lambda: penalties.L0(0.3),
+    penalties.GroupL2: lambda: penalties.GroupL2(0.1, groups=[[0, 2], [1]], weights=[1.0, 0.0]),
+    penalties.SparseGroupL1: lambda: penalties.SparseGroupL1(0.1, l1_ratio=0.3, groups=2),
     # prox operators: every case of the prox tests (non-trivial parameters)
     ns.prox.ProximalOperator: lambda: [case.op for case in CASES],
     **{cls: (lambda cls=cls: [case.op for case in CASES if type(case.op) is cls]) for cls in ns.prox.OPERATORS},
@@ -188,6 +197,7 @@ FACTORIES = {
     lab.ActivationsResult: lambda: lab.activations(depths=(1,), width=4, steps=20, record_every=10, n_samples=32),
     lab.EdgeOfStabilityResult: lambda: lab.edge_of_stability(steps=10, every=5, power_iterations=10),
     lab.LeDynamicsResult: lambda: lab.le_dynamics(steps=50, runs=2),
+    lab.LeBilevelResult: lambda: lab.le_bilevel(steps=20, chaos_steps=30, grid_size=5),
     lab.DEQResult: lambda: lab.deq(steps=2, n_train=30),
     lab.CNNDepthResult: lambda: lab.cnn_depth(depths=(1,), seeds=(0,), steps=2, channels=2),
     lab.CNNPruningResult: lambda: lab.cnn_pruning(lams=(1e-2,), steps=2, channels=2, seeds=(0,),

@@ -34,6 +34,8 @@ COVERAGE = {
         **{n: "test_properties_glm.py" for n in ("SparseLogisticRegression", "logistic_path", "MCPRegression",
                                                  "SCADRegression", "GeneralizedLinearEstimator")},
         **{n: TUNING for n in ("LassoTuned", "ElasticNetTuned", "WeightedLassoTuned")},
+        **{n: "test_multitask.py" for n in ("MultiTaskLasso", "MultiTaskElasticNet")},
+        **{n: "test_group_lasso.py" for n in ("GroupLasso", "SparseGroupLasso", "group_lasso_path")},
         **{n: OPTIMIZE for n in ("minimize", "subgradient_method", "admm", "OptimizeResult")},
         **{n: TRAINING for n in ("train", "TrainResult", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam")},
         **{n: AUTODIFF for n in ("function", "Function", "Kinks", "KinkReport", "Tracer")},
@@ -45,6 +47,7 @@ COVERAGE = {
         "lab": "test_lab.py",  # experiments reproducing phenomena, built on the entry points above
         # Settings without a numerical output, tested by example elsewhere (not property tests):
         **{n: "test_prox_threads.py" for n in ("get_num_threads", "set_num_threads")},
+        **{n: "test_autodiff_float32.py" for n in ("get_autodiff_threads", "set_autodiff_threads")},
         **{n: "test_autodiff_kinks.py" for n in ("get_kink_policy", "set_kink_policy", "kink_policy")},
     },
     "prox": {**{n: PROX for n in ns.prox.__all__ if n not in ("OPERATORS", "ProximalOperator")},

@@ -430,27 +430,42 @@ public func ns_program_shape(
 
 // MARK: - buffers and policies
 
-/// A valid address for zero-length buffers given as null.
-private let emptyBuffer = UnsafeMutablePointer<Double>.allocate(capacity: 1)
+/// A valid address for zero-length buffers given as null (of either precision).
+private let emptyStorage = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 16)
+private var emptyBuffer: UnsafeMutablePointer<Double> { emptyStorage.assumingMemoryBound(to: Double.self) }
+func emptyPointer<S: ProgramScalar>(_ type: S.Type) -> UnsafeMutablePointer<S> { emptyStorage.assumingMemoryBound(to: S.self) }
 
-/// Checks a list of `expected.count` buffers with their declared sizes.
-/// `optional`: null entries are allowed (and returned as nil).
-private func bufferList(
-    _ pointers: UnsafePointer<UnsafePointer<Double>?>?, _ sizes: UnsafePointer<Int64>?,
-    expected: [Int], _ name: String, optional: Bool = false, finite: Bool = false
-) throws -> [UnsafePointer<Double>?] {
+/// The element type of the buffers of a call (`ns_dtype`; keep in sync with nonsmooth.h).
+enum DType {
+    case float64, float32
+
+    init(_ code: Int32) throws {
+        switch code {
+        case 0: self = .float64
+        case 1: self = .float32
+        default: throw invalid("dtype", "must be NS_FLOAT64 (0) or NS_FLOAT32 (1), got \(code)")
+        }
+    }
+}
+
+/// Checks a list of `expected.count` buffers of S (an array of pointers) with
+/// their declared sizes. `optional`: null entries are allowed (and returned as nil).
+private func bufferList<S: ProgramScalar>(
+    _ pointers: UnsafeRawPointer?, _ sizes: UnsafePointer<Int64>?,
+    expected: [Int], _ name: String, as type: S.Type, optional: Bool = false, finite: Bool = false
+) throws -> [UnsafePointer<S>?] {
     if expected.isEmpty { return [] }
-    let pointers = try nonNull(pointers, name)
+    let pointers = try nonNullRaw(pointers, name).assumingMemoryBound(to: UnsafeRawPointer?.self)
     let sizes = try nonNull(sizes, "\(name) sizes")
-    var result: [UnsafePointer<Double>?] = []
+    var result: [UnsafePointer<S>?] = []
     for (k, n) in expected.enumerated() {
-        guard let p = pointers[k] else {
+        guard let p = pointers[k]?.assumingMemoryBound(to: S.self) else {
             try require(optional || n == 0, name, "entry \(k) is a null pointer")
-            result.append(optional ? nil : UnsafePointer(emptyBuffer))
+            result.append(optional ? nil : UnsafePointer(emptyPointer(S.self)))
             continue
         }
         try require(sizes[k] == Int64(n), name, "entry \(k) has \(sizes[k]) values, the program needs \(n)")
-        if finite {
+        if finite && !S.allFinite(p, n) {
             for i in 0..<n where !p[i].isFinite {
                 throw invalid(name, "entry \(k) must be finite, value \(i) is \(p[i])")
             }
@@ -460,21 +475,21 @@ private func bufferList(
     return result
 }
 
-private func inputList(
-    _ program: Program, _ nInputs: Int64, _ inputs: UnsafePointer<UnsafePointer<Double>?>?,
-    _ sizes: UnsafePointer<Int64>?
-) throws -> [UnsafePointer<Double>] {
+private func inputList<S: ProgramScalar>(
+    _ program: Program, _ nInputs: Int64, _ inputs: UnsafeRawPointer?, _ sizes: UnsafePointer<Int64>?,
+    as type: S.Type = Double.self
+) throws -> [UnsafePointer<S>] {
     let counts = program.inputCounts
     try require(nInputs == Int64(counts.count), "inputs", "the program takes \(counts.count) arguments, got \(nInputs)")
-    return try bufferList(inputs, sizes, expected: counts, "inputs").map { $0 ?? UnsafePointer(emptyBuffer) }
+    return try bufferList(inputs, sizes, expected: counts, "inputs", as: S.self).map { $0 ?? UnsafePointer(emptyPointer(S.self)) }
 }
 
-private func mutableList(
-    _ pointers: UnsafePointer<UnsafeMutablePointer<Double>?>?, _ sizes: UnsafePointer<Int64>?,
-    expected: [Int], _ name: String
-) throws -> [UnsafeMutablePointer<Double>] {
-    let raw = UnsafeRawPointer(pointers).map { $0.assumingMemoryBound(to: UnsafePointer<Double>?.self) }
-    return try bufferList(raw, sizes, expected: expected, name).map { UnsafeMutablePointer(mutating: $0 ?? UnsafePointer(emptyBuffer)) }
+private func mutableList<S: ProgramScalar>(
+    _ pointers: UnsafeRawPointer?, _ sizes: UnsafePointer<Int64>?, expected: [Int], _ name: String,
+    as type: S.Type = Double.self
+) throws -> [UnsafeMutablePointer<S>] {
+    try bufferList(pointers, sizes, expected: expected, name, as: S.self)
+        .map { UnsafeMutablePointer(mutating: $0 ?? UnsafePointer(emptyPointer(S.self))) }
 }
 
 private func wrtList(_ program: Program, _ nWrt: Int64, _ wrt: UnsafePointer<Int64>?) throws -> [Int] {
@@ -532,57 +547,78 @@ func writeKinks(_ report: KinkReport, _ buffer: UnsafeMutablePointer<CChar>?, _ 
 // MARK: - evaluation and derivatives
 
 /// The shared frame of every evaluation entry point: clears the kink text, checks
-/// the handle, the policy and the arguments, runs `body` and writes its report.
-private func programCall(
-    _ handle: OpaquePointer?, _ policy: UnsafeRawPointer?,
-    _ nInputs: Int64, _ inputs: UnsafePointer<UnsafePointer<Double>?>?, _ inputSizes: UnsafePointer<Int64>?,
+/// the handle, the policy and the arguments (of S), runs `body` and writes its report.
+private func programCall<S: ProgramScalar>(
+    _ handle: OpaquePointer?, _ policy: UnsafeRawPointer?, as type: S.Type,
+    _ nInputs: Int64, _ inputs: UnsafeRawPointer?, _ inputSizes: UnsafePointer<Int64>?,
     _ kinks: UnsafeMutablePointer<CChar>?, _ kinksCapacity: Int64,
-    _ body: (Program, KinkPolicy, [UnsafePointer<Double>]) throws -> KinkReport
+    _ body: (Program, KinkPolicy, [UnsafePointer<S>]) throws -> KinkReport
 ) -> Int32 {
     guarded(interruptible: true) {
         writeKinks(KinkReport(), kinks, kinksCapacity)
         let p = try programHandle(handle)
         let policy = try kinkPolicy(policy)
-        let x = try inputList(p, nInputs, inputs, inputSizes)
+        let x = try inputList(p, nInputs, inputs, inputSizes, as: S.self)
         writeKinks(try body(p, policy, x), kinks, kinksCapacity)
     }
 }
 
 @_cdecl("ns_program_evaluate")
 public func ns_program_evaluate(
-    _ handle: OpaquePointer?, _ policy: UnsafeRawPointer?,
-    _ nInputs: Int64, _ inputs: UnsafePointer<UnsafePointer<Double>?>?, _ inputSizes: UnsafePointer<Int64>?,
-    _ nOutputs: Int64, _ outputs: UnsafePointer<UnsafeMutablePointer<Double>?>?, _ outputSizes: UnsafePointer<Int64>?,
+    _ handle: OpaquePointer?, _ policy: UnsafeRawPointer?, _ dtype: Int32,
+    _ nInputs: Int64, _ inputs: UnsafeRawPointer?, _ inputSizes: UnsafePointer<Int64>?,
+    _ nOutputs: Int64, _ outputs: UnsafeRawPointer?, _ outputSizes: UnsafePointer<Int64>?,
     _ kinks: UnsafeMutablePointer<CChar>?, _ kinksCapacity: Int64
 ) -> Int32 {
-    programCall(handle, policy, nInputs, inputs, inputSizes, kinks, kinksCapacity) { p, policy, x in
-        try require(nOutputs == Int64(p.outputCounts.count), "outputs",
-                    "the program has \(p.outputCounts.count) outputs, got \(nOutputs) buffers")
-        let y = try mutableList(outputs, outputSizes, expected: p.outputCounts, "outputs")
-        return try p.evaluate(inputs: x, outputs: y, policy: policy)
+    func run<S: ProgramScalar>(_ type: S.Type) -> Int32 {
+        programCall(handle, policy, as: S.self, nInputs, inputs, inputSizes, kinks, kinksCapacity) { p, policy, x in
+            try require(nOutputs == Int64(p.outputCounts.count), "outputs",
+                        "the program has \(p.outputCounts.count) outputs, got \(nOutputs) buffers")
+            let y = try mutableList(outputs, outputSizes, expected: p.outputCounts, "outputs", as: S.self)
+            return try p.evaluate(inputs: x, outputs: y, policy: policy)
+        }
     }
+    return dispatch(dtype, kinks, kinksCapacity, run(Double.self), run(Float.self))
+}
+
+/// Runs the float64 or the float32 variant of a call; an unknown dtype fails
+/// with its message (and an empty kink text).
+private func dispatch(
+    _ dtype: Int32, _ kinks: UnsafeMutablePointer<CChar>?, _ kinksCapacity: Int64,
+    _ float64: @autoclosure () -> Int32, _ float32: @autoclosure () -> Int32
+) -> Int32 {
+    var which = DType.float64
+    let status = guarded {
+        writeKinks(KinkReport(), kinks, kinksCapacity)
+        which = try DType(dtype)
+    }
+    guard status == NS_OK else { return status }
+    return which == .float64 ? float64() : float32()
 }
 
 @_cdecl("ns_program_vjp")
 public func ns_program_vjp(
-    _ handle: OpaquePointer?, _ policy: UnsafeRawPointer?,
-    _ nInputs: Int64, _ inputs: UnsafePointer<UnsafePointer<Double>?>?, _ inputSizes: UnsafePointer<Int64>?,
-    _ nOutputs: Int64, _ cotangents: UnsafePointer<UnsafePointer<Double>?>?, _ cotangentSizes: UnsafePointer<Int64>?,
+    _ handle: OpaquePointer?, _ policy: UnsafeRawPointer?, _ dtype: Int32,
+    _ nInputs: Int64, _ inputs: UnsafeRawPointer?, _ inputSizes: UnsafePointer<Int64>?,
+    _ nOutputs: Int64, _ cotangents: UnsafeRawPointer?, _ cotangentSizes: UnsafePointer<Int64>?,
     _ nWrt: Int64, _ wrt: UnsafePointer<Int64>?,
-    _ gradients: UnsafePointer<UnsafeMutablePointer<Double>?>?, _ gradientSizes: UnsafePointer<Int64>?,
-    _ outputs: UnsafePointer<UnsafeMutablePointer<Double>?>?, _ outputSizes: UnsafePointer<Int64>?,
+    _ gradients: UnsafeRawPointer?, _ gradientSizes: UnsafePointer<Int64>?,
+    _ outputs: UnsafeRawPointer?, _ outputSizes: UnsafePointer<Int64>?,
     _ kinks: UnsafeMutablePointer<CChar>?, _ kinksCapacity: Int64
 ) -> Int32 {
-    programCall(handle, policy, nInputs, inputs, inputSizes, kinks, kinksCapacity) { p, policy, x in
-        try require(nOutputs == Int64(p.outputCounts.count), "cotangents",
-                    "the program has \(p.outputCounts.count) outputs, got \(nOutputs) cotangents")
-        let c = try bufferList(cotangents, cotangentSizes, expected: p.outputCounts, "cotangents",
-                               optional: true, finite: true)
-        let w = try wrtList(p, nWrt, wrt)
-        let g = try mutableList(gradients, gradientSizes, expected: w.map { p.inputCounts[$0] }, "gradients")
-        let y = outputs == nil ? nil : try mutableList(outputs, outputSizes, expected: p.outputCounts, "outputs")
-        return try p.vjp(inputs: x, cotangents: c, wrt: w, gradients: g, outputs: y, policy: policy)
+    func run<S: ProgramScalar>(_ type: S.Type) -> Int32 {
+        programCall(handle, policy, as: S.self, nInputs, inputs, inputSizes, kinks, kinksCapacity) { p, policy, x in
+            try require(nOutputs == Int64(p.outputCounts.count), "cotangents",
+                        "the program has \(p.outputCounts.count) outputs, got \(nOutputs) cotangents")
+            let c = try bufferList(cotangents, cotangentSizes, expected: p.outputCounts, "cotangents", as: S.self,
+                                   optional: true, finite: true)
+            let w = try wrtList(p, nWrt, wrt)
+            let g = try mutableList(gradients, gradientSizes, expected: w.map { p.inputCounts[$0] }, "gradients", as: S.self)
+            let y = outputs == nil ? nil : try mutableList(outputs, outputSizes, expected: p.outputCounts, "outputs", as: S.self)
+            return try p.vjp(inputs: x, cotangents: c, wrt: w, gradients: g, outputs: y, policy: policy)
+        }
     }
+    return dispatch(dtype, kinks, kinksCapacity, run(Double.self), run(Float.self))
 }
 
 @_cdecl("ns_program_jvp")
@@ -595,12 +631,12 @@ public func ns_program_jvp(
     _ outputs: UnsafePointer<UnsafeMutablePointer<Double>?>?, _ outputSizes: UnsafePointer<Int64>?,
     _ kinks: UnsafeMutablePointer<CChar>?, _ kinksCapacity: Int64
 ) -> Int32 {
-    programCall(handle, policy, nInputs, inputs, inputSizes, kinks, kinksCapacity) { p, policy, x in
-        let t = try bufferList(tangents, tangentSizes, expected: p.inputCounts, "tangents", optional: true, finite: true)
+    programCall(handle, policy, as: Double.self, nInputs, inputs, inputSizes, kinks, kinksCapacity) { p, policy, x in
+        let t = try bufferList(tangents, tangentSizes, expected: p.inputCounts, "tangents", as: Double.self, optional: true, finite: true)
         try require(nOutputs == Int64(p.outputCounts.count), "output_tangents",
                     "the program has \(p.outputCounts.count) outputs, got \(nOutputs) buffers")
-        let ot = try mutableList(outputTangents, outputTangentSizes, expected: p.outputCounts, "output_tangents")
-        let y = outputs == nil ? nil : try mutableList(outputs, outputSizes, expected: p.outputCounts, "outputs")
+        let ot = try mutableList(outputTangents, outputTangentSizes, expected: p.outputCounts, "output_tangents", as: Double.self)
+        let y = outputs == nil ? nil : try mutableList(outputs, outputSizes, expected: p.outputCounts, "outputs", as: Double.self)
         return try p.jvp(inputs: x, tangents: t, outputTangents: ot, outputs: y, policy: policy)
     }
 }
@@ -615,16 +651,16 @@ public func ns_program_hvp(
     _ gradients: UnsafePointer<UnsafeMutablePointer<Double>?>?, _ gradientSizes: UnsafePointer<Int64>?,
     _ kinks: UnsafeMutablePointer<CChar>?, _ kinksCapacity: Int64
 ) -> Int32 {
-    programCall(handle, policy, nInputs, inputs, inputSizes, kinks, kinksCapacity) { p, policy, x in
+    programCall(handle, policy, as: Double.self, nInputs, inputs, inputSizes, kinks, kinksCapacity) { p, policy, x in
         let o = try outputIndex(p, output)
         try require(p.outputCounts[o] == 1, "output",
                     "Hessian-vector products need a scalar output, output \(o) has shape \(p.outputShapes[o])")
         let w = try wrtList(p, nWrt, wrt)
         let counts = w.map { p.inputCounts[$0] }
-        let d = try bufferList(directions, directionSizes, expected: counts, "directions", finite: true)
+        let d = try bufferList(directions, directionSizes, expected: counts, "directions", as: Double.self, finite: true)
             .map { $0 ?? UnsafePointer(emptyBuffer) }
-        let pr = try mutableList(products, productSizes, expected: counts, "products")
-        let g = gradients == nil ? nil : try mutableList(gradients, gradientSizes, expected: counts, "gradients")
+        let pr = try mutableList(products, productSizes, expected: counts, "products", as: Double.self)
+        let g = gradients == nil ? nil : try mutableList(gradients, gradientSizes, expected: counts, "gradients", as: Double.self)
         return try p.hvp(inputs: x, wrt: w, directions: d, products: pr, output: o, gradients: g, policy: policy)
     }
 }
@@ -636,7 +672,7 @@ public func ns_program_jacobian(
     _ output: Int64, _ wrt: Int64, _ jacobian: UnsafeMutablePointer<Double>?, _ jacobianSize: Int64,
     _ kinks: UnsafeMutablePointer<CChar>?, _ kinksCapacity: Int64
 ) -> Int32 {
-    programCall(handle, policy, nInputs, inputs, inputSizes, kinks, kinksCapacity) { p, policy, x in
+    programCall(handle, policy, as: Double.self, nInputs, inputs, inputSizes, kinks, kinksCapacity) { p, policy, x in
         let o = try outputIndex(p, output)
         var w = wrt
         let k = try wrtList(p, 1, &w)[0]
@@ -658,7 +694,7 @@ public func ns_program_lexicographic(
     _ directionCount: Int64, _ result: UnsafeMutablePointer<Double>?, _ resultSize: Int64,
     _ kinks: UnsafeMutablePointer<CChar>?, _ kinksCapacity: Int64
 ) -> Int32 {
-    programCall(handle, nil, nInputs, inputs, inputSizes, kinks, kinksCapacity) { p, _, x in
+    programCall(handle, nil, as: Double.self, nInputs, inputs, inputSizes, kinks, kinksCapacity) { p, _, x in
         let o = try outputIndex(p, output)
         let w = try wrtList(p, nWrt, wrt)
         try require(directionCount >= 1 && directionCount <= Int64(maxElements), "direction_count",
@@ -670,7 +706,7 @@ public func ns_program_lexicographic(
             try require(!overflow && c <= maxElements, "directions", "would have more than 2^31 entries")
             counts.append(c)
         }
-        let d = try bufferList(directions, directionSizes, expected: counts, "directions", finite: true)
+        let d = try bufferList(directions, directionSizes, expected: counts, "directions", as: Double.self, finite: true)
             .map { $0 ?? UnsafePointer(emptyBuffer) }
         let (size, overflow) = p.outputCounts[o].multipliedReportingOverflow(by: k)
         try require(!overflow && size <= maxElements, "result", "would have more than 2^31 entries")
@@ -680,4 +716,17 @@ public func ns_program_lexicographic(
         return try p.lexicographicDerivative(inputs: x, wrt: w, directions: d, directionCount: k,
                                                    output: o, result: r)
     }
+}
+
+@_cdecl("ns_set_autodiff_threads")
+public func ns_set_autodiff_threads(_ n: Int32) -> Int32 {
+    guarded {
+        try require(n >= 0 && n <= 256, "n_threads", "must be between 0 and 256, got \(n)")
+        ProductThreads.limit = n == 0 ? ProductThreads.available : Int(n)
+    }
+}
+
+@_cdecl("ns_get_autodiff_threads")
+public func ns_get_autodiff_threads() -> Int32 {
+    Int32(clamping: ProductThreads.limit)
 }

@@ -13,15 +13,15 @@ let NS_GLM_NO_SCREENING: Int32 = 32
 /// Byte sizes of the structs this library knows (older callers may not pass
 /// smaller ones; newer, larger ones are read up to what is known here).
 let glmOptionsSize: Int64 = 104
-/// The size from which ns_glm_options carries datafit_param (Huber's δ).
-let glmOptionsDatafitParamSize: Int64 = 112
+/// The size from which ns_glm_options carries datafit_param (Huber's δ, after the group fields).
+let glmOptionsDatafitParamSize: Int64 = 144
 let glmResultSize: Int64 = 64
 /// The size from which ns_glm_result carries `screened`.
 let glmResultScreenedSize: Int64 = 72
 
 /// A raw struct read by byte offset (the layouts are fixed in nonsmooth.h and
 /// checked by `_Static_assert` in the extension, as for `ns_matrix`).
-private struct RawStruct {
+struct RawStruct {
     let base: UnsafeRawPointer
     func int32(_ o: Int) -> Int32 { base.loadUnaligned(fromByteOffset: o, as: Int32.self) }
     func int64(_ o: Int) -> Int64 { base.loadUnaligned(fromByteOffset: o, as: Int64.self) }
@@ -36,7 +36,7 @@ private struct RawStruct {
 
 /// The datafit, penalty and solver options of an ns_glm_options for n samples and p features.
 private func glmOptions(_ raw: UnsafeRawPointer?, samples n: Int, features p: Int) throws
-    -> (DatafitChoice, PenaltyChoice, GLMOptions, weights: [Double]?, flags: Int32) {
+    -> (DatafitChoice, PenaltyChoice?, GLMOptions, weights: [Double]?, flags: Int32) {
     guard let raw else { throw invalid("options", "is a null pointer") }
     let o = RawStruct(base: raw)
     try require(o.int64(0) >= glmOptionsSize, "options.size", "is \(o.int64(0)), expected at least \(glmOptionsSize)")
@@ -47,14 +47,14 @@ private func glmOptions(_ raw: UnsafeRawPointer?, samples n: Int, features p: In
     case 2:
         try require(o.int64(0) >= glmOptionsDatafitParamSize, "options.size",
                     "is \(o.int64(0)); the Huber datafit reads datafit_param (size ≥ \(glmOptionsDatafitParamSize))")
-        datafit = .huber(delta: o.double(104))
+        datafit = .huber(delta: o.double(136))
     case 3: datafit = .poisson
     case let k: throw invalid("options.datafit", "unknown datafit \(k) (0 quadratic, 1 logistic, 2 huber, 3 poisson)")
     }
     let alpha = o.double(16), parameter = o.double(24), flags = o.int32(88)
     let positive = flags & NS_GLM_POSITIVE != 0
     let featureWeights = o.doubles(32, count: p)
-    let penalty: PenaltyChoice
+    let penalty: PenaltyChoice?
     switch o.int32(12) {
     case 0: penalty = .l1(strength: alpha, weights: featureWeights, positive: positive)
     case 1: penalty = .elasticNet(strength: alpha, l1Ratio: parameter, weights: featureWeights, positive: positive)
@@ -68,7 +68,8 @@ private func glmOptions(_ raw: UnsafeRawPointer?, samples n: Int, features p: In
     case 3: penalty = .mcp(strength: alpha, gamma: parameter)
     case 4: penalty = .scad(strength: alpha, a: parameter)
     case 5: penalty = .l0(strength: alpha)
-    case let k: throw invalid("options.penalty", "unknown penalty \(k) (0 l1, 1 elastic net, 2 box, 3 mcp, 4 scad, 5 l0)")
+    case 6, 7: penalty = nil  // block penalties: groupPenalty (GroupABI.swift)
+    case let k: throw invalid("options.penalty", "unknown penalty \(k) (0 l1, 1 elastic net, 2 box, 3 mcp, 4 scad, 5 l0, 6 group lasso, 7 sparse-group lasso)")
     }
     var options = GLMOptions(tolerance: o.double(72), maxEpochs: Int(clamping: o.int64(80)),
                              fitIntercept: flags & NS_GLM_FIT_INTERCEPT != 0)
@@ -85,26 +86,8 @@ private func writeGLMResult(_ r: GLMResult, _ raw: UnsafeMutableRawPointer?, coe
                             capacity: Int) throws {
     for (j, b) in r.coefficients.enumerated() { coef[j] = b }
     intercept?.pointee = r.intercept
-    // The last `capacity` rows (epoch, certificate): the last one is the returned point's.
-    let rows = history == nil ? 0 : min(max(capacity, 0), r.history.count)
-    if let h = history {
-        for (k, row) in r.history.suffix(rows).enumerated() {
-            h[2 * k] = Double(row.epoch)
-            h[2 * k + 1] = row.certificate
-        }
-    }
-    guard let raw else { return }
-    try require(raw.loadUnaligned(fromByteOffset: 0, as: Int64.self) >= glmResultSize, "result.size",
-                "must be at least \(glmResultSize)")
-    raw.storeBytes(of: r.certificate, toByteOffset: 8, as: Double.self)
-    raw.storeBytes(of: r.kktViolation, toByteOffset: 16, as: Double.self)
-    raw.storeBytes(of: r.objective, toByteOffset: 24, as: Double.self)
-    raw.storeBytes(of: r.dualObjective, toByteOffset: 32, as: Double.self)
-    raw.storeBytes(of: Int64(r.epochs), toByteOffset: 40, as: Int64.self)
-    raw.storeBytes(of: r.certificateKind.rawValue, toByteOffset: 48, as: Int32.self)
-    raw.storeBytes(of: r.status.rawValue, toByteOffset: 52, as: Int32.self)
-    raw.storeBytes(of: Int64(rows), toByteOffset: 56, as: Int64.self)
-    if raw.loadUnaligned(fromByteOffset: 0, as: Int64.self) >= glmResultScreenedSize {
+    try writeFitReport(r, raw, history: history, capacity: capacity)
+    if let raw, raw.loadUnaligned(fromByteOffset: 0, as: Int64.self) >= glmResultScreenedSize {
         raw.storeBytes(of: Int64(r.screened), toByteOffset: 64, as: Int64.self)
     }
 }
@@ -124,10 +107,19 @@ public func ns_glm_fit(
             guard let out = coef else { throw invalid("coef", "is a null pointer") }
             let warm = flags & NS_GLM_WARM_START != 0 ? Array(UnsafeBufferPointer(start: out, count: p)) : nil
             let every = options.map { RawStruct(base: $0).int64(96) } ?? 10
-            let r = try solveGLM(design: design, target: target, sampleWeights: weights, datafit: datafit,
-                                 penalty: penalty, options: o, warmStart: warm,
-                                 warmIntercept: flags & NS_GLM_WARM_START != 0 ? intercept?.pointee ?? 0 : 0,
-                                 progress: observer(callback, context, every: every))
+            let warmIntercept = flags & NS_GLM_WARM_START != 0 ? intercept?.pointee ?? 0 : 0
+            let progress = observer(callback, context, every: every)
+            let r: GLMResult
+            if let penalty {
+                r = try solveGLM(design: design, target: target, sampleWeights: weights, datafit: datafit,
+                                 penalty: penalty, options: o, warmStart: warm, warmIntercept: warmIntercept,
+                                 progress: progress)
+            } else {
+                let (groups, block) = try groupPenalty(options, features: p)
+                r = try solveGroupGLM(design: design, target: target, sampleWeights: weights, datafit: datafit,
+                                      groups: groups, penalty: block, options: o, warmStart: warm,
+                                      warmIntercept: warmIntercept, progress: progress)
+            }
             try writeGLMResult(r, result, coef: out, intercept: intercept,
                                history: history, capacity: Int(clamping: historyCapacity))
             switch r.status {

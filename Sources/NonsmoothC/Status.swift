@@ -87,6 +87,11 @@ func nonNull<T>(_ pointer: UnsafeMutablePointer<T>?, _ name: String) throws -> U
     return pointer
 }
 
+func nonNullRaw(_ pointer: UnsafeRawPointer?, _ name: String) throws -> UnsafeRawPointer {
+    guard let pointer else { throw invalid(name, "is a null pointer") }
+    return pointer
+}
+
 /// Largest element count of any array the ABI accepts (2³¹·64 ≈ 1.4·10¹¹, 1 TiB
 /// of doubles): a larger count is an overflowing size, refused before any
 /// allocation or index computation.

@@ -228,24 +228,24 @@ private func trainingObserver(
 
 @_cdecl("ns_train")
 public func ns_train(
-    _ lossHandle: OpaquePointer?, _ evaluationHandle: OpaquePointer?,
-    _ nInputs: Int64, _ inputs: UnsafePointer<UnsafePointer<Double>?>?, _ inputSizes: UnsafePointer<Int64>?,
+    _ lossHandle: OpaquePointer?, _ evaluationHandle: OpaquePointer?, _ dtype: Int32,
+    _ nInputs: Int64, _ inputs: UnsafeRawPointer?, _ inputSizes: UnsafePointer<Int64>?,
     _ roles: UnsafePointer<Int32>?, _ rows: Int64, _ prox: UnsafePointer<OpaquePointer?>?,
     _ stateOutputs: UnsafePointer<Int64>?, _ stateMomentum: UnsafePointer<Double>?,
     _ optimizerHandleArg: OpaquePointer?,
     _ schedule: UnsafePointer<CChar>?, _ scheduleParameters: UnsafePointer<Double>?, _ nScheduleParameters: Int64,
     _ steps: Int64, _ batchSize: Int64, _ replacement: Int32, _ seed: UInt64,
     _ recordEvery: Int64, _ threshold: Double, _ averaging: Int32, _ policy: UnsafeRawPointer?,
-    _ parametersOut: UnsafePointer<UnsafeMutablePointer<Double>?>?,
-    _ averagedOut: UnsafePointer<UnsafeMutablePointer<Double>?>?,
+    _ parametersOut: UnsafeRawPointer?, _ averagedOut: UnsafeRawPointer?,
     _ history: UnsafeMutablePointer<Double>?, _ historyCapacity: Int64,
     _ kinks: UnsafeMutablePointer<CChar>?, _ kinksCapacity: Int64,
     _ info: UnsafeMutablePointer<Double>?,
     _ callback: ProgressCallback?, _ context: UnsafeMutableRawPointer?, _ callbackSeconds: Double
 ) -> Int32 {
     var cancelled = false
-    let status = guarded {
-        writeKinks(KinkReport(), kinks, kinksCapacity)
+    /// The loop in the precision S of the buffers (parameters and states read
+    /// and written in S, kept in float64 inside the loop; see `Program.train`).
+    func run<S: ProgramScalar>(_ type: S.Type) throws {
         let info = try nonNull(info, "info")
         for i in 0..<4 { info[i] = 0 }
         let program = try programHandle(lossHandle)
@@ -271,14 +271,21 @@ public func ns_train(
         default: throw invalid("averaging", "must be 0 (none), 1 (uniform) or 2 (step weighted), got \(averaging)")
         }
         let roles = UnsafeBufferPointer(start: n == 0 ? nil : try nonNull(roles, "roles"), count: n)
-        let pointers = UnsafeBufferPointer(start: n == 0 ? nil : try nonNull(inputs, "inputs"), count: n)
+        let pointers = UnsafeBufferPointer(
+            start: n == 0 ? nil : try nonNullRaw(inputs, "inputs").assumingMemoryBound(to: UnsafeRawPointer?.self), count: n)
         let sizes = UnsafeBufferPointer(start: n == 0 ? nil : try nonNull(inputSizes, "input_sizes"), count: n)
-        let outputs = UnsafeBufferPointer(start: n == 0 ? nil : try nonNull(parametersOut, "parameters"), count: n)
-        let averagedOutputs = averagedOut.map { UnsafeBufferPointer(start: $0, count: n) }
+        /// A list of n output pointers to S, as given (entries may be null).
+        func outputList(_ list: UnsafeRawPointer) -> [UnsafeMutablePointer<S>?] {
+            let l = list.assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
+            return (0..<n).map { l[$0]?.assumingMemoryBound(to: S.self) }
+        }
+        let outputs = n == 0 ? [] : outputList(try nonNullRaw(parametersOut, "parameters"))
+        let averagedOutputs = averagedOut.map(outputList)
         let proxes = prox.map { UnsafeBufferPointer(start: $0, count: n) }
 
-        var parameters: [Int] = [], initial: [[Double]] = [], data: [TrainingData] = []
-        var fixed: [Int: UnsafePointer<Double>] = [:], proximal: [ProximalTerm] = []
+        var parameters: [Int] = [], initial: [[Double]] = []
+        var data: [TrainingData<S>] = []
+        var fixed: [Int: UnsafePointer<S>] = [:], proximal: [ProximalTerm] = []
         var generated: [GeneratedArgument] = []
         var states: [TrainingState] = []
         let b = Int(batchSize)
@@ -300,7 +307,7 @@ public func ns_train(
                                 + "4 (normal noise), 5 (Gumbel noise), 6 (step counter) or 7 (state), got \(roles[a])")
             }
             try require(sizes[a] == Int64(expected), argument, "has \(sizes[a]) entries, expected \(expected)")
-            let p = expected == 0 ? UnsafePointer(emptyTrainingBuffer) : try nonNull(pointers[a], argument)
+            let p = expected == 0 ? UnsafePointer(emptyPointer(S.self)) : try nonNullRaw(pointers[a], argument).assumingMemoryBound(to: S.self)
             if roles[a] != NS_TRAIN_PARAMETER {
                 try require(proxes?[a] == nil, "prox", "entry \(a) is given for an argument that is not a parameter")
             }
@@ -312,14 +319,14 @@ public func ns_train(
                             "entry \(a) must name an auxiliary output (1..<\(program.outputCounts.count)), got \(which[a])")
                 try require(count == 0 || outputs[a] != nil, "parameters", "entry \(a) is a null pointer")
                 states.append(TrainingState(argument: a, output: Int(which[a]), momentum: momentum[a],
-                                            initial: Array(UnsafeBufferPointer(start: p, count: count))))
+                                            initial: (0..<count).map { p[$0].primal }))
             } else if roles[a] == NS_TRAIN_DATA {
                 data.append(TrainingData(argument: a, values: p, rows: Int(rows)))
             } else if roles[a] == NS_TRAIN_FIXED {
                 fixed[a] = p
             } else {
                 parameters.append(a)
-                initial.append(Array(UnsafeBufferPointer(start: p, count: count)))
+                initial.append((0..<count).map { p[$0].primal })
                 try require(count == 0 || outputs[a] != nil, "parameters", "entry \(a) is a null pointer")
                 if let averagedOutputs, averagingRule != .none {
                     try require(count == 0 || averagedOutputs[a] != nil, "averaged", "entry \(a) is a null pointer")
@@ -351,12 +358,12 @@ public func ns_train(
                 parameters: parameters, initial: initial, data: data, fixed: fixed, generated: generated, states: states, optimizer: &opt,
                 proximal: proximal, options: options, evaluation: evaluation, observer: observer)
             for (st, values) in zip(states, result.states) {
-                if let out = outputs[st.argument] { for i in values.indices { out[i] = values[i] } }
+                if let out = outputs[st.argument] { for i in values.indices { out[i] = S(values[i]) } }
             }
             for (j, a) in parameters.enumerated() {
-                if let out = outputs[a] { result.parameters[j].withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: $0.count) } }
+                if let out = outputs[a] { for (i, x) in result.parameters[j].enumerated() { out[i] = S(x) } }
                 if let averagedOutputs, !result.averaged.isEmpty, let out = averagedOutputs[a] {
-                    result.averaged[j].withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: $0.count) }
+                    for (i, x) in result.averaged[j].enumerated() { out[i] = S(x) }
                 }
             }
             let h = result.history
@@ -381,6 +388,13 @@ public func ns_train(
             info[3] = result.time
         }
     }
+    let status = guarded {
+        writeKinks(KinkReport(), kinks, kinksCapacity)
+        switch try DType(dtype) {
+        case .float64: try run(Double.self)
+        case .float32: try run(Float.self)
+        }
+    }
     return status == NS_OK && cancelled ? NS_CANCELLED : status
 }
 
@@ -389,5 +403,3 @@ private func matrixRows(_ shape: [Int]) -> Int64 {
     shape.count == 2 ? Int64(shape[0]) : 0
 }
 
-/// A valid address for zero-size arguments passed as null.
-private let emptyTrainingBuffer = UnsafeMutablePointer<Double>.allocate(capacity: 1)

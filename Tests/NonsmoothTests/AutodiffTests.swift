@@ -306,4 +306,66 @@ final class AutodiffTests: XCTestCase {
         XCTAssertEqual(p.operationCount, 2)
         for _ in 0..<3 { XCTAssertEqual(try p.evaluate([[1, 2]]).0[0], [3]) }
     }
+
+    /// The same program in float32: values and gradients within float32 accuracy of
+    /// float64 at the same (float32) point, unary primitives included, and the same
+    /// kink report at a point on kinks.
+    func testFloat32AgreesWithFloat64() throws {
+        let p = try makeMLP()
+        var rng = LCG(state: 11)
+        let inputs32 = p.inputCounts.map { rng.vector($0).map { Float($0) } }
+        let inputs64 = inputs32.map { $0.map { Double($0) } }
+        let r32 = try p.valueAndGradient(inputs32, wrt: [0, 1, 2])
+        let r64 = try p.valueAndGradient(inputs64, wrt: [0, 1, 2])
+        XCTAssertEqual(Double(r32.value), r64.value, accuracy: 1e-5 * max(1, abs(r64.value)))
+        for j in 0..<3 {
+            assertClose(r32.gradients[j].map { Double($0) }, r64.gradients[j], tol: 2e-5, "argument \(j)")
+        }
+        XCTAssertEqual(r32.kinks, r64.kinks)
+
+        let functions: [UnaryFunction] = [
+            .abs, .relu, .leakyRelu(slope: 0.1), .exp, .sqrt, .tanh, .sin, .cos, .softplus, .sigmoid,
+            .gelu(approximate: false), .gelu(approximate: true), .power(3), .clip(lower: -0.5, upper: 0.5),
+            .softThreshold(0.25), .hinge, .huber(delta: 0.5),
+        ]
+        // Kinks of relu/abs/clip/soft-threshold/hinge/huber, exactly representable in float32.
+        let x: [Float] = [0, 0.5, -0.5, 0.25, -0.25, 1, 1.3, 0.7]
+        for f in functions {
+            let g = Graph()
+            let v = try g.input(shape: [8])
+            let p = try Program(g, outputs: [try g.sum(g.unary(f, g.unary(.abs, v)))])
+            let a = try p.valueAndGradient([x]), b = try p.valueAndGradient([x.map { Double($0) }])
+            XCTAssertEqual(a.kinks, b.kinks, f.name)
+            assertClose(a.gradients[0].map { Double($0) }, b.gradients[0], tol: 1e-5, f.name)
+            XCTAssertEqual(Double(a.value), b.value, accuracy: 1e-5 * max(1, abs(b.value)), f.name)
+        }
+    }
+
+    /// Training in float32 (data in float32, float64 master weights) reaches the
+    /// float64 run's solution within float32 accuracy.
+    func testTrainingInFloat32() throws {
+        let g = Graph()
+        let w = try g.input(shape: [3]), x = try g.input(shape: [4, 3]), y = try g.input(shape: [4])
+        let loss = try g.mean(g.square(g.subtract(g.matmul(x, w), y)))
+        let p = try Program(g, outputs: [loss])
+        var rng = LCG(state: 5)
+        let xs = rng.vector(24), wTrue = [0.5, -1.0, 2.0]
+        let ys = (0..<8).map { i in (0..<3).reduce(0.0) { $0 + xs[3 * i + $1] * wTrue[$1] } }
+        let options = TrainingOptions(steps: 400, batchSize: 4, seed: 1, learningRate: .constant(0.2), recordEvery: 100)
+        func run<S: ProgramScalar>(_ type: S.Type) throws -> [Double] {
+            let xS = xs.map { S($0) }, yS = ys.map { S($0) }
+            return try xS.withUnsafeBufferPointer { xp in
+                try yS.withUnsafeBufferPointer { yp in
+                    var sgd = SGD()
+                    return try p.train(parameters: [0], initial: [[0, 0, 0]],
+                                       data: [TrainingData(argument: 1, values: xp.baseAddress!, rows: 8),
+                                              TrainingData(argument: 2, values: yp.baseAddress!, rows: 8)],
+                                       optimizer: &sgd, options: options).parameters[0]
+                }
+            }
+        }
+        let w32 = try run(Float.self), w64 = try run(Double.self)
+        assertClose(w32, w64, tol: 1e-4, "float32 vs float64 training")
+        assertClose(w64, wTrue, tol: 1e-3, "float64 training")
+    }
 }

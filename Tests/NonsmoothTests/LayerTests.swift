@@ -70,7 +70,7 @@ final class LayerTests: XCTestCase {
         let program = try Program(g, outputs: [try g.sum(g.multiply(w, k))])
         var opt = try Momentum(momentum: 0, schedule: MomentumSchedule(.diminishing(a: 1, b: 2, power: 1), complement: true))
         let options = TrainingOptions(steps: 5, batchSize: 1, learningRate: .constant(0.1))
-        let result = try program.train(parameters: [0], initial: [[0]], data: [],
+        let result = try program.train(parameters: [0], initial: [[0]], data: [TrainingData<Double>](),
                                        generated: [GeneratedArgument(argument: 1, kind: .step)],
                                        optimizer: &opt, options: options)
         var ref = 0.0, v = 0.0

@@ -65,6 +65,19 @@ const char *ns_version(void);
 ns_status ns_set_num_threads(int32_t n);
 int32_t ns_get_num_threads(void);
 
+/*
+ * Threads of the autodiff engine's large matrix products (ns_program_*,
+ * ns_train). A product of at least 2^22 multiply-adds is computed as at most 8
+ * panels of its longer output dimension (64 rows or columns at least), always
+ * the same panels for the same shape, so the result does not depend on the
+ * thread count; the panels run on up to n threads (default, or n = 0: the CPUs
+ * of the process's affinity mask) when no other autodiff call is running in the
+ * process at that moment and ns_get_num_threads() is 1, else on the calling
+ * thread. n = 1 keeps every product on the calling thread.
+ */
+ns_status ns_set_autodiff_threads(int32_t n);
+int32_t ns_get_autodiff_threads(void);
+
 /* Number of live handles of every kind (created and not yet destroyed): for leak checks. */
 int64_t ns_live_handles(void);
 
@@ -463,6 +476,13 @@ ns_status ns_admm(const ns_prox *f, const ns_prox *g, int64_t dimension, double 
  *  NS_PENALTY_MCP      3   minimax concave penalty (Zhang 2010)     λ / γ > 1
  *  NS_PENALTY_SCAD     4   SCAD (Fan & Li 2001)                     λ / a > 2
  *  NS_PENALTY_L0       5   λ [b ≠ 0]                                λ
+ *  NS_PENALTY_GROUP_LASSO        6   λ Σ_g w_g ‖β_g‖₂ (w_g = 0: unpenalized)   λ / - / groups, group_weights
+ *  NS_PENALTY_SPARSE_GROUP_LASSO 7   λ Σ_g (ρ‖β_g‖₁ + (1-ρ) w_g ‖β_g‖₂)       λ / ρ ∈ [0,1] / groups, group_weights
+ * The block penalties 6 and 7 need the group fields (size ≥ 136): the groups
+ * partition the features (group g holds group_indices[group_pointers[g] ..
+ * group_pointers[g+1]), every feature exactly once), group_weights has n_groups
+ * entries or is NULL (all 1); they are solved by block coordinate descent with
+ * L_g = λ_max(X_gᵀ H X_g), and return whole groups of exact zeros.
  * NS_GLM_POSITIVE adds b ≥ 0 to L1 and elastic net.
  *
  * The certificate (result->certificate_kind) is the duality gap for convex
@@ -487,6 +507,8 @@ ns_status ns_admm(const ns_prox *f, const ns_prox *g, int64_t dimension, double 
 #define NS_PENALTY_MCP  3
 #define NS_PENALTY_SCAD 4
 #define NS_PENALTY_L0   5
+#define NS_PENALTY_GROUP_LASSO        6
+#define NS_PENALTY_SPARSE_GROUP_LASSO 7
 
 #define NS_GLM_FIT_INTERCEPT   1
 #define NS_GLM_POSITIVE        2
@@ -495,8 +517,8 @@ ns_status ns_admm(const ns_prox *f, const ns_prox *g, int64_t dimension, double 
 #define NS_GLM_NO_PROX_NEWTON  16  /* logistic: plain coordinate descent instead of proximal Newton steps */
 #define NS_GLM_NO_SCREENING    32  /* no Gap Safe screening (convex pairs with a duality gap; not Poisson) */
 
-/* Layout part of the ABI (112 bytes; callers of 104 bytes, without datafit_param, cannot use Huber);
-   size = sizeof(ns_glm_options). */
+/* Layout part of the ABI (144 bytes; 104 without the group fields, 136 without datafit_param, which
+   the Huber datafit needs); size = sizeof(ns_glm_options). */
 typedef struct ns_glm_options {
     int64_t size;
     int32_t datafit, penalty;
@@ -511,6 +533,10 @@ typedef struct ns_glm_options {
     int32_t flags;
     int32_t anderson_depth;          /* extrapolation depth K (0: off; -1: default 5)   */
     int64_t progress_every;          /* epochs between progress callbacks               */
+    const int64_t *group_pointers;   /* n_groups + 1 entries (block penalties only)     */
+    const int64_t *group_indices;    /* p entries                                       */
+    int64_t n_groups;
+    const double *group_weights;     /* n_groups entries or NULL                        */
     double datafit_param;            /* δ (Huber)                                       */
 } ns_glm_options;
 
@@ -533,13 +559,53 @@ ns_status ns_glm_fit(const ns_matrix *X, const double *y, const ns_glm_options *
                      double *intercept, double *history, int64_t history_capacity, ns_glm_result *result,
                      ns_progress_callback callback, void *context);
 
+/*
+ * Multi-task least squares with the l2,1 row penalty (MultiTaskLasso / MultiTaskElasticNet):
+ * min over W (p×T) and b (T) of
+ *     Σ_i s_i ||Y_i - x_i W - b||² / (2S) + λ Σ_j (ρ ||W_j||₂ + (1-ρ) ||W_j||₂² / 2)
+ * by block coordinate descent over the rows W_j, on working sets, with Anderson
+ * extrapolation; the intercept is exact at every step (b = weighted mean of Y − X W).
+ * Y (n×T), coef (p×T, warm start in with NS_GLM_WARM_START, answer out) are
+ * C-contiguous (row-major); intercept has T entries. Flags: NS_GLM_FIT_INTERCEPT,
+ * NS_GLM_WARM_START, NS_GLM_NO_WORKING_SETS. The result is an ns_glm_result: the
+ * certificate is the duality gap (λ > 0; the KKT violation when λ = 0), absolute,
+ * in the units of the objective; zero rows of coef are exact. Statuses as ns_glm_fit.
+ * Layout part of the ABI (72 bytes); size = sizeof(ns_multitask_options).
+ */
+typedef struct ns_multitask_options {
+    int64_t size;
+    int64_t tasks;                   /* T ≥ 1                                           */
+    double alpha;                    /* λ ≥ 0                                           */
+    double l1_ratio;                 /* ρ ∈ [0, 1]                                      */
+    const double *sample_weights;    /* n entries or NULL                               */
+    double tol;
+    int64_t max_iter;                /* budget of epochs                                */
+    int32_t flags;
+    int32_t anderson_depth;          /* extrapolation depth K (0: off; -1: default 5)   */
+    int64_t progress_every;          /* epochs between progress callbacks               */
+} ns_multitask_options;
+
+ns_status ns_multitask_fit(const ns_matrix *X, const double *Y, const ns_multitask_options *options, double *coef,
+                           double *intercept, double *history, int64_t history_capacity, ns_glm_result *result,
+                           ns_progress_callback callback, void *context);
+
 /* ---- Conservative automatic differentiation --------------------------------- */
 
 /*
  * A program is built node by node in an ns_graph, compiled once into an
  * immutable ns_program, then evaluated and differentiated any number of times
  * (buffers are planned once and reused; programs are thread-safe). Arrays are
- * N-D float64, contiguous row-major; elementwise operations broadcast like NumPy.
+ * N-D, contiguous row-major; elementwise operations broadcast like NumPy.
+ *
+ * Precision. ns_program_evaluate, ns_program_vjp and ns_train take an ns_dtype:
+ * every buffer of the call (arguments, cotangents, gradients, outputs) then
+ * holds float64 (double) or float32 (float) numbers, and the program runs in
+ * that precision end to end (elementwise kernels, sgemm or dgemm, the reverse
+ * pass); graph constants and float attributes are rounded to it. Kink
+ * decisions are made on the exact value of each element, so a float32 and a
+ * float64 evaluation at the same float32 numbers report the same kinks where
+ * the intermediate values agree. The other derivative functions (jvp, hvp,
+ * jacobian, lexicographic) take float64 buffers.
  *
  * Every graph function returns the new value's id in *out_id; ids are the
  * operands of later calls and the outputs of ns_program_create. Shape errors
@@ -577,6 +643,10 @@ ns_status ns_glm_fit(const ns_matrix *X, const double *y, const ns_glm_options *
  */
 typedef struct ns_graph ns_graph;
 typedef struct ns_program ns_program;
+
+typedef int32_t ns_dtype;
+#define NS_FLOAT64 0   /* buffers of double */
+#define NS_FLOAT32 1   /* buffers of float  */
 
 #define NS_TIES_LOWEST_INDEX 0
 #define NS_TIES_SPLIT        1
@@ -681,9 +751,9 @@ ns_status ns_program_shape(const ns_program *program, int32_t role, int64_t inde
 
 /* The outputs at the arguments. Arguments must be finite (NS_INVALID_ARGUMENT
  * naming "argument k" otherwise). */
-ns_status ns_program_evaluate(const ns_program *program, const ns_kink_policy *policy,
-                              int64_t n_inputs, const double *const *inputs, const int64_t *input_sizes,
-                              int64_t n_outputs, double *const *outputs, const int64_t *output_sizes,
+ns_status ns_program_evaluate(const ns_program *program, const ns_kink_policy *policy, ns_dtype dtype,
+                              int64_t n_inputs, const void *const *inputs, const int64_t *input_sizes,
+                              int64_t n_outputs, void *const *outputs, const int64_t *output_sizes,
                               char *kinks, int64_t kinks_capacity);
 
 /*
@@ -692,12 +762,12 @@ ns_status ns_program_evaluate(const ns_program *program, const ns_kink_policy *p
  * may hold NULL (zero). `outputs` may be NULL (values not wanted). Costs a
  * small constant times one evaluation.
  */
-ns_status ns_program_vjp(const ns_program *program, const ns_kink_policy *policy,
-                         int64_t n_inputs, const double *const *inputs, const int64_t *input_sizes,
-                         int64_t n_outputs, const double *const *cotangents, const int64_t *cotangent_sizes,
+ns_status ns_program_vjp(const ns_program *program, const ns_kink_policy *policy, ns_dtype dtype,
+                         int64_t n_inputs, const void *const *inputs, const int64_t *input_sizes,
+                         int64_t n_outputs, const void *const *cotangents, const int64_t *cotangent_sizes,
                          int64_t n_wrt, const int64_t *wrt,
-                         double *const *gradients, const int64_t *gradient_sizes,
-                         double *const *outputs, const int64_t *output_sizes,
+                         void *const *gradients, const int64_t *gradient_sizes,
+                         void *const *outputs, const int64_t *output_sizes,
                          char *kinks, int64_t kinks_capacity);
 
 /*
@@ -862,7 +932,11 @@ ns_status ns_learning_rate(const char *schedule, const double *parameters, int64
 
 /*
  * Minimizes the scalar output 0 of `loss` over its parameter arguments by
- * `steps` steps of the optimizer, entirely in native code:
+ * `steps` steps of the optimizer, entirely in native code. `dtype` is the
+ * element type of inputs, parameters and averaged (see Precision above): the
+ * programs run in it; the parameter vector, optimizer state, prox steps and
+ * averages are kept in float64 inside the loop and rounded to dtype when the
+ * program reads them (float64 master weights).
  *
  *   for k = 0 .. steps-1:
  *       B_k = next minibatch of batch_size row indices of the data
@@ -908,15 +982,15 @@ ns_status ns_learning_rate(const char *schedule, const double *parameters, int64
  *   reached (stop reason NS_TRAIN_CANCELLED). A divergence is not an error:
  *   NS_OK with stop reason NS_TRAIN_DIVERGED and the last (non-finite) state.
  */
-ns_status ns_train(const ns_program *loss, const ns_program *evaluation,
-                   int64_t n_inputs, const double *const *inputs, const int64_t *input_sizes,
+ns_status ns_train(const ns_program *loss, const ns_program *evaluation, ns_dtype dtype,
+                   int64_t n_inputs, const void *const *inputs, const int64_t *input_sizes,
                    const int32_t *roles, int64_t rows, const ns_prox *const *prox,
                    const int64_t *state_outputs, const double *state_momentum,
                    ns_optimizer *optimizer,
                    const char *schedule, const double *schedule_parameters, int64_t n_schedule_parameters,
                    int64_t steps, int64_t batch_size, int32_t replacement, uint64_t seed,
                    int64_t record_every, double threshold, int32_t averaging, const ns_kink_policy *policy,
-                   double *const *parameters, double *const *averaged,
+                   void *const *parameters, void *const *averaged,
                    double *history, int64_t history_capacity,
                    char *kinks, int64_t kinks_capacity, double *info,
                    ns_progress_callback callback, void *context, double callback_seconds);

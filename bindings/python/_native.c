@@ -216,6 +216,24 @@ static PyObject *py_get_num_threads(PyObject *self, PyObject *unused)
     return PyLong_FromLong(ns_get_num_threads());
 }
 
+static PyObject *py_set_autodiff_threads(PyObject *self, PyObject *arg)
+{
+    long n = PyLong_AsLong(arg);
+    if (n == -1 && PyErr_Occurred()) return NULL;
+    if (n < 0 || n > 256) {
+        PyErr_SetString(PyExc_ValueError, "n_threads: must be between 0 and 256");
+        return NULL;
+    }
+    ns_status status = ns_set_autodiff_threads((int32_t)n);
+    if (status != NS_OK) return ns_raise_status(status);
+    Py_RETURN_NONE;
+}
+
+static PyObject *py_get_autodiff_threads(PyObject *self, PyObject *unused)
+{
+    return PyLong_FromLong(ns_get_autodiff_threads());
+}
+
 static PyObject *py_live_handles(PyObject *self, PyObject *unused)
 {
     return PyLong_FromLongLong((long long)ns_live_handles());
@@ -230,6 +248,8 @@ static PyMethodDef methods[] = {
     {"version", py_version, METH_NOARGS, "Version of the native library."},
     {"set_num_threads", py_set_num_threads, METH_O, "Threads of BLAS/LAPACK inside the core."},
     {"get_num_threads", py_get_num_threads, METH_NOARGS, "Threads of BLAS/LAPACK inside the core."},
+    {"set_autodiff_threads", py_set_autodiff_threads, METH_O, "Threads of the autodiff engine's large products."},
+    {"get_autodiff_threads", py_get_autodiff_threads, METH_NOARGS, "Threads of the autodiff engine's large products."},
     {"live_handles", py_live_handles, METH_NOARGS, "Native handles created and not yet destroyed (leak checks)."},
     {NULL, NULL, 0, NULL},
 };
@@ -245,7 +265,8 @@ PyMODINIT_FUNC PyInit__native(void)
     if (PyModule_AddFunctions(m, ns_prox_methods) < 0 || PyModule_AddFunctions(m, ns_enet_methods) < 0 ||
         PyModule_AddFunctions(m, ns_bilevel_methods) < 0 || PyModule_AddFunctions(m, ns_solver_methods) < 0 ||
         PyModule_AddFunctions(m, ns_autodiff_methods) < 0 ||
-        PyModule_AddFunctions(m, ns_training_methods) < 0 || PyModule_AddFunctions(m, ns_glm_methods) < 0) {
+        PyModule_AddFunctions(m, ns_training_methods) < 0 || PyModule_AddFunctions(m, ns_glm_methods) < 0 ||
+        PyModule_AddFunctions(m, ns_multitask_methods) < 0) {
         Py_DECREF(m);
         return NULL;
     }

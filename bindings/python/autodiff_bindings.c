@@ -214,10 +214,18 @@ static PyObject *py_program_create(PyObject *self, PyObject *args)
     return Py_BuildValue("(NNN)", handle, ins, outs);
 }
 
+int ns_dtype_type(int dtype)
+{
+    if (dtype == NS_FLOAT64) return NPY_DOUBLE;
+    if (dtype == NS_FLOAT32) return NPY_FLOAT;
+    PyErr_Format(PyExc_ValueError, "dtype: must be 0 (float64) or 1 (float32), got %d", dtype);
+    return -1;
+}
+
 /*
- * A list of buffers for the ABI. Inputs are converted to contiguous float64
- * (a copy only if needed); outputs must already be writeable C-contiguous
- * float64 arrays. None entries give NULL pointers when `allow_none`.
+ * A list of buffers for the ABI. Inputs are converted to contiguous arrays of
+ * `type` (a copy only if needed); outputs must already be writeable C-contiguous
+ * arrays of `type`. None entries give NULL pointers when `allow_none`.
  */
 void buffer_list_free(buffer_list *list)
 {
@@ -229,8 +237,9 @@ void buffer_list_free(buffer_list *list)
     memset(list, 0, sizeof(*list));
 }
 
-int buffer_list_init(buffer_list *list, PyObject *seq, const char *name, int writeable, int allow_none)
+int buffer_list_init(buffer_list *list, PyObject *seq, const char *name, int writeable, int allow_none, int type)
 {
+    const char *type_name = type == NPY_FLOAT ? "float32" : "float64";
     memset(list, 0, sizeof(*list));
     if (seq == Py_None) return 0;
     PyObject *fast = PySequence_Fast(seq, name);
@@ -238,7 +247,7 @@ int buffer_list_init(buffer_list *list, PyObject *seq, const char *name, int wri
     Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
     list->n = n;
     list->arrays = PyMem_Calloc(n > 0 ? n : 1, sizeof(PyArrayObject *));
-    list->data = PyMem_Calloc(n > 0 ? n : 1, sizeof(double *));
+    list->data = PyMem_Calloc(n > 0 ? n : 1, sizeof(void *));
     list->sizes = PyMem_Calloc(n > 0 ? n : 1, sizeof(int64_t));
     if (list->arrays == NULL || list->data == NULL || list->sizes == NULL) {
         Py_DECREF(fast);
@@ -251,9 +260,10 @@ int buffer_list_init(buffer_list *list, PyObject *seq, const char *name, int wri
         if (item == Py_None && allow_none) continue;
         PyArrayObject *a;
         if (writeable) {
-            if (!PyArray_Check(item) || PyArray_TYPE((PyArrayObject *)item) != NPY_DOUBLE ||
+            if (!PyArray_Check(item) || PyArray_TYPE((PyArrayObject *)item) != type ||
                 !PyArray_IS_C_CONTIGUOUS((PyArrayObject *)item) || !PyArray_ISWRITEABLE((PyArrayObject *)item)) {
-                PyErr_Format(PyExc_TypeError, "%s: entry %zd must be a writeable C-contiguous float64 array", name, i);
+                PyErr_Format(PyExc_TypeError, "%s: entry %zd must be a writeable C-contiguous %s array", name, i,
+                             type_name);
                 Py_DECREF(fast);
                 buffer_list_free(list);
                 return -1;
@@ -261,17 +271,17 @@ int buffer_list_init(buffer_list *list, PyObject *seq, const char *name, int wri
             Py_INCREF(item);
             a = (PyArrayObject *)item;
         } else {
-            a = (PyArrayObject *)PyArray_FROMANY(item, NPY_DOUBLE, 0, 0, NPY_ARRAY_IN_ARRAY);
+            a = (PyArrayObject *)PyArray_FROMANY(item, type, 0, 0, NPY_ARRAY_IN_ARRAY);
             if (a == NULL) {
                 PyErr_Clear();
-                PyErr_Format(PyExc_TypeError, "%s: entry %zd must be convertible to a float64 array", name, i);
+                PyErr_Format(PyExc_TypeError, "%s: entry %zd must be convertible to a %s array", name, i, type_name);
                 Py_DECREF(fast);
                 buffer_list_free(list);
                 return -1;
             }
         }
         list->arrays[i] = a;
-        list->data[i] = (double *)PyArray_DATA(a);
+        list->data[i] = PyArray_DATA(a);
         list->sizes[i] = (int64_t)PyArray_SIZE(a);
     }
     Py_DECREF(fast);
@@ -312,24 +322,28 @@ static PyObject *finish(ns_status status, const char *kinks)
 #define N(list) ((int64_t)(list).n)
 #define IN(list) ((const double *const *)(list).data)
 #define OUT(list) ((double *const *)(list).data)
+#define IN_ANY(list) ((const void *const *)(list).data)
+#define OUT_ANY(list) ((void *const *)(list).data)
 
-/* program_evaluate(program, policy, inputs, outputs) -> kinks */
+/* program_evaluate(program, policy, dtype, inputs, outputs) -> kinks */
 static PyObject *py_program_evaluate(PyObject *self, PyObject *args)
 {
     PyObject *capsule, *policy_obj, *inputs_obj, *outputs_obj;
-    if (!PyArg_ParseTuple(args, "OOOO:program_evaluate", &capsule, &policy_obj, &inputs_obj, &outputs_obj))
+    int dtype;
+    if (!PyArg_ParseTuple(args, "OOiOO:program_evaluate", &capsule, &policy_obj, &dtype, &inputs_obj, &outputs_obj))
         return NULL;
     ns_kink_policy storage;
     const ns_kink_policy *policy;
     ns_program *program = program_and_policy(capsule, policy_obj, &storage, &policy);
-    if (program == NULL) return NULL;
+    int type = ns_dtype_type(dtype);
+    if (program == NULL || type < 0) return NULL;
     buffer_list in, out;
-    if (buffer_list_init(&in, inputs_obj, "inputs", 0, 0) < 0) return NULL;
-    if (buffer_list_init(&out, outputs_obj, "outputs", 1, 0) < 0) { buffer_list_free(&in); return NULL; }
+    if (buffer_list_init(&in, inputs_obj, "inputs", 0, 0, type) < 0) return NULL;
+    if (buffer_list_init(&out, outputs_obj, "outputs", 1, 0, type) < 0) { buffer_list_free(&in); return NULL; }
     char kinks[KINKS_CAPACITY];
     ns_status status;
     Py_BEGIN_ALLOW_THREADS
-    status = ns_program_evaluate(program, policy, N(in), IN(in), in.sizes, N(out), OUT(out), out.sizes,
+    status = ns_program_evaluate(program, policy, dtype, N(in), IN_ANY(in), in.sizes, N(out), OUT_ANY(out), out.sizes,
                                  kinks, KINKS_CAPACITY);
     Py_END_ALLOW_THREADS
     buffer_list_free(&in);
@@ -337,25 +351,27 @@ static PyObject *py_program_evaluate(PyObject *self, PyObject *args)
     return finish(status, kinks);
 }
 
-/* program_vjp(program, policy, inputs, cotangents, wrt, gradients, outputs or None) -> kinks */
+/* program_vjp(program, policy, dtype, inputs, cotangents, wrt, gradients, outputs or None) -> kinks */
 static PyObject *py_program_vjp(PyObject *self, PyObject *args)
 {
     PyObject *capsule, *policy_obj, *inputs_obj, *cot_obj, *wrt_obj, *grads_obj, *outputs_obj;
-    if (!PyArg_ParseTuple(args, "OOOOOOO:program_vjp", &capsule, &policy_obj, &inputs_obj, &cot_obj, &wrt_obj,
+    int dtype;
+    if (!PyArg_ParseTuple(args, "OOiOOOOO:program_vjp", &capsule, &policy_obj, &dtype, &inputs_obj, &cot_obj, &wrt_obj,
                           &grads_obj, &outputs_obj))
         return NULL;
     ns_kink_policy storage;
     const ns_kink_policy *policy;
     ns_program *program = program_and_policy(capsule, policy_obj, &storage, &policy);
-    if (program == NULL) return NULL;
+    int type = ns_dtype_type(dtype);
+    if (program == NULL || type < 0) return NULL;
     PyArrayObject *wrt = as_int64_vector(wrt_obj, "wrt");
     if (wrt == NULL) return NULL;
     buffer_list in = {0}, cot = {0}, grads = {0}, out = {0};
     PyObject *result = NULL;
-    if (buffer_list_init(&in, inputs_obj, "inputs", 0, 0) < 0 ||
-        buffer_list_init(&cot, cot_obj, "cotangents", 0, 1) < 0 ||
-        buffer_list_init(&grads, grads_obj, "gradients", 1, 0) < 0 ||
-        buffer_list_init(&out, outputs_obj, "outputs", 1, 0) < 0)
+    if (buffer_list_init(&in, inputs_obj, "inputs", 0, 0, type) < 0 ||
+        buffer_list_init(&cot, cot_obj, "cotangents", 0, 1, type) < 0 ||
+        buffer_list_init(&grads, grads_obj, "gradients", 1, 0, type) < 0 ||
+        buffer_list_init(&out, outputs_obj, "outputs", 1, 0, type) < 0)
         goto done;
     if (grads.n != PyArray_SIZE(wrt)) {
         PyErr_SetString(PyExc_ValueError, "gradients: one buffer per wrt argument is needed");
@@ -366,8 +382,8 @@ static PyObject *py_program_vjp(PyObject *self, PyObject *args)
     const int64_t *wrt_data = PyArray_DATA(wrt);
     int64_t n_wrt = PyArray_SIZE(wrt);
     Py_BEGIN_ALLOW_THREADS
-    status = ns_program_vjp(program, policy, N(in), IN(in), in.sizes, N(cot), IN(cot), cot.sizes, n_wrt, wrt_data,
-                            OUT(grads), grads.sizes, outputs_obj == Py_None ? NULL : OUT(out), out.sizes,
+    status = ns_program_vjp(program, policy, dtype, N(in), IN_ANY(in), in.sizes, N(cot), IN_ANY(cot), cot.sizes, n_wrt,
+                            wrt_data, OUT_ANY(grads), grads.sizes, outputs_obj == Py_None ? NULL : OUT_ANY(out), out.sizes,
                             kinks, KINKS_CAPACITY);
     Py_END_ALLOW_THREADS
     result = finish(status, kinks);
@@ -390,10 +406,10 @@ static PyObject *py_program_jvp(PyObject *self, PyObject *args)
     if (program == NULL) return NULL;
     buffer_list in = {0}, tan = {0}, otan = {0}, out = {0};
     PyObject *result = NULL;
-    if (buffer_list_init(&in, inputs_obj, "inputs", 0, 0) < 0 ||
-        buffer_list_init(&tan, tan_obj, "tangents", 0, 1) < 0 ||
-        buffer_list_init(&otan, otan_obj, "output_tangents", 1, 0) < 0 ||
-        buffer_list_init(&out, outputs_obj, "outputs", 1, 0) < 0)
+    if (buffer_list_init(&in, inputs_obj, "inputs", 0, 0, NPY_DOUBLE) < 0 ||
+        buffer_list_init(&tan, tan_obj, "tangents", 0, 1, NPY_DOUBLE) < 0 ||
+        buffer_list_init(&otan, otan_obj, "output_tangents", 1, 0, NPY_DOUBLE) < 0 ||
+        buffer_list_init(&out, outputs_obj, "outputs", 1, 0, NPY_DOUBLE) < 0)
         goto done;
     if (tan.n != in.n) {
         PyErr_SetString(PyExc_ValueError, "tangents: one per argument (or None) is needed");
@@ -427,10 +443,10 @@ static PyObject *py_program_hvp(PyObject *self, PyObject *args)
     if (wrt == NULL) return NULL;
     buffer_list in = {0}, dir = {0}, prod = {0}, grads = {0};
     PyObject *result = NULL;
-    if (buffer_list_init(&in, inputs_obj, "inputs", 0, 0) < 0 ||
-        buffer_list_init(&dir, dir_obj, "directions", 0, 0) < 0 ||
-        buffer_list_init(&prod, prod_obj, "products", 1, 0) < 0 ||
-        buffer_list_init(&grads, grads_obj, "gradients", 1, 0) < 0)
+    if (buffer_list_init(&in, inputs_obj, "inputs", 0, 0, NPY_DOUBLE) < 0 ||
+        buffer_list_init(&dir, dir_obj, "directions", 0, 0, NPY_DOUBLE) < 0 ||
+        buffer_list_init(&prod, prod_obj, "products", 1, 0, NPY_DOUBLE) < 0 ||
+        buffer_list_init(&grads, grads_obj, "gradients", 1, 0, NPY_DOUBLE) < 0)
         goto done;
     int64_t n_wrt = PyArray_SIZE(wrt);
     if (dir.n != n_wrt || prod.n != n_wrt || (grads_obj != Py_None && grads.n != n_wrt)) {
@@ -476,7 +492,7 @@ static PyObject *py_program_jacobian(PyObject *self, PyObject *args)
     ns_program *program = program_and_policy(capsule, policy_obj, &storage, &policy);
     if (program == NULL || check_output_array(jac_obj, "jacobian") < 0) return NULL;
     buffer_list in;
-    if (buffer_list_init(&in, inputs_obj, "inputs", 0, 0) < 0) return NULL;
+    if (buffer_list_init(&in, inputs_obj, "inputs", 0, 0, NPY_DOUBLE) < 0) return NULL;
     PyArrayObject *jac = (PyArrayObject *)jac_obj;
     double *jac_data = PyArray_DATA(jac);
     int64_t jac_size = PyArray_SIZE(jac);
@@ -504,8 +520,8 @@ static PyObject *py_program_lexicographic(PyObject *self, PyObject *args)
     if (wrt == NULL) return NULL;
     buffer_list in = {0}, dir = {0};
     PyObject *result = NULL;
-    if (buffer_list_init(&in, inputs_obj, "inputs", 0, 0) < 0 ||
-        buffer_list_init(&dir, dir_obj, "directions", 0, 0) < 0)
+    if (buffer_list_init(&in, inputs_obj, "inputs", 0, 0, NPY_DOUBLE) < 0 ||
+        buffer_list_init(&dir, dir_obj, "directions", 0, 0, NPY_DOUBLE) < 0)
         goto done;
     int64_t n_wrt = PyArray_SIZE(wrt);
     if (dir.n != n_wrt) {
@@ -537,9 +553,9 @@ PyMethodDef ns_autodiff_methods[] = {
     {"graph_op", py_graph_op, METH_VARARGS, "graph_op(graph, op, inputs, ints, floats) -> (id, shape)"},
     {"program_create", py_program_create, METH_VARARGS,
      "program_create(graph, outputs) -> (program, input_shapes, output_shapes)"},
-    {"program_evaluate", py_program_evaluate, METH_VARARGS, "program_evaluate(program, policy, inputs, outputs) -> kinks"},
+    {"program_evaluate", py_program_evaluate, METH_VARARGS, "program_evaluate(program, policy, dtype, inputs, outputs) -> kinks"},
     {"program_vjp", py_program_vjp, METH_VARARGS,
-     "program_vjp(program, policy, inputs, cotangents, wrt, gradients, outputs) -> kinks"},
+     "program_vjp(program, policy, dtype, inputs, cotangents, wrt, gradients, outputs) -> kinks"},
     {"program_jvp", py_program_jvp, METH_VARARGS,
      "program_jvp(program, policy, inputs, tangents, output_tangents, outputs) -> kinks"},
     {"program_hvp", py_program_hvp, METH_VARARGS,

@@ -4,11 +4,12 @@
 #include "native.h"
 
 /* The Swift side reads both structs by byte offset (GLMABI.swift). */
-_Static_assert(sizeof(ns_glm_options) == 112 && offsetof(ns_glm_options, alpha) == 16 &&
+_Static_assert(sizeof(ns_glm_options) == 144 && offsetof(ns_glm_options, group_pointers) == 104 &&
+                   offsetof(ns_glm_options, n_groups) == 120 && offsetof(ns_glm_options, group_weights) == 128 &&
+                   offsetof(ns_glm_options, datafit_param) == 136 && offsetof(ns_glm_options, alpha) == 16 &&
                    offsetof(ns_glm_options, feature_weights) == 32 && offsetof(ns_glm_options, bounds_length) == 56 &&
                    offsetof(ns_glm_options, sample_weights) == 64 && offsetof(ns_glm_options, tol) == 72 &&
-                   offsetof(ns_glm_options, flags) == 88 && offsetof(ns_glm_options, progress_every) == 96 &&
-                   offsetof(ns_glm_options, datafit_param) == 104,
+                   offsetof(ns_glm_options, flags) == 88 && offsetof(ns_glm_options, progress_every) == 96,
                "ns_glm_options layout is part of the ABI");
 _Static_assert(sizeof(ns_glm_result) == 72 && offsetof(ns_glm_result, n_iter) == 40 &&
                    offsetof(ns_glm_result, certificate_kind) == 48 && offsetof(ns_glm_result, history_length) == 56 &&
@@ -16,7 +17,7 @@ _Static_assert(sizeof(ns_glm_result) == 72 && offsetof(ns_glm_result, n_iter) ==
                "ns_glm_result layout is part of the ABI");
 
 /* A vector argument of exactly `n` float64 entries (None allowed when optional). */
-static int sized_vector(PyObject *obj, npy_intp n, const char *name, PyArrayObject **out)
+int sized_vector(PyObject *obj, npy_intp n, const char *name, PyArrayObject **out)
 {
     if (ns_optional_vector(obj, NPY_DOUBLE, name, out) < 0) return -1;
     if (*out != NULL && n >= 0 && PyArray_SIZE(*out) != n) {
@@ -29,7 +30,9 @@ static int sized_vector(PyObject *obj, npy_intp n, const char *name, PyArrayObje
 
 /*
  * glm_fit(X, shape, y, coef, intercept, *, datafit, penalty, alpha, param, feature_weights, lower, upper,
- *         sample_weight, tol, max_iter, flags, anderson_depth, history, callback, every, datafit_param)
+ *         sample_weight, tol, max_iter, flags, anderson_depth, history, callback, every,
+ *         group_pointers, group_indices, group_weights, datafit_param)
+ * group_pointers / group_indices are int64 arrays (None unless the penalty is a block penalty).
  * coef (p) and intercept (1) are writable float64 arrays (warm start in, answer out); history is None or a
  * writable float64 array of shape (capacity, 2). Returns (status, certificate, kkt_violation, objective,
  * dual_objective, n_iter, certificate_kind, status, history_length, screened) for OK / NOT_CONVERGED / CANCELLED; raises otherwise.
@@ -38,28 +41,39 @@ static PyObject *py_glm_fit(PyObject *self, PyObject *args, PyObject *kwargs)
 {
     static char *keywords[] = {"X", "shape", "y", "coef", "intercept", "datafit", "penalty", "alpha", "param",
                                "feature_weights", "lower", "upper", "sample_weight", "tol", "max_iter", "flags",
-                               "anderson_depth", "history", "callback", "every", "datafit_param", NULL};
+                               "anderson_depth", "history", "callback", "every", "group_pointers",
+                               "group_indices", "group_weights", "datafit_param", NULL};
     PyObject *X_obj, *shape_obj, *y_obj, *coef_obj, *intercept_obj;
     PyObject *fw_obj = Py_None, *lower_obj = Py_None, *upper_obj = Py_None, *sw_obj = Py_None;
     PyObject *history_obj = Py_None, *callback = Py_None;
+    PyObject *gp_obj = Py_None, *gi_obj = Py_None, *gw_obj = Py_None;
     int datafit = 0, penalty = 0, flags = 0, depth = -1;
     double alpha = 0, param = 0, tol = 1e-6, datafit_param = 0;
     long long max_iter = 10000, every = 10;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOO|$iiddOOOOdLiiOOLd:glm_fit", keywords, &X_obj, &shape_obj,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOO|$iiddOOOOdLiiOOLOOOd:glm_fit", keywords, &X_obj, &shape_obj,
                                      &y_obj, &coef_obj, &intercept_obj, &datafit, &penalty, &alpha, &param, &fw_obj,
                                      &lower_obj, &upper_obj, &sw_obj, &tol, &max_iter, &flags, &depth, &history_obj,
-                                     &callback, &every, &datafit_param))
+                                     &callback, &every, &gp_obj, &gi_obj, &gw_obj, &datafit_param))
         return NULL;
     ns_matrix X;
     ns_matrix_refs refs;
     PyArrayObject *y = NULL, *fw = NULL, *lower = NULL, *upper = NULL, *sw = NULL;
+    PyArrayObject *gp = NULL, *gi = NULL, *gw = NULL;
     PyObject *result = NULL;
     if (ns_matrix_from_python(X_obj, shape_obj, "X", &X, &refs) < 0) goto done;
     npy_intp n = (npy_intp)X.rows, p = (npy_intp)X.columns;
     if (sized_vector(y_obj, n, "y", &y) < 0 || sized_vector(fw_obj, p, "weights", &fw) < 0 ||
         sized_vector(lower_obj, -1, "lower", &lower) < 0 || sized_vector(upper_obj, -1, "upper", &upper) < 0 ||
-        sized_vector(sw_obj, n, "sample_weight", &sw) < 0)
+        sized_vector(sw_obj, n, "sample_weight", &sw) < 0 ||
+        ns_optional_vector(gp_obj, NPY_INT64, "group_pointers", &gp) < 0 ||
+        sized_vector(gw_obj, NS_VEC_SIZE(gp) > 0 ? NS_VEC_SIZE(gp) - 1 : -1, "group_weights", &gw) < 0)
         goto done;
+    if (ns_optional_vector(gi_obj, NPY_INT64, "group_indices", &gi) < 0) goto done;
+    if ((gp == NULL) != (gi == NULL) || (gi != NULL && PyArray_SIZE(gi) != p)) {
+        PyErr_Format(PyExc_ValueError, "group_indices: expected %zd entries (one per feature) with group_pointers",
+                     (Py_ssize_t)p);
+        goto done;
+    }
     if (y == NULL) {
         PyErr_SetString(PyExc_ValueError, "y: must not be None");
         goto done;
@@ -92,7 +106,10 @@ static PyObject *py_glm_fit(PyObject *self, PyObject *args, PyObject *kwargs)
         .size = sizeof(ns_glm_options), .datafit = datafit, .penalty = penalty, .alpha = alpha, .param = param,
         .feature_weights = NS_VEC_DATA(fw), .lower = NS_VEC_DATA(lower), .upper = NS_VEC_DATA(upper),
         .bounds_length = NS_VEC_SIZE(lower), .sample_weights = NS_VEC_DATA(sw), .tol = tol, .max_iter = max_iter,
-        .flags = flags, .anderson_depth = depth, .progress_every = every, .datafit_param = datafit_param,
+        .flags = flags, .anderson_depth = depth, .progress_every = every,
+        .group_pointers = gp == NULL ? NULL : PyArray_DATA(gp), .group_indices = gi == NULL ? NULL : PyArray_DATA(gi),
+        .n_groups = NS_VEC_SIZE(gp) > 0 ? NS_VEC_SIZE(gp) - 1 : 0, .group_weights = NS_VEC_DATA(gw),
+        .datafit_param = datafit_param,
     };
     ns_glm_result out = {.size = sizeof(ns_glm_result)};
     ns_progress_context ctx = {callback, 0};
@@ -122,6 +139,9 @@ done:
     Py_XDECREF(lower);
     Py_XDECREF(upper);
     Py_XDECREF(sw);
+    Py_XDECREF(gp);
+    Py_XDECREF(gi);
+    Py_XDECREF(gw);
     return result;
 }
 

@@ -42,6 +42,9 @@ typedef struct {
 int ns_matrix_from_python(PyObject *X, PyObject *shape, const char *name, ns_matrix *m, ns_matrix_refs *refs);
 void ns_matrix_release(ns_matrix_refs *refs);
 
+/* An optional vector of exactly n float64 entries (any n when n < 0); None gives NULL (glm_bindings.c). */
+int sized_vector(PyObject *obj, npy_intp n, const char *name, PyArrayObject **out);
+
 #define NS_VEC_DATA(a) ((a) ? PyArray_DATA(a) : NULL)
 #define NS_VEC_SIZE(a) ((a) ? (int64_t)PyArray_SIZE(a) : 0)
 
@@ -63,17 +66,21 @@ int32_t ns_progress_trampoline(void *context, int64_t iteration, double certific
  * (nonsmooth/_interrupt.py). Returns NULL, for `return ns_interrupted(...)`. */
 PyObject *ns_interrupted(const char *format, ...);
 
-/* A list of float64 buffers from a Python sequence of arrays (autodiff_bindings.c):
- * inputs are converted (a copy only if needed), writeable outputs must be
- * C-contiguous float64 arrays; with allow_none, None entries give NULL. */
+/* A list of buffers of NumPy type `type` (NPY_DOUBLE or NPY_FLOAT) from a Python
+ * sequence of arrays (autodiff_bindings.c): inputs are converted (a copy only if
+ * needed), writeable outputs must be C-contiguous arrays of that type; with
+ * allow_none, None entries give NULL. */
 typedef struct {
     Py_ssize_t n;
     PyArrayObject **arrays;
-    double **data;
+    void **data;
     int64_t *sizes;
 } buffer_list;
 
-int buffer_list_init(buffer_list *list, PyObject *seq, const char *name, int writeable, int allow_none);
+int buffer_list_init(buffer_list *list, PyObject *seq, const char *name, int writeable, int allow_none, int type);
+
+/* The NumPy type of an ns_dtype (NS_FLOAT64 -> NPY_DOUBLE, NS_FLOAT32 -> NPY_FLOAT); -1 with ValueError otherwise. */
+int ns_dtype_type(int dtype);
 void buffer_list_free(buffer_list *list);
 
 /* The kink policy tuple (relu_at_zero, abs_at_zero, norm2_at_zero, ties, strict); None gives *out = NULL. */
@@ -86,5 +93,6 @@ extern PyMethodDef ns_solver_methods[];
 extern PyMethodDef ns_autodiff_methods[];
 extern PyMethodDef ns_training_methods[];
 extern PyMethodDef ns_glm_methods[];
+extern PyMethodDef ns_multitask_methods[];
 
 #endif

@@ -207,9 +207,9 @@ static int32_t train_trampoline(void *context, int64_t step, double loss)
 }
 
 /* A buffer list (see native.h) of exactly one entry per argument; None entries give NULL. */
-static int argument_list(buffer_list *list, PyObject *seq, Py_ssize_t n, int writeable, const char *name)
+static int argument_list(buffer_list *list, PyObject *seq, Py_ssize_t n, int writeable, const char *name, int type)
 {
-    if (buffer_list_init(list, seq, name, writeable, 1) < 0) return -1;
+    if (buffer_list_init(list, seq, name, writeable, 1, type) < 0) return -1;
     if (list->n != n) {
         PyErr_Format(PyExc_ValueError, "%s: expected %zd entries, one per argument", name, n);
         buffer_list_free(list);
@@ -232,7 +232,7 @@ static PyObject *take_exception(void)
 }
 
 /*
- * train(loss, evaluation or None, inputs, roles, rows, prox list or None,
+ * train(loss, evaluation or None, dtype (0 float64, 1 float32), inputs, roles, rows, prox list or None,
  *       state outputs or None, state momenta or None, optimizer,
  *       schedule, schedule_parameters, steps, batch_size, replacement, seed, record_every,
  *       threshold, averaging, policy or None, parameters, averaged or None, history or None,
@@ -248,9 +248,9 @@ static PyObject *py_train(PyObject *self, PyObject *args)
     const char *schedule;
     long long rows, steps, batch_size, record_every;
     unsigned long long seed;
-    int replacement, averaging;
+    int replacement, averaging, dtype;
     double threshold, callback_seconds;
-    if (!PyArg_ParseTuple(args, "OOOOLOOOOsOLLpKLdiOOOOOOd:train", &loss_obj, &eval_obj, &inputs_obj, &roles_obj, &rows,
+    if (!PyArg_ParseTuple(args, "OOiOOLOOOOsOLLpKLdiOOOOOOd:train", &loss_obj, &eval_obj, &dtype, &inputs_obj, &roles_obj, &rows,
                           &prox_obj, &state_out_obj, &state_mom_obj, &opt_obj, &schedule, &sched_params_obj, &steps, &batch_size, &replacement, &seed,
                           &record_every, &threshold, &averaging, &policy_obj, &params_obj, &averaged_obj,
                           &history_obj, &info_obj, &callback, &callback_seconds))
@@ -263,7 +263,8 @@ static PyObject *py_train(PyObject *self, PyObject *args)
     ns_program *loss = PyCapsule_GetPointer(loss_obj, PROGRAM_CAPSULE);
     ns_program *evaluation = eval_obj == Py_None ? NULL : PyCapsule_GetPointer(eval_obj, PROGRAM_CAPSULE);
     ns_optimizer *optimizer = optimizer_from_capsule(opt_obj);
-    if (optimizer == NULL) return NULL;
+    int type = ns_dtype_type(dtype);
+    if (optimizer == NULL || type < 0) return NULL;
     if (writeable_array(info_obj, "info") < 0) return NULL;
     if (PyArray_SIZE((PyArrayObject *)info_obj) < 4) {
         PyErr_SetString(PyExc_ValueError, "info: needs 4 entries");
@@ -312,8 +313,9 @@ static PyObject *py_train(PyObject *self, PyObject *args)
     buffer_list in = {0}, out = {0}, avg = {0};
     ns_prox **prox = NULL;
     PyObject *result = NULL;
-    if (argument_list(&in, inputs_obj, n, 0, "inputs") < 0 || argument_list(&out, params_obj, n, 1, "parameters") < 0 ||
-        (averaged_obj != Py_None && argument_list(&avg, averaged_obj, n, 1, "averaged") < 0))
+    if (argument_list(&in, inputs_obj, n, 0, "inputs", type) < 0 ||
+        argument_list(&out, params_obj, n, 1, "parameters", type) < 0 ||
+        (averaged_obj != Py_None && argument_list(&avg, averaged_obj, n, 1, "averaged", type) < 0))
         goto done;
     if (prox_obj != Py_None) {
         PyObject *fast = PySequence_Fast(prox_obj, "prox");
@@ -348,12 +350,12 @@ static PyObject *py_train(PyObject *self, PyObject *args)
         int64_t n_sched = (int64_t)PyArray_SIZE(sched);
         ns_status status;
         Py_BEGIN_ALLOW_THREADS
-        status = ns_train(loss, evaluation, (int64_t)n, (const double *const *)in.data, in.sizes, role_data, rows,
+        status = ns_train(loss, evaluation, dtype, (int64_t)n, (const void *const *)in.data, in.sizes, role_data, rows,
                           (const ns_prox *const *)prox,
                           state_out == NULL ? NULL : (const int64_t *)PyArray_DATA(state_out),
                           state_mom == NULL ? NULL : (const double *)PyArray_DATA(state_mom), optimizer, schedule, sched_data, n_sched, steps, batch_size,
                           replacement, (uint64_t)seed, record_every, threshold, averaging, policy,
-                          (double *const *)out.data, averaged_obj == Py_None ? NULL : (double *const *)avg.data,
+                          (void *const *)out.data, averaged_obj == Py_None ? NULL : (void *const *)avg.data,
                           history, history_capacity, kinks, KINKS_CAPACITY, info, train_trampoline, &ctx,
                           callback_seconds);
         Py_END_ALLOW_THREADS

@@ -28,8 +28,10 @@ _configure_openblas()  # before the native library loads OpenBLAS
 
 from . import datasets, linear_model, optimize, prox  # noqa: E402
 from .linear_model import ElasticNet, Lasso, enet_path, lasso_path
+from .linear_model import MultiTaskElasticNet, MultiTaskLasso
 from .linear_model import (GeneralizedLinearEstimator, MCPRegression, SCADRegression, SparseLogisticRegression,
                            logistic_path)
+from .linear_model import GroupLasso, SparseGroupLasso, group_lasso_path
 from .tuning import ElasticNetTuned, ImplicitDifferentiationWarning, LassoTuned, WeightedLassoTuned
 from .optimize import OptimizeResult, admm, minimize, subgradient_method
 from . import autodiff
@@ -97,6 +99,50 @@ def get_num_threads() -> int:
     return _native.get_num_threads()
 
 
+def set_autodiff_threads(n: int) -> None:
+    """Most threads a large matrix product of the autodiff engine may use.
+
+    A product of at least 2²² multiply-adds (in :func:`function` evaluations,
+    gradients and :func:`train`) is computed as at most 8 panels of its longer
+    output dimension, always the same panels for the same shape, so results do
+    not depend on the thread count. The panels run on up to ``n`` threads when
+    no other autodiff call is running in the process at that moment (calls from
+    your own thread pool then keep one core each) and :func:`get_num_threads`
+    is 1; else on the calling thread. The default is the number of CPUs the
+    process may use (its affinity mask).
+
+    Parameters
+    ----------
+    n : int
+        The number of threads, ≥ 1 (1: every product on the calling thread), or
+        0 for the default.
+
+    Examples
+    --------
+    >>> previous = ns.get_autodiff_threads()
+    >>> ns.set_autodiff_threads(1)
+    >>> ns.get_autodiff_threads()
+    1
+    >>> ns.set_autodiff_threads(previous)
+    """
+    _native.set_autodiff_threads(int(n))
+
+
+def get_autodiff_threads() -> int:
+    """Most threads a large autodiff product may use (see :func:`set_autodiff_threads`).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> ns.get_autodiff_threads() >= 1
+    True
+    """
+    return _native.get_autodiff_threads()
+
+
 set_num_threads(int(_os.environ.get("NONSMOOTH_NUM_THREADS", "1")))
 
 __all__ = [
@@ -114,9 +160,14 @@ __all__ = [
     "lasso_path",
     "GeneralizedLinearEstimator",
     "MCPRegression",
+    "MultiTaskElasticNet",
+    "MultiTaskLasso",
     "SCADRegression",
     "SparseLogisticRegression",
     "logistic_path",
+    "GroupLasso",
+    "SparseGroupLasso",
+    "group_lasso_path",
     "linear_model",
     "optimize",
     "OptimizeResult",
@@ -130,6 +181,8 @@ __all__ = [
     "__version__",
     "get_num_threads",
     "set_num_threads",
+    "set_autodiff_threads",
+    "get_autodiff_threads",
     "autodiff",
     "KinkError",
     "DivergenceWarning",

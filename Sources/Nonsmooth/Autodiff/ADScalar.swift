@@ -7,13 +7,15 @@ import Darwin
 /// The scalar type the program executor runs on.
 ///
 /// The executor and every kernel are generic over this protocol and specialised
-/// for two types: `Double` (evaluation and reverse mode) and `Dual` (forward
-/// mode). Running the reverse pass on `Dual` numbers differentiates the reverse
+/// for three types: `Double` and `Float` (evaluation and reverse mode, in the
+/// precision of the arguments) and `Dual` (forward mode, in float64). Running the reverse pass on `Dual` numbers differentiates the reverse
 /// pass itself, which is how Hessian-vector products are computed
 /// (forward-over-reverse, Pearlmutter 1994) without a second set of rules.
 ///
 /// Branch decisions (which side of a kink, which index of a max) always look at
-/// `primal`, never at the tangent, except in lexicographic mode where ties are
+/// `primal` — a `Double`, into which a `Float` converts exactly, so a float32
+/// evaluation meets the same kinks as a float64 one on the same float32
+/// numbers —, never at the tangent, except in lexicographic mode where ties are
 /// refined by the tangents on purpose.
 public protocol ADScalar: Sendable {
     init(_ constant: Double)
@@ -61,6 +63,34 @@ extension ADScalar {
     @inline(__always) public static func -= (a: inout Self, b: Self) { a = a - b }
 }
 
+/// The element types of the arrays a program reads and writes: `Float` and
+/// `Double`. `evaluate`, `vjp` and training run in this precision end to end
+/// (kernels, products through sgemm/dgemm, cotangents); the derivative
+/// decisions of the kink rules are made on the exact `Double` value of each
+/// element, so they are the same in both precisions.
+public protocol ProgramScalar: ADScalar, BinaryFloatingPoint {
+    /// "float32" or "float64", for messages.
+    static var dtypeName: String { get }
+    /// Whether x[0..<n] are all finite, in one vectorizable pass.
+    static func allFinite(_ x: UnsafePointer<Self>, _ n: Int) -> Bool
+}
+
+extension Double: ProgramScalar {
+    public static var dtypeName: String { "float64" }
+    public static func allFinite(_ x: UnsafePointer<Double>, _ n: Int) -> Bool { Nonsmooth.allFinite(x, n) }
+}
+
+extension Float: ProgramScalar {
+    public static var dtypeName: String { "float32" }
+    /// The exponent field plus one overflows into the sign bit exactly for NaN and ±inf.
+    public static func allFinite(_ x: UnsafePointer<Float>, _ n: Int) -> Bool {
+        let mask: UInt32 = 0x7F80_0000
+        var acc: UInt32 = 0
+        for i in 0..<n { acc |= (x[i].bitPattern & mask) &+ (1 << 23) }
+        return acc & (1 << 31) == 0
+    }
+}
+
 extension Double: ADScalar {
     @inline(__always) public var primal: Double { self }
     @inline(__always) public var tangent: Double { 0 }
@@ -89,6 +119,39 @@ extension Double: ADScalar {
     ) {
         blasGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                  a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+}
+
+extension Float: ADScalar {
+    @inline(__always) public var primal: Double { Double(self) }
+    @inline(__always) public var tangent: Double { 0 }
+    @inline(__always) public init(primal: Double, tangent: Double) { self = Float(primal) }
+    @inline(__always) public var isZero: Bool { self == 0 }
+    @inline(__always) public func replacingPrimal(_ p: Double) -> Float { Float(p) }
+    @inline(__always) public static func * (a: Double, b: Float) -> Float { Float(a) * b }
+
+    @inline(__always) public static func sqrt(_ x: Float) -> Float { x.squareRoot() }
+    @inline(__always) public static func exp(_ x: Float) -> Float { Glibc.expf(x) }
+    @inline(__always) public static func log(_ x: Float) -> Float { Glibc.logf(x) }
+    @inline(__always) public static func log1p(_ x: Float) -> Float { Glibc.log1pf(x) }
+    @inline(__always) public static func tanh(_ x: Float) -> Float { Glibc.tanhf(x) }
+    @inline(__always) public static func erf(_ x: Float) -> Float { Glibc.erff(x) }
+    @inline(__always) public static func sin(_ x: Float) -> Float { Glibc.sinf(x) }
+    @inline(__always) public static func cos(_ x: Float) -> Float { Glibc.cosf(x) }
+    @inline(__always) public static func pow(_ x: Float, _ p: Double) -> Float {
+        p == 2 ? x * x : (p == 1 ? x : Glibc.powf(x, Float(p)))
+    }
+    @inline(__always) public static func pow(_ x: Float, _ y: Float) -> Float {
+        y == 2 ? x * x : (y == 1 ? x : Glibc.powf(x, y))
+    }
+
+    public static func gemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Double, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        blasGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: Float(alpha),
+                 a: a, lda: lda, b: b, ldb: ldb, beta: Float(beta), c: c, ldc: ldc)
     }
 }
 

@@ -24,8 +24,8 @@ public final class Program: Sendable {
     let valueTotal: Int
     let decisionTotal: Int
 
-    private let doubleCache = Mutex<[Workspace<Double>]>([])
-    private let dualCache = Mutex<[Workspace<Dual>]>([])
+    /// Idle workspaces, per scalar type (Double, Float, Dual).
+    private let workspaces = Mutex<[ObjectIdentifier: [AnyObject]]>([:])
 
     public let inputShapes: [[Int]]
     public let outputShapes: [[Int]]
@@ -85,26 +85,32 @@ public final class Program: Sendable {
 
     // MARK: workspaces
 
-    func withWorkspace<R>(_ body: (Workspace<Double>) throws -> R) rethrows -> R {
-        let ws = doubleCache.withLock { $0.popLast() } ?? Workspace<Double>(self)
-        defer { doubleCache.withLock { $0.append(ws) } }
+    /// Runs `body` with an idle workspace of scalar type S (a new one when all are busy).
+    func withWorkspace<S: ADScalar, R>(_ type: S.Type, _ body: (Workspace<S>) throws -> R) rethrows -> R {
+        let key = ObjectIdentifier(S.self)
+        let idle = workspaces.withLock { $0[key]?.popLast() }
+        let ws = idle as? Workspace<S> ?? Workspace<S>(self)
+        // Calls in flight decide whether large products may take every core.
+        ProductThreads.active.add(1, ordering: .relaxed)
+        defer {
+            ProductThreads.active.subtract(1, ordering: .relaxed)
+            workspaces.withLock { $0[key, default: []].append(ws) }
+        }
         return try body(ws)
     }
 
     func withDualWorkspace<R>(_ body: (Workspace<Dual>) throws -> R) rethrows -> R {
-        let ws = dualCache.withLock { $0.popLast() } ?? Workspace<Dual>(self)
-        defer { dualCache.withLock { $0.append(ws) } }
-        return try body(ws)
+        try withWorkspace(Dual.self, body)
     }
 
     // MARK: argument checks
 
-    func checkInputs(_ inputs: [UnsafePointer<Double>]) throws {
+    func checkInputs<S: ProgramScalar>(_ inputs: [UnsafePointer<S>]) throws {
         try require(inputs.count == inputNodes.count, "inputs",
                     "the program takes \(inputNodes.count) arguments, got \(inputs.count)")
         for (k, p) in inputs.enumerated() {
             let n = nodes[inputNodes[k]].count
-            if allFinite(p, n) { continue }
+            if S.allFinite(p, n) { continue }
             for i in 0..<n where !p[i].isFinite {
                 throw NonsmoothError.invalidArgument(
                     name: "argument \(k)", reason: "must be finite, entry \(i) is \(p[i])")
@@ -128,15 +134,19 @@ public final class Program: Sendable {
     // MARK: public entry points
 
     /// Evaluates the program; `outputs[k]` receives `outputCounts[k]` values.
+    // Eager specializations: a generic call from another module (the C ABI)
+    // would otherwise run the whole executor unspecialized (10× slower).
     @discardableResult
-    public func evaluate(
-        inputs: [UnsafePointer<Double>], outputs: [UnsafeMutablePointer<Double>],
+    @_specialize(where S == Double)
+    @_specialize(where S == Float)
+    public func evaluate<S: ProgramScalar>(
+        inputs: [UnsafePointer<S>], outputs: [UnsafeMutablePointer<S>],
         policy: KinkPolicy = .standard
     ) throws -> KinkReport {
         try checkInputs(inputs)
         try require(outputs.count == outputNodes.count, "outputs",
                     "the program has \(outputNodes.count) outputs, got \(outputs.count) buffers")
-        return try withWorkspace { ws in
+        return try withWorkspace(S.self) { ws in
             ws.load(inputs)
             let report = try runForward(ws, policy: policy, mode: .policy)
             ws.store(outputs)
@@ -147,9 +157,11 @@ public final class Program: Sendable {
     /// Reverse mode: Σ_k cotangents[k]ᵀ ∂outputs[k]/∂inputs[j] for each j in `wrt`.
     /// A nil cotangent counts as zero; `outputs` (optional) receives the values.
     @discardableResult
-    public func vjp(
-        inputs: [UnsafePointer<Double>], cotangents: [UnsafePointer<Double>?], wrt: [Int],
-        gradients: [UnsafeMutablePointer<Double>], outputs: [UnsafeMutablePointer<Double>]? = nil,
+    @_specialize(where S == Double)
+    @_specialize(where S == Float)
+    public func vjp<S: ProgramScalar>(
+        inputs: [UnsafePointer<S>], cotangents: [UnsafePointer<S>?], wrt: [Int],
+        gradients: [UnsafeMutablePointer<S>], outputs: [UnsafeMutablePointer<S>]? = nil,
         policy: KinkPolicy = .standard
     ) throws -> KinkReport {
         try checkInputs(inputs)
@@ -160,7 +172,7 @@ public final class Program: Sendable {
         if let outputs {
             try require(outputs.count == outputNodes.count, "outputs", "one buffer per output is needed")
         }
-        return try withWorkspace { ws in
+        return try withWorkspace(S.self) { ws in
             ws.load(inputs)
             let report = try runForward(ws, policy: policy, mode: .policy)
             if let outputs { ws.store(outputs) }
@@ -257,7 +269,7 @@ public final class Program: Sendable {
         let m = nodes[outputNodes[output]].count, n = nodes[inputNodes[wrt]].count
         var report = KinkReport()
         if m <= n {
-            try withWorkspace { ws in
+            try withWorkspace(Double.self) { ws in
                 ws.load(inputs)
                 report = try runForward(ws, policy: policy, mode: .policy)
                 for row in 0..<m {
@@ -395,17 +407,9 @@ final class Workspace<S: ADScalar> {
 
 
     /// Points the argument nodes at the caller's arrays (no copy: kernels never
-    /// write their operands), or copies them for other scalar types.
-    func load(_ inputs: [UnsafePointer<Double>]) {
-        for (k, id) in program.inputNodes.enumerated() {
-            if S.self == Double.self {
-                // S is Double here, so the memory is already bound to S.
-                nodeValues[id] = UnsafeMutableRawPointer(mutating: inputs[k]).assumingMemoryBound(to: S.self)
-            } else {
-                let p = values + program.valueOffsets[id]
-                for i in 0..<program.nodes[id].count { p[i] = S(inputs[k][i]) }
-            }
-        }
+    /// write their operands).
+    func load(_ inputs: [UnsafePointer<S>]) {
+        for (k, id) in program.inputNodes.enumerated() { nodeValues[id] = UnsafeMutablePointer(mutating: inputs[k]) }
     }
 
     /// Points the argument nodes back at the arena, for callers that fill it.
@@ -413,17 +417,12 @@ final class Workspace<S: ADScalar> {
         for id in program.inputNodes { nodeValues[id] = values + program.valueOffsets[id] }
     }
 
-    func store(_ outputs: [UnsafeMutablePointer<Double>]) {
-        for (k, id) in program.outputNodes.enumerated() {
-            let p = value(id)
-            for i in 0..<program.nodes[id].count { outputs[k][i] = p[i].primal }
-        }
+    func store(_ outputs: [UnsafeMutablePointer<S>]) {
+        for (k, id) in program.outputNodes.enumerated() { outputs[k].update(from: value(id), count: program.nodes[id].count) }
     }
-}
 
-extension Workspace where S == Double {
     /// Runs `body` with the cotangents of these nodes redirected to `buffers`.
-    func withCotangents<R>(_ ids: [Int], in buffers: [UnsafeMutablePointer<Double>], _ body: () throws -> R) rethrows -> R {
+    func withCotangents<R>(_ ids: [Int], in buffers: [UnsafeMutablePointer<S>], _ body: () throws -> R) rethrows -> R {
         for (id, b) in zip(ids, buffers) { nodeCotangents[id] = b }
         defer { for id in ids { nodeCotangents[id] = cotangents + program.valueOffsets[id] } }
         return try body()

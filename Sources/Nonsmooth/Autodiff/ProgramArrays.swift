@@ -1,7 +1,7 @@
 /// Array conveniences for Swift callers; each validates lengths and forwards to
 /// the pointer-based entry points of `Program`.
 extension Program {
-    private func withInputs<R>(_ inputs: [[Double]], _ body: ([UnsafePointer<Double>]) throws -> R) throws -> R {
+    private func withInputs<S: ProgramScalar, R>(_ inputs: [[S]], _ body: ([UnsafePointer<S>]) throws -> R) throws -> R {
         try require(inputs.count == inputNodes.count, "inputs",
                     "the program takes \(inputNodes.count) arguments, got \(inputs.count)")
         for (k, a) in inputs.enumerated() {
@@ -9,8 +9,8 @@ extension Program {
                         "has \(a.count) values, the program expects shape \(inputShapes[k])")
         }
         // Contiguous copies outlive the closure only through the pointers' scope.
-        let buffers = inputs.map { a -> UnsafeMutablePointer<Double> in
-            let p = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(a.count, 1))
+        let buffers = inputs.map { a -> UnsafeMutablePointer<S> in
+            let p = UnsafeMutablePointer<S>.allocate(capacity: Swift.max(a.count, 1))
             p.initialize(from: a, count: a.count)
             return p
         }
@@ -18,22 +18,31 @@ extension Program {
         return try body(buffers.map { UnsafePointer($0) })
     }
 
-    private func makeBuffers(_ counts: [Int]) -> [UnsafeMutablePointer<Double>] {
+    private func makeBuffers<S: ProgramScalar>(_ counts: [Int], _ type: S.Type) -> [UnsafeMutablePointer<S>] {
         counts.map { c in
-            let p = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(c, 1))
+            let p = UnsafeMutablePointer<S>.allocate(capacity: Swift.max(c, 1))
             p.initialize(repeating: 0, count: Swift.max(c, 1))
             return p
         }
     }
 
-    private func arrays(_ buffers: [UnsafeMutablePointer<Double>], _ counts: [Int]) -> [[Double]] {
+    private func arrays<S: ProgramScalar>(_ buffers: [UnsafeMutablePointer<S>], _ counts: [Int]) -> [[S]] {
         zip(buffers, counts).map { Array(UnsafeBufferPointer(start: $0, count: $1)) }
     }
 
     /// The outputs and the kink report.
     public func evaluate(_ inputs: [[Double]], policy: KinkPolicy = .standard) throws -> ([[Double]], KinkReport) {
+        try evaluateArrays(inputs, policy: policy)
+    }
+
+    /// The outputs and the kink report, in the precision of the inputs (Float or Double).
+    public func evaluate<S: ProgramScalar>(_ inputs: [[S]], policy: KinkPolicy = .standard) throws -> ([[S]], KinkReport) {
+        try evaluateArrays(inputs, policy: policy)
+    }
+
+    private func evaluateArrays<S: ProgramScalar>(_ inputs: [[S]], policy: KinkPolicy) throws -> ([[S]], KinkReport) {
         try withInputs(inputs) { p in
-            let out = makeBuffers(outputCounts)
+            let out = makeBuffers(outputCounts, S.self)
             defer { out.forEach { $0.deallocate() } }
             let report = try evaluate(inputs: p, outputs: out, policy: policy)
             return (arrays(out, outputCounts), report)
@@ -44,15 +53,28 @@ extension Program {
     public func valueAndGradient(
         _ inputs: [[Double]], wrt: [Int] = [0], policy: KinkPolicy = .standard
     ) throws -> (value: Double, gradients: [[Double]], kinks: KinkReport) {
+        try valueAndGradientArrays(inputs, wrt: wrt, policy: policy)
+    }
+
+    /// The same in the precision of the inputs (Float or Double).
+    public func valueAndGradient<S: ProgramScalar>(
+        _ inputs: [[S]], wrt: [Int] = [0], policy: KinkPolicy = .standard
+    ) throws -> (value: S, gradients: [[S]], kinks: KinkReport) {
+        try valueAndGradientArrays(inputs, wrt: wrt, policy: policy)
+    }
+
+    private func valueAndGradientArrays<S: ProgramScalar>(
+        _ inputs: [[S]], wrt: [Int], policy: KinkPolicy
+    ) throws -> (value: S, gradients: [[S]], kinks: KinkReport) {
         try require(outputCounts[0] == 1, "output", "a gradient needs a scalar output, got shape \(outputShapes[0])")
         return try withInputs(inputs) { p in
             try checkWrt(wrt)
             let counts = wrt.map { inputCounts[$0] }
-            let grads = makeBuffers(counts), out = makeBuffers(outputCounts)
+            let grads = makeBuffers(counts, S.self), out = makeBuffers(outputCounts, S.self)
             defer { (grads + out).forEach { $0.deallocate() } }
-            var seed = 1.0
+            var seed: S = 1
             let report = try withUnsafePointer(to: &seed) { s in
-                var cot = [UnsafePointer<Double>?](repeating: nil, count: outputCounts.count)
+                var cot = [UnsafePointer<S>?](repeating: nil, count: outputCounts.count)
                 cot[0] = s
                 return try vjp(inputs: p, cotangents: cot, wrt: wrt, gradients: grads, outputs: out, policy: policy)
             }
@@ -73,7 +95,7 @@ extension Program {
                 b.initialize(from: t, count: t.count)
                 return b
             }
-            let out = makeBuffers(outputCounts)
+            let out = makeBuffers(outputCounts, Double.self)
             defer { out.forEach { $0.deallocate() }; tb.forEach { $0?.deallocate() } }
             let report = try jvp(inputs: p, tangents: tb.map { $0.map { UnsafePointer($0) } }, outputTangents: out, policy: policy)
             return (arrays(out, outputCounts), report)
@@ -100,7 +122,7 @@ extension Program {
             try checkWrt([wrt])
             try require(direction.count == inputCounts[wrt], "direction",
                         "has \(direction.count) values, expected \(inputCounts[wrt])")
-            let out = makeBuffers([inputCounts[wrt]])
+            let out = makeBuffers([inputCounts[wrt]], Double.self)
             defer { out.forEach { $0.deallocate() } }
             try direction.withUnsafeBufferPointer { d in
                 let dp = d.baseAddress ?? UnsafePointer(out[0])

@@ -103,10 +103,10 @@ final class GLMCoordinateDescent<Fit: Datafit, Pen: SeparablePenalty, Design: En
             both.update(from: g.base, count: n)
             both.advanced(by: n).update(from: g.base, count: n)
             F.centerDual(both.advanced(by: n))
-            correlate(both, vectors: 2, into: c)
+            correlateActive(both, vectors: 2, into: c)
             thetaPointer = both.advanced(by: n)
         } else {
-            correlate(g.base, vectors: 1, into: c)
+            correlateActive(g.base, vectors: 1, into: c)
         }
         var kkt = options.fitIntercept ? abs(gradientSum()) : 0
         for j in 0..<p where !screened[j] {
@@ -223,56 +223,16 @@ final class GLMCoordinateDescent<Fit: Datafit, Pen: SeparablePenalty, Design: En
     /// iterates when it lowers the objective (the extrapolated point is a
     /// candidate only: the next epoch starts from it, so zeros are CD's again).
     func extrapolate(_ ws: UnsafeBufferPointer<Int>, _ history: UnsafePointer<Double>, depth K: Int) {
-        let m = ws.count, width = m + 1
-        var gram = [Double](repeating: 0, count: K * K)
-        var c = [Double](repeating: 0, count: K)
-        andersonDifferenceGram(history, length: width, depth: K, into: &gram)
-        guard andersonWeights(&gram, K, into: &c) else { return }
-        let candidate = DoubleBuffer(p)
-        candidate.base.update(from: beta.base, count: p)
-        var candidateIntercept = 0.0
-        for k in 0..<K {
-            let z = history + (k + 1) * width
-            candidateIntercept += c[k] * z[m]
-        }
-        for (i, j) in ws.enumerated() {
-            var v = 0.0
-            for k in 0..<K { v += c[k] * history[(k + 1) * width + i] }
-            candidate[j] = v
-        }
-        if !options.fitIntercept { candidateIntercept = 0 }
-        let penaltyPart = penaltyValue(candidate.base)
-        guard penaltyPart.isFinite, candidateIntercept.isFinite else { return }
-        let e = scratch.base
-        e.update(repeating: candidateIntercept, count: n)
-        for j in 0..<p where candidate[j] != 0 { X.columnAxpy(j, candidate[j], e) }
-        let value = F.value(e) + penaltyPart
-        guard value < primal() else { return }
-        beta.base.update(from: candidate.base, count: p)
-        intercept = candidateIntercept
-        eta.base.update(from: e, count: n)
-        F.gradient(eta.base, into: g.base)
+        intercept = andersonExtrapolate(ws, history: history, depth: K, design: X, datafit: F, beta: beta,
+                                        intercept: intercept, fitIntercept: options.fitIntercept, eta: eta,
+                                        gradient: g, scratch: scratch, objective: primal(),
+                                        penaltyValue: penaltyValue)
     }
 
     // MARK: Working sets
 
     func workingSet(scores: UnsafePointer<Double>) -> [Int] {
-        var candidates: [Int] = []
-        candidates.reserveCapacity(p)
-        var support = 0
-        for j in 0..<p where scores[j] >= 0 {
-            candidates.append(j)
-            if scores[j] == .infinity { support += 1 }
-        }
-        guard options.workingSets else { return candidates }
-        let size = min(candidates.count, max(workingSetSize, options.initialWorkingSet, 2 * support))
-        workingSetSize = size
-        if size < candidates.count {
-            candidates.sort { scores[$0] > scores[$1] }
-            candidates.removeLast(candidates.count - size)
-            candidates.sort()
-        }
-        return candidates
+        selectWorkingSet(scores: scores, count: p, size: &workingSetSize, options: options)
     }
 
     // MARK: Driver

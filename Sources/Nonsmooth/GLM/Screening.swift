@@ -26,7 +26,7 @@ extension GLMCoordinateDescent {
 
     /// Xᵀv for `k` stacked n-vectors into `out` (k·p entries); screened features
     /// get 0 and cost nothing once enough of them are out.
-    func correlate(_ v: UnsafePointer<Double>, vectors k: Int, into out: UnsafeMutablePointer<Double>) {
+    func correlateActive(_ v: UnsafePointer<Double>, vectors k: Int, into out: UnsafeMutablePointer<Double>) {
         // Below a quarter screened, the blocked product over all columns is faster.
         guard screenedCount * 4 >= p else {
             X.transposeMultiply(v, vectors: k, into: out)

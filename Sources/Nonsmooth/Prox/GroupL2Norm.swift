@@ -77,15 +77,29 @@ public struct GroupL2Norm: ProximalOperator {
                 weights.withUnsafeBufferPointer { w in
                     for g in 0..<(p.count - 1) {
                         let lo = p[g], hi = p[g + 1]
-                        let norm = groupNorm(u, idx, lo, hi)
-                        let tau = weightedThreshold(t, w[g])
-                        let scale = norm > tau ? 1 - tau / norm : 0
+                        let scale = Self.shrinkFactor(norm: groupNorm(u, idx, lo, hi), threshold: weightedThreshold(t, w[g]))
                         if scale != 1 {
                             for k in lo..<hi { let i = idx[k]; x[i] = scale * x[i] }
                         }
                     }
                 }
             }
+        }
+    }
+
+    /// max(0, 1 − τ/‖x_g‖₂): the factor of block soft thresholding at τ.
+    @inline(__always)
+    static func shrinkFactor(norm: Double, threshold tau: Double) -> Double {
+        norm > tau ? 1 - tau / norm : 0
+    }
+
+    /// Block soft thresholding of one contiguous block in place,
+    /// x ← max(0, 1 − τ/‖x‖₂) x, for block penalties that hold their blocks
+    /// gathered (the coordinate-descent engine's group Lasso).
+    static func shrinkBlock(_ x: UnsafeMutableBufferPointer<Double>, threshold tau: Double) {
+        let scale = shrinkFactor(norm: blockNorm(UnsafeBufferPointer(x)), threshold: tau)
+        if scale != 1 {
+            for i in x.indices { x[i] *= scale }
         }
     }
 
@@ -112,19 +126,31 @@ public struct GroupL2Norm: ProximalOperator {
     }
 }
 
-/// ‖x_g‖₂ over the coordinates idx[lo..<hi], without overflow or underflow: the
-/// plain sum of squares, recomputed with scaling by the largest magnitude only
-/// when it overflows or may have lost precision to underflow.
+/// ‖x_g‖₂ over the coordinates idx[lo..<hi], without overflow or underflow.
 @inline(__always)
 func groupNorm(_ x: UnsafeBufferPointer<Double>, _ idx: UnsafeBufferPointer<Int>, _ lo: Int, _ hi: Int) -> Double {
+    robustNorm(hi - lo) { x[idx[lo + $0]] }
+}
+
+/// ‖x‖₂ of a contiguous block, without overflow or underflow.
+@inline(__always)
+func blockNorm(_ x: UnsafeBufferPointer<Double>) -> Double {
+    robustNorm(x.count) { x[$0] }
+}
+
+/// ‖(a(0), ..., a(m − 1))‖₂: the plain sum of squares, recomputed with scaling
+/// by the largest magnitude only when it overflows or may have lost precision
+/// to underflow.
+@inline(__always)
+func robustNorm(_ m: Int, _ a: (Int) -> Double) -> Double {
     var s = 0.0
-    for k in lo..<hi { let a = x[idx[k]]; s += a * a }
+    for k in 0..<m { let v = a(k); s += v * v }
     if s.isFinite && s >= 0x1p-900 { return s.squareRoot() }
     if s.isNaN { return s }
-    var m = 0.0
-    for k in lo..<hi { m = max(m, abs(x[idx[k]])) }
-    if m == 0 || !m.isFinite { return m }
+    var largest = 0.0
+    for k in 0..<m { largest = max(largest, abs(a(k))) }
+    if largest == 0 || !largest.isFinite { return largest }
     var r = 0.0
-    for k in lo..<hi { let a = x[idx[k]] / m; r += a * a }
-    return m * r.squareRoot()
+    for k in 0..<m { let v = a(k) / largest; r += v * v }
+    return largest * r.squareRoot()
 }

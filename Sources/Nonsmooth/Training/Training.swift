@@ -12,13 +12,13 @@ func monotonicSeconds() -> Double {
 }
 
 /// A data array sampled by rows: the program argument `argument` receives
-/// `batchSize` rows per step.
-public struct TrainingData {
+/// `batchSize` rows per step. Its precision is the loop's (see `Program.train`).
+public struct TrainingData<S: ProgramScalar> {
     public let argument: Int
-    public let values: UnsafePointer<Double>
+    public let values: UnsafePointer<S>
     public let rows: Int
 
-    public init(argument: Int, values: UnsafePointer<Double>, rows: Int) {
+    public init(argument: Int, values: UnsafePointer<S>, rows: Int) {
         self.argument = argument
         self.values = values
         self.rows = rows
@@ -53,23 +53,24 @@ public struct GeneratedArgument: Sendable {
     /// sampler's (which uses `seed` itself).
     public static func noiseSeed(_ seed: UInt64) -> UInt64 { seed ^ 0x6E6F_6973_655F_7331 }
 
-    /// Fills `count` entries for step k, drawing from `generator`.
-    func fill(_ out: UnsafeMutablePointer<Double>, count: Int, step k: Int, _ generator: inout SplitMix64) {
+    /// Fills `count` entries for step k, drawing from `generator` (in float64,
+    /// rounded to the loop's precision: the same draws in both).
+    func fill<S: ProgramScalar>(_ out: UnsafeMutablePointer<S>, count: Int, step k: Int, _ generator: inout SplitMix64) {
         switch kind {
         case .step:
-            out.update(repeating: Double(k), count: count)
+            out.update(repeating: S(Double(k)), count: count)
         case .uniform:
-            for i in 0..<count { out[i] = Double(generator.next() >> 11) * 0x1p-53 }
+            for i in 0..<count { out[i] = S(Double(generator.next() >> 11) * 0x1p-53) }
         case .gumbel:
             for i in 0..<count {
                 let u = (Double(generator.next() >> 11) + 0.5) * 0x1p-53
-                out[i] = -log(-log(u))
+                out[i] = S(-log(-log(u)))
             }
         case .normal:
             for i in 0..<count {
                 let u1 = (Double(generator.next() >> 11) + 0.5) * 0x1p-53
                 let u2 = Double(generator.next() >> 11) * 0x1p-53
-                out[i] = (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+                out[i] = S((-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2))
             }
         }
     }
@@ -188,6 +189,15 @@ extension Program {
     /// Minimizes the scalar output 0 over the arguments `parameters` with
     /// minibatches of `data`, entirely in native code.
     ///
+    /// The program runs in the precision S of the data and fixed arguments
+    /// (Float or Double): forward and reverse passes, products and the loss.
+    /// The parameters themselves, the optimizer's state, the prox steps and the
+    /// averages are kept in float64 ("master weights", as mixed-precision
+    /// training keeps float32 masters for float16 arithmetic) and rounded to S
+    /// when loaded into the program at each step: O(parameters) per step
+    /// against O(batch · parameters) for the step itself, and updates smaller
+    /// than half a float32 ulp of a weight still accumulate.
+    ///
     /// - Parameters:
     ///   - initial: starting values of the parameters (one array per argument).
     ///   - fixed: values of the arguments that are neither parameters nor data.
@@ -198,10 +208,27 @@ extension Program {
     ///     full row counts; its output 0 is recorded as `fullLoss`.
     ///   - observer: called every `recordEvery` steps with (step, loss); it can
     ///     stop the run (Ctrl-C from Python), which then returns the state reached.
-    public func train(
-        parameters: [Int], initial: [[Double]], data: [TrainingData], fixed: [Int: UnsafePointer<Double>] = [:],
-        generated: [GeneratedArgument] = [], states: [TrainingState] = [], optimizer: inout some Optimizer, proximal: [ProximalTerm] = [], options: TrainingOptions,
+    public func train<S: ProgramScalar, O: Optimizer>(
+        parameters: [Int], initial: [[Double]], data: [TrainingData<S>], fixed: [Int: UnsafePointer<S>] = [:],
+        generated: [GeneratedArgument] = [], states: [TrainingState] = [], optimizer: inout O, proximal: [ProximalTerm] = [], options: TrainingOptions,
         evaluation: Program? = nil, observer: ProgressObserver = .silent
+    ) throws -> TrainingResult {
+        // The loop is specialized for Float and Double (a call from another
+        // module, such as the C ABI, would otherwise run it unspecialized); the
+        // optimizer is called through an existential, once per step.
+        var rule: any Optimizer = optimizer
+        defer { if let updated = rule as? O { optimizer = updated } }
+        return try trainLoop(parameters: parameters, initial: initial, data: data, fixed: fixed, generated: generated,
+                             states: states, optimizer: &rule, proximal: proximal, options: options,
+                             evaluation: evaluation, observer: observer)
+    }
+
+    @_specialize(where S == Double)
+    @_specialize(where S == Float)
+    func trainLoop<S: ProgramScalar>(
+        parameters: [Int], initial: [[Double]], data: [TrainingData<S>], fixed: [Int: UnsafePointer<S>],
+        generated: [GeneratedArgument], states: [TrainingState], optimizer: inout any Optimizer, proximal: [ProximalTerm],
+        options: TrainingOptions, evaluation: Program?, observer: ProgressObserver
     ) throws -> TrainingResult {
         let start = monotonicSeconds()
         try require(outputCounts[0] == 1, "loss", "must return a scalar, got shape \(outputShapes[0])")
@@ -302,7 +329,10 @@ extension Program {
         var batch: [Int] = []
         var intervalLoss = 0.0, intervalSteps = 0, intervalKinks = 0
         var stepsDone = 0
-        var generatedValues: [Int: UnsafePointer<Double>] = [:]
+        var generatedValues: [Int: UnsafePointer<S>] = [:]
+        // The parameters in the program's precision, for the evaluation program.
+        let wProgram = UnsafeMutablePointer<S>.allocate(capacity: Swift.max(total, 1))
+        defer { wProgram.deallocate() }
         var stateValues: [[Double]] = []
 
         /// w̄ ← w̄ + (c/Σc)(w − w̄): the running weighted mean, without a sum that could overflow.
@@ -322,7 +352,8 @@ extension Program {
             var full = Double.nan
             if let evaluation {
                 // Generated arguments keep the values of the last step (zeros before the first).
-                full = try evaluateFull(evaluation, w: UnsafePointer(wBase), offsets: offsets, parameters: parameters,
+                for i in 0..<total { wProgram[i] = S(w[i]) }
+                full = try evaluateFull(evaluation, w: UnsafePointer(wProgram), offsets: offsets, parameters: parameters,
                                         data: data, fixed: fixed.merging(generatedValues) { a, _ in a })
             }
             history.step.append(k)
@@ -339,12 +370,12 @@ extension Program {
             intervalKinks = 0
         }
 
-        try withWorkspace { ws in
+        try withWorkspace(S.self) { ws in
             ws.useArenaForInputs()
             for g in generated { generatedValues[g.argument] = UnsafePointer(ws.value(inputNodes[g.argument])) }
             for st in states {
                 let dst = ws.value(inputNodes[st.argument])
-                for i in st.initial.indices { dst[i] = st.initial[i] }
+                for i in st.initial.indices { dst[i] = S(st.initial[i]) }
                 generatedValues[st.argument] = UnsafePointer(dst)
             }
             for (a, p) in fixed {
@@ -355,7 +386,8 @@ extension Program {
             for k in 0..<options.steps {
                 sampler.next(into: &batch)
                 for (j, a) in parameters.enumerated() {
-                    ws.value(inputNodes[a]).update(from: wBase + offsets[j], count: inputCounts[a])
+                    let dst = ws.value(inputNodes[a]), src = wBase + offsets[j]
+                    for i in 0..<inputCounts[a] { dst[i] = S(src[i]) }
                 }
                 for (d, size) in zip(data, rowSizes) {
                     let dst = ws.value(inputNodes[d.argument])
@@ -367,15 +399,16 @@ extension Program {
                     g.fill(ws.value(inputNodes[g.argument]), count: inputCounts[g.argument], step: k, &noise)
                 }
                 let report = try runForward(ws, policy: options.policy, mode: .policy)
-                let loss = ws.value(outputNodes[0])[0]
+                let loss = ws.value(outputNodes[0])[0].primal
                 try runBackward(ws, wrt: parameters, seeded: [0]) { ws.cotangent(outputNodes[0])[0] = 1 }
                 for st in states {
                     let s = ws.value(inputNodes[st.argument]), o = ws.value(outputNodes[st.output])
                     let m = st.momentum
-                    for i in 0..<inputCounts[st.argument] { s[i] = (1 - m) * s[i] + m * o[i] }
+                    for i in 0..<inputCounts[st.argument] { s[i] = S((1 - m) * s[i].primal + m * o[i].primal) }
                 }
                 for (j, a) in parameters.enumerated() {
-                    (grad.baseAddress! + offsets[j]).update(from: ws.cotangent(inputNodes[a]), count: inputCounts[a])
+                    let g = ws.cotangent(inputNodes[a])
+                    for i in 0..<inputCounts[a] { grad[offsets[j] + i] = g[i].primal }
                 }
                 intervalLoss += loss
                 intervalSteps += 1
@@ -420,8 +453,10 @@ extension Program {
                     }
                 }
             }
-            stateValues = states.map { Array(UnsafeBufferPointer(start: ws.value(inputNodes[$0.argument]),
-                                                                 count: inputCounts[$0.argument])) }
+            stateValues = states.map { st in
+                let s = ws.value(inputNodes[st.argument])
+                return (0..<inputCounts[st.argument]).map { s[$0].primal }
+            }
         }
         func split(_ flat: UnsafeBufferPointer<Double>) -> [[Double]] {
             parameters.indices.map { j in Array(flat[offsets[j]..<offsets[j] + inputCounts[parameters[j]]]) }
@@ -431,21 +466,21 @@ extension Program {
                               kinks: totals, steps: stepsDone, stop: stop, time: monotonicSeconds() - start)
     }
 
-    private func evaluateFull(
-        _ evaluation: Program, w: UnsafePointer<Double>, offsets: [Int], parameters: [Int], data: [TrainingData],
-        fixed: [Int: UnsafePointer<Double>]
+    private func evaluateFull<S: ProgramScalar>(
+        _ evaluation: Program, w: UnsafePointer<S>, offsets: [Int], parameters: [Int], data: [TrainingData<S>],
+        fixed: [Int: UnsafePointer<S>]
     ) throws -> Double {
-        var pointers = [UnsafePointer<Double>?](repeating: nil, count: inputNodes.count)
+        var pointers = [UnsafePointer<S>?](repeating: nil, count: inputNodes.count)
         do {
             for (j, a) in parameters.enumerated() { pointers[a] = w + offsets[j] }
             for d in data { pointers[d.argument] = d.values }
             for (a, p) in fixed { pointers[a] = p }
             var value = 0.0
             try withUnsafeMutablePointer(to: &value) { v in
-                try evaluation.withWorkspace { ws in
+                try evaluation.withWorkspace(S.self) { ws in
                     ws.load(pointers.map { $0! })
                     _ = try evaluation.runForward(ws, policy: .standard, mode: .policy, countKinks: false)
-                    v.pointee = ws.value(evaluation.outputNodes[0])[0]
+                    v.pointee = ws.value(evaluation.outputNodes[0])[0].primal
                 }
             }
             return value

@@ -16,6 +16,7 @@ import numpy as np
 from .. import _native
 from .._validation import as_float_array
 from ._policy import KinkReport, Kinks, _resolve
+from ._precision import CODES, FLOAT64, computation_dtype
 from ._tracer import Trace, Tracer
 
 
@@ -25,17 +26,19 @@ class _Compiled:
     input_shapes: tuple
     output_shapes: tuple
     n_outputs: int | None      # None: the function returns one array, else a tuple of this length
+    dtype: np.dtype = FLOAT64  # the precision the program runs in (see _precision)
 
     def __post_init__(self):
         sizes = tuple(int(np.prod(s)) for s in self.output_shapes)
         object.__setattr__(self, "output_sizes", sizes)
+        object.__setattr__(self, "code", CODES[self.dtype])
         # The cotangent seed of value_and_grad: read-only, so shared by all calls.
-        seed = np.ones(self.output_shapes[0])
+        seed = np.ones(self.output_shapes[0], self.dtype)
         seed.flags.writeable = False
         object.__setattr__(self, "seed", [seed] + [None] * (len(self.output_shapes) - 1))
 
-    def output_buffers(self) -> list[np.ndarray]:
-        return [np.empty(s) for s in self.output_shapes]
+    def output_buffers(self, dtype=None) -> list[np.ndarray]:
+        return [np.empty(s, dtype or self.dtype) for s in self.output_shapes]
 
 
 _NOT_FINITE = re.compile(r"argument (\d+): must be finite, entry (\d+) is (\S+)")
@@ -66,8 +69,15 @@ class Function:
     NumPy arrays the function closes over become constants of the program
     (captured at trace time).
 
-    Positional arguments are arrays or numbers (integers and booleans are
-    converted to float64). Complex, object and string data, NaN or infinite
+    Positional arguments are arrays or numbers. The computation runs in the
+    precision of the floating arguments: float32 when they are all float32
+    (values and gradients are then float32, as in JAX and PyTorch), float64
+    as soon as one is float64 (NumPy's promotion); numbers, integer and
+    boolean arrays adopt it, and with no floating argument it is float64. A
+    gradient has the dtype of its argument (a float32 argument of a float64
+    computation gets a float32 gradient). Forward-mode derivatives (``jvp``,
+    ``hvp``, ``jacobian``, the lexicographic ones) are computed in float64 and
+    returned in the precision of the call. Complex, object and string data, NaN or infinite
     entries and a wrong number of arguments raise an exception naming the
     argument. ``wrt`` selects the arguments to differentiate: an index, a name,
     or a tuple of them (then the result is a tuple too). ``policy`` is a
@@ -137,7 +147,7 @@ class Function:
     def _name(self, k: int) -> str:
         return self._names[k] if k < len(self._names) else f"args[{k}]"
 
-    def _arrays(self, args) -> list[np.ndarray]:
+    def _arrays(self, args) -> tuple[list[np.ndarray], np.dtype]:
         n = len(args)
         if n < self._required or (not self._varargs and n > len(self._names)):
             expected = (f"{self._required}" if self._required == len(self._names)
@@ -146,16 +156,17 @@ class Function:
                 expected = f"at least {self._required}"
             raise TypeError(f"{self.__name__}() takes {expected} positional argument(s) "
                             f"({', '.join(self._names)}), got {n}")
+        dtype = computation_dtype(args)
         arrays = []
         for k, a in enumerate(args):
-            if type(a) is np.ndarray and a.dtype == np.float64 and a.flags.c_contiguous:
+            if type(a) is np.ndarray and a.dtype == dtype and a.flags.c_contiguous:
                 arrays.append(a)  # finiteness is checked natively, in one pass, see _native_call
                 continue
             if isinstance(a, Tracer):
                 raise TypeError(f"{self._name(k)}: a traced array; derivatives of a nonsmooth.function cannot "
                                 "be taken inside another traced function (call it directly instead)")
-            arrays.append(_contiguous(as_float_array(a, self._name(k), allow_empty=True)))
-        return arrays
+            arrays.append(_contiguous(as_float_array(a, self._name(k), allow_empty=True).astype(dtype, copy=False)))
+        return arrays, dtype
 
     def _wrt(self, wrt, nargs: int) -> tuple[list[int], bool]:
         try:
@@ -193,12 +204,12 @@ class Function:
         return out, single
 
     # ---- tracing ------------------------------------------------------------------------
-    def _compiled(self, arrays) -> _Compiled:
-        key = tuple(a.shape for a in arrays)
+    def _compiled(self, arrays, dtype=FLOAT64) -> _Compiled:
+        key = (tuple(a.shape for a in arrays), dtype)
         compiled = self._cache.get(key)
         if compiled is not None:
             return compiled
-        trace = Trace()
+        trace = Trace(dtype)
         tracers = [trace.input(a.shape) for a in arrays]
         try:
             out = self._fn(*tracers)
@@ -216,7 +227,7 @@ class Function:
                 raise TypeError(f"{self.__name__}: output {k} is a {type(o).__name__}, expected an array")
         handle, input_shapes, output_shapes = trace.compile(outputs)
         compiled = _Compiled(handle, tuple(map(tuple, input_shapes)), tuple(map(tuple, output_shapes)),
-                             len(outputs) if multi else None)
+                             len(outputs) if multi else None, dtype)
         with self._lock:
             self._cache.setdefault(key, compiled)
         return compiled
@@ -247,8 +258,29 @@ class Function:
         return getattr(self._local, "kinks", KinkReport())
 
     def _setup(self, args, policy):
-        arrays = self._arrays(args)
-        return arrays, self._compiled(arrays), _resolve(policy)._native()
+        arrays, dtype = self._arrays(args)
+        return arrays, self._compiled(arrays, dtype), _resolve(policy)._native()
+
+    @staticmethod
+    def _as_argument_dtype(grads: list, args, indices) -> list:
+        """Each gradient in the dtype of its argument when that is a floating
+        type other than the computation's (a float32 argument of a float64 call)."""
+        out = []
+        for g, k in zip(grads, indices):
+            dtype = getattr(args[k], "dtype", None)
+            if isinstance(dtype, np.dtype) and dtype.kind == "f" and dtype != g.dtype:
+                g = g.astype(dtype)
+            out.append(g)
+        return out
+
+    @staticmethod
+    def _float64(compiled: _Compiled, arrays: list) -> list:
+        """The arguments for the float64-only entry points (forward modes)."""
+        return arrays if compiled.dtype == FLOAT64 else [a.astype(FLOAT64) for a in arrays]
+
+    @staticmethod
+    def _in_precision(compiled: _Compiled, a):
+        return a if compiled.dtype == FLOAT64 else a.astype(compiled.dtype)
 
     @staticmethod
     def _like(value, shape, name: str) -> np.ndarray:
@@ -271,7 +303,7 @@ class Function:
         """``(value, kinks)``: the value and the :class:`~nonsmooth.KinkReport`."""
         arrays, compiled, native_policy = self._setup(args, policy)
         outputs = compiled.output_buffers()
-        text = self._native_call(_native.program_evaluate, compiled.handle, native_policy, arrays, outputs)
+        text = self._native_call(_native.program_evaluate, compiled.handle, native_policy, compiled.code, arrays, outputs)
         return self._pack(compiled, outputs), self._record(text)
 
     def _scalar_output(self, compiled: _Compiled, method: str, output: int = 0) -> int:
@@ -296,9 +328,11 @@ class Function:
         self._scalar_output(compiled, "value_and_grad")
         indices, single = self._wrt(wrt, len(arrays))
         cotangents = compiled.seed
-        grads = [np.empty(compiled.input_shapes[k]) for k in indices]
+        grads = [np.empty(compiled.input_shapes[k], compiled.dtype) for k in indices]
         outputs = compiled.output_buffers()
-        text = self._native_call(_native.program_vjp, compiled.handle, native_policy, arrays, cotangents, indices, grads, outputs)
+        text = self._native_call(_native.program_vjp, compiled.handle, native_policy, compiled.code, arrays, cotangents,
+                                 indices, grads, outputs)
+        grads = self._as_argument_dtype(grads, args, indices)
         return self._pack(compiled, outputs), _select(grads, single), self._record(text)
 
     def grad(self, *args, wrt=0, policy: Kinks | None = None):
@@ -319,12 +353,14 @@ class Function:
             if not isinstance(cotangent, (tuple, list)) or len(cotangent) != compiled.n_outputs:
                 raise ValueError(f"cotangent: expected a tuple of {compiled.n_outputs} arrays (or None)")
             cots = list(cotangent)
-        cots = [None if c is None else self._like(c, s, "cotangent")
+        cots = [None if c is None else self._in_precision(compiled, self._like(c, s, "cotangent"))
                 for c, s in zip(cots, compiled.output_shapes)]
-        grads = [np.empty(compiled.input_shapes[k]) for k in indices]
+        grads = [np.empty(compiled.input_shapes[k], compiled.dtype) for k in indices]
         outputs = compiled.output_buffers()
-        text = self._native_call(_native.program_vjp, compiled.handle, native_policy, arrays, cots, indices, grads, outputs)
+        text = self._native_call(_native.program_vjp, compiled.handle, native_policy, compiled.code, arrays, cots,
+                                 indices, grads, outputs)
         self._record(text)
+        grads = self._as_argument_dtype(grads, args, indices)
         return self._pack(compiled, outputs), _select(grads, single)
 
     def jvp(self, *args, tangent, wrt=0, policy: Kinks | None = None):
@@ -340,10 +376,13 @@ class Function:
         tangents: list[np.ndarray | None] = [None] * len(arrays)
         for k, t in zip(indices, given):
             tangents[k] = self._like(t, compiled.input_shapes[k], "tangent")
-        out_tangents = compiled.output_buffers()
-        outputs = compiled.output_buffers()
-        text = self._native_call(_native.program_jvp, compiled.handle, native_policy, arrays, tangents, out_tangents, outputs)
+        out_tangents = compiled.output_buffers(FLOAT64)
+        outputs = compiled.output_buffers(FLOAT64)
+        text = self._native_call(_native.program_jvp, compiled.handle, native_policy, self._float64(compiled, arrays),
+                                 tangents, out_tangents, outputs)
         self._record(text)
+        outputs = [self._in_precision(compiled, o) for o in outputs]
+        out_tangents = [self._in_precision(compiled, t) for t in out_tangents]
         return self._pack(compiled, outputs), self._pack(compiled, out_tangents)
 
     def jacobian(self, *args, wrt=0, output: int = 0, policy: Kinks | None = None):
@@ -355,10 +394,11 @@ class Function:
         if not isinstance(output, numbers.Integral) or not 0 <= output < n:
             raise ValueError(f"output: index {output!r} is out of range for {n} output(s)")
         results = []
+        arrays64 = self._float64(compiled, arrays)
         for k in indices:
             jac = np.empty(compiled.output_shapes[output] + compiled.input_shapes[k])
-            text = self._native_call(_native.program_jacobian, compiled.handle, native_policy, arrays, int(output), k, jac)
-            results.append(jac)
+            text = self._native_call(_native.program_jacobian, compiled.handle, native_policy, arrays64, int(output), k, jac)
+            results.append(self._in_precision(compiled, jac))
         self._record(text)
         return _select(results, single)
 
@@ -378,9 +418,10 @@ class Function:
             raise ValueError(f"direction: expected {'an array' if single else f'a tuple of {len(indices)} arrays'}")
         dirs = [self._like(d, compiled.input_shapes[k], "direction") for k, d in zip(indices, given)]
         products = [np.empty(compiled.input_shapes[k]) for k in indices]
-        text = self._native_call(_native.program_hvp, compiled.handle, native_policy, arrays, output, indices, dirs, products, None)
+        text = self._native_call(_native.program_hvp, compiled.handle, native_policy, self._float64(compiled, arrays),
+                                 output, indices, dirs, products, None)
         self._record(text)
-        return _select(products, single)
+        return _select([self._in_precision(compiled, p) for p in products], single)
 
     # ---- lexicographic mode -------------------------------------------------------------
     def lexicographic_derivative(self, *args, directions, wrt=0, output: int = 0):
@@ -420,9 +461,10 @@ class Function:
             offset += c
         out_shape = compiled.output_shapes[output]
         result = np.empty((int(np.prod(out_shape)), m.shape[1]))
-        text = self._native_call(_native.program_lexicographic, compiled.handle, arrays, int(output), indices, blocks, m.shape[1], result)
+        text = self._native_call(_native.program_lexicographic, compiled.handle, self._float64(compiled, arrays),
+                                 int(output), indices, blocks, m.shape[1], result)
         self._record(text)
-        return result.reshape(out_shape + (m.shape[1],))
+        return self._in_precision(compiled, result.reshape(out_shape + (m.shape[1],)))
 
     def lexicographic_jacobian(self, *args, wrt=0, directions=None, output: int = 0):
         """The lexicographic (L-derivative) Jacobian F'(x; M)·M⁻¹.
@@ -461,7 +503,8 @@ class Function:
         out_shape = compiled.output_shapes[output]
         results, offset = [], 0
         for k, c in zip(indices, counts):
-            results.append(np.ascontiguousarray(r[:, offset:offset + c]).reshape(out_shape + compiled.input_shapes[k]))
+            block = np.ascontiguousarray(r[:, offset:offset + c], dtype=derivative.dtype)
+            results.append(block.reshape(out_shape + compiled.input_shapes[k]))
             offset += c
         return _select(results, single)
 

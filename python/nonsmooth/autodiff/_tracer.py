@@ -18,12 +18,15 @@ import numpy as np
 
 from .. import _native
 from .._validation import as_float_array
+from ._precision import CODES, FLOAT64, computation_dtype
 
 
 class Trace:
-    """One graph being built: the native handle and the constants already added."""
+    """One graph being built: the native handle, the constants already added and
+    the precision the program will run in (what ``Tracer.dtype`` reports)."""
 
-    def __init__(self):
+    def __init__(self, dtype=FLOAT64):
+        self.dtype = np.dtype(dtype)
         self.handle = _native.graph_create()
         self._scalars: dict[tuple, Tracer] = {}
 
@@ -165,7 +168,7 @@ class Tracer:
 
     @property
     def dtype(self):
-        return np.dtype(np.float64)
+        return self._trace.dtype
 
     @property
     def T(self) -> Tracer:
@@ -349,14 +352,15 @@ _eager_lock = threading.Lock()
 def eager(key, build, operands, names):
     """Evaluates build(*tracers) at the plain `operands` through a cached
     native program (so eager values equal traced ones exactly)."""
-    arrays = [as_float_array(x, name, allow_empty=True) for x, name in zip(operands, names)]
-    full_key = (key, tuple(a.shape for a in arrays))
+    dtype = computation_dtype(operands)
+    arrays = [as_float_array(x, name, allow_empty=True).astype(dtype, copy=False) for x, name in zip(operands, names)]
+    full_key = (key, tuple(a.shape for a in arrays), dtype)
     with _eager_lock:
         compiled = _eager_cache.get(full_key)
         if compiled is not None:
             _eager_cache.move_to_end(full_key)
     if compiled is None:
-        trace = Trace()
+        trace = Trace(dtype)
         out = build(*[trace.input(a.shape) for a in arrays])
         compiled = trace.compile([out])
         with _eager_lock:
@@ -364,6 +368,6 @@ def eager(key, build, operands, names):
             if len(_eager_cache) > _EAGER_CACHE_SIZE:
                 _eager_cache.popitem(last=False)
     handle, _, output_shapes = compiled
-    result = np.empty(output_shapes[0])
-    _native.program_evaluate(handle, None, arrays, [result])
+    result = np.empty(output_shapes[0], dtype)
+    _native.program_evaluate(handle, None, CODES[dtype], arrays, [result])
     return result[()] if result.ndim == 0 else result

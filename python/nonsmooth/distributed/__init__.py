@@ -5,6 +5,9 @@
   factorization, the driver applies the penalty's prox; the result is
   certified by the duality gap of ``nonsmooth.Lasso``, computed in one pass
   over the rows.
+- :func:`lasso_path`, :func:`enet_path`, :class:`MultiOutputRegressor` — many
+  single-machine fits (an α grid, one model per target) as Dask tasks on data
+  sent to every worker once.
 
 Fits run on the active ``dask.distributed.Client`` (a ``LocalCluster`` is
 started when none is active).
@@ -18,5 +21,8 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra
 from ._data import get_client
 from ._linear import ElasticNet, Lasso
 from ._logistic import SparseLogisticRegression
+from ._multioutput import MultiOutputRegressor
+from ._paths import enet_path, lasso_path
 
-__all__ = ["ElasticNet", "Lasso", "SparseLogisticRegression", "get_client"]
+__all__ = ["ElasticNet", "Lasso", "MultiOutputRegressor", "SparseLogisticRegression", "enet_path", "get_client",
+           "lasso_path"]

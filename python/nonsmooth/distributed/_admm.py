@@ -27,8 +27,7 @@ import numpy as np
 
 from .. import prox as _prox
 from . import _shards
-
-_RECOVERIES = 3
+from ._actors import ActorGroup
 
 
 class Penalty:
@@ -50,16 +49,39 @@ class Penalty:
         return float(self.l1 @ np.abs(beta) + 0.5 * self.l2 @ (beta * beta))
 
 
-def duality_gap(beta, rr, yr, sr, g, yy, n, penalty, fit_intercept, inert):
+class Unpenalized:
+    """The features U with zero penalty weight and their Gram columns G_{:,U}:
+    the dual point must satisfy X_Uᵀθ = 0, so the residual is projected onto
+    the orthogonal complement of span(X_U), P⊥r = r − X_U c with
+    c = G_UU⁺ X_Uᵀr (the certificate of the coordinate-descent core). All the
+    summaries of P⊥r follow from those of r and p×|U| numbers:
+    ‖P⊥r‖² = ‖r‖² − (X_Uᵀr)ᵀc, y_cᵀP⊥r = y_cᵀr − b_Uᵀc, X_cᵀP⊥r = X_cᵀr − G_{:,U}c
+    (X_U is centred, so the intercept column's projection is unaffected)."""
+
+    def __init__(self, index, columns, b):
+        self.index, self.columns, self.b = index, columns, b
+        values, vectors = np.linalg.eigh(columns[index])
+        keep = values > 1e-12 * max(float(values.max()), 1e-300)
+        self.pinv = (vectors[:, keep] / values[keep]) @ vectors[:, keep].T
+
+    def project(self, rr, yr, g):
+        c = self.pinv @ g[self.index]
+        return max(rr - float(g[self.index] @ c), 0.0), yr - float(self.b[self.index] @ c), g - self.columns @ c
+
+
+def duality_gap(beta, rr, yr, sr, g, yy, n, penalty, fit_intercept, inert, unpenalized=None):
     """The elastic net duality gap of coordinate descent (``ns.ElasticNet``'s
     certificate), from the residual r = y_c − X_cβ summarized as ‖r‖², y_cᵀr,
     √sᵀr and X_cᵀr. The dual point is θ̃ = t·(θ₀, −√λ₂β) with θ₀ = r projected
-    orthogonally to the intercept column √s, t the best feasible scaling.
+    orthogonally to the intercept column √s and to the unpenalized features
+    (:class:`Unpenalized`), t the best feasible scaling.
 
     Returns (gap, primal), both divided by n (scikit-learn's scaling).
     """
     lam1, lam2 = n * penalty.l1, n * penalty.l2
     primal = 0.5 * rr + n * penalty.value(beta)
+    if unpenalized is not None:
+        rr, yr, g = unpenalized.project(rr, yr, g)
     theta2 = rr - (sr * sr / n if fit_intercept else 0.0) + float(lam2 @ (beta * beta))
     a = g - lam2 * beta
     constrained = (lam1 > 0) & ~inert
@@ -76,56 +98,33 @@ def duality_gap(beta, rr, yr, sr, g, yy, n, penalty, fit_intercept, inert):
     return (primal - dual) / n, primal / n
 
 
-class ShardedProblem:
+class ShardedProblem(ActorGroup):
     """Shards held by Dask futures, one actor per shard answering ADMM's
     x-updates; a shard whose worker dies is rebuilt from its graph."""
 
-    actor_class: type | None = None
-
     def _start_actors(self, client, shards, *actor_args):
-        self.client, self.shards, self._actor_args = client, shards, actor_args
-        self.actors = [None] * len(shards)
-        self._actor_futures = [None] * len(shards)
-        self.recoveries = 0
-        for i in range(len(shards)):
-            self._start_actor(i)
+        self.shards, self._shard_args = shards, actor_args
+        self.n_shards = len(shards)
+        self.start_actors(client, len(shards))
 
-    def _start_actor(self, i):
-        f = self.client.submit(self.actor_class, self.shards[i], *self._actor_args, actor=True, pure=False)
-        self._actor_futures[i] = f
-        self.actors[i] = f.result()
+    @property
+    def n_blocks(self):
+        """N of consensus ADMM: the number of x-updates per iteration."""
+        return len(self.actors)
+
+    def actor_args(self, i):
+        return (self.shards[i], *self._shard_args)
 
     def _call_all(self, rho, V, z):
-        """One actor call per shard, recovering shards whose worker died:
-        (the stacked first p entries of each answer, the sum of the rest)."""
-        todo = list(range(len(self.actors)))
-        out = [None] * len(todo)
-        while todo:
-            calls = [(i, self.actors[i].step(rho, V[i], z)) for i in todo]
-            failed = []
-            for i, call in calls:
-                try:
-                    out[i] = call.result()
-                except OSError:  # the actor's worker died: its shard is recomputed from the graph
-                    failed.append(i)
-            if failed:
-                self.recoveries += 1
-                if self.recoveries > _RECOVERIES:
-                    raise RuntimeError(f"nonsmooth.distributed: workers were lost {self.recoveries} times "
-                                       "during one fit; giving up")
-                for i in failed:
-                    self._start_actor(i)
-            todo = failed
+        """One actor call per shard: (the stacked first p entries of each
+        answer, the sum of the rest)."""
+        out = self.call_actors("step", lambda i: (rho, V[i], z))
         k = V.shape[1]
         return np.array([o[:k] for o in out]), sum(o[k:] for o in out)
 
     def close(self):
-        futures = [f for f in self._actor_futures + self.shards if f is not None]
-        self.actors, self._actor_futures, self.shards = [], [], []
-        try:
-            self.client.cancel(futures)
-        except Exception:  # pragma: no cover - the client may already be closing
-            pass
+        shards, self.shards = self.shards, []
+        self.close_actors(*shards)
 
     def factorizations(self):
         return sum(a.count_factorizations().result() for a in self.actors)
@@ -151,12 +150,18 @@ class DistributedProblem(ShardedProblem):
     centred statistics where it lives, the driver combines the (rows, Σs, Σs·x,
     Σs·y) of every chunk into the global means, and the chunks of each worker
     are merged into one shard there (a Gram matrix, or the rows themselves when
-    the shard has fewer rows than columns), held by a Dask actor.
+    the shard has fewer rows than columns).
+
+    Then either (``solver="gram"``) the shards' Gram matrices are summed by a
+    tree reduction, the shards released, and the ADMM x-update runs on the
+    driver (N = 1, no message per iteration), or (``"consensus"``) each shard
+    stays with a Dask actor that keeps its factorization (consensus over N
+    shards, one round trip per iteration).
     """
 
     actor_class = _shards.ShardSolver
 
-    def __init__(self, client, data, fit_intercept):
+    def __init__(self, client, data, fit_intercept, solver="auto"):
         from dask import delayed
 
         self.data, self.fit_intercept = data, fit_intercept
@@ -181,7 +186,27 @@ class DistributedProblem(ShardedProblem):
         self.diag = sum(q[2] for q in parts)
         self.inert = self.diag <= 1e-26 * max(float(self.diag.max()), 1e-300)
         self.n = n
+        self.local = None
+        kernel = any(q[3] for q in parts)
+        if solver == "gram" and kernel:
+            raise ValueError("solver: 'gram' needs every shard to have at least n_features rows; use 'auto'")
+        if solver == "gram" or (solver == "auto" and not kernel and p <= GRAM_ON_DRIVER_MAX_FEATURES):
+            G = client.gather(_tree_sum(client, [client.submit(_shards.shard_gram, f, pure=False) for f in shards]))
+            client.cancel(shards)  # their memory is free for the certifying pass
+            self.local = _shards.ShardSolver(_shards.GramShard(G, self.b), n)
+            self.n_shards = len(shards)
+            self.client, self.shards, self.actors, self._actor_futures, self.recoveries = client, [], [], [], 0
+            return
         self._start_actors(client, shards, n)
+
+    @property
+    def n_blocks(self):
+        return 1 if self.local is not None else len(self.actors)
+
+    def call_actors(self, method, args_of):
+        if self.local is not None:  # the summed Gram matrix, on the driver
+            return [getattr(self.local, method)(*args_of(0))]
+        return super().call_actors(method, args_of)
 
     def tolerance(self, tol):
         return tol * self.yy / self.n
@@ -192,9 +217,17 @@ class DistributedProblem(ShardedProblem):
         X, Gz = self._call_all(rho, V, z)
         return X, self.gram_gap(z, Gz, penalty)
 
-    def certify(self, z, penalty, estimate):
-        del estimate  # from the Gram summaries, which cancel: recompute from the rows
-        return self.data_gap(z, penalty)
+    def certify(self, z, penalty, estimate, polish=True):
+        """The certified point: z, or the polished point on its support when its
+        gap is smaller, both certified by one pass over the rows (the estimate
+        from the Gram summaries cancels, so it only decides when to try).
+        Returns (β, (gap, primal))."""
+        del estimate
+        candidate = self.polished(z, penalty) if polish else None
+        if candidate is None:
+            return z, self.data_gaps([z], penalty)[0]
+        at_z, at_candidate = self.data_gaps([z, candidate], penalty)
+        return (candidate, at_candidate) if at_candidate[0] < at_z[0] else (z, at_z)
 
     def gram_gap(self, beta, Gz, penalty):
         """Duality gap at β from the Gram summaries (no pass over the data):
@@ -202,29 +235,44 @@ class DistributedProblem(ShardedProblem):
         bb = float(self.b @ beta)
         rr = max(self.yy - 2 * bb + float(beta @ Gz), 0.0)
         return duality_gap(beta, rr, self.yy - bb, 0.0, self.b - Gz, self.yy, self.n, penalty,
-                           self.fit_intercept, self.inert)
+                           self.fit_intercept, self.inert, self.unpenalized(penalty))
 
-    def data_gap(self, beta, penalty):
-        """The certificate: the duality gap at β from one map-reduce over the
-        rows (the residual of each chunk and its correlations X_cᵀr)."""
+    def data_gaps(self, betas, penalty):
+        """The certificate: the duality gap at each β of `betas` from one
+        map-reduce over the rows (the residual of each chunk and its
+        correlations X_cᵀr, for all β in the same read)."""
         from dask import delayed
 
-        parts = [delayed(_shards.chunk_gap, pure=False)(x, y, s, beta, self.mean, self.ymean, self.scale,
+        B = np.column_stack(betas)
+        parts = [delayed(_shards.chunk_gap, pure=False)(x, y, s, B, self.mean, self.ymean, self.scale,
                                                        self.fit_intercept)
                  for x, y, s in self.data.delayed()]
         total = self.client.compute(delayed(_sum)(*parts)).result()
-        rr, yr, sr, g = float(total[0]), float(total[1]), float(total[2]), total[3:]
-        return duality_gap(beta, rr, yr, sr, g, self.yy, self.n, penalty, self.fit_intercept, self.inert)
+        unpenalized = self.unpenalized(penalty)
+        return [duality_gap(beta, float(t[0]), float(t[1]), float(t[2]), t[3:], self.yy, self.n, penalty,
+                            self.fit_intercept, self.inert, unpenalized) for beta, t in zip(betas, total.T)]
 
-    def polish(self, z, penalty, certified):
+    def unpenalized(self, penalty):
+        """The :class:`Unpenalized` features of `penalty` (None when every
+        feature is penalized), their Gram columns summed from the shards once."""
+        index = np.flatnonzero((penalty.l1 == 0) & ~self.inert)
+        if index.size == 0:
+            return None
+        cached = getattr(self, "_unpenalized", None)
+        if cached is None or not np.array_equal(cached.index, index):
+            columns = sum(self.call_actors("gram_columns", lambda i: (index,)))
+            self._unpenalized = Unpenalized(index, columns, self.b)
+        return self._unpenalized
+
+    def polished(self, z, penalty):
         """Support polishing: the exact minimizer on the support S of z with
         the signs of z fixed, (G_SS + λ₂) β_S = b_S − λ₁ sign(z_S) (one round
-        trip of |S|² floats per shard), kept when its signs agree and its
-        certified gap is smaller. Returns (β, (gap, primal)) or None."""
+        trip of |S|² floats per shard, none with the Gram on the driver), or
+        None when its signs disagree (the caller keeps it if certified better)."""
         support = np.flatnonzero(z)
         if support.size == 0 or support.size > 2000:
             return None
-        G = sum(a.gram_block(support).result() for a in self.actors)
+        G = sum(self.call_actors("gram_block", lambda i: (support,)))
         sign = np.sign(z[support])
         lam1, lam2 = self.n * penalty.l1[support], self.n * penalty.l2[support]
         G[np.diag_indices_from(G)] += lam2
@@ -232,12 +280,12 @@ class DistributedProblem(ShardedProblem):
             beta_s = np.linalg.solve(G, self.b[support] - lam1 * sign)
         except np.linalg.LinAlgError:
             return None
-        if not np.isfinite(beta_s).all() or (np.sign(beta_s) != sign).any():
+        penalized = lam1 > 0  # an unpenalized coefficient may take any sign
+        if not np.isfinite(beta_s).all() or (np.sign(beta_s[penalized]) != sign[penalized]).any():
             return None
         beta = np.zeros_like(z)
         beta[support] = beta_s
-        gap = self.data_gap(beta, penalty)
-        return (beta, gap) if gap[0] < certified[0] else None
+        return beta
 
     def intercept(self, beta):
         return float(self.ymean - self.mean @ beta) if self.fit_intercept else 0.0
@@ -245,6 +293,20 @@ class DistributedProblem(ShardedProblem):
 
 def _sum(*parts):
     return np.sum(parts, axis=0)
+
+
+#: Largest p for which the shards' Gram matrices are summed on the driver
+#: (p² floats: 128 MiB at 4096) rather than kept on the workers.
+GRAM_ON_DRIVER_MAX_FEATURES = 4096
+
+
+def _tree_sum(client, futures):
+    """The sum of `futures` by pairwise tasks (depth log₂ N, no worker
+    receives more than two operands at a time)."""
+    while len(futures) > 1:
+        pairs = [client.submit(_sum, a, b, pure=False) for a, b in zip(futures[::2], futures[1::2])]
+        futures = pairs + ([futures[-1]] if len(futures) % 2 else [])
+    return futures[0]
 
 
 class ADMMState:
@@ -265,8 +327,8 @@ def consensus_admm(problem, penalty, state, *, tol, max_iter, relaxation, balanc
     (the problem's per-iteration estimate, confirmed by ``problem.certify``)
     or max_iter iterations.
 
-    Once converged, ``problem.polish`` may replace z by the exact minimizer on
-    its support (kept only when certified better). Returns a dict with the
+    When the estimate says converged, ``problem.certify`` may replace z by the
+    exact minimizer on its support (kept only when certified better). Returns a dict with the
     certified gap, the history and the stop reason.
     Residual balancing follows ``ns.admm``'s core: every `interval`
     iterations ρ is multiplied (divided) by `factor` when the relative primal
@@ -291,9 +353,10 @@ def consensus_admm(problem, penalty, state, *, tol, max_iter, relaxation, balanc
             reason = "callback"
             break
         if gap <= floor_tol(primal):
-            certified = problem.certify(z, penalty, (gap, primal))
+            beta, certified = problem.certify(z, penalty, (gap, primal), polish)
             certifications += 1
             if certified[0] <= floor_tol(certified[1]):
+                state.z = beta
                 reason = "converged"
                 break
             if certifications >= 3:  # rounding in the Gram summaries, not progress: stop and warn
@@ -325,10 +388,7 @@ def consensus_admm(problem, penalty, state, *, tol, max_iter, relaxation, balanc
                 state.U /= change
                 state.updates += 1
     if certified is None:
-        certified = problem.certify(state.z, penalty, None)
-    polished = problem.polish(state.z, penalty, certified) if reason == "converged" and polish else None
-    if polished is not None:
-        state.z, certified = polished
+        _, certified = problem.certify(state.z, penalty, None, polish=False)
     # A duality gap is ≥ 0 by weak duality; a negative value is the rounding of
     # the distributed sums (as the local solvers do, report 0; NaN stays NaN).
     gap = certified[0] if not certified[0] < 0 else 0.0

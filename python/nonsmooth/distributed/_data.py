@@ -69,9 +69,6 @@ class ChunkedData:
         if X is None:
             raise ValueError("X: is None")
         self.estimator = estimator
-        if is_sparse(X):
-            raise TypeError("X: sparse matrices are not supported by nonsmooth.distributed; "
-                            "pass a dense NumPy or dask array")
         X = _to_dask_array(X)
         if _is_dask_collection(X):
             _check_dtype(X.dtype, "X")
@@ -84,7 +81,11 @@ class ChunkedData:
         else:
             Xn = Design(X).matrix  # scikit-learn's messages for NumPy input
             rows = max(1, math.ceil(Xn.shape[0] / max(1, n_workers)))
-            X = da.from_array(Xn, chunks=(rows, Xn.shape[1]))
+            if is_sparse(Xn):  # row chunks of CSR matrices
+                Xn = Xn.tocsr()
+                X = da.from_array(Xn, chunks=(rows, Xn.shape[1]), asarray=False)
+            else:
+                X = da.from_array(Xn, chunks=(rows, Xn.shape[1]))
         if X.dtype != np.float64:
             X = X.astype(np.float64)
         n, p = X.shape

@@ -33,6 +33,17 @@ def features_for(model, X):
     return X
 
 
+def linear_response(X, coef):
+    """X @ coef for NumPy, scipy.sparse or a dask array (of dense or sparse chunks)."""
+    if _is_dask_collection(X):
+        return X.map_blocks(_matvec, coef, drop_axis=1, dtype=np.float64)
+    return X @ coef
+
+
+def _matvec(block, coef):
+    return block @ coef
+
+
 def _reporter(model):
     """The per-iteration hook: one progress line (``verbose``) and the user's callback."""
     return _progress.reporter(bool(model.verbose), model.callback, f"distributed.{type(model).__name__}", "gap",
@@ -46,8 +57,8 @@ def run_admm(model, problem, penalty, z0, rho, tol, max_iter, relaxation):
     name = type(model).__name__
     report = _reporter(model)
     try:
-        state = _admm.ADMMState(z0, len(problem.shards), rho)
-        model.n_shards_ = len(problem.shards)
+        state = _admm.ADMMState(z0, problem.n_blocks, rho)
+        model.n_shards_ = problem.n_shards
         try:
             result = _admm.consensus_admm(problem, penalty, state, tol=tol, max_iter=max_iter,
                                           relaxation=relaxation, report=report)
@@ -130,8 +141,10 @@ class ElasticNet(FeatureCheckMixin, RegressorMixin, BaseEstimator):
         Fit an unpenalized intercept (the data are centred at their weighted
         means, computed in the same pass that builds the shards).
     weights : array-like of shape (n_features,), default=None
-        Positive per-feature penalty weights (unpenalized features are not
-        supported by the distributed solver).
+        Non-negative per-feature penalty weights; 0 leaves a feature
+        unpenalized (its dual constraint X_jᵀθ = 0 is enforced in the
+        certificate by projecting the residual, as ``nonsmooth.ElasticNet``
+        does; not together with ``positive=True``).
     positive : bool, default=False
         Constrain the coefficients to be non-negative.
     tol : float, default=1e-4
@@ -151,6 +164,16 @@ class ElasticNet(FeatureCheckMixin, RegressorMixin, BaseEstimator):
         to disk beyond its memory limits). False recomputes them from their graph
         for the two passes over the rows (building the shards and the final
         certificate), so a data set larger than the cluster's memory streams.
+    solver : {"auto", "gram", "consensus"}, default="auto"
+        Where the ADMM x-updates run once the shards are built. ``"gram"``: the
+        shards' Gram matrices (p×p each) are summed by a tree reduction and the
+        iterations run on the driver, with no message per iteration (ADMM with
+        N = 1 on the exact summed problem). ``"consensus"``: each shard's
+        worker keeps its factorization and answers one x-update per iteration
+        (consensus ADMM over the shards, the only choice when a shard has fewer
+        rows than features). ``"auto"`` is ``"gram"`` when every shard is a
+        Gram shard and p ≤ 4096, else ``"consensus"``. The certificate is the
+        same: one pass over the rows.
     callback : callable, default=None
         ``callback(iteration, duality_gap)`` at every iteration; return False to stop.
     verbose : bool or int, default=False
@@ -195,8 +218,8 @@ class ElasticNet(FeatureCheckMixin, RegressorMixin, BaseEstimator):
     """
 
     def __init__(self, alpha=1.0, *, l1_ratio=0.5, fit_intercept=True, weights=None, positive=False, tol=1e-4,
-                 max_iter=1000, rho=None, relaxation=1.6, warm_start=False, persist=True, callback=None,
-                 verbose=False):
+                 max_iter=1000, rho=None, relaxation=1.6, warm_start=False, persist=True, solver="auto",
+                 callback=None, verbose=False):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
@@ -208,6 +231,7 @@ class ElasticNet(FeatureCheckMixin, RegressorMixin, BaseEstimator):
         self.relaxation = relaxation
         self.warm_start = warm_start
         self.persist = persist
+        self.solver = solver
         self.callback = callback
         self.verbose = verbose
 
@@ -225,9 +249,11 @@ class ElasticNet(FeatureCheckMixin, RegressorMixin, BaseEstimator):
             weights = np.ascontiguousarray(as_float_array(self.weights, "weights").ravel())
             if weights.shape[0] != p:
                 raise ValueError(f"weights: has {weights.shape[0]} entries but X has {p} features")
-            if (weights <= 0).any():
-                raise ValueError("weights: must be positive (unpenalized features are not supported "
-                                 "by nonsmooth.distributed)")
+            if not (weights >= 0).all():
+                raise ValueError("weights: must be non-negative (0 leaves a feature unpenalized)")
+            if self.positive and (weights == 0).any():
+                raise ValueError("weights: zero weights (unpenalized features) together with positive=True are "
+                                 "not supported by nonsmooth.distributed")
         penalty = _admm.Penalty(alpha, self._l1_ratio(), weights, bool(self.positive), p)
         return penalty, tol, max_iter, rho, relaxation
 
@@ -236,10 +262,13 @@ class ElasticNet(FeatureCheckMixin, RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : dask.array.Array, dask.dataframe.DataFrame or array-like of shape (n_samples, n_features)
-            Row chunks of a dask array are the unit of work (they are merged
-            per worker into one shard); NumPy input is split into one chunk per
-            worker and sent through the scheduler.
+        X : dask.array.Array, dask.dataframe.DataFrame, array-like or scipy.sparse matrix of shape (n_samples, n_features)
+            Row chunks of a dask array (dense, or scipy.sparse chunks) are the
+            unit of work (they are merged per worker into one shard); NumPy and
+            scipy.sparse input is split into one chunk per worker (CSR for
+            sparse) and sent through the scheduler. A sparse chunk is reduced
+            to its dense p×p Gram matrix without densifying its rows (or
+            densified when it has fewer rows than columns).
         y : dask or array-like of shape (n_samples,)
         sample_weight : dask or array-like of shape (n_samples,), default=None
             Rescaled to sum to n_samples, as in scikit-learn.
@@ -252,14 +281,17 @@ class ElasticNet(FeatureCheckMixin, RegressorMixin, BaseEstimator):
         data = ChunkedData(X, y, sample_weight, len(client.scheduler_info()["workers"]), type(self).__name__)
         p = data.n_features
         penalty, tol, max_iter, rho, relaxation = self._settings(p)
+        solver = self.solver
+        if solver not in ("auto", "gram", "consensus"):
+            raise ValueError(f"solver: must be 'auto', 'gram' or 'consensus', got {solver!r}")
         if self.persist:
             data.persist(client)
-        problem = _admm.DistributedProblem(client, data, bool(self.fit_intercept))
+        problem = _admm.DistributedProblem(client, data, bool(self.fit_intercept), solver)
         z0 = np.zeros(p)
         if self.warm_start and getattr(self, "coef_", None) is not None and np.shape(self.coef_) == (p,):
             z0[:] = self.coef_
         if rho is None:  # the mean curvature of one shard's data fit
-            rho = float(problem.diag.sum()) / (problem.n * p * len(problem.shards)) or 1.0
+            rho = float(problem.diag.sum()) / (problem.n * p * problem.n_blocks) or 1.0
         self._reset_features(X, p)
         return run_admm(self, problem, penalty, z0, rho, tol, max_iter, relaxation)
 
@@ -270,8 +302,7 @@ class ElasticNet(FeatureCheckMixin, RegressorMixin, BaseEstimator):
 
     def predict(self, X):
         """X @ coef_ + intercept_: a dask array for dask input, NumPy otherwise."""
-        X = features_for(self, X)
-        return X @ self.coef_ + self.intercept_
+        return linear_response(features_for(self, X), self.coef_) + self.intercept_
 
     def score(self, X, y, sample_weight=None):
         """Coefficient of determination R² (computed on the cluster for dask input)."""
@@ -299,7 +330,7 @@ class Lasso(ElasticNet):
     alpha : float, default=1.0
     fit_intercept, weights, positive, tol, max_iter, rho, relaxation, warm_start
         As for :class:`ElasticNet`.
-    persist, callback, verbose
+    persist, solver, callback, verbose
         As for :class:`ElasticNet`.
 
     Attributes are those of :class:`ElasticNet`.
@@ -316,7 +347,8 @@ class Lasso(ElasticNet):
     """
 
     def __init__(self, alpha=1.0, *, fit_intercept=True, weights=None, positive=False, tol=1e-4, max_iter=1000,
-                 rho=None, relaxation=1.6, warm_start=False, persist=True, callback=None, verbose=False):
+                 rho=None, relaxation=1.6, warm_start=False, persist=True, solver="auto", callback=None,
+                 verbose=False):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.weights = weights
@@ -327,6 +359,7 @@ class Lasso(ElasticNet):
         self.relaxation = relaxation
         self.warm_start = warm_start
         self.persist = persist
+        self.solver = solver
         self.callback = callback
         self.verbose = verbose
 

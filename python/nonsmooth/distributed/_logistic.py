@@ -13,7 +13,7 @@ from .._validation import as_float_array, as_scalar
 from ..linear_model._data import DataConversionWarning
 from . import _admm
 from ._data import ChunkedData, _is_dask_collection, _to_dask_array, get_client
-from ._linear import _positive_int, features_for, run_admm, set_history
+from ._linear import _positive_int, features_for, linear_response, run_admm, set_history
 from ._shards import _check_chunk
 
 try:
@@ -34,6 +34,18 @@ def _entropy(q):
     return np.where((q > 0) & (q < 1), h, 0.0)
 
 
+def _squares(A):
+    """A ⊙ A, sparse for a sparse A."""
+    return A.multiply(A) if hasattr(A, "tocsr") else A * A
+
+
+def _weighted_gram(A, d):
+    """Aᵀ diag(d) A as a dense array."""
+    if hasattr(A, "tocsr"):
+        return (A.T @ A.multiply(d[:, None]).tocsr()).toarray()
+    return A.T @ (A * d[:, None])
+
+
 class LogisticShard:
     """The rows of one worker as (A_c, y_c ∈ {±1}, s_c) chunks, A = [X, 1] with an intercept."""
 
@@ -44,16 +56,23 @@ class LogisticShard:
             known = (y == classes[0]) | (y == classes[1])
             if not known.all():
                 raise ValueError(f"y: has values other than the two classes {classes.tolist()} seen by the driver")
-            if fit_intercept:
-                X = np.hstack([X, np.ones((X.shape[0], 1))])
-            self.chunks.append((np.ascontiguousarray(X), np.where(y == classes[1], 1.0, -1.0),
+            if hasattr(X, "tocsr"):  # a sparse chunk stays sparse (CSR)
+                import scipy.sparse as sp
+
+                if fit_intercept:
+                    X = sp.hstack([X, np.ones((X.shape[0], 1))], format="csr")
+            else:
+                if fit_intercept:
+                    X = np.hstack([X, np.ones((X.shape[0], 1))])
+                X = np.ascontiguousarray(X)
+            self.chunks.append((X, np.where(y == classes[1], 1.0, -1.0),
                                 np.ones(X.shape[0]) if s is None else s))
 
     def summary(self):
         """(rows, Σs, Σs·x²): the weight normalization and the curvature scale."""
         rows = sum(X.shape[0] for X, _, _ in self.chunks)
         weight = sum(float(s.sum()) for _, _, s in self.chunks)
-        sq = sum((s[:, None] * X * X).sum(axis=0) for X, _, s in self.chunks)
+        sq = sum(_squares(X).T @ s for X, _, s in self.chunks)
         return rows, weight, sq
 
 
@@ -92,7 +111,7 @@ class LogisticSolver:
             grad -= A.T @ (w * y * sig)
             if hessian:
                 d = w * sig * (1 - sig)
-                H += A.T @ (A * d[:, None])
+                H += _weighted_gram(A, d)
         return value, grad, H
 
     def step(self, rho, v, z):
@@ -189,14 +208,13 @@ class LogisticProblem(_admm.ShardedProblem):
         X, terms = self._call_all(rho, V, z)
         return X, self.gap(z, terms, penalty)
 
-    def certify(self, z, penalty, estimate):
+    def certify(self, z, penalty, estimate, polish=True):
+        """(z, its gap): the estimate is computed from the rows, already the
+        certificate (no polishing: no closed form on the support)."""
         if estimate is not None:
-            return estimate  # computed from the rows: already the certificate
-        terms = sum(a.gap_terms(z).result() for a in self.actors)
-        return self.gap(z, terms, penalty)
-
-    def polish(self, z, penalty, certified):
-        return None  # no closed form on the support
+            return z, estimate
+        terms = sum(self.call_actors("gap_terms", lambda i: (z,)))
+        return z, self.gap(z, terms, penalty)
 
     def gap(self, z, terms, penalty):
         """Duality gap of ℓ1-logistic regression at z, an upper bound computed
@@ -343,7 +361,7 @@ class SparseLogisticRegression(FeatureCheckMixin, ClassifierMixin, BaseEstimator
             z0[:p] = self.coef_[0]
             z0[p:] = self.intercept_[0] if self.fit_intercept else z0[p:]
         if rho is None:  # the mean curvature of one shard's loss at 0
-            rho = float(problem.diag[:p].sum()) / (4 * problem.n * p * len(problem.shards)) or 1.0
+            rho = float(problem.diag[:p].sum()) / (4 * problem.n * p * problem.n_blocks) or 1.0
         self.classes_ = classes
         self._reset_features(X, p)
         return run_admm(self, problem, penalty, z0, rho, tol, max_iter, relaxation)
@@ -361,8 +379,7 @@ class SparseLogisticRegression(FeatureCheckMixin, ClassifierMixin, BaseEstimator
 
     def decision_function(self, X):
         """x_iᵀβ + b (a dask array for dask input)."""
-        X = features_for(self, X)
-        return X @ self.coef_[0] + self.intercept_[0]
+        return linear_response(features_for(self, X), self.coef_[0]) + self.intercept_[0]
 
     def predict_proba(self, X):
         """Probabilities of ``classes_`` (columns)."""

@@ -11,15 +11,22 @@ import numpy as np
 _NON_FINITE = "contains NaN or infinity"
 
 
+def as_chunk(X):
+    """A row chunk as a float64 array, or a CSR matrix when it is sparse."""
+    if hasattr(X, "tocsr"):  # scipy.sparse
+        return X.tocsr().astype(np.float64)
+    return np.asarray(X, dtype=np.float64)
+
+
 def _check_chunk(X, y, s, index):
     """Validate one row chunk where it lives (the driver never sees the data)."""
-    X = np.asarray(X, dtype=np.float64)
+    X = as_chunk(X)
     y = np.asarray(y, dtype=np.float64).ravel()
     if X.ndim != 2:
         raise ValueError(f"X: expected a 2-D array, chunk {index} has shape {X.shape}")
     if y.shape[0] != X.shape[0]:
         raise ValueError(f"y: chunk {index} has {y.shape[0]} samples but the matching chunk of X has {X.shape[0]}")
-    if not np.isfinite(X).all():
+    if not np.isfinite(X.data if hasattr(X, "tocsr") else X).all():
         raise ValueError(f"X: {_NON_FINITE} (row chunk {index})")
     if not np.isfinite(y).all():
         raise ValueError(f"y: {_NON_FINITE} (row chunk {index})")
@@ -40,25 +47,36 @@ class ChunkStats:
 
     Centring each chunk at its own mean and shifting to the global mean later
     (Chan, Golub & LeVeque 1979) avoids the cancellation of XᵀX − n x̄x̄ᵀ.
+    A sparse chunk is never centred: its Gram matrix is XᵀSX − Σs·m mᵀ (dense,
+    p×p), and with fewer rows than columns it is densified (n·p < p² floats).
     """
 
     def __init__(self, X, y, s, fit_intercept, index):
         X, y, s = _check_chunk(X, y, s, index)
         n, p = X.shape
+        if hasattr(X, "tocsr") and n < p:
+            X = X.toarray()
         w = np.ones(n) if s is None else s
         self.rows, self.weight = n, float(w.sum())
         if fit_intercept and self.weight > 0:
-            self.mean = (w @ X) / self.weight
+            self.mean = (X.T @ w) / self.weight
             self.ymean = float(w @ y) / self.weight
         else:
             self.mean, self.ymean = np.zeros(p), 0.0
         root = None if s is None else np.sqrt(s)
+        self.root = root
+        if hasattr(X, "tocsr"):
+            z = y - self.ymean
+            SX = X if s is None else X.multiply(w[:, None]).tocsr()
+            self.gram = (X.T @ SX).toarray() - self.weight * np.outer(self.mean, self.mean)
+            self.cross, self.yy = SX.T @ z, float(w @ (z * z))
+            self.Z = self.z = None
+            return
         Z = X - self.mean if fit_intercept else X
         z = y - self.ymean
         if root is not None:
             Z = Z * root[:, None]
             z = z * root
-        self.root = root
         if n >= p:
             self.gram, self.cross, self.yy = _gram(Z), Z.T @ z, float(z @ z)
             self.Z = self.z = None
@@ -132,8 +150,19 @@ without intercept):
             self.diag = np.diag(self.G).copy()
 
     def summary(self):
-        """(b_i, ‖y_i‖², diag G_i): the driver's p-vectors for the gap and for ρ."""
-        return self.b, self.yy, self.diag
+        """(b_i, ‖y_i‖², diag G_i, kernel): the driver's p-vectors for the gap
+        and for ρ, and whether the shard kept its rows."""
+        return self.b, self.yy, self.diag, self.kernel
+
+
+class GramShard:
+    """A shard known by its Gram matrix and Xᵀy only (the sum of all shards,
+    on the driver)."""
+
+    kernel = False
+
+    def __init__(self, G, b):
+        self.G, self.b = G, b
 
 
 def make_shard(mean, ymean, scale, *chunks):
@@ -142,6 +171,10 @@ def make_shard(mean, ymean, scale, *chunks):
 
 def shard_summary(shard):
     return shard.summary()
+
+
+def shard_gram(shard):
+    return shard.G
 
 
 class ShardSolver:
@@ -201,24 +234,31 @@ class ShardSolver:
             return XS.T @ XS
         return sh.G[np.ix_(support, support)]
 
+    def gram_columns(self, index):
+        """G_i restricted to the columns in `index` (p×|U|)."""
+        sh = self.shard
+        if sh.kernel:
+            return sh.X.T @ sh.X[:, index]
+        return sh.G[:, index]
+
     def count_factorizations(self):
         return self.factorizations
 
 
-def chunk_gap(X, y, s, beta, mean, ymean, scale, fit_intercept):
-    """One chunk's share of the duality gap at β, from the data itself:
-    with r = √s'(y − ȳ − (X − x̄)β) (s' = scale·s), returns the 3 + p vector
-    (‖r‖², (√s'(y − ȳ))ᵀr, √s'ᵀr, X_cᵀr)."""
-    X = np.asarray(X, dtype=np.float64)
+def chunk_gap(X, y, s, B, mean, ymean, scale, fit_intercept):
+    """One chunk's share of the duality gap at each column β of B (p×k), from
+    the data itself: with r = √s'(y − ȳ − (X − x̄)β) (s' = scale·s), returns
+    the (3 + p)×k array of (‖r‖², (√s'(y − ȳ))ᵀr, √s'ᵀr, X_cᵀr)."""
+    X = as_chunk(X)
     y = np.asarray(y, dtype=np.float64).ravel()
     root = np.sqrt(scale * (np.ones(y.shape[0]) if s is None else np.asarray(s, dtype=np.float64).ravel()))
     yc = root * (y - ymean) if fit_intercept else root * y
-    fitted = X @ beta
+    fitted = np.asarray(X @ B)
     if fit_intercept:
-        fitted = fitted - mean @ beta
-    r = yc - root * fitted
-    rs = root * r
-    g = X.T @ rs
+        fitted = fitted - mean @ B
+    R = yc[:, None] - root[:, None] * fitted
+    RS = root[:, None] * R
+    g = np.asarray(X.T @ RS)
     if fit_intercept:
-        g = g - mean * rs.sum()
-    return np.concatenate([[r @ r, yc @ r, root @ r], g])
+        g = g - np.outer(mean, RS.sum(axis=0))
+    return np.vstack([np.einsum("ik,ik->k", R, R), yc @ R, root @ R, g])

@@ -567,6 +567,11 @@ def lasso_path(X, y, **kwargs):
     >>> bool((gaps <= 1e-4 * (y ** 2).sum() / len(y)).all())    # every solution certified
     True
     """
+    return enet_path(X, y, **lasso_arguments(kwargs))
+
+
+def lasso_arguments(kwargs):
+    """The keyword arguments of a Lasso path: those of the elastic net path with l1_ratio=1."""
     if "l1_ratio" in kwargs:
         raise TypeError("lasso_path() got an unexpected keyword argument 'l1_ratio'")
-    return enet_path(X, y, l1_ratio=1.0, **kwargs)
+    return {**kwargs, "l1_ratio": 1.0}

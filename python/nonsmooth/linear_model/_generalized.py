@@ -29,7 +29,10 @@ class GeneralizedLinearEstimator(FeatureCheckMixin, BaseEstimator):
         With ``Logistic`` the estimator is a binary classifier (two labels,
         ``classes_[1]`` mapped to +1; use :class:`SparseLogisticRegression` for
         more classes). ``Poisson`` needs targets ≥ 0 and predicts exp(Xβ + b).
-    penalty : one of ``penalties.L1, ElasticNet, Box, MCP, SCAD, L0``, default=L1(1.0)
+    penalty : one of ``penalties.L1, ElasticNet, Box, MCP, SCAD, L0, GroupL2, SparseGroupL1``, default=L1(1.0)
+        The group penalties run block coordinate descent (logistic group Lasso:
+        ``GeneralizedLinearEstimator(datafits.Logistic(), penalties.GroupL2(alpha, groups))``);
+        with them the datafit must be Quadratic or Logistic.
     fit_intercept : bool, default=True
     tol : float, default=1e-6
         Quadratic: the certificate must be ≤ tol · Σ sᵢ(yᵢ − ȳ)²/Σ sᵢ
@@ -80,7 +83,7 @@ class GeneralizedLinearEstimator(FeatureCheckMixin, BaseEstimator):
                             f"Poisson), got {datafit!r}")
         if not isinstance(penalty, _penalties._Penalty):
             raise TypeError(f"penalty: expected one of nonsmooth.linear_model.penalties (L1, ElasticNet, Box, "
-                            f"MCP, SCAD, L0), got {penalty!r}")
+                            f"MCP, SCAD, L0, GroupL2, SparseGroupL1), got {penalty!r}")
         return datafit, penalty
 
     def fit(self, X, y, sample_weight=None):

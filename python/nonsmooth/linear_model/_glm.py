@@ -78,7 +78,9 @@ def solve(design: Design, y, datafit_code: int, spec: dict, *, sample_weight=Non
             X, shape, y, coef, icpt, datafit=datafit_code, penalty=spec["penalty"], alpha=spec.get("alpha", 0.0),
             param=spec.get("param", 0.0), feature_weights=spec.get("feature_weights"), lower=spec.get("lower"),
             upper=spec.get("upper"), sample_weight=sample_weight, tol=float(tol), max_iter=int(max_iter),
-            flags=flags, history=history, callback=callback, every=every, datafit_param=float(datafit_param))
+            flags=flags, history=history, callback=callback, every=every,
+            group_pointers=spec.get("group_pointers"), group_indices=spec.get("group_indices"),
+            group_weights=spec.get("group_weights"), datafit_param=float(datafit_param))
     except BaseException as exc:  # interrupted: the last iterate, unpacked the same way (see fitted_on_interrupt)
         if hasattr(exc, "native_state"):
             exc.native_state = unpack(exc.native_state)

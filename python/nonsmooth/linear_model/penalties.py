@@ -185,3 +185,67 @@ class L0(_Penalty):
 
 
 __all__ = ["Box", "ElasticNet", "L0", "L1", "MCP", "SCAD"]
+
+
+_GROUP_LASSO, _SPARSE_GROUP_LASSO = 6, 7
+
+
+def _group_spec(penalty, p, code, param=0.0):
+    from ._groups import as_groups, group_weights
+
+    pointers, indices = as_groups(penalty.groups, p)
+    return dict(penalty=code, alpha=_nonnegative(penalty.alpha, "alpha"), param=param, group_pointers=pointers,
+                group_indices=indices, group_weights=group_weights(penalty.weights, pointers))
+
+
+class GroupL2(_Penalty):
+    """α Σ_g w_g ‖β_g‖₂, the group Lasso penalty over a partition of the features.
+
+    ``groups`` is an int (contiguous groups of that size) or a list of index
+    lists covering every feature once; ``weights`` holds one w_g ≥ 0 per group
+    (√|g| by default; 0 leaves a group unpenalized). Solved by block coordinate
+    descent; whole groups are exactly 0.
+
+    Examples
+    --------
+    >>> from nonsmooth.linear_model import penalties
+    >>> penalties.GroupL2(0.1, groups=[[0, 1], [2]])
+    GroupL2(alpha=0.1, groups=[[0, 1], [2]], weights=None)
+    """
+
+    def __init__(self, alpha=1.0, groups=1, weights=None):
+        self.alpha = alpha
+        self.groups = groups
+        self.weights = weights
+
+    def _spec(self, p):
+        return _group_spec(self, p, _GROUP_LASSO)
+
+
+class SparseGroupL1(_Penalty):
+    """α Σ_g (ρ‖β_g‖₁ + (1 − ρ) w_g ‖β_g‖₂), the sparse-group Lasso penalty (ρ = ``l1_ratio``).
+
+    Groups and weights as in :class:`GroupL2`; zeros both of whole groups and
+    inside the selected groups.
+
+    Examples
+    --------
+    >>> from nonsmooth.linear_model import penalties
+    >>> penalties.SparseGroupL1(0.1, groups=2, l1_ratio=0.5)
+    SparseGroupL1(alpha=0.1, groups=2, l1_ratio=0.5, weights=None)
+    """
+
+    def __init__(self, alpha=1.0, groups=1, l1_ratio=0.5, weights=None):
+        self.alpha = alpha
+        self.groups = groups
+        self.l1_ratio = l1_ratio
+        self.weights = weights
+
+    def _spec(self, p):
+        rho = _nonnegative(self.l1_ratio, "l1_ratio")
+        if rho > 1:
+            raise ValueError(f"l1_ratio: must lie in [0, 1], got {self.l1_ratio!r}")
+        return _group_spec(self, p, _SPARSE_GROUP_LASSO, rho)
+
+
+__all__ += ["GroupL2", "SparseGroupL1"]

@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import _native, _progress
 from .._validation import as_float_array, as_int, as_scalar
+from ..autodiff._precision import computation_dtype
 from ..autodiff import Function, KinkReport
 from ..autodiff._policy import _resolve
 from ..exceptions import DivergenceWarning, StuckAtKinkWarning
@@ -19,6 +20,7 @@ _PARAMETER, _DATA, _FIXED = 0, 1, 2
 _NOISE = {"uniform": 3, "normal": 4, "gumbel": 5}
 _STEP = 6
 _STATE = 7
+_USER_ROLES = (_PARAMETER, _DATA, _FIXED, _STATE)   # the arrays whose dtype sets the precision
 _ROLE_NAMES = {_PARAMETER: "params", _DATA: "data", _FIXED: "fixed", **{r: "noise" for r in _NOISE.values()},
                _STEP: "step_counter", _STATE: "state"}
 _AVERAGING = {None: 0, "none": 0, "uniform": 1, "step_weighted": 2}
@@ -255,12 +257,14 @@ def train(loss, params, data=None, *, fixed=None, optimizer: Optimizer | None = 
     arguments = _assign(loss, generated + [(_PARAMETER, params), (_DATA, data), (_FIXED, fixed)])
     names = list(arguments)
     roles = [arguments[n][0] for n in names]
+    # The precision of the loop follows the arrays the user gave (not the loop's own noise buffers).
+    dtype = computation_dtype([value for role, value in arguments.values() if role in _USER_ROLES])
     arrays = []
     for name, (role, value) in arguments.items():
         a = as_float_array(value, f"{_ROLE_NAMES[role]}[{name!r}]", allow_empty=role != _DATA)
         if role == _DATA and a.ndim == 0:
             raise ValueError(f"data[{name!r}]: must have at least one dimension (its rows), got a scalar")
-        arrays.append(np.require(a, requirements="C"))
+        arrays.append(np.require(a.astype(dtype, copy=False), requirements="C"))
     if _PARAMETER not in roles:
         raise ValueError("params: at least one parameter is needed")
     data_names = [n for n, r in zip(names, roles) if r == _DATA]
@@ -283,13 +287,13 @@ def train(loss, params, data=None, *, fixed=None, optimizer: Optimizer | None = 
         batch_size = 1
 
     # Tracing needs only shapes: data arguments get batch_size rows (zero-copy stand-ins).
-    batch_arrays = [np.broadcast_to(np.zeros(()), (batch_size,) + a.shape[1:]) if r == _DATA else a
+    batch_arrays = [np.broadcast_to(np.zeros((), dtype), (batch_size,) + a.shape[1:]) if r == _DATA else a
                     for a, r in zip(arrays, roles)]
-    compiled = loss._compiled(batch_arrays)
+    compiled = loss._compiled(batch_arrays, dtype)
     loss._scalar_output(compiled, "train")
     evaluation = None
     if full_loss:
-        evaluation = compiled if batch_size == rows else loss._compiled(arrays)
+        evaluation = compiled if batch_size == rows else loss._compiled(arrays, dtype)
 
     prox_handles = None
     if prox is not None:
@@ -311,14 +315,14 @@ def train(loss, params, data=None, *, fixed=None, optimizer: Optimizer | None = 
     history_rows = 2 + -(-steps // record_every)
     if history_rows > _MAX_HISTORY_ROWS:
         raise ValueError(f"record_every: {record_every} would record {history_rows} rows for {steps} steps; raise it")
-    outputs = [np.empty(a.shape) if r in (_PARAMETER, _STATE) else None for a, r in zip(arrays, roles)]
+    outputs = [np.empty(a.shape, dtype) if r in (_PARAMETER, _STATE) else None for a, r in zip(arrays, roles)]
     state_outputs = state_momenta = None
     if state_specs:
         state_outputs = [state_specs[n][0] if n in state_specs else 0 for n in names]
         state_momenta = [state_specs[n][1] if n in state_specs else 0.0 for n in names]
     averaged = None
     if averaging not in (None, "none"):
-        averaged = [np.empty(a.shape) if r == _PARAMETER else None for a, r in zip(arrays, roles)]
+        averaged = [np.empty(a.shape, dtype) if r == _PARAMETER else None for a, r in zip(arrays, roles)]
     history = np.full((len(COLUMNS), history_rows), np.nan)
     info = np.zeros(4)
 
@@ -329,7 +333,7 @@ def train(loss, params, data=None, *, fixed=None, optimizer: Optimizer | None = 
 
     schedule = optimizer.lr
     status, kinks, exception = _native.train(
-        compiled.handle, None if evaluation is None else evaluation.handle, arrays, roles, rows, prox_handles,
+        compiled.handle, None if evaluation is None else evaluation.handle, compiled.code, arrays, roles, rows, prox_handles,
         state_outputs, state_momenta, optimizer._native_handle(), schedule.kind, schedule.parameters, steps, batch_size, bool(replacement), seed,
         record_every, threshold, _AVERAGING[averaging], native_policy, outputs, averaged, history, info,
         report, _POLL_SECONDS)

@@ -13,23 +13,22 @@ References
 """
 from __future__ import annotations
 
-import os
 import time
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from .. import _progress
 from .._estimator import BaseEstimator, FeatureCheckMixin, RegressorMixin, check_is_fitted
 from .._interrupt import result_on_interrupt
-from .._validation import as_int, as_scalar
+from .._validation import as_scalar
 from ..exceptions import ConvergenceWarning, NumericalError
 from ..linear_model._coordinate_descent import ElasticNet, _check_sample_weight
 from ..linear_model._data import Design, as_target
 from ._criteria import make_criterion
 from ._hypergradient import METHODS, ImplicitDifferentiationWarning
 from ._optimizers import StoppingRule, check_positive_int, make_optimizer
+from ._runners import check_n_jobs, make_runner
 
 #: The search range in log-space: θ ∈ [log α_max − ln 10⁶, log α_max + ln 0.999] for the
 #: ℓ1 strength (α_max: the smallest over the inner problems, so that every inner
@@ -139,9 +138,9 @@ class _Objective:
     """θ ↦ (C(β̂(θ)), ∂C/∂θ): solves every inner problem (warm-started), evaluates the
     criterion and sums the tasks' hypergradients; records every call."""
 
-    def __init__(self, bound, param, method, settings, tol, tol_decrease, max_iter, verbose, label, pool=None):
+    def __init__(self, bound, param, method, settings, tol, tol_decrease, max_iter, verbose, label, runner):
         self.bound, self.param, self.method, self.settings = bound, param, method, settings
-        self.pool = pool
+        self.runner = runner
         self.tol, self.tol_decrease, self.max_iter = tol, tol_decrease, max_iter
         self.label = label
         self.bar = _progress.Progress(label, unit="step") if verbose else None
@@ -170,9 +169,7 @@ class _Objective:
         alpha, l1_ratio, weights = self.param.solver(theta)
         l1, l2 = self.param.strengths(theta)
         tol = self.inner_tol()
-        tasks = self.bound.tasks
-        run = self.pool.map if self.pool is not None else map  # native calls release the GIL
-        for converged, _, _ in run(lambda t: t.solve(alpha, l1_ratio, weights, tol, self.max_iter), tasks):
+        for converged, _, _ in self.runner.solve(alpha, l1_ratio, weights, tol, self.max_iter):
             self.inner_not_converged += not converged
         with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below, as NumericalError
             value, grads = self.bound.evaluate()
@@ -183,9 +180,8 @@ class _Objective:
         parts = np.array(getattr(self.bound, "parts", [value]), dtype=float)  # a copy: the next call overwrites
         total = np.zeros(self.param.size())
         diagnostics = []
-        results = run(lambda tg: tg[0].hypergradient(tg[1], l1, l2, self.param.model, self.method, self.settings),
-                      zip(tasks, grads))
-        for h, d, converged in results:
+        for h, d, converged in self.runner.hypergradient(grads, l1, l2, self.param.model, self.method,
+                                                         self.settings):
             total += h
             diagnostics.append(d)
             self.hypergradient_not_converged += not converged
@@ -228,15 +224,6 @@ class _Objective:
 
 
 # ---- estimators ----------------------------------------------------------------------------
-
-
-def _check_n_jobs(n_jobs):
-    if n_jobs is None:
-        return 1
-    n_jobs = as_int(n_jobs, "n_jobs", low=-1)
-    if n_jobs == 0:
-        raise ValueError("n_jobs: must be None, -1 or a positive integer, got 0")
-    return os.cpu_count() or 1 if n_jobs == -1 else n_jobs
 
 
 def _check_bool(value, name):
@@ -330,7 +317,7 @@ class _TunedBase(FeatureCheckMixin, RegressorMixin, BaseEstimator):
             When the criterion or its hypergradient overflows during the search.
         """
         rule, tol, max_iter, optimizer = self._validate()
-        n_jobs = _check_n_jobs(self.n_jobs)
+        n_jobs = check_n_jobs(self.n_jobs)
         name = type(self).__name__
         design = Design(X)
         n, p = design.shape
@@ -353,10 +340,9 @@ class _TunedBase(FeatureCheckMixin, RegressorMixin, BaseEstimator):
         lower, upper = param.bounds(log_alpha_max)
         settings = {"tol": 1e-10 if self.hypergradient in ("implicit", "implicit_forward") else 1e-12,
                     "max_iter": 100_000}
-        workers = min(n_jobs, len(bound.tasks))
-        pool = ThreadPoolExecutor(workers) if workers > 1 else None
+        runner = make_runner(n_jobs, bound.tasks)
         objective = _Objective(bound, param, self.hypergradient, settings, tol, bool(self.tol_decrease), max_iter,
-                               bool(self.verbose), name, pool)
+                               bool(self.verbose), name, runner)
         if self.verbose:
             print(f"[{name}] {bound.name} over {len(bound.tasks)} inner problem(s), {n} samples × {p} features; "
                   f"α_max = {alpha_max:.4e}, search in log-space within [{np.exp(lower.min()):.2e}, "
@@ -385,8 +371,7 @@ class _TunedBase(FeatureCheckMixin, RegressorMixin, BaseEstimator):
                 theta0 = self._initial_theta(param, log_alpha_max, lower, upper, objective, rule)
                 _, reason = optimizer.minimize(objective, theta0, lower, upper, rule)
         finally:
-            if pool is not None:
-                pool.shutdown()
+            runner.close()
             if objective.bar is not None:
                 objective.bar.close()
         tuned(reason)
@@ -525,7 +510,11 @@ _COMMON_DOC = """
     fit_intercept : bool, default=True
     n_jobs : int, default=None
         Threads solving the inner problems (folds) of a step in parallel (the
-        native calls release the GIL); None is 1, -1 is every CPU.
+        native calls release the GIL); None is 1, -1 is every CPU. Inside
+        ``joblib.parallel_backend("dask")``, any value but 1 (None included)
+        runs each inner problem on a Dask actor of that backend's client instead:
+        the fold's data and warm starts stay on a worker for the whole tuning and
+        an outer step exchanges p-vectors with it.
     verbose : bool, default=False
         Show one updating progress line on stderr (outer step, hyperparameters,
         hypergradient, criterion, support size; a tqdm bar when tqdm is
