@@ -8,11 +8,16 @@ let NS_GLM_POSITIVE: Int32 = 2
 let NS_GLM_WARM_START: Int32 = 4
 let NS_GLM_NO_WORKING_SETS: Int32 = 8
 let NS_GLM_NO_PROX_NEWTON: Int32 = 16
+let NS_GLM_NO_SCREENING: Int32 = 32
 
 /// Byte sizes of the structs this library knows (older callers may not pass
 /// smaller ones; newer, larger ones are read up to what is known here).
 let glmOptionsSize: Int64 = 104
+/// The size from which ns_glm_options carries datafit_param (Huber's δ, after the group fields).
+let glmOptionsDatafitParamSize: Int64 = 144
 let glmResultSize: Int64 = 64
+/// The size from which ns_glm_result carries `screened`.
+let glmResultScreenedSize: Int64 = 72
 
 /// A raw struct read by byte offset (the layouts are fixed in nonsmooth.h and
 /// checked by `_Static_assert` in the extension, as for `ns_matrix`).
@@ -39,7 +44,12 @@ private func glmOptions(_ raw: UnsafeRawPointer?, samples n: Int, features p: In
     switch o.int32(8) {
     case 0: datafit = .quadratic
     case 1: datafit = .logistic
-    case let k: throw invalid("options.datafit", "unknown datafit \(k) (0: quadratic, 1: logistic)")
+    case 2:
+        try require(o.int64(0) >= glmOptionsDatafitParamSize, "options.size",
+                    "is \(o.int64(0)); the Huber datafit reads datafit_param (size ≥ \(glmOptionsDatafitParamSize))")
+        datafit = .huber(delta: o.double(136))
+    case 3: datafit = .poisson
+    case let k: throw invalid("options.datafit", "unknown datafit \(k) (0 quadratic, 1 logistic, 2 huber, 3 poisson)")
     }
     let alpha = o.double(16), parameter = o.double(24), flags = o.int32(88)
     let positive = flags & NS_GLM_POSITIVE != 0
@@ -65,6 +75,7 @@ private func glmOptions(_ raw: UnsafeRawPointer?, samples n: Int, features p: In
                              fitIntercept: flags & NS_GLM_FIT_INTERCEPT != 0)
     options.workingSets = flags & NS_GLM_NO_WORKING_SETS == 0
     options.proxNewton = flags & NS_GLM_NO_PROX_NEWTON == 0
+    options.screening = flags & NS_GLM_NO_SCREENING == 0
     let depth = o.int32(92)
     if depth >= 0 { options.andersonDepth = Int(depth) }
     return (datafit, penalty, options, o.doubles(64, count: n), flags)
@@ -76,6 +87,9 @@ private func writeGLMResult(_ r: GLMResult, _ raw: UnsafeMutableRawPointer?, coe
     for (j, b) in r.coefficients.enumerated() { coef[j] = b }
     intercept?.pointee = r.intercept
     try writeFitReport(r, raw, history: history, capacity: capacity)
+    if let raw, raw.loadUnaligned(fromByteOffset: 0, as: Int64.self) >= glmResultScreenedSize {
+        raw.storeBytes(of: Int64(r.screened), toByteOffset: 64, as: Int64.self)
+    }
 }
 
 @_cdecl("ns_glm_fit")

@@ -476,6 +476,9 @@ ns_status ns_admm(const ns_prox *f, const ns_prox *g, int64_t dimension, double 
  *  datafit                 F(η), S = Σ s_i (s_i = 1 without sample weights)
  *  NS_DATAFIT_QUADRATIC 0  Σ s_i (y_i - η_i)² / (2S)
  *  NS_DATAFIT_LOGISTIC  1  Σ s_i log(1 + exp(-y_i η_i)) / S,   y_i ∈ {-1, +1}
+ *  NS_DATAFIT_HUBER     2  Σ s_i h_δ(y_i - η_i) / S, h_δ(r) = r²/2 (|r| ≤ δ), δ|r| - δ²/2 beyond;
+ *                          δ = datafit_param > 0
+ *  NS_DATAFIT_POISSON   3  Σ s_i (exp(η_i) - y_i η_i) / S,      y_i ≥ 0
  *
  *  penalty                 p_j(b)                                   alpha / param / arrays
  *  NS_PENALTY_L1       0   λ w_j |b|  (w_j = 0: unpenalized)         λ / - / feature_weights (optional)
@@ -506,6 +509,8 @@ ns_status ns_admm(const ns_prox *f, const ns_prox *g, int64_t dimension, double 
  */
 #define NS_DATAFIT_QUADRATIC 0
 #define NS_DATAFIT_LOGISTIC  1
+#define NS_DATAFIT_HUBER     2
+#define NS_DATAFIT_POISSON   3
 
 #define NS_PENALTY_L1   0
 #define NS_PENALTY_ENET 1
@@ -521,8 +526,10 @@ ns_status ns_admm(const ns_prox *f, const ns_prox *g, int64_t dimension, double 
 #define NS_GLM_WARM_START      4
 #define NS_GLM_NO_WORKING_SETS 8
 #define NS_GLM_NO_PROX_NEWTON  16  /* logistic: plain coordinate descent instead of proximal Newton steps */
+#define NS_GLM_NO_SCREENING    32  /* no Gap Safe screening (convex pairs with a duality gap; not Poisson) */
 
-/* Layout part of the ABI (136 bytes; 104 without the group fields); size = sizeof(ns_glm_options). */
+/* Layout part of the ABI (144 bytes; 104 without the group fields, 136 without datafit_param, which
+   the Huber datafit needs); size = sizeof(ns_glm_options). */
 typedef struct ns_glm_options {
     int64_t size;
     int32_t datafit, penalty;
@@ -541,9 +548,11 @@ typedef struct ns_glm_options {
     const int64_t *group_indices;    /* p entries                                       */
     int64_t n_groups;
     const double *group_weights;     /* n_groups entries or NULL                        */
+    double datafit_param;            /* δ (Huber)                                       */
 } ns_glm_options;
 
-/* Layout part of the ABI (64 bytes); set size = sizeof(ns_glm_result) before the call. */
+/* Layout part of the ABI (72 bytes; `screened` is written only when size ≥ 72);
+   set size = sizeof(ns_glm_result) before the call. */
 typedef struct ns_glm_result {
     int64_t size;
     double certificate;              /* duality gap or KKT violation at the answer      */
@@ -554,6 +563,7 @@ typedef struct ns_glm_result {
     int32_t certificate_kind;        /* 0 duality gap, 1 KKT violation                  */
     int32_t status;                  /* 0 converged, 1 not converged, 2 cancelled       */
     int64_t history_length;          /* rows written into history                       */
+    int64_t screened;                /* features removed by Gap Safe screening          */
 } ns_glm_result;
 
 ns_status ns_glm_fit(const ns_matrix *X, const double *y, const ns_glm_options *options, double *coef,

@@ -4,14 +4,16 @@
 #include "native.h"
 
 /* The Swift side reads both structs by byte offset (GLMABI.swift). */
-_Static_assert(sizeof(ns_glm_options) == 136 && offsetof(ns_glm_options, group_pointers) == 104 &&
-                   offsetof(ns_glm_options, n_groups) == 120 && offsetof(ns_glm_options, group_weights) == 128 && offsetof(ns_glm_options, alpha) == 16 &&
+_Static_assert(sizeof(ns_glm_options) == 144 && offsetof(ns_glm_options, group_pointers) == 104 &&
+                   offsetof(ns_glm_options, n_groups) == 120 && offsetof(ns_glm_options, group_weights) == 128 &&
+                   offsetof(ns_glm_options, datafit_param) == 136 && offsetof(ns_glm_options, alpha) == 16 &&
                    offsetof(ns_glm_options, feature_weights) == 32 && offsetof(ns_glm_options, bounds_length) == 56 &&
                    offsetof(ns_glm_options, sample_weights) == 64 && offsetof(ns_glm_options, tol) == 72 &&
                    offsetof(ns_glm_options, flags) == 88 && offsetof(ns_glm_options, progress_every) == 96,
                "ns_glm_options layout is part of the ABI");
-_Static_assert(sizeof(ns_glm_result) == 64 && offsetof(ns_glm_result, n_iter) == 40 &&
-                   offsetof(ns_glm_result, certificate_kind) == 48 && offsetof(ns_glm_result, history_length) == 56,
+_Static_assert(sizeof(ns_glm_result) == 72 && offsetof(ns_glm_result, n_iter) == 40 &&
+                   offsetof(ns_glm_result, certificate_kind) == 48 && offsetof(ns_glm_result, history_length) == 56 &&
+                   offsetof(ns_glm_result, screened) == 64,
                "ns_glm_result layout is part of the ABI");
 
 /* A vector argument of exactly `n` float64 entries (None allowed when optional). */
@@ -29,29 +31,29 @@ int sized_vector(PyObject *obj, npy_intp n, const char *name, PyArrayObject **ou
 /*
  * glm_fit(X, shape, y, coef, intercept, *, datafit, penalty, alpha, param, feature_weights, lower, upper,
  *         sample_weight, tol, max_iter, flags, anderson_depth, history, callback, every,
- *         group_pointers, group_indices, group_weights)
+ *         group_pointers, group_indices, group_weights, datafit_param)
  * group_pointers / group_indices are int64 arrays (None unless the penalty is a block penalty).
  * coef (p) and intercept (1) are writable float64 arrays (warm start in, answer out); history is None or a
  * writable float64 array of shape (capacity, 2). Returns (status, certificate, kkt_violation, objective,
- * dual_objective, n_iter, certificate_kind, history_length) for OK / NOT_CONVERGED / CANCELLED; raises otherwise.
+ * dual_objective, n_iter, certificate_kind, status, history_length, screened) for OK / NOT_CONVERGED / CANCELLED; raises otherwise.
  */
 static PyObject *py_glm_fit(PyObject *self, PyObject *args, PyObject *kwargs)
 {
     static char *keywords[] = {"X", "shape", "y", "coef", "intercept", "datafit", "penalty", "alpha", "param",
                                "feature_weights", "lower", "upper", "sample_weight", "tol", "max_iter", "flags",
                                "anderson_depth", "history", "callback", "every", "group_pointers",
-                               "group_indices", "group_weights", NULL};
+                               "group_indices", "group_weights", "datafit_param", NULL};
     PyObject *X_obj, *shape_obj, *y_obj, *coef_obj, *intercept_obj;
     PyObject *fw_obj = Py_None, *lower_obj = Py_None, *upper_obj = Py_None, *sw_obj = Py_None;
     PyObject *history_obj = Py_None, *callback = Py_None;
     PyObject *gp_obj = Py_None, *gi_obj = Py_None, *gw_obj = Py_None;
     int datafit = 0, penalty = 0, flags = 0, depth = -1;
-    double alpha = 0, param = 0, tol = 1e-6;
+    double alpha = 0, param = 0, tol = 1e-6, datafit_param = 0;
     long long max_iter = 10000, every = 10;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOO|$iiddOOOOdLiiOOLOOO:glm_fit", keywords, &X_obj, &shape_obj,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOO|$iiddOOOOdLiiOOLOOOd:glm_fit", keywords, &X_obj, &shape_obj,
                                      &y_obj, &coef_obj, &intercept_obj, &datafit, &penalty, &alpha, &param, &fw_obj,
                                      &lower_obj, &upper_obj, &sw_obj, &tol, &max_iter, &flags, &depth, &history_obj,
-                                     &callback, &every, &gp_obj, &gi_obj, &gw_obj))
+                                     &callback, &every, &gp_obj, &gi_obj, &gw_obj, &datafit_param))
         return NULL;
     ns_matrix X;
     ns_matrix_refs refs;
@@ -107,6 +109,7 @@ static PyObject *py_glm_fit(PyObject *self, PyObject *args, PyObject *kwargs)
         .flags = flags, .anderson_depth = depth, .progress_every = every,
         .group_pointers = gp == NULL ? NULL : PyArray_DATA(gp), .group_indices = gi == NULL ? NULL : PyArray_DATA(gi),
         .n_groups = NS_VEC_SIZE(gp) > 0 ? NS_VEC_SIZE(gp) - 1 : 0, .group_weights = NS_VEC_DATA(gw),
+        .datafit_param = datafit_param,
     };
     ns_glm_result out = {.size = sizeof(ns_glm_result)};
     ns_progress_context ctx = {callback, 0};
@@ -115,11 +118,11 @@ static PyObject *py_glm_fit(PyObject *self, PyObject *args, PyObject *kwargs)
     status = ns_glm_fit(&X, PyArray_DATA(y), &options, PyArray_DATA(coef), PyArray_DATA(icpt), history, capacity,
                         &out, ns_progress_trampoline, &ctx);
     Py_END_ALLOW_THREADS
-    const char *format = "(idddd Lii L)";
+    const char *format = "(idddd Lii LL)";
     if (ctx.failed) { /* KeyboardInterrupt or the callback's exception: coef, intercept and out hold the state reached */
         ns_interrupted(format, (int)status, out.certificate, out.kkt_violation, out.objective, out.dual_objective,
                        (long long)out.n_iter, (int)out.certificate_kind, (int)out.status,
-                       (long long)out.history_length);
+                       (long long)out.history_length, (long long)out.screened);
         goto done;
     }
     if (status != NS_OK && status != NS_NOT_CONVERGED && status != NS_CANCELLED) {
@@ -128,7 +131,7 @@ static PyObject *py_glm_fit(PyObject *self, PyObject *args, PyObject *kwargs)
     }
     result = Py_BuildValue(format, (int)status, out.certificate, out.kkt_violation, out.objective,
                            out.dual_objective, (long long)out.n_iter, (int)out.certificate_kind, (int)out.status,
-                           (long long)out.history_length);
+                           (long long)out.history_length, (long long)out.screened);
 done:
     ns_matrix_release(&refs);
     Py_XDECREF(y);

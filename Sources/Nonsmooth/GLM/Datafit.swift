@@ -39,13 +39,42 @@ public protocol Datafit {
     /// hᵢ = ∂²F/∂ηᵢ² at η, for proximal Newton steps; false when the datafit
     /// has none worth using (its coordinate steps are already exact).
     func curvature(_ eta: UnsafePointer<Double>, into h: UnsafeMutablePointer<Double>) -> Bool
+    /// Whether `curvatureBound` holds for every η. A datafit without a global
+    /// bound (Poisson) gives local values instead: the engine then backtracks
+    /// every coordinate step (`coordinateCurvature`, `coordinateChange`) and
+    /// skips Gap Safe screening, whose sphere needs the bound.
+    var hasCurvatureBound: Bool { get }
+    /// Σᵢ hᵢ(η) x_ij², the curvature of F along coordinate j at the current state.
+    func coordinateCurvature<X: EntryDesign>(_ design: X, column j: Int, eta: UnsafePointer<Double>,
+                                             gradient g: UnsafePointer<Double>) -> Double
+    /// F(η + δ x_j) − F(η), computed over the stored entries of column j.
+    func coordinateChange<X: EntryDesign>(_ design: X, column j: Int, by delta: Double,
+                                          eta: UnsafePointer<Double>) -> Double
 }
 
 extension Datafit {
     public func curvature(_ eta: UnsafePointer<Double>, into h: UnsafeMutablePointer<Double>) -> Bool { false }
+    public var hasCurvatureBound: Bool { true }
+    /// With a global bound, the bound's column norm.
+    public func coordinateCurvature<X: EntryDesign>(_ design: X, column j: Int, eta: UnsafePointer<Double>,
+                                                    gradient g: UnsafePointer<Double>) -> Double {
+        let h = UnsafeMutablePointer<Double>.allocate(capacity: max(samples, 1))
+        defer { h.deallocate() }
+        curvatureBound(into: h)
+        return design.weightedColumnSquaredNorm(j, h)
+    }
+    /// From two evaluations of F (only datafits without a curvature bound need it, and they override it).
+    public func coordinateChange<X: EntryDesign>(_ design: X, column j: Int, by delta: Double,
+                                                 eta: UnsafePointer<Double>) -> Double {
+        let e = UnsafeMutablePointer<Double>.allocate(capacity: max(samples, 1))
+        defer { e.deallocate() }
+        e.update(from: eta, count: samples)
+        design.columnAxpy(j, delta, e)
+        return value(e) - value(eta)
+    }
 }
 
-/// Namespace of the datafits the engine runs (`Datafits.Quadratic`, `Datafits.Logistic`).
+/// Namespace of the datafits the engine runs (`Datafits.Quadratic`, `.Logistic`, `.Huber`, `.Poisson`).
 public enum Datafits {}
 
 /// Per-sample weights sᵢ (all 1 when none are given) and their sum S.
@@ -75,5 +104,63 @@ struct SampleWeights {
         total = s
         let first = w.first ?? 1
         uniform = w.allSatisfy { $0 == first }
+    }
+}
+
+/// F(η) = Σᵢ (sᵢ/S) φᵢ(ηᵢ) with η kept up to date: the gradient, the state
+/// after a move and the sums over samples follow from the per-sample
+/// derivative φᵢ′ (Huber, Poisson).
+public protocol PointwiseDatafit: Datafit {
+    /// sᵢ (all 1 without sample weights).
+    var weights: [Double] { get }
+    /// S = Σᵢ sᵢ.
+    var totalWeight: Double { get }
+    /// φᵢ′(e).
+    func derivative(_ i: Int, _ e: Double) -> Double
+}
+
+extension PointwiseDatafit {
+    public var maintainsPredictor: Bool { true }
+
+    public func gradient(_ eta: UnsafePointer<Double>, into g: UnsafeMutablePointer<Double>) {
+        let inv = 1 / totalWeight
+        weights.withUnsafeBufferPointer { w in
+            for i in 0..<samples { g[i] = w[i] * inv * derivative(i, eta[i]) }
+        }
+    }
+
+    public func value(eta: UnsafePointer<Double>, gradient g: UnsafePointer<Double>) -> Double { value(eta) }
+
+    @inline(__always)
+    public func step<X: EntryDesign>(_ design: X, column j: Int, by delta: Double,
+                                     eta: UnsafeMutablePointer<Double>, gradient g: UnsafeMutablePointer<Double>) {
+        let inv = 1 / totalWeight
+        weights.withUnsafeBufferPointer { w in
+            design.forEachEntry(j) { i, x in
+                let e = eta[i] + delta * x
+                eta[i] = e
+                g[i] = w[i] * inv * derivative(i, e)
+            }
+        }
+    }
+
+    public func shift(by delta: Double, eta: UnsafeMutablePointer<Double>, gradient g: UnsafeMutablePointer<Double>) {
+        for i in 0..<samples { eta[i] += delta }
+        gradient(eta, into: g)
+    }
+
+    /// Σᵢ term(i, sᵢ, θᵢ) over the samples of positive weight; +∞ when θᵢ ≠ 0
+    /// where sᵢ = 0 (F* is finite only with θᵢ = 0 there) or when a term is.
+    func conjugateSum(_ theta: UnsafePointer<Double>, _ term: (_ i: Int, _ s: Double, _ t: Double) -> Double) -> Double {
+        var sum = 0.0
+        for i in 0..<samples {
+            let w = weights[i], t = theta[i]
+            if w == 0 {
+                if t != 0 { return .infinity }
+                continue
+            }
+            sum += term(i, w, t)
+        }
+        return sum
     }
 }

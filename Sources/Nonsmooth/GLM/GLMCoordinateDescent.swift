@@ -28,6 +28,9 @@ final class GLMCoordinateDescent<Fit: Datafit, Pen: SeparablePenalty, Design: En
     var history: [(epoch: Int, certificate: Double)] = []
     var lastCertificate = Double.infinity
     var workingSetSize: Int
+    /// Features Gap Safe screening proved 0 at every optimum (see Screening.swift).
+    var screened: [Bool]
+    var screenedCount = 0
 
     init(design: Design, datafit: Fit, penalty: Pen, options: GLMOptions, progress: ProgressObserver) {
         self.X = design
@@ -45,6 +48,7 @@ final class GLMCoordinateDescent<Fit: Datafit, Pen: SeparablePenalty, Design: En
         theta = DoubleBuffer(2 * n)
         scratch = DoubleBuffer(max(n, p))
         lipschitz = [Double](repeating: 0, count: p)
+        screened = [Bool](repeating: false, count: p)
         workingSetSize = min(p, options.initialWorkingSet)
         let h = DoubleBuffer(n)
         datafit.curvatureBound(into: h.base)
@@ -92,10 +96,20 @@ final class GLMCoordinateDescent<Fit: Datafit, Pen: SeparablePenalty, Design: En
         }
         let c = correlations.base
         let dualNeeded = kind == .dualityGap
-        let thetaPointer = correlate(X, F, gradient: g.base, theta: theta.base, into: c, dual: dualNeeded,
-                                     fitIntercept: options.fitIntercept)
+        var thetaPointer = g.base
+        if dualNeeded && options.fitIntercept {
+            // Vector 0 = g, vector 1 = θ (g centred): Xᵀg and Xᵀθ in one pass over X.
+            let both = theta.base
+            both.update(from: g.base, count: n)
+            both.advanced(by: n).update(from: g.base, count: n)
+            F.centerDual(both.advanced(by: n))
+            correlateActive(both, vectors: 2, into: c)
+            thetaPointer = both.advanced(by: n)
+        } else {
+            correlateActive(g.base, vectors: 1, into: c)
+        }
         var kkt = options.fitIntercept ? abs(gradientSum()) : 0
-        for j in 0..<p {
+        for j in 0..<p where !screened[j] {
             let (d, score) = violation(j, c[j])
             kkt = d > kkt || d.isNaN ? d : kkt
             scores?[j] = score
@@ -103,13 +117,18 @@ final class GLMCoordinateDescent<Fit: Datafit, Pen: SeparablePenalty, Design: En
         guard dualNeeded else { return (kkt, kkt, objective) }
         let ct = options.fitIntercept ? c + p : c
         var scale = 1.0
-        for j in 0..<p { scale = min(scale, P.dualScale(j, -ct[j])) }
+        for j in 0..<p where !screened[j] { scale = min(scale, P.dualScale(j, -ct[j])) }
         if scale > 0 {
             let t = thetaPointer
             for i in 0..<n { scratch[i] = scale * t[i] }
             var dual = -F.conjugate(scratch.base)
-            for j in 0..<p { dual -= P.conjugate(j, -scale * ct[j]) }
+            for j in 0..<p where !screened[j] { dual -= P.conjugate(j, -scale * ct[j]) }
             if dual.isFinite && dual > bestDual { bestDual = dual }
+            // A screened coefficient that was not 0 moved the point: evaluate again there.
+            if dual.isFinite && screen(ct, scale: scale, gap: objective - dual, scores: scores) {
+                recompute()
+                return try evaluate(scores: scores)
+            }
         }
         let gap = objective - bestDual
         return (gap.isNaN ? .infinity : max(gap, 0), kkt, objective)
@@ -120,6 +139,7 @@ final class GLMCoordinateDescent<Fit: Datafit, Pen: SeparablePenalty, Design: En
     /// One pass of coordinate descent over `ws` (and the intercept).
     @inline(__always)
     func epoch(_ ws: UnsafeBufferPointer<Int>) {
+        if !F.hasCurvatureBound { return backtrackingEpoch(ws) }
         let e = eta.base, gb = g.base, b = beta.base
         for j in ws {
             let L = lipschitz[j]
@@ -254,6 +274,6 @@ final class GLMCoordinateDescent<Fit: Datafit, Pen: SeparablePenalty, Design: En
             coefficients: Array(UnsafeBufferPointer(start: beta.base, count: p)), intercept: intercept,
             status: status, certificateKind: kind, certificate: last.certificate, kktViolation: last.kkt,
             objective: last.primal, dualObjective: kind == .dualityGap ? bestDual : -.infinity,
-            epochs: epochs, history: history)
+            epochs: epochs, screened: screenedCount, history: history)
     }
 }

@@ -4,6 +4,10 @@ public enum DatafitChoice {
     case quadratic
     /// Labels must be −1 or +1.
     case logistic
+    /// Huber's loss with threshold δ > 0.
+    case huber(delta: Double)
+    /// Poisson with log link; targets ≥ 0.
+    case poisson
 }
 
 /// The separable penalties by name, with their parameters.
@@ -45,6 +49,12 @@ private func solveGLM<X: EntryDesign>(
         return try solveGLM(design, fit, penalty, options, warm, warmIntercept, progress)
     case .logistic:
         let fit = try Datafits.Logistic(labels: y, sampleWeights: weights)
+        return try solveGLM(design, fit, penalty, options, warm, warmIntercept, progress)
+    case let .huber(delta):
+        let fit = try Datafits.Huber(target: y, delta: delta, sampleWeights: weights)
+        return try solveGLM(design, fit, penalty, options, warm, warmIntercept, progress)
+    case .poisson:
+        let fit = try Datafits.Poisson(target: y, sampleWeights: weights)
         return try solveGLM(design, fit, penalty, options, warm, warmIntercept, progress)
     }
 }

@@ -36,6 +36,8 @@ public struct GLMOptions {
     public var initialWorkingSet: Int = 10
     /// Solve subproblems by proximal Newton steps when the datafit has a curvature (logistic).
     public var proxNewton: Bool = true
+    /// Gap Safe screening (convex pairs certified by a duality gap, datafits with a curvature bound).
+    public var screening: Bool = true
     /// A subproblem is solved until its KKT violation is this fraction of the full one.
     public var innerRatio: Double = 0.3
 
@@ -69,6 +71,9 @@ public struct GLMResult {
     /// The best dual objective found (−∞ when the certificate is the KKT violation).
     public var dualObjective: Double
     public var epochs: Int
+    /// Features Gap Safe screening removed (proved 0 at every optimum); the
+    /// KKT violation above is over the others.
+    public var screened: Int = 0
     /// (epoch, certificate) at every full evaluation, the last one at the returned point.
     public var history: [(epoch: Int, certificate: Double)]
 }

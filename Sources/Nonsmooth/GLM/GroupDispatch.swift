@@ -20,6 +20,10 @@ public func solveGroupGLM(
             return try run(design, try Datafits.Quadratic(target: y, sampleWeights: sampleWeights))
         case .logistic:
             return try run(design, try Datafits.Logistic(labels: y, sampleWeights: sampleWeights))
+        case .huber, .poisson:
+            // Not measured with block penalties yet (Poisson's missing curvature bound would need backtracking).
+            throw NonsmoothError.invalidArgument(name: "datafit",
+                                                 reason: "block penalties take the quadratic or logistic datafit")
         }
     }
     func run<X: EntryDesign, F: Datafit>(_ design: X, _ fit: F) throws -> GLMResult {

@@ -25,17 +25,18 @@ class GeneralizedLinearEstimator(FeatureCheckMixin, BaseEstimator):
 
     Parameters
     ----------
-    datafit : datafits.Quadratic or datafits.Logistic, default=Quadratic()
+    datafit : datafits.Quadratic, Logistic, Huber or Poisson, default=Quadratic()
         With ``Logistic`` the estimator is a binary classifier (two labels,
         ``classes_[1]`` mapped to +1; use :class:`SparseLogisticRegression` for
-        more classes).
+        more classes). ``Poisson`` needs targets ≥ 0 and predicts exp(Xβ + b).
     penalty : one of ``penalties.L1, ElasticNet, Box, MCP, SCAD, L0, GroupL2, SparseGroupL1``, default=L1(1.0)
         The group penalties run block coordinate descent (logistic group Lasso:
-        ``GeneralizedLinearEstimator(datafits.Logistic(), penalties.GroupL2(alpha, groups))``).
+        ``GeneralizedLinearEstimator(datafits.Logistic(), penalties.GroupL2(alpha, groups))``);
+        with them the datafit must be Quadratic or Logistic.
     fit_intercept : bool, default=True
     tol : float, default=1e-6
         Quadratic: the certificate must be ≤ tol · Σ sᵢ(yᵢ − ȳ)²/Σ sᵢ
-        (scikit-learn's Lasso scaling); Logistic: ≤ tol (absolute).
+        (scikit-learn's Lasso scaling); Logistic, Huber, Poisson: ≤ tol (absolute).
     max_iter : int, default=10000
         Budget of epochs; running out warns with the certificate reached.
     warm_start, verbose, callback
@@ -77,9 +78,9 @@ class GeneralizedLinearEstimator(FeatureCheckMixin, BaseEstimator):
     def _terms(self):
         datafit = _datafits.Quadratic() if self.datafit is None else self.datafit
         penalty = _penalties.L1(1.0) if self.penalty is None else self.penalty
-        if not isinstance(datafit, (_datafits.Quadratic, _datafits.Logistic)):
-            raise TypeError(f"datafit: expected nonsmooth.linear_model.datafits.Quadratic() or Logistic(), "
-                            f"got {datafit!r}")
+        if not isinstance(datafit, _datafits.DATAFITS):
+            raise TypeError(f"datafit: expected one of nonsmooth.linear_model.datafits (Quadratic, Logistic, Huber, "
+                            f"Poisson), got {datafit!r}")
         if not isinstance(penalty, _penalties._Penalty):
             raise TypeError(f"penalty: expected one of nonsmooth.linear_model.penalties (L1, ElasticNet, Box, "
                             f"MCP, SCAD, L0, GroupL2, SparseGroupL1), got {penalty!r}")
@@ -92,7 +93,7 @@ class GeneralizedLinearEstimator(FeatureCheckMixin, BaseEstimator):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
-            Real targets (Quadratic) or two class labels (Logistic).
+            Real targets (Quadratic, Huber), targets ≥ 0 (Poisson) or two class labels (Logistic).
         sample_weight : array-like of shape (n_samples,), default=None
 
         Returns
@@ -115,7 +116,12 @@ class GeneralizedLinearEstimator(FeatureCheckMixin, BaseEstimator):
             tolerance = tol
         else:
             target = as_target(y, n, estimator=name)
-            tolerance = tol * regression_tol_scale(target, s, self.fit_intercept)
+            if isinstance(datafit, _datafits.Poisson) and (target < 0).any():
+                raise ValueError(f"y: the Poisson datafit needs targets ≥ 0; entry {int(np.argmax(target < 0))} is "
+                                 f"{target[target < 0][0]!r}")
+            quadratic = isinstance(datafit, _datafits.Quadratic)
+            tolerance = tol * regression_tol_scale(target, s, self.fit_intercept) if quadratic else tol
+        delta = datafit._param
         spec = penalty._spec(p)
         warm = bool(self.warm_start) and np.shape(getattr(self, "coef_", ())) == (p,)
         coef = np.array(self.coef_, dtype=float) if warm else np.zeros(p)
@@ -125,7 +131,7 @@ class GeneralizedLinearEstimator(FeatureCheckMixin, BaseEstimator):
                 coef, intercept, fit = solve(
                     design, target, datafit._code, spec, sample_weight=s, fit_intercept=bool(self.fit_intercept),
                     tol=tolerance, max_iter=max_iter, coef=coef, intercept=self.intercept_ if warm else 0.0,
-                    warm=warm, callback=report)
+                    warm=warm, callback=report, datafit_param=delta)
         finally:
             _progress.close(report)
         self._store(X, classes, coef, intercept, fit, p, tolerance)
@@ -160,14 +166,16 @@ class GeneralizedLinearEstimator(FeatureCheckMixin, BaseEstimator):
         return self._decision
 
     def predict(self, X):
-        """X @ coef_ + intercept_ (Quadratic), or the class of its sign (Logistic)."""
+        """X @ coef_ + intercept_ (Quadratic, Huber), exp of it (Poisson), or the class of its sign (Logistic)."""
         scores = self._decision(X)
         if hasattr(self, "classes_"):
             return self.classes_[(scores > 0).astype(int)]
+        if isinstance(self.datafit, _datafits.Poisson):
+            return np.exp(scores)
         return scores
 
     def score(self, X, y, sample_weight=None):
-        """R² (Quadratic) or mean accuracy (Logistic)."""
+        """R² of the predictions (Quadratic, Huber, Poisson) or mean accuracy (Logistic)."""
         pred = self.predict(X)
         y = np.asarray(y)
         w = None if sample_weight is None else np.asarray(sample_weight, dtype=float)

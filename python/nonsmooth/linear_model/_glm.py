@@ -18,14 +18,14 @@ from ._coordinate_descent import _check_sample_weight
 from ._data import Design, as_target
 
 _OK, _CANCELLED, _NOT_CONVERGED = 0, 3, 4
-_FIT_INTERCEPT, _POSITIVE, _WARM_START = 1, 2, 4
+_FIT_INTERCEPT, _POSITIVE, _WARM_START, _NO_SCREENING = 1, 2, 4, 32
 _KINDS = ("duality_gap", "kkt_violation")
 
 
 class GLMFit:
     """What one native fit returned (certificate, its kind, objective, epochs, history)."""
 
-    def __init__(self, status, certificate, kkt, objective, dual, n_iter, kind, history):
+    def __init__(self, status, certificate, kkt, objective, dual, n_iter, kind, history, screened=0):
         self.status = status
         self.certificate = certificate
         self.kkt_violation = kkt
@@ -34,11 +34,14 @@ class GLMFit:
         self.n_iter = n_iter
         self.kind = _KINDS[kind]
         self.history = history
+        self.n_screened = screened
 
 
 def solve(design: Design, y, datafit_code: int, spec: dict, *, sample_weight=None, fit_intercept=True, tol=1e-6,
-          max_iter=10_000, coef=None, intercept=0.0, warm=False, callback=None, every=10):
+          max_iter=10_000, coef=None, intercept=0.0, warm=False, callback=None, every=10, datafit_param=0.0,
+          screening=True):
     """Runs the engine once; coef (p, float64) is the warm start and receives the answer.
+    ``datafit_param`` is Huber's δ; ``screening=False`` turns Gap Safe screening off.
 
     Returns (coef, intercept, GLMFit). Never warns: callers decide what to say.
     """
@@ -52,15 +55,23 @@ def solve(design: Design, y, datafit_code: int, spec: dict, *, sample_weight=Non
         if positive > 0 and negative > 0:
             coef[:] = 0
             intercept, warm = float(np.log(positive / negative)), True
+    elif fit_intercept and not warm and datafit_code == _datafits.Poisson._code:
+        # Cold Poisson starts from the intercept-only optimum log(Σsᵢyᵢ/Σsᵢ).
+        s = np.ones(n) if sample_weight is None else sample_weight
+        mean = float(np.sum(s * y) / np.sum(s))
+        if mean > 0:
+            coef[:] = 0
+            intercept, warm = float(np.log(mean)), True
     icpt = np.array([float(intercept)])
     flags = (_FIT_INTERCEPT if fit_intercept else 0) | (_POSITIVE if spec.get("positive") else 0) \
-        | (_WARM_START if warm else 0)
+        | (_WARM_START if warm else 0) | (0 if screening else _NO_SCREENING)
     X, shape = (design.matrix, None) if not design.sparse else ((design.data, design.indices, design.indptr), (n, p))
     history = np.empty((min(int(max_iter), 100_000) + 2, 2))
 
     def unpack(out):
-        status, cert, kkt, obj, dual, n_iter, kind, _, rows = out
-        return coef, float(icpt[0]), GLMFit(status, cert, kkt, obj, dual, n_iter, kind, history[:rows].copy())
+        status, cert, kkt, obj, dual, n_iter, kind, _, rows, screened = out
+        return coef, float(icpt[0]), GLMFit(status, cert, kkt, obj, dual, n_iter, kind, history[:rows].copy(),
+                                            screened)
 
     try:
         out = _native.glm_fit(
@@ -69,7 +80,7 @@ def solve(design: Design, y, datafit_code: int, spec: dict, *, sample_weight=Non
             upper=spec.get("upper"), sample_weight=sample_weight, tol=float(tol), max_iter=int(max_iter),
             flags=flags, history=history, callback=callback, every=every,
             group_pointers=spec.get("group_pointers"), group_indices=spec.get("group_indices"),
-            group_weights=spec.get("group_weights"))
+            group_weights=spec.get("group_weights"), datafit_param=float(datafit_param))
     except BaseException as exc:  # interrupted: the last iterate, unpacked the same way (see fitted_on_interrupt)
         if hasattr(exc, "native_state"):
             exc.native_state = unpack(exc.native_state)
