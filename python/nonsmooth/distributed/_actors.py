@@ -4,17 +4,20 @@ scheduler recomputes from its graph, or from the driver's copy) and the call
 repeated."""
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 _RECOVERIES = 3
 
 
-class ActorGroup:
+class ActorGroup(ABC):
     """Subclasses set ``actor_class`` and ``actor_args(i)``; ``start_actors``
     starts them and ``call_actors`` calls a method of every one."""
 
     actor_class: type | None = None
 
+    @abstractmethod
     def actor_args(self, i):
-        raise NotImplementedError
+        """The constructor arguments of actor `i`."""
 
     def start_actors(self, client, count):
         self.client = client
